@@ -1,0 +1,2 @@
+/** Tiered incremental bucket copies (issue: tiered backups). */
+package io.litevault.backup;

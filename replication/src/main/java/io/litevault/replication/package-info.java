@@ -1,0 +1,2 @@
+/** Continuous replication to S3-compatible storage (issue: replication). */
+package io.litevault.replication;

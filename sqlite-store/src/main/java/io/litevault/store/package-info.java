@@ -1,0 +1,2 @@
+/** The Litevault store: WAL databases, writer queue, readers, cache, checkpoints. */
+package io.litevault.store;

@@ -1,0 +1,2 @@
+/** TTL tables and batched purges (issue: TTL cleanup). */
+package io.litevault.ttl;
