@@ -1,0 +1,120 @@
+package io.litevault.store;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Runs one drained batch of write tasks as ONE transaction, isolating failing tasks as
+ * {@link TaskIsolation} says. Fills each request's {@code result} or {@code failure}; never throws
+ * for a task's error. Runs on the writer thread only.
+ */
+final class BatchRunner {
+  private final String database;
+  private final String path;
+  private final Connection connection;
+  private final TaskIsolation isolation;
+
+  BatchRunner(String database, String path, Connection connection, TaskIsolation isolation) {
+    this.database = database;
+    this.path = path;
+    this.connection = connection;
+    this.isolation = isolation;
+  }
+
+  /**
+   * Runs and commits the batch.
+   *
+   * @return how many tasks committed
+   */
+  int run(List<WriteRequest<?>> batch) {
+    try {
+      return isolation == TaskIsolation.SAVEPOINT ? runWithSavepoints(batch) : runWithReplay(batch);
+    } catch (SQLException e) {
+      // BEGIN or COMMIT failed: nothing of this transaction is in the database.
+      rollbackQuietly();
+      StoreException failure = SqliteErrors.batchFailure(database, path, batch.size(), e);
+      for (WriteRequest<?> r : batch) {
+        if (r.failure == null) {
+          r.failure = failure;
+        }
+      }
+      return 0;
+    }
+  }
+
+  private int runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      s.execute("BEGIN IMMEDIATE");
+      int txStart = 0; // first request of the current transaction
+      for (int i = 0; i < batch.size(); i++) {
+        WriteRequest<?> r = batch.get(i);
+        s.execute("SAVEPOINT lv_task");
+        try {
+          r.result = r.run(connection);
+          s.execute("RELEASE lv_task");
+        } catch (Throwable t) {
+          r.failure = SqliteErrors.taskFailure(database, path, t);
+          try {
+            s.execute("ROLLBACK TO lv_task");
+            s.execute("RELEASE lv_task");
+          } catch (SQLException aborted) {
+            // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
+            // that ended it): the tasks before this one in it are lost too. Go on in a new one.
+            StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
+            for (int j = txStart; j < i; j++) {
+              if (batch.get(j).failure == null) {
+                batch.get(j).failure = lost;
+              }
+            }
+            rollbackQuietly();
+            s.execute("BEGIN IMMEDIATE");
+            txStart = i + 1;
+          }
+        }
+      }
+      s.execute("COMMIT");
+      int committed = 0;
+      for (int j = txStart; j < batch.size(); j++) {
+        if (batch.get(j).failure == null) {
+          committed++;
+        }
+      }
+      return committed;
+    }
+  }
+
+  private int runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
+    try (Statement s = connection.createStatement()) {
+      attempt:
+      while (true) {
+        s.execute("BEGIN IMMEDIATE");
+        int ran = 0;
+        for (WriteRequest<?> r : batch) {
+          if (r.failure != null) {
+            continue;
+          }
+          try {
+            r.result = r.run(connection);
+            ran++;
+          } catch (Throwable t) {
+            r.failure = SqliteErrors.taskFailure(database, path, t);
+            rollbackQuietly();
+            continue attempt; // replay the batch without the failed task
+          }
+        }
+        s.execute("COMMIT");
+        return ran;
+      }
+    }
+  }
+
+  private void rollbackQuietly() {
+    try (Statement s = connection.createStatement()) {
+      s.execute("ROLLBACK");
+    } catch (SQLException ignored) {
+      // no transaction was active: nothing to roll back
+    }
+  }
+}

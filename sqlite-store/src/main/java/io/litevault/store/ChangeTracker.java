@@ -1,0 +1,64 @@
+package io.litevault.store;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashSet;
+import java.util.Set;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.core.DB;
+
+/**
+ * Learns which tables a batch changed, for the cache and the commit event.
+ *
+ * <p>SQLite's update hook reports row changes of rowid tables, but not those of WITHOUT ROWID tables,
+ * rows deleted by the truncate optimization ({@code DELETE FROM t} without WHERE), nor schema changes
+ * (see <a href="https://www.sqlite.org/c3ref/update_hook.html">sqlite3_update_hook</a>). So we also
+ * compare {@code sqlite3_total_changes()} with the rows the hook saw, and {@code schema_version} with
+ * its last value: when either says something slipped past the hook, the whole cache is invalidated.
+ * Savepoint rollbacks are counted by both, so they can only over-invalidate, never under-.
+ */
+final class ChangeTracker {
+  private final DB db;
+  private final Connection connection;
+  private final Set<String> tables = new HashSet<>();
+  private long hookRows;
+  private long lastTotalChanges;
+  private int lastSchemaVersion;
+
+  ChangeTracker(Connection connection) throws SQLException {
+    this.connection = connection;
+    SQLiteConnection sqlite = connection.unwrap(SQLiteConnection.class);
+    this.db = sqlite.getDatabase();
+    sqlite.addUpdateListener((type, database, table, rowId) -> {
+      tables.add(table);
+      hookRows++;
+    });
+    reset();
+  }
+
+  /** Forgets what was seen so far; call before a batch (and after work done outside batches). */
+  void reset() throws SQLException {
+    tables.clear();
+    hookRows = 0;
+    lastTotalChanges = db.total_changes();
+    lastSchemaVersion = schemaVersion();
+  }
+
+  /** The tables the hook saw since {@link #reset()} (a copy). */
+  Set<String> tables() {
+    return Set.copyOf(tables);
+  }
+
+  /** Whether changes since {@link #reset()} may have touched rows or schema the hook did not report. */
+  boolean unattributedChanges() throws SQLException {
+    return db.total_changes() - lastTotalChanges > hookRows || schemaVersion() != lastSchemaVersion;
+  }
+
+  private int schemaVersion() throws SQLException {
+    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("PRAGMA schema_version")) {
+      return rs.next() ? rs.getInt(1) : 0;
+    }
+  }
+}

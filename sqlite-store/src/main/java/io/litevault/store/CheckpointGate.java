@@ -1,0 +1,20 @@
+package io.litevault.store;
+
+/**
+ * Holds back checkpoints until WAL frames are safe elsewhere.
+ *
+ * <p>A checkpoint that completes lets SQLite restart the WAL from its beginning on the next write,
+ * overwriting frames. So before any checkpoint the store asks every gate for the position up to which
+ * frames are safe, and checkpoints only when each gate's position {@linkplain WalPosition#covers covers}
+ * the current end of the WAL. The only exception is a WAL past the hard limit, or a forced maintenance
+ * checkpoint: then the store checkpoints anyway and calls
+ * {@link CommitListener#onContinuityBroken} first.
+ *
+ * <p>Called on the writer thread; must be fast and non-blocking. A gate that has released everything
+ * calls {@link Database#requestCheckpoint} to let the store act at once.
+ */
+@FunctionalInterface
+public interface CheckpointGate {
+  /** The WAL position up to which frames are safe (never null). */
+  WalPosition safePosition();
+}

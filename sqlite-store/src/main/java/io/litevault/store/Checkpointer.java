@@ -1,0 +1,153 @@
+package io.litevault.store;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Decides and runs checkpoints on the writer connection ({@code wal_autocheckpoint=0}: only we do).
+ *
+ * <p>Policy, after every commit: PASSIVE once {@code passiveCheckpointPages} frames wait to be copied;
+ * TRUNCATE once the WAL passes {@code truncateWalBytes}; both only when every {@link CheckpointGate}
+ * has released the whole WAL. Past {@code hardWalLimitBytes} the gates are overruled (and told). TRUNCATE
+ * runs with {@code busy_timeout=0} so a reader can only make it report busy, never stall the writer.
+ */
+final class Checkpointer {
+  private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
+
+  private final String database;
+  private final Connection connection;
+  private final DatabaseOptions options;
+  private final WalIndex walIndex;
+  private final List<CheckpointGate> gates;
+  private final List<CommitListener> listeners;
+  private final WriterErrorHandler errorHandler;
+  private final DatabaseStats stats;
+  /** Salt-1 of the WAL incarnation whose continuity break was already announced. */
+  private long brokenAnnouncedSalt = -1;
+
+  Checkpointer(String database, Connection connection, DatabaseOptions options, WalIndex walIndex,
+      List<CheckpointGate> gates, List<CommitListener> listeners, DatabaseStats stats) {
+    this.database = database;
+    this.connection = connection;
+    this.options = options;
+    this.walIndex = walIndex;
+    this.gates = gates;
+    this.listeners = listeners;
+    this.errorHandler = options.errorHandler();
+    this.stats = stats;
+  }
+
+  /** The policy after a commit (or when a gate asks): checkpoint if a threshold is crossed. */
+  void maybeCheckpoint(WalIndex.Snapshot wal) {
+    long walBytes = wal.end().offset();
+    try {
+      if (walBytes >= options.hardWalLimitBytes() && !gatesRelease(wal.end())) {
+        checkpoint(CheckpointMode.TRUNCATE, true);
+      } else if (walBytes >= options.truncateWalBytes()) {
+        checkpoint(CheckpointMode.TRUNCATE, false);
+      } else if (wal.pendingFrames() >= options.passiveCheckpointPages()) {
+        checkpoint(CheckpointMode.PASSIVE, false);
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      errorHandler.handle(database, "checkpoint", e);
+    }
+  }
+
+  /** An idle writer copies what is pending, if the gates allow. */
+  void onIdle() {
+    try {
+      if (walIndex.read().pendingFrames() > 0) {
+        checkpoint(CheckpointMode.PASSIVE, false);
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      errorHandler.handle(database, "idle checkpoint", e);
+    }
+  }
+
+  /**
+   * Runs one checkpoint now.
+   *
+   * @param force run even when a gate has not released the WAL (announcing the break first)
+   */
+  CheckpointResult checkpoint(CheckpointMode mode, boolean force) throws SQLException, IOException {
+    WalIndex.Snapshot wal = walIndex.read();
+    if (wal.frames() == 0 && mode == CheckpointMode.PASSIVE) {
+      return CheckpointResult.skipped(mode);
+    }
+    if (!gatesRelease(wal.end())) {
+      if (!force) {
+        return CheckpointResult.skipped(mode);
+      }
+      announceBreak(wal);
+    }
+    long start = System.nanoTime();
+    CheckpointResult result;
+    try (Statement s = connection.createStatement()) {
+      if (mode == CheckpointMode.TRUNCATE) {
+        s.execute("PRAGMA busy_timeout = 0");
+      }
+      try (ResultSet rs = s.executeQuery("PRAGMA wal_checkpoint(" + mode.name() + ")")) {
+        rs.next();
+        result = new CheckpointResult(mode, true, rs.getInt(1) != 0, rs.getInt(2), rs.getInt(3),
+            System.nanoTime() - start);
+      } finally {
+        if (mode == CheckpointMode.TRUNCATE) {
+          s.execute("PRAGMA busy_timeout = " + options.busyTimeout().toMillis());
+        }
+      }
+    }
+    stats.checkpointed(result);
+    if (log.isDebugEnabled()) {
+      log.debug("database '{}': checkpoint {}", database, result);
+    }
+    return result;
+  }
+
+  /** Whether every gate's safe position covers {@code end}. A gate that throws holds the WAL. */
+  boolean gatesRelease(WalPosition end) {
+    for (CheckpointGate gate : gates) {
+      try {
+        if (!gate.safePosition().covers(end)) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        errorHandler.handle(database, "checkpoint gate", e);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void announceBreak(WalIndex.Snapshot wal) {
+    if (brokenAnnouncedSalt == wal.salt1()) {
+      return;
+    }
+    brokenAnnouncedSalt = wal.salt1();
+    WalPosition end = wal.end();
+    log.warn("database '{}': checkpointing a {}-byte WAL that replication has not released; "
+        + "replication must start over from a snapshot", database, end.offset());
+    for (CheckpointGate gate : gates) {
+      WalPosition safe;
+      try {
+        safe = gate.safePosition();
+      } catch (RuntimeException e) {
+        safe = new WalPosition(0, 0, 0);
+      }
+      for (CommitListener l : listeners) {
+        try {
+          l.onContinuityBroken(database, safe, end);
+        } catch (RuntimeException e) {
+          errorHandler.handle(database, "commit listener (continuity broken)", e);
+        }
+      }
+      stats.continuityBroken();
+      break; // one announcement per listener, whatever the number of gates
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package io.litevault.store;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.sqlite.SQLiteConfig;
+import org.sqlite.SQLiteDataSource;
+import org.sqlite.SQLiteOpenMode;
+
+/** Opens the writer connection and configures the readers' data source of one database. */
+final class Connections {
+  private Connections() {}
+
+  static String url(Path file) {
+    return "jdbc:sqlite:" + file.toAbsolutePath();
+  }
+
+  /** The one read-write connection: WAL mode, our synchronous level, no automatic checkpoints. */
+  static Connection openWriter(Path file, DatabaseOptions o) throws SQLException {
+    SQLiteConfig config = common(o);
+    config.setPageSize(o.pageSize()); // before journal_mode: only a new database takes it
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(o.synchronous() == Synchronous.FULL
+        ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+    config.enforceForeignKeys(o.foreignKeys());
+    Connection c = config.createConnection(url(file));
+    try (Statement s = c.createStatement()) {
+      // The store owns checkpoints: only after replication has the frames (CheckpointGate).
+      s.execute("PRAGMA wal_autocheckpoint = 0");
+      String mode = null;
+      try (var rs = s.executeQuery("PRAGMA journal_mode")) {
+        if (rs.next()) {
+          mode = rs.getString(1);
+        }
+      }
+      if (!"wal".equalsIgnoreCase(mode)) {
+        throw new SQLException("could not switch " + file + " to WAL mode (journal_mode=" + mode + ")");
+      }
+      // Make sure the WAL and wal-index exist, so the WalIndex can read them from the start.
+      s.executeQuery("SELECT count(*) FROM sqlite_schema").close();
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
+  /** The pooled readers: opened read-only and {@code query_only}, so they can neither write nor checkpoint. */
+  static SQLiteDataSource readers(Path file, DatabaseOptions o) {
+    SQLiteConfig config = common(o);
+    config.setReadOnly(true);
+    config.setOpenMode(SQLiteOpenMode.READONLY);
+    SQLiteDataSource ds = new SQLiteDataSource(config);
+    ds.setUrl(url(file));
+    return ds;
+  }
+
+  private static SQLiteConfig common(DatabaseOptions o) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, o.busyTimeout().toMillis()));
+    config.setCacheSize(-o.cacheSizeKib()); // negative: KiB rather than pages
+    config.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, Long.toString(o.mmapSize()));
+    return config;
+  }
+}

@@ -1,0 +1,262 @@
+package io.litevault.store;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+
+/**
+ * One named database of a {@link SqliteStore}: its writer queue, its pooled readers and its cache.
+ *
+ * <p>Thread-safe. Get it with {@link SqliteStore#database(String)}; it lives as long as the store.
+ */
+public final class Database {
+  private final String name;
+  private final Path path;
+  private final DatabaseOptions options;
+  private final Writer writer;
+  private final ReaderPool readers;
+  private final CoherentCache cache;
+  private final DatabaseStats stats;
+  private final Checkpointer checkpointer;
+  private final List<CommitListener> listeners;
+  private final List<CheckpointGate> gates;
+
+  Database(String name, Path path, DatabaseOptions options, Writer writer, ReaderPool readers, CoherentCache cache,
+      DatabaseStats stats, Checkpointer checkpointer, List<CommitListener> listeners, List<CheckpointGate> gates) {
+    this.name = name;
+    this.path = path;
+    this.options = options;
+    this.writer = writer;
+    this.readers = readers;
+    this.cache = cache;
+    this.stats = stats;
+    this.checkpointer = checkpointer;
+    this.listeners = listeners;
+    this.gates = gates;
+  }
+
+  static List<CommitListener> newListenerList() {
+    return new CopyOnWriteArrayList<>();
+  }
+
+  static List<CheckpointGate> newGateList() {
+    return new CopyOnWriteArrayList<>();
+  }
+
+  public String name() {
+    return name;
+  }
+
+  /** The database file ({@code <directory>/<name>.db}); its WAL is beside it with {@code -wal}. */
+  public Path path() {
+    return path;
+  }
+
+  public DatabaseOptions options() {
+    return options;
+  }
+
+  /**
+   * Queues a write. The future completes after the COMMIT of the batch that ran it, with the task's
+   * value, or fails with {@link WriteFailedException} (the task threw; only its changes were rolled
+   * back), {@link StorageFullException}, or {@link CommitFailedException}. Dependent stages added
+   * without {@code *Async} run on the writer thread: keep them short and never wait in them for
+   * another write of this database.
+   *
+   * @throws WriteQueueFullException the queue stayed full for {@link DatabaseOptions#enqueueTimeout()}
+   * @throws StoreClosedException the store is closed
+   */
+  public <T> CompletableFuture<T> write(WriteTask<T> task) {
+    return writeCommitted(task).thenApply(Committed::value);
+  }
+
+  /** Like {@link #write} but also tells the transaction id that committed the write. */
+  public <T> CompletableFuture<Committed<T>> writeCommitted(WriteTask<T> task) {
+    Objects.requireNonNull(task, "task");
+    if (writer.onWriterThread()) {
+      throw new IllegalStateException("write to '" + name + "' from its own writer thread (inside a write "
+          + "task or a commit listener) would deadlock: do the work in the running task instead");
+    }
+    return writer.submit(task);
+  }
+
+  /**
+   * Queues a write and waits for its commit.
+   *
+   * @throws StoreException the write failed (see {@link #write}); nothing of it was committed
+   */
+  public <T> T writeAndWait(WriteTask<T> task) {
+    return await(write(task));
+  }
+
+  /** Runs a read on a pooled read-only connection; failures throw {@link ReadFailedException}. */
+  public <T> T read(ReadTask<T> task) {
+    Objects.requireNonNull(task, "task");
+    requireOpen();
+    return readers.read(task);
+  }
+
+  /**
+   * A read-through cached read: the value cached for {@code key} in the namespace of {@code table}, or
+   * the result of {@code loader} (run on a pooled reader) when there is none or it is stale.
+   *
+   * <p>Coherence: once a write's future has completed, no cached read returns a value older than that
+   * write for any table the write changed. Changes are seen through SQLite's update hook; when a batch
+   * changed rows the hook cannot attribute (WITHOUT ROWID tables, {@code DELETE} without WHERE, schema
+   * changes), every entry is invalidated. Changes made outside this store (another process) are not
+   * seen: call {@link #invalidate} or {@link #invalidateAll}. A null result is cached too.
+   *
+   * @param table the table the loader reads (an SQL identifier)
+   * @param key the key within that namespace (non-null; equals/hashCode must be value-based)
+   */
+  public <V> V cached(String table, Object key, ReadTask<V> loader) {
+    return cached(Set.of(table), key, loader);
+  }
+
+  /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables (a join). */
+  public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
+    Objects.requireNonNull(loader, "loader");
+    requireOpen();
+    List<String> namespace = CoherentCache.namespace(tables);
+    if (options.cacheMaxEntries() == 0) {
+      return readers.read(loader);
+    }
+    try {
+      return cache.get(namespace, key, () -> readers.read(loader));
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ReadFailedException(name, e);
+    }
+  }
+
+  /** Makes every cached entry that depends on {@code table} stale. */
+  public void invalidate(String table) {
+    cache.invalidateTable(Names.requireIdentifier("table name", table));
+  }
+
+  /** Makes every cached entry of this database stale. */
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+
+  /**
+   * Runs a checkpoint on the writer thread after the writes queued before it. Gates are respected: if
+   * one holds the WAL back, the result says {@code ran=false}.
+   */
+  public CompletableFuture<CheckpointResult> checkpoint(CheckpointMode mode) {
+    Objects.requireNonNull(mode, "mode");
+    CompletableFuture<CheckpointResult> result = new CompletableFuture<>();
+    writer.control(() -> {
+      result.complete(checkpointer.checkpoint(mode, false));
+      writer.resync();
+    }).whenComplete((v, e) -> {
+      if (e != null) {
+        result.completeExceptionally(e);
+      }
+    });
+    return result;
+  }
+
+  /**
+   * Asks the writer to apply its checkpoint policy soon (on its thread, after the writes queued now).
+   * A {@link CheckpointGate} calls this once it has released frames. Never blocks.
+   */
+  public void requestCheckpoint() {
+    writer.control(() -> {
+      checkpointer.maybeCheckpoint(writer.walSnapshot());
+      writer.resync();
+    });
+  }
+
+  /** Adds a listener told about every later commit. */
+  public void addCommitListener(CommitListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  public void removeCommitListener(CommitListener listener) {
+    listeners.remove(listener);
+  }
+
+  /** Adds a gate every later checkpoint must pass. */
+  public void addCheckpointGate(CheckpointGate gate) {
+    gates.add(Objects.requireNonNull(gate, "gate"));
+  }
+
+  public void removeCheckpointGate(CheckpointGate gate) {
+    gates.remove(gate);
+  }
+
+  /** The last committed transaction id (0 before the first commit since open). */
+  public long lastTxid() {
+    return stats.txid;
+  }
+
+  public DatabaseHealth health() {
+    long last = stats.lastCommitMillis;
+    return new DatabaseHealth(name, writer.alive(), writer.accepting(), writer.queueDepth(), stats.txid,
+        last == 0 ? null : Instant.ofEpochMilli(last), stats.walBytes, stats.writesCommitted.sum(),
+        stats.writesFailed.sum(), stats.checkpoints.sum(), stats.continuityBreaks.sum(), stats.writerErrors.sum());
+  }
+
+  @Override
+  public String toString() {
+    return "Database[" + name + " at " + path + "]";
+  }
+
+  // --- package-private, for the store, maintenance and metrics
+
+  Writer writer() {
+    return writer;
+  }
+
+  ReaderPool readers() {
+    return readers;
+  }
+
+  CoherentCache cache() {
+    return cache;
+  }
+
+  DatabaseStats stats() {
+    return stats;
+  }
+
+  Checkpointer checkpointer() {
+    return checkpointer;
+  }
+
+  List<CommitListener> listeners() {
+    return listeners;
+  }
+
+  private void requireOpen() {
+    if (!writer.accepting()) {
+      throw new StoreClosedException(name);
+    }
+  }
+
+  static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(null, "interrupted while waiting for a write; it may still commit", e);
+    } catch (ExecutionException | CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new StoreException(null, "write failed: " + cause, cause);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package io.litevault.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/** The HikariCP pool of read-only connections of one database. */
+final class ReaderPool implements AutoCloseable {
+  private final String database;
+  private final HikariDataSource pool;
+
+  ReaderPool(String database, Path file, DatabaseOptions options) {
+    this.database = database;
+    HikariConfig config = new HikariConfig();
+    config.setPoolName("litevault-" + database + "-readers");
+    config.setDataSource(Connections.readers(file, options));
+    config.setMaximumPoolSize(options.readers());
+    config.setMinimumIdle(options.readers());
+    config.setConnectionInitSql("PRAGMA query_only = 1");
+    config.setAutoCommit(true);
+    // sqlite-jdbc refuses to flip the read-only flag of an open connection: tell Hikari it already is.
+    config.setReadOnly(true);
+    // Opening a SQLite connection is a local file open: fail fast rather than Hikari's 30 s default.
+    config.setInitializationFailTimeout(1);
+    config.setConnectionTimeout(Math.max(250, options.busyTimeout().toMillis()));
+    this.pool = new HikariDataSource(config);
+  }
+
+  <T> T read(ReadTask<T> task) {
+    try (Connection c = pool.getConnection()) {
+      return task.execute(c);
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ReadFailedException(database, e);
+    }
+  }
+
+  int active() {
+    return pool.getHikariPoolMXBean() == null ? 0 : pool.getHikariPoolMXBean().getActiveConnections();
+  }
+
+  @Override
+  public void close() {
+    pool.close();
+  }
+
+  /** For tests: a raw connection. */
+  Connection connection() throws SQLException {
+    return pool.getConnection();
+  }
+}

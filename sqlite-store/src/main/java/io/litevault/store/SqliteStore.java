@@ -1,0 +1,292 @@
+package io.litevault.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Several named WAL-mode SQLite databases in one directory, each behind one writer thread with group
+ * commit, a pool of read-only connections and a coherent cache.
+ *
+ * <pre>{@code
+ * try (SqliteStore store = SqliteStore.builder(Path.of("/var/lib/app"))
+ *     .database("data", DatabaseOptions.builder()
+ *         .migration(1, "posts", "CREATE TABLE post(id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+ *         .build())
+ *     .database("ttl")
+ *     .open()) {
+ *   Database data = store.database("data");
+ *   long id = data.writeAndWait(c -> {
+ *     try (var ps = c.prepareStatement("INSERT INTO post(body) VALUES (?)")) {
+ *       ps.setString(1, "hello");
+ *       ps.executeUpdate();
+ *     }
+ *     return 1L;
+ *   });
+ * }
+ * }</pre>
+ *
+ * <p>One store per directory: a lock file ({@code .litevault.lock}) refuses a second store, in this
+ * process or another, with a {@link StoreException}.
+ */
+public final class SqliteStore implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
+  static final String LOCK_FILE = ".litevault.lock";
+
+  private final Path directory;
+  private final Map<String, Database> databases;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final Object closeLock = new Object();
+  private boolean closed;
+
+  private SqliteStore(Path directory, Map<String, Database> databases, FileChannel lockChannel, FileLock lock) {
+    this.directory = directory;
+    this.databases = Collections.unmodifiableMap(databases);
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+  }
+
+  /** Starts building a store on {@code directory} (created if missing). */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
+  }
+
+  public Path directory() {
+    return directory;
+  }
+
+  /** The names of the databases, in the order they were added. */
+  public Set<String> databaseNames() {
+    return databases.keySet();
+  }
+
+  /**
+   * The database called {@code name}.
+   *
+   * @throws IllegalArgumentException no database of that name was configured
+   */
+  public Database database(String name) {
+    Database db = databases.get(name);
+    if (db == null) {
+      throw new IllegalArgumentException("no database '" + name + "' in this store; it has " + databases.keySet());
+    }
+    return db;
+  }
+
+  /** Runs a maintenance window with the {@linkplain MaintenancePlan#defaults() default plan}. */
+  public MaintenanceReport maintenance() {
+    return maintenance(MaintenancePlan.defaults());
+  }
+
+  /**
+   * Pauses writes on the plan's databases (the running batches finish; new writes are held in their
+   * queues, not failed), runs the plan, and resumes; held writes then commit in order.
+   *
+   * @throws MaintenanceException a step failed; writes were resumed and the report tells what ran
+   */
+  public MaintenanceReport maintenance(MaintenancePlan plan) {
+    Objects.requireNonNull(plan, "plan");
+    List<Database> targets = new ArrayList<>();
+    if (plan.databases().isEmpty()) {
+      targets.addAll(databases.values());
+    } else {
+      for (String n : plan.databases()) {
+        targets.add(database(n));
+      }
+    }
+    synchronized (closeLock) {
+      if (closed) {
+        throw new StoreClosedException(targets.isEmpty() ? "?" : targets.get(0).name());
+      }
+    }
+    return Maintenance.run(targets, plan);
+  }
+
+  public StoreHealth health() {
+    return new StoreHealth(databases.values().stream().map(Database::health).toList());
+  }
+
+  /**
+   * Stops accepting writes, commits everything queued, tells listeners ({@link CommitListener}s may
+   * ship the last frames), checkpoints where the gates allow, and closes every connection. Idempotent.
+   * Writes submitted after this fail with {@link StoreClosedException}.
+   */
+  @Override
+  public void close() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    for (Database db : databases.values()) {
+      try {
+        db.writer().close(() -> {
+          for (CommitListener l : db.listeners()) {
+            try {
+              l.onClose(db.name());
+            } catch (RuntimeException e) {
+              db.options().errorHandler().handle(db.name(), "commit listener (close)", e);
+            }
+          }
+          db.checkpointer().checkpoint(CheckpointMode.TRUNCATE, false);
+        });
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        log.warn("interrupted while closing database '{}'", db.name());
+      }
+      // The writer connection closed first: read-only connections never checkpoint on close, so a
+      // WAL the gates still hold survives for replication to ship after a restart.
+      db.readers().close();
+    }
+    try {
+      lock.release();
+      lockChannel.close();
+    } catch (IOException e) {
+      log.warn("could not release {}", directory.resolve(LOCK_FILE), e);
+    }
+  }
+
+  /** Configures and opens a {@link SqliteStore}. */
+  public static final class Builder {
+    private final Path directory;
+    private final Map<String, DatabaseOptions> databases = new LinkedHashMap<>();
+
+    private Builder(Path directory) {
+      this.directory = Objects.requireNonNull(directory, "directory");
+    }
+
+    /** Adds a database with default options. */
+    public Builder database(String name) {
+      return database(name, DatabaseOptions.defaults());
+    }
+
+    /** Adds a database stored as {@code <directory>/<name>.db}. */
+    public Builder database(String name, DatabaseOptions options) {
+      Names.requireDatabaseName(name);
+      Objects.requireNonNull(options, "options");
+      for (String existing : databases.keySet()) {
+        // Case-insensitive file systems would map both to one file.
+        DatabaseOptions.requireArgument(!existing.toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT)),
+            "database '%s' is already configured (as '%s'; names are compared ignoring case)", name, existing);
+      }
+      databases.put(name, options);
+      return this;
+    }
+
+    /**
+     * Opens every database: creates missing files, runs migrations, starts the writers.
+     *
+     * @throws StoreException the directory is unusable or locked, a database cannot be opened
+     * @throws MigrationException a migration failed (the database is left as it was)
+     */
+    public SqliteStore open() {
+      DatabaseOptions.requireArgument(!databases.isEmpty(), "a store needs at least one database; call database(name)");
+      Path dir = directory.toAbsolutePath().normalize();
+      FileChannel lockChannel;
+      FileLock lock;
+      try {
+        Files.createDirectories(dir);
+        lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      } catch (IOException e) {
+        throw new StoreException(null, "cannot use directory " + dir + " for the store: " + e
+            + "; check that it exists (or can be created) and is writable", e);
+      }
+      try {
+        lock = lockChannel.tryLock();
+      } catch (IOException | OverlappingFileLockException e) {
+        lock = null;
+      }
+      if (lock == null) {
+        closeQuietly(lockChannel);
+        throw new StoreException(null, "directory " + dir + " is already used by another open SqliteStore "
+            + "(in this or another process; see " + LOCK_FILE + "); close it first");
+      }
+      Map<String, Database> opened = new LinkedHashMap<>();
+      try {
+        for (Map.Entry<String, DatabaseOptions> e : databases.entrySet()) {
+          opened.put(e.getKey(), openDatabase(dir, e.getKey(), e.getValue()));
+        }
+      } catch (RuntimeException e) {
+        for (Database db : opened.values()) {
+          try {
+            db.writer().close(() -> { });
+            db.readers().close();
+          } catch (InterruptedException | RuntimeException suppressed) {
+            e.addSuppressed(suppressed);
+          }
+        }
+        try {
+          lock.release();
+        } catch (IOException ignored) {
+          // closing the channel releases it too
+        }
+        closeQuietly(lockChannel);
+        throw e;
+      }
+      log.info("opened store {} with databases {}", dir, opened.keySet());
+      return new SqliteStore(dir, new LinkedHashMap<>(opened), lockChannel, lock);
+    }
+
+    private static Database openDatabase(Path dir, String name, DatabaseOptions options) {
+      Path file = dir.resolve(name + ".db");
+      Connection writerConnection;
+      try {
+        writerConnection = Connections.openWriter(file, options);
+      } catch (SQLException e) {
+        throw new StoreException(name, "cannot open database '" + name + "' at " + file + ": " + e.getMessage()
+            + "; check the file is a SQLite database and the directory is writable", e);
+      }
+      try {
+        Migrator.migrate(name, writerConnection, options.migrations());
+        DatabaseStats stats = new DatabaseStats();
+        CoherentCache cache = new CoherentCache(options);
+        List<CommitListener> listeners = Database.newListenerList();
+        List<CheckpointGate> gates = Database.newGateList();
+        WalIndex walIndex = new WalIndex(file);
+        Checkpointer checkpointer = new Checkpointer(name, writerConnection, options, walIndex, gates, listeners, stats);
+        Writer writer = new Writer(name, file.toString(), options, writerConnection, walIndex, cache, listeners,
+            checkpointer, stats);
+        ReaderPool readers;
+        try {
+          readers = new ReaderPool(name, file, options);
+        } catch (RuntimeException e) {
+          throw new StoreException(name, "cannot open the read connections of '" + name + "': " + e.getMessage(), e);
+        }
+        writer.start();
+        return new Database(name, file, options, writer, readers, cache, stats, checkpointer, listeners, gates);
+      } catch (SQLException | IOException e) {
+        closeQuietly(writerConnection);
+        throw new StoreException(name, "cannot open database '" + name + "' at " + file + ": " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        closeQuietly(writerConnection);
+        throw e;
+      }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+      try {
+        c.close();
+      } catch (Exception ignored) {
+        // already failing; the original error is what matters
+      }
+    }
+  }
+}

@@ -1,0 +1,30 @@
+package io.litevault.store;
+
+import java.util.concurrent.CompletableFuture;
+
+/** One queued write: the task, its caller's future, and when it was queued. */
+final class WriteRequest<T> {
+  final WriteTask<T> task;
+  final CompletableFuture<Committed<T>> future = new CompletableFuture<>();
+  final long enqueuedNanos;
+  Object result;
+  StoreException failure;
+
+  WriteRequest(WriteTask<T> task, long enqueuedNanos) {
+    this.task = task;
+    this.enqueuedNanos = enqueuedNanos;
+  }
+
+  T run(java.sql.Connection connection) throws Exception {
+    return task.execute(connection);
+  }
+
+  @SuppressWarnings("unchecked")
+  void complete(long txid) {
+    if (failure != null) {
+      future.completeExceptionally(failure);
+    } else {
+      future.complete(new Committed<>((T) result, txid));
+    }
+  }
+}

@@ -1,0 +1,332 @@
+package io.litevault.store;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single writer of one database: a queue, one thread, one connection.
+ *
+ * <p>The thread takes the first waiting request, drains up to {@code maxBatchSize - 1} more, and runs
+ * the writes among them as ONE transaction ({@link BatchRunner}); after COMMIT it publishes the commit
+ * (cache versions, {@link CommitListener}s), completes the futures, then lets the {@link Checkpointer}
+ * act. Control requests (checkpoint now, pause for maintenance, close) travel through the same FIFO
+ * queue, so they see every write queued before them committed. Nothing thrown on this thread ends it:
+ * task errors fail their own future, anything else goes to the {@link WriterErrorHandler}.
+ *
+ * <p>Admission: the queue itself is unbounded, and a semaphore of {@code queueCapacity} permits bounds
+ * the writes in it, so control requests can always get in.
+ */
+final class Writer {
+  private static final Logger log = LoggerFactory.getLogger(Writer.class);
+
+  static final WriterErrorHandler LOGGING_ERROR_HANDLER =
+      (db, where, e) -> log.error("database '{}': error in {} (the writer goes on)", db, where, e);
+
+  /** Work for the writer thread that is not a write task. */
+  @FunctionalInterface
+  interface Control {
+    void run() throws Exception;
+  }
+
+  private record ControlRequest(Control control, CompletableFuture<Void> done) {}
+
+  private final String name;
+  private final String path;
+  private final DatabaseOptions options;
+  private final Connection connection;
+  private final WalIndex walIndex;
+  private final ChangeTracker changes;
+  private final CoherentCache cache;
+  private final List<CommitListener> listeners;
+  private final Checkpointer checkpointer;
+  private final DatabaseStats stats;
+  private final BatchRunner runner;
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
+  private final Semaphore permits;
+  private final Thread thread;
+
+  private volatile boolean accepting = true;
+  /** Set once the thread has exited and the queue was emptied; see {@link #submit}. */
+  private volatile boolean finished;
+  /** While paused for maintenance, callers on a full queue wait this long instead. */
+  private volatile Duration holdTimeout;
+  private long txid;
+  private WalPosition walEnd = new WalPosition(0, 0, 0);
+
+  Writer(String name, String path, DatabaseOptions options, Connection connection, WalIndex walIndex,
+      CoherentCache cache, List<CommitListener> listeners, Checkpointer checkpointer, DatabaseStats stats)
+      throws SQLException, IOException {
+    this.name = name;
+    this.path = path;
+    this.options = options;
+    this.connection = connection;
+    this.walIndex = walIndex;
+    this.changes = new ChangeTracker(connection);
+    this.cache = cache;
+    this.listeners = listeners;
+    this.checkpointer = checkpointer;
+    this.stats = stats;
+    this.runner = new BatchRunner(name, path, connection, options.isolation());
+    this.permits = new Semaphore(options.queueCapacity());
+    this.walEnd = walIndex.read().end();
+    this.thread = new Thread(this::loop, "litevault-writer-" + name);
+    this.thread.setDaemon(false);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /** Queues a write; throws when the store is closed or the queue stays full. */
+  <T> CompletableFuture<Committed<T>> submit(WriteTask<T> task) {
+    if (!accepting) {
+      throw new StoreClosedException(name);
+    }
+    Duration wait = holdTimeout != null && holdTimeout.compareTo(options.enqueueTimeout()) > 0
+        ? holdTimeout : options.enqueueTimeout();
+    try {
+      if (!permits.tryAcquire(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new WriteQueueFullException(name, options.queueCapacity(), wait);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StoreException(name, "interrupted while waiting for room in the write queue of '" + name + "'", e);
+    }
+    WriteRequest<T> request = new WriteRequest<>(task, System.nanoTime());
+    queue.add(request);
+    if (finished && queue.remove(request)) {
+      // Lost the race with close(): the writer is gone and nobody else will see this request.
+      request.future.completeExceptionally(new StoreClosedException(name));
+    }
+    return request.future;
+  }
+
+  /** Runs {@code control} on the writer thread after everything queued before it. */
+  CompletableFuture<Void> control(Control control) {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    if (finished) {
+      done.completeExceptionally(new StoreClosedException(name));
+      return done;
+    }
+    ControlRequest request = new ControlRequest(control, done);
+    queue.add(request);
+    if (finished && queue.remove(request)) {
+      done.completeExceptionally(new StoreClosedException(name));
+    }
+    return done;
+  }
+
+  void holdTimeout(Duration timeout) {
+    this.holdTimeout = timeout;
+  }
+
+  int queueDepth() {
+    return options.queueCapacity() - permits.availablePermits();
+  }
+
+  boolean alive() {
+    return thread.isAlive();
+  }
+
+  boolean accepting() {
+    return accepting;
+  }
+
+  long txid() {
+    return txid;
+  }
+
+  Connection connection() {
+    return connection;
+  }
+
+  boolean onWriterThread() {
+    return Thread.currentThread() == thread;
+  }
+
+  /**
+   * Stops accepting writes, lets the thread commit everything queued, run {@code last} (final
+   * listener calls and checkpoint), and exit. Writes that slip in afterwards fail with
+   * {@link StoreClosedException}.
+   */
+  void close(Control last) throws InterruptedException {
+    accepting = false;
+    CompletableFuture<Void> done = control(() -> {
+      try {
+        last.run();
+      } finally {
+        throw new StopSignal();
+      }
+    });
+    thread.join();
+    finished = true;
+    Object leftover;
+    while ((leftover = queue.poll()) != null) {
+      StoreClosedException closed = new StoreClosedException(name);
+      if (leftover instanceof WriteRequest<?> w) {
+        w.future.completeExceptionally(closed);
+      } else if (leftover instanceof ControlRequest c) {
+        c.done.completeExceptionally(closed);
+      }
+    }
+    done.complete(null);
+  }
+
+  /** Thrown by the close control to end the loop after it ran. */
+  private static final class StopSignal extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StopSignal() {
+      super(null, null, false, false);
+    }
+  }
+
+  private void loop() {
+    List<Object> drained = new ArrayList<>(options.maxBatchSize());
+    List<WriteRequest<?>> batch = new ArrayList<>(options.maxBatchSize());
+    long idleNanos = options.idleCheckpointAfter().toNanos();
+    try {
+      while (true) {
+        Object first = idleNanos > 0 ? queue.poll(idleNanos, TimeUnit.NANOSECONDS) : queue.take();
+        if (first == null) {
+          checkpointer.onIdle();
+          continue;
+        }
+        drained.add(first);
+        queue.drainTo(drained, options.maxBatchSize() - 1);
+        for (Object o : drained) {
+          if (o instanceof WriteRequest<?> w) {
+            batch.add(w);
+          } else {
+            runBatch(batch);
+            runControl((ControlRequest) o);
+          }
+        }
+        runBatch(batch);
+        drained.clear();
+      }
+    } catch (StopSignal stop) {
+      // close(): everything queued before the close request has been committed; what was drained
+      // behind it raced with close() and fails.
+      for (Object o : drained) {
+        if (o instanceof WriteRequest<?> w) {
+          w.future.completeExceptionally(new StoreClosedException(name));
+        } else {
+          ((ControlRequest) o).done.completeExceptionally(new StoreClosedException(name));
+        }
+      }
+    } catch (InterruptedException e) {
+      log.warn("database '{}': writer thread interrupted; it stops and queued writes fail", name);
+    } finally {
+      try {
+        walIndex.close();
+        connection.close();
+      } catch (IOException | SQLException e) {
+        options.errorHandler().handle(name, "closing the writer connection", e);
+      }
+    }
+  }
+
+  private void runControl(ControlRequest request) {
+    try {
+      request.control.run();
+      request.done.complete(null);
+    } catch (StopSignal stop) {
+      request.done.complete(null);
+      throw stop;
+    } catch (Throwable t) {
+      request.done.completeExceptionally(t);
+    }
+  }
+
+  /** Runs, commits and publishes one batch, then clears it. */
+  private void runBatch(List<WriteRequest<?>> batch) {
+    if (batch.isEmpty()) {
+      return;
+    }
+    permits.release(batch.size());
+    long start = System.nanoTime();
+    DatabaseStats.Observer observer = stats.observer;
+    for (WriteRequest<?> r : batch) {
+      observer.queueWait(start - r.enqueuedNanos);
+    }
+    try {
+      changes.reset();
+      int committed = runner.run(batch);
+      publish(committed);
+      observer.batch(batch.size(), System.nanoTime() - start);
+      stats.batches.increment();
+      stats.writesCommitted.add(committed);
+      stats.writesFailed.add(batch.size() - committed);
+      for (WriteRequest<?> r : batch) {
+        r.complete(txid);
+      }
+      checkpointer.maybeCheckpoint(walIndex.read());
+    } catch (Throwable t) {
+      stats.writerErrors.increment();
+      options.errorHandler().handle(name, "batch of " + batch.size() + " write(s)", t);
+      StoreException failure = t instanceof StoreException e ? e
+          : new CommitFailedException(name, batch.size(), t);
+      for (WriteRequest<?> r : batch) {
+        r.future.completeExceptionally(failure); // no-op for futures already completed
+      }
+    } finally {
+      batch.clear();
+    }
+  }
+
+  /**
+   * After COMMIT: cache versions, then a new txid and the listeners if the WAL moved (a batch whose
+   * tasks all failed, or only read, commits nothing and announces nothing).
+   */
+  void publish(int committed) throws SQLException, IOException {
+    WalIndex.Snapshot wal = walIndex.read();
+    WalPosition end = wal.end();
+    boolean unattributed = changes.unattributedChanges();
+    if (end.equals(walEnd) && !unattributed) {
+      return; // nothing reached the WAL: no transaction to announce
+    }
+    WalPosition start = end.sameWal(walEnd) ? walEnd : new WalPosition(end.salt1(), end.salt2(), WalPosition.WAL_HEADER_BYTES);
+    walEnd = end;
+    cache.committed(changes.tables(), unattributed);
+    if (end.equals(start)) {
+      return;
+    }
+    txid++;
+    long now = System.currentTimeMillis();
+    stats.txid = txid;
+    stats.lastCommitMillis = now;
+    stats.walBytes = end.offset();
+    CommitEvent event = new CommitEvent(name, txid, start, end, wal.pageSize(), changes.tables(), committed, now);
+    for (CommitListener l : listeners) {
+      try {
+        l.onCommit(event);
+      } catch (RuntimeException e) {
+        stats.writerErrors.increment();
+        options.errorHandler().handle(name, "commit listener", e);
+      }
+    }
+  }
+
+  WalIndex.Snapshot walSnapshot() throws IOException {
+    return walIndex.read();
+  }
+
+  /** Re-reads the WAL position and forgets tracked changes after work done outside batches. */
+  void resync() throws SQLException, IOException {
+    walEnd = walIndex.read().end();
+    stats.walBytes = walEnd.offset();
+    changes.reset();
+  }
+
+}
