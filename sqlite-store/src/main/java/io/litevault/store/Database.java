@@ -122,6 +122,7 @@ public final class Database {
   /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables (a join). */
   public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
     Objects.requireNonNull(loader, "loader");
+    Objects.requireNonNull(key, "key");
     requireOpen();
     List<String> namespace = CoherentCache.namespace(tables);
     if (options.cacheMaxEntries() == 0) {

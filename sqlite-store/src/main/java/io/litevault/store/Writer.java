@@ -296,7 +296,10 @@ final class Writer {
     if (end.equals(walEnd) && !unattributed) {
       return; // nothing reached the WAL: no transaction to announce
     }
-    WalPosition start = end.sameWal(walEnd) ? walEnd : new WalPosition(end.salt1(), end.salt2(), WalPosition.WAL_HEADER_BYTES);
+    // A restart checkpoint may already have put the next salts in the wal-index with no frame yet
+    // (offset 0): the first frame of a WAL always starts after its header.
+    WalPosition start = end.sameWal(walEnd) && walEnd.offset() > 0
+        ? walEnd : new WalPosition(end.salt1(), end.salt2(), WalPosition.WAL_HEADER_BYTES);
     walEnd = end;
     cache.committed(changes.tables(), unattributed);
     if (end.equals(start)) {

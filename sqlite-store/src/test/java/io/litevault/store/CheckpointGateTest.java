@@ -1,0 +1,102 @@
+package io.litevault.store;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointGateTest {
+  @TempDir Path dir;
+
+  private static final WalPosition NOTHING_SAFE = new WalPosition(0, 0, 0);
+
+  private static void writeRows(Database db, int from, int count) {
+    for (int i = from; i < from + count; i++) {
+      db.writeAndWait(Kv.insert(i, i));
+    }
+  }
+
+  @Test
+  void aGateHoldsCheckpointsBackUntilItReleasesTheWal() throws Exception {
+    AtomicReference<WalPosition> safe = new AtomicReference<>(NOTHING_SAFE);
+    List<CommitEvent> events = new CopyOnWriteArrayList<>();
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().passiveCheckpointPages(5).build()).open()) {
+      Database db = store.database("data");
+      db.addCheckpointGate(safe::get);
+      db.addCommitListener(events::add);
+      writeRows(db, 0, 30);
+      assertEquals(0, db.health().checkpoints(), "held back by the gate");
+      CommitEvent last = events.get(events.size() - 1);
+      assertEquals(events.get(0).walEnd().salt1(), last.walEnd().salt1(), "no WAL restart while held");
+      // The gate releases everything and asks the store to act.
+      safe.set(last.walEnd());
+      db.requestCheckpoint();
+      db.writeAndWait(c -> null); // runs after the checkpoint request
+      assertTrue(db.health().checkpoints() >= 1);
+      writeRows(db, 100, 1);
+      CommitEvent next = events.get(events.size() - 1);
+      assertFalse(next.walEnd().sameWal(last.walEnd()), "the WAL restarted only after the gate released it");
+      assertEquals(0, db.health().continuityBreaks());
+    }
+  }
+
+  @Test
+  void pastTheHardLimitTheStoreCheckpointsAnywayAndSaysContinuityBroke() throws Exception {
+    List<String> broken = new CopyOnWriteArrayList<>();
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options()
+        .passiveCheckpointPages(1).truncateWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
+      Database db = store.database("data");
+      db.addCheckpointGate(() -> NOTHING_SAFE); // say, the bucket is down for good
+      db.addCommitListener(new CommitListener() {
+        @Override
+        public void onCommit(CommitEvent event) {}
+
+        @Override
+        public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
+          broken.add(database + ":" + walEnd.offset());
+        }
+      });
+      writeRows(db, 0, 60); // each commit writes >= 1 page + header: past 128 KiB
+      assertFalse(broken.isEmpty(), "the listener was told");
+      assertTrue(db.health().checkpoints() >= 1);
+      assertTrue(db.health().continuityBreaks() >= 1);
+      assertTrue(Files.size(db.path().resolveSibling("data.db-wal")) <= 256 * 1024, "the WAL stays bounded");
+      assertEquals(60, db.read(Kv::count), "no data lost locally");
+    }
+  }
+
+  @Test
+  void withoutGatesPassiveCheckpointsKeepTheWalSmall() throws Exception {
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().passiveCheckpointPages(10).build()).open()) {
+      Database db = store.database("data");
+      writeRows(db, 0, 200);
+      assertTrue(db.health().checkpoints() >= 10, db.health().toString());
+      assertTrue(Files.size(db.path().resolveSibling("data.db-wal")) < 30 * (4096 + 24), "WAL restarts after checkpoints");
+    }
+  }
+
+  @Test
+  void closeRunsAFinalTruncateWhenTheGateAllowsAndKeepsTheWalWhenItDoesNot() throws Exception {
+    Path wal = dir.resolve("data.db-wal");
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      writeRows(store.database("data"), 0, 10);
+    }
+    assertTrue(!Files.exists(wal) || Files.size(wal) == 0, "checkpointed on close");
+    long held;
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      Database db = store.database("data");
+      db.addCheckpointGate(() -> NOTHING_SAFE);
+      writeRows(db, 10, 10);
+      held = Files.size(wal);
+    }
+    assertTrue(Files.exists(wal) && Files.size(wal) >= held && held > 0, "unshipped frames survive close");
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      assertEquals(20, store.database("data").read(Kv::count));
+    }
+  }
+}
