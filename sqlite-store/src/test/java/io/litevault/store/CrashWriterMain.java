@@ -34,6 +34,7 @@ public final class CrashWriterMain {
               }
             }).join();
           } catch (RuntimeException e) {
+            System.err.println("write " + k + " failed: " + e);
             return;
           }
         }
