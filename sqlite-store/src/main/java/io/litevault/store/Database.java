@@ -26,9 +26,11 @@ public final class Database {
   private final Checkpointer checkpointer;
   private final List<CommitListener> listeners;
   private final List<CheckpointGate> gates;
+  private final DatabaseFiles files;
 
   Database(String name, Path path, DatabaseOptions options, Writer writer, ReaderPool readers, CoherentCache cache,
-      DatabaseStats stats, Checkpointer checkpointer, List<CommitListener> listeners, List<CheckpointGate> gates) {
+      DatabaseStats stats, Checkpointer checkpointer, List<CommitListener> listeners, List<CheckpointGate> gates,
+      DatabaseFiles files) {
     this.name = name;
     this.path = path;
     this.options = options;
@@ -39,6 +41,7 @@ public final class Database {
     this.checkpointer = checkpointer;
     this.listeners = listeners;
     this.gates = gates;
+    this.files = files;
   }
 
   static List<CommitListener> newListenerList() {
@@ -192,6 +195,28 @@ public final class Database {
 
   public void removeCheckpointGate(CheckpointGate gate) {
     gates.remove(gate);
+  }
+
+  /** Read access to the database and WAL files, for replication; see {@link DatabaseFiles}. */
+  public DatabaseFiles files() {
+    return files;
+  }
+
+  /**
+   * Runs {@code action} on the writer thread after the writes queued before it, with no write running,
+   * and returns the WAL end at that moment. Replication uses it to pin a consistent point (for a
+   * snapshot) without stopping writes for longer than the call.
+   */
+  public <T> CompletableFuture<T> atCommitBoundary(java.util.function.Function<WalPosition, T> action) {
+    Objects.requireNonNull(action, "action");
+    CompletableFuture<T> result = new CompletableFuture<>();
+    writer.control(() -> result.complete(action.apply(writer.walSnapshot().end())))
+        .whenComplete((v, e) -> {
+          if (e != null) {
+            result.completeExceptionally(e);
+          }
+        });
+    return result;
   }
 
   /** The last committed transaction id (0 before the first commit since open). */

@@ -155,6 +155,13 @@ public final class SqliteStore implements AutoCloseable {
       // The writer connection closed first: read-only connections never checkpoint on close, so a
       // WAL the gates still hold survives for replication to ship after a restart.
       db.readers().close();
+      try {
+        // Only now, with every connection closed: closing a descriptor drops the process's POSIX locks.
+        db.files().close();
+        db.writer().closeWalIndex();
+      } catch (IOException e) {
+        log.warn("database '{}': closing file descriptors", db.name(), e);
+      }
     }
     try {
       lock.release();
@@ -271,7 +278,8 @@ public final class SqliteStore implements AutoCloseable {
           throw new StoreException(name, "cannot open the read connections of '" + name + "': " + e.getMessage(), e);
         }
         writer.start();
-        return new Database(name, file, options, writer, readers, cache, stats, checkpointer, listeners, gates);
+        return new Database(name, file, options, writer, readers, cache, stats, checkpointer, listeners, gates,
+            new DatabaseFiles(file));
       } catch (SQLException | IOException e) {
         closeQuietly(writerConnection);
         throw new StoreException(name, "cannot open database '" + name + "' at " + file + ": " + e.getMessage(), e);

@@ -229,9 +229,8 @@ final class Writer {
       log.warn("database '{}': writer thread interrupted; it stops and queued writes fail", name);
     } finally {
       try {
-        walIndex.close();
-        connection.close();
-      } catch (IOException | SQLException e) {
+        connection.close(); // the wal-index descriptor is closed by the store after the readers
+      } catch (SQLException e) {
         options.errorHandler().handle(name, "closing the writer connection", e);
       }
     }
@@ -319,6 +318,10 @@ final class Writer {
         options.errorHandler().handle(name, "commit listener", e);
       }
     }
+  }
+
+  void closeWalIndex() throws IOException {
+    walIndex.close();
   }
 
   WalIndex.Snapshot walSnapshot() throws IOException {

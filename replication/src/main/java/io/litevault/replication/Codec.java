@@ -1,0 +1,68 @@
+package io.litevault.replication;
+
+import com.github.luben.zstd.ZstdInputStream;
+import com.github.luben.zstd.ZstdOutputStream;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import net.jpountz.lz4.LZ4FrameInputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
+
+/**
+ * How the page data of segments and snapshots is compressed; its id is stored in every object, so a
+ * reader never guesses. Chosen by measurement (benchmarks/RESULTS.md, "Compression"): see
+ * {@link ReplicatorOptions#DEFAULT_CODEC}.
+ */
+public enum Codec {
+  /** No compression. */
+  NONE(0),
+  /** LZ4 frames: the fastest, weaker ratio. */
+  LZ4(1),
+  /** Zstandard level 1: near LZ4 speed, clearly smaller on SQLite pages. */
+  ZSTD(2);
+
+  final int id;
+
+  Codec(int id) {
+    this.id = id;
+  }
+
+  static Codec byId(int id) throws java.io.IOException {
+    for (Codec c : values()) {
+      if (c.id == id) {
+        return c;
+      }
+    }
+    throw new java.io.IOException("unknown codec id " + id);
+  }
+
+  /** Wraps {@code out}; closing the returned stream finishes the compressed frame but NOT {@code out}. */
+  OutputStream compress(OutputStream out) throws IOException {
+    OutputStream keepOpen = new FilterOutputStream(out) {
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        out.write(b, off, len);
+      }
+
+      @Override
+      public void close() throws IOException {
+        flush();
+      }
+    };
+    return switch (this) {
+      case NONE -> keepOpen;
+      case LZ4 -> new LZ4FrameOutputStream(keepOpen);
+      case ZSTD -> new ZstdOutputStream(keepOpen, 1);
+    };
+  }
+
+  /** Wraps {@code in} to decompress what {@link #compress} wrote. */
+  InputStream decompress(InputStream in) throws IOException {
+    return switch (this) {
+      case NONE -> in;
+      case LZ4 -> new LZ4FrameInputStream(in);
+      case ZSTD -> new ZstdInputStream(in);
+    };
+  }
+}

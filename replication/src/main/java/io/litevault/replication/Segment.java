@@ -1,0 +1,34 @@
+package io.litevault.replication;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A segment: the pages of consecutive committed transactions of one lineage, as stored in one object.
+ * Immutable once uploaded. See {@code docs/FORMAT.md}.
+ *
+ * @param lineage the lineage id
+ * @param pageSize database page size
+ * @param checksumBefore the database checksum before the first transaction
+ * @param transactions the transactions, in txid order, consecutive
+ */
+record Segment(String lineage, int pageSize, long checksumBefore, List<Txn> transactions) {
+  /**
+   * One transaction.
+   *
+   * @param txid the lineage's transaction id
+   * @param timestampMillis commit time
+   * @param dbSizePages database size after the commit
+   * @param checksumAfter database checksum after the commit
+   * @param pages page number to image (the transaction's last image of each page)
+   */
+  record Txn(long txid, long timestampMillis, int dbSizePages, long checksumAfter, Map<Integer, byte[]> pages) {}
+
+  long firstTxid() {
+    return transactions.get(0).txid();
+  }
+
+  Txn last() {
+    return transactions.get(transactions.size() - 1);
+  }
+}

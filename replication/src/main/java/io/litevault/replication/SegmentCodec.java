@@ -1,0 +1,167 @@
+package io.litevault.replication;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+
+/**
+ * Writes and reads segment objects (format version 1, big-endian; docs/FORMAT.md):
+ *
+ * <pre>
+ * header:  magic "LVSG" | u16 version=1 | u8 codec | u8 flags=0 | u32 pageSize | u32 txnCount
+ *          | u64 firstTxid | u64 lastTxid | u64 lastTimestampMillis | u64 checksumBefore
+ *          | u64 checksumAfter | u32 dbSizePagesAfter | u8 lineageLength | lineage (ASCII)
+ * payload: codec-compressed, per transaction: u64 txid | u64 timestampMillis | u32 dbSizePages
+ *          | u64 checksumAfter | u32 pageCount | pageCount x (u32 pgno | page)
+ * trailer: u32 CRC-32C of every byte before it
+ * </pre>
+ * The header repeats what a lister needs (txid range, time, checksums) so a plan can be made from
+ * headers alone; the trailer makes any flipped byte detectable.
+ */
+final class SegmentCodec {
+  static final int MAGIC = 0x4C565347; // "LVSG"
+  static final int VERSION = 1;
+
+  private SegmentCodec() {}
+
+  static byte[] encode(Segment s, Codec codec) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(64 * 1024);
+    DataOutputStream out = new DataOutputStream(buf);
+    Segment.Txn last = s.last();
+    out.writeInt(MAGIC);
+    out.writeShort(VERSION);
+    out.writeByte(codec.id);
+    out.writeByte(0);
+    out.writeInt(s.pageSize());
+    out.writeInt(s.transactions().size());
+    out.writeLong(s.firstTxid());
+    out.writeLong(last.txid());
+    out.writeLong(last.timestampMillis());
+    out.writeLong(s.checksumBefore());
+    out.writeLong(last.checksumAfter());
+    out.writeInt(last.dbSizePages());
+    byte[] lineage = s.lineage().getBytes(StandardCharsets.US_ASCII);
+    out.writeByte(lineage.length);
+    out.write(lineage);
+    try (OutputStream z = codec.compress(out); DataOutputStream p = new DataOutputStream(z)) {
+      for (Segment.Txn t : s.transactions()) {
+        p.writeLong(t.txid());
+        p.writeLong(t.timestampMillis());
+        p.writeInt(t.dbSizePages());
+        p.writeLong(t.checksumAfter());
+        p.writeInt(t.pages().size());
+        for (Map.Entry<Integer, byte[]> e : t.pages().entrySet()) {
+          p.writeInt(e.getKey());
+          p.write(e.getValue());
+        }
+      }
+    }
+    out.flush();
+    CRC32C crc = new CRC32C();
+    crc.update(buf.toByteArray());
+    out.writeInt((int) crc.getValue());
+    return buf.toByteArray();
+  }
+
+  /** The header fields. */
+  record Header(Codec codec, int pageSize, int txnCount, long firstTxid, long lastTxid, long lastTimestampMillis,
+      long checksumBefore, long checksumAfter, int dbSizePagesAfter, String lineage) {}
+
+  /** Reads a whole segment, verifying magic, version, CRC and the internal consistency of its header. */
+  static Segment decode(byte[] object, String name) throws FormatException {
+    if (object.length < 8) {
+      throw new FormatException(name + ": " + object.length + " bytes is too short for a segment");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(object, 0, object.length - 4);
+    int stored = ((object[object.length - 4] & 0xff) << 24) | ((object[object.length - 3] & 0xff) << 16)
+        | ((object[object.length - 2] & 0xff) << 8) | (object[object.length - 1] & 0xff);
+    if ((int) crc.getValue() != stored) {
+      throw new FormatException(name + ": CRC-32C mismatch (the object is corrupt or truncated)");
+    }
+    try {
+      DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(object, 0, object.length - 4));
+      Header h = readHeader(in, name);
+      List<Segment.Txn> txns = new ArrayList<>(h.txnCount());
+      try (DataInputStream p = new DataInputStream(h.codec().decompress(in))) {
+        for (int i = 0; i < h.txnCount(); i++) {
+          long txid = p.readLong();
+          long ts = p.readLong();
+          int size = p.readInt();
+          long after = p.readLong();
+          int count = p.readInt();
+          Map<Integer, byte[]> pages = new LinkedHashMap<>();
+          for (int j = 0; j < count; j++) {
+            int pgno = p.readInt();
+            byte[] page = new byte[h.pageSize()];
+            p.readFully(page);
+            pages.put(pgno, page);
+          }
+          txns.add(new Segment.Txn(txid, ts, size, after, pages));
+        }
+      }
+      Segment s = new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns);
+      if (txns.isEmpty() || s.firstTxid() != h.firstTxid() || s.last().txid() != h.lastTxid()
+          || s.last().checksumAfter() != h.checksumAfter()) {
+        throw new FormatException(name + ": the header does not match the transactions inside");
+      }
+      for (int i = 1; i < txns.size(); i++) {
+        if (txns.get(i).txid() != txns.get(i - 1).txid() + 1) {
+          throw new FormatException(name + ": transaction ids are not consecutive");
+        }
+      }
+      return s;
+    } catch (EOFException e) {
+      throw new FormatException(name + ": truncated payload");
+    } catch (FormatException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new FormatException(name + ": unreadable payload: " + e.getMessage());
+    }
+  }
+
+  static Header readHeader(DataInputStream in, String name) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new FormatException(String.format("%s: not a Litevault segment (magic 0x%08x)", name, magic));
+    }
+    int version = in.readUnsignedShort();
+    if (version != VERSION) {
+      throw new FormatException(name + ": segment format version " + version + " is not supported (this code reads "
+          + VERSION + "): use a newer Litevault");
+    }
+    Codec codec = Codec.byId(in.readUnsignedByte());
+    in.readUnsignedByte();
+    int pageSize = in.readInt();
+    int count = in.readInt();
+    long first = in.readLong();
+    long last = in.readLong();
+    long ts = in.readLong();
+    long before = in.readLong();
+    long after = in.readLong();
+    int size = in.readInt();
+    byte[] lineage = new byte[in.readUnsignedByte()];
+    in.readFully(lineage);
+    if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || count < 1 || last - first + 1 != count) {
+      throw new FormatException(name + ": inconsistent segment header");
+    }
+    return new Header(codec, pageSize, count, first, last, ts, before, after, size,
+        new String(lineage, StandardCharsets.US_ASCII));
+  }
+
+  /** Reads just the header from the start of a stream (for listing without downloading bodies). */
+  static Header peekHeader(InputStream in, String name) throws IOException {
+    return readHeader(new DataInputStream(new CheckedInputStream(in, new CRC32C())), name);
+  }
+}
