@@ -13,7 +13,9 @@ import java.util.stream.Stream;
  * A key is 1 to 1024 UTF-8 bytes without control characters; see {@link ObjectKeys#requireValid}. Any other
  * key is refused with {@link IllegalArgumentException} before a request is made. Keys may contain spaces,
  * any Unicode and {@code /}. {@link FileSystemObjectStore} refuses in addition keys that cannot be a safe
- * relative path (a segment {@code .} or {@code ..}, an empty segment, a leading {@code /}).
+ * relative path (a segment {@code .} or {@code ..}, an empty segment, a leading {@code /}). Do not make a
+ * key that is also a "directory" of other keys ({@code a} and {@code a/b}): AWS S3 and the file store
+ * allow it, but MinIO and S3Proxy's file back-ends refuse the second put.
  *
  * <h2>Missing keys</h2>
  * <ul>

@@ -19,6 +19,7 @@ import io.minio.PutObjectAPIArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.SourceObject;
 import io.minio.UploadPartArgs;
+import io.minio.Utils;
 import io.minio.credentials.AwsEnvironmentProvider;
 import io.minio.credentials.ChainedProvider;
 import io.minio.credentials.MinioEnvironmentProvider;
@@ -54,7 +55,7 @@ import okhttp3.Protocol;
  * <p>Credentials: explicit, or else the AWS and MinIO environment variables.
  */
 public final class MinioObjectStore extends S3StoreBase {
-  private final MinioAsyncClient client;
+  private final Client client;
   private final OkHttpClient http;
 
   private MinioObjectStore(S3Options options) {
@@ -75,7 +76,7 @@ public final class MinioObjectStore extends S3StoreBase {
     } else {
       b.credentialsProvider(new ChainedProvider(new AwsEnvironmentProvider(), new MinioEnvironmentProvider()));
     }
-    this.client = b.build();
+    this.client = new Client(b.build());
     if (options.pathStyle()) {
       client.disableVirtualStyleEndpoint();
     } else {
@@ -199,10 +200,7 @@ public final class MinioObjectStore extends S3StoreBase {
 
   @Override
   void rawCopy(String sourceKey, String targetKey) throws Exception {
-    // Giving MinIO a source size below 5 GiB makes it send one CopyObject, not a HEAD first (one request).
-    SourceObject source = new SourceObject(
-        SourceObject.builder().bucket(bucket()).object(sourceKey).build(), 0L, null);
-    client.copyObject(CopyObjectArgs.builder().bucket(bucket()).object(targetKey).source(source).build()).get();
+    client.copy(bucket(), sourceKey, targetKey).get();
   }
 
   @Override
@@ -239,6 +237,34 @@ public final class MinioObjectStore extends S3StoreBase {
     // "Non-XML response from server. Response code: 503, ..." is all MinIO keeps of a non-XML answer.
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("[Rr]esponse code: (\\d{3})").matcher(String.valueOf(e.getMessage()));
     return m.find() ? Integer.parseInt(m.group(1)) : 0;
+  }
+
+  /**
+   * Exposes one raw CopyObject. MinIO's own {@code copyObject} first sends a HEAD for the source's size
+   * (to choose between copy and compose): two billed requests per copy, and backup copies many objects.
+   */
+  private static final class Client extends MinioAsyncClient {
+    Client(MinioAsyncClient built) {
+      super(built);
+    }
+
+    java.util.concurrent.CompletableFuture<Void> copy(String bucket, String sourceKey, String targetKey) {
+      CopyObjectArgs args = CopyObjectArgs.builder().bucket(bucket).object(targetKey)
+          .source(SourceObject.builder().bucket(bucket).object(sourceKey).build()).build();
+      Http.Headers headers = new Http.Headers("x-amz-copy-source", Utils.encodePath("/" + bucket + "/" + sourceKey));
+      return executePutAsync(args, headers, null, null).thenApply(response -> {
+        try (response) {
+          String body = response.body() == null ? "" : response.body().string();
+          if (body.contains("<Error>")) { // S3 may report a failed copy in a 200 answer
+            throw new java.util.concurrent.CompletionException(
+                new ServerException("CopyObject failed inside a 200 answer", 500, ""));
+          }
+          return null;
+        } catch (IOException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      });
+    }
   }
 
   @Override
