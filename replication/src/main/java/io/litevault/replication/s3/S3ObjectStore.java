@@ -70,6 +70,10 @@ public final class S3ObjectStore extends S3StoreBase {
             .connectionTimeout(options.connectTimeout())
             .socketTimeout(options.socketTimeout())
             .maxConnections(16)
+            // 100-continue costs a round trip per PUT, and with Nagle and delayed ACKs a ~40 ms stall on
+            // small bodies (measured: 2,500 small puts took 3x longer). Our bodies are at most one part,
+            // sent to a bucket that verify() has checked, so a refused body is rare and cheap.
+            .expectContinueEnabled(false)
             .build());
     options.endpoint().ifPresent(b::endpointOverride);
     this.client = b.build();
