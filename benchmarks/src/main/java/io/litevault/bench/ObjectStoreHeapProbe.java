@@ -2,7 +2,6 @@ package io.litevault.bench;
 
 import io.litevault.replication.ObjectStore;
 import io.litevault.replication.PutResult;
-import io.litevault.testing.EmbeddedS3;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
@@ -10,13 +9,14 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * How much heap a 64 MiB put and get take, per implementation. The body is generated on the fly and read
- * back into a 64 KiB buffer, and EmbeddedS3 keeps objects on disk, so what the heap holds is the
- * transfer's own buffers (our part buffer, the client's, and the in-process server's). A sampler reads the
- * used heap every millisecond; the figure is the peak above the level measured after a GC just before.
- * Run it with a small heap to prove the bound:
+ * How much heap a 64 MiB put and get take, per implementation, on the client side only: EmbeddedS3 runs
+ * in a child JVM ({@link EmbeddedS3Server}, file-backed), the body is generated on the fly and read back
+ * into a 64 KiB buffer, so what this heap holds is the transfer's own buffers (our part buffer and the
+ * client library's). A sampler reads the used heap every millisecond; the figure is the peak above the
+ * level measured after a GC just before (it includes garbage not yet collected, so it is an upper bound
+ * of the live set). Run it with a heap smaller than the body to prove the bound:
  *
- * <pre>java -Xmx128m -cp benchmarks/target/benchmarks.jar io.litevault.bench.ObjectStoreHeapProbe</pre>
+ * <pre>java -Xmx48m -cp benchmarks/target/benchmarks.jar io.litevault.bench.ObjectStoreHeapProbe</pre>
  */
 public final class ObjectStoreHeapProbe {
   private static final long SIZE = 64L * 1024 * 1024;
@@ -30,9 +30,13 @@ public final class ObjectStoreHeapProbe {
     System.out.println("|---|---:|---:|---:|---:|");
     Path serverDir = Files.createTempDirectory("litevault-heap-s3");
     Path fileDir = Files.createTempDirectory("litevault-heap-file");
-    try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(serverDir).start()) {
+    Process server = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx512m", "-cp", System.getProperty("java.class.path"), EmbeddedS3Server.class.getName(),
+        serverDir.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try {
+      int port = readPort(server);
       for (StoreKind kind : StoreKind.values()) {
-        try (ObjectStore store = kind.open(s3, fileDir)) {
+        try (ObjectStore store = kind.open(port, fileDir)) {
           store.put("warm", new byte[1024]); // connections and classes, outside the measurement
           long[] put = measure(memory, () -> {
             PutResult r = store.put("heap/64m", StoreKind.generated(SIZE), SIZE);
@@ -49,7 +53,23 @@ public final class ObjectStoreHeapProbe {
           System.out.printf("| %s | %.1f | %.1f | %d | %d |%n", kind, put[0] / 1048576.0, get[0] / 1048576.0, put[1], get[1]);
         }
       }
+    } finally {
+      server.getOutputStream().close();
+      if (!server.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        server.destroyForcibly();
+      }
     }
+  }
+
+  private static int readPort(Process server) throws java.io.IOException {
+    java.io.BufferedReader r = new java.io.BufferedReader(
+        new java.io.InputStreamReader(server.getInputStream(), java.nio.charset.StandardCharsets.UTF_8));
+    for (String line = r.readLine(); line != null; line = r.readLine()) {
+      if (line.startsWith("PORT ")) {
+        return Integer.parseInt(line.substring(5).trim());
+      }
+    }
+    throw new IllegalStateException("EmbeddedS3Server exited before printing its port");
   }
 
   interface Transfer {

@@ -17,11 +17,16 @@ enum StoreKind {
   FILE;
 
   ObjectStore open(EmbeddedS3 s3, Path fileRoot) {
+    return open(s3.port(), fileRoot);
+  }
+
+  /** Opens the store; the S3 kinds talk to an EmbeddedS3 with default bucket and credentials on {@code port}. */
+  ObjectStore open(int port, Path fileRoot) {
     if (this == FILE) {
       return FileSystemObjectStore.create(FileSystemOptions.builder(fileRoot).fsync(false).build());
     }
-    S3Options o = S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
-        .credentials(s3.accessKey(), s3.secretKey()).build();
+    S3Options o = S3Options.builder(EmbeddedS3.DEFAULT_BUCKET).endpoint("http://127.0.0.1:" + port)
+        .region(EmbeddedS3.REGION).credentials(EmbeddedS3.ACCESS_KEY, EmbeddedS3.SECRET_KEY).build();
     return this == MINIO ? MinioObjectStore.create(o) : S3ObjectStore.create(o);
   }
 
