@@ -1,0 +1,198 @@
+package io.litevault.replication;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+
+/**
+ * An {@link ObjectStore} decorator that injects faults at the contract level, for testing the callers of
+ * an {@code ObjectStore} (replicator, restore, backup): fail the N-th call, fail a put after it was stored
+ * (the "answer lost" case), add latency to every call, corrupt one byte of what {@code get} returns.
+ * Faults surface as {@link ObjectStoreException}s of a chosen {@link ErrorKind}, as a real store's would
+ * after its retries gave up. Published in replication's test-jar.
+ */
+public final class FaultyObjectStore implements ObjectStore {
+  private final ObjectStore delegate;
+  private final AtomicInteger calls = new AtomicInteger();
+  private final AtomicInteger failCall = new AtomicInteger(-1);
+  private final AtomicInteger failPutsAfterStore = new AtomicInteger();
+  private final AtomicLong corruptOffset = new AtomicLong(-1);
+  private volatile ErrorKind kind = ErrorKind.SERVER_ERROR;
+  private volatile Duration latency = Duration.ZERO;
+
+  public FaultyObjectStore(ObjectStore delegate) {
+    this.delegate = delegate;
+  }
+
+  /** The {@code n}-th call from now (1 = the next) fails with {@code kind} before reaching the store. */
+  public FaultyObjectStore failCall(int n, ErrorKind kind) {
+    this.kind = kind;
+    failCall.set(calls.get() + n);
+    return this;
+  }
+
+  /** The next {@code n} puts are stored, then fail with {@code kind} as if the answer were lost. */
+  public FaultyObjectStore failAfterPut(int n, ErrorKind kind) {
+    this.kind = kind;
+    failPutsAfterStore.set(n);
+    return this;
+  }
+
+  /** Every call sleeps {@code d} first. */
+  public FaultyObjectStore latency(Duration d) {
+    this.latency = d;
+    return this;
+  }
+
+  /** Streams from {@code get} have the byte at body position {@code offset} flipped. */
+  public FaultyObjectStore corruptByteOnRead(long offset) {
+    corruptOffset.set(offset);
+    return this;
+  }
+
+  /** Calls made through this decorator. */
+  public int calls() {
+    return calls.get();
+  }
+
+  private void before(String op, String key) {
+    int n = calls.incrementAndGet();
+    if (!latency.isZero()) {
+      try {
+        Thread.sleep(latency.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (failCall.compareAndSet(n, -1)) {
+      throw injected(op, key);
+    }
+  }
+
+  private ObjectStoreException injected(String op, String key) {
+    return new ObjectStoreException(kind, op, key, op + " " + key + ": fault injected by FaultyObjectStore", null);
+  }
+
+  private void afterPut(String key) {
+    if (failPutsAfterStore.getAndUpdate(v -> v > 0 ? v - 1 : 0) > 0) {
+      throw injected("put", key);
+    }
+  }
+
+  @Override
+  public PutResult put(String key, InputStream body, long length) {
+    before("put", key);
+    PutResult r = delegate.put(key, body, length);
+    afterPut(key);
+    return r;
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, byte[] body) {
+    before("putIfAbsent", key);
+    boolean r = delegate.putIfAbsent(key, body);
+    afterPut(key);
+    return r;
+  }
+
+  @Override
+  public InputStream get(String key) {
+    before("get", key);
+    return corrupt(delegate.get(key), 0);
+  }
+
+  @Override
+  public InputStream get(String key, long offset, long length) {
+    before("get", key);
+    return corrupt(delegate.get(key, offset, length), offset);
+  }
+
+  private InputStream corrupt(InputStream in, long start) {
+    long at = corruptOffset.get();
+    if (at < 0) {
+      return in;
+    }
+    return new FilterInputStream(in) {
+      private long pos = start;
+
+      @Override
+      public int read() throws IOException {
+        byte[] b = new byte[1];
+        return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0 && at >= pos && at < pos + n) {
+          b[off + (int) (at - pos)] ^= 0x01;
+        }
+        pos += Math.max(n, 0);
+        return n;
+      }
+    };
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) {
+    before("stat", key);
+    return delegate.stat(key);
+  }
+
+  @Override
+  public Stream<ObjectInfo> list(String prefix) {
+    before("list", prefix);
+    return delegate.list(prefix);
+  }
+
+  @Override
+  public Stream<ListEntry> list(String prefix, String delimiter) {
+    before("list", prefix);
+    return delegate.list(prefix, delimiter);
+  }
+
+  @Override
+  public void delete(String key) {
+    before("delete", key);
+    delegate.delete(key);
+  }
+
+  @Override
+  public void deleteAll(Collection<String> keys) {
+    before("deleteAll", null);
+    delegate.deleteAll(keys);
+  }
+
+  @Override
+  public void copy(String sourceKey, String targetKey) {
+    before("copy", sourceKey);
+    delegate.copy(sourceKey, targetKey);
+  }
+
+  @Override
+  public void verify() {
+    before("verify", null);
+    delegate.verify();
+  }
+
+  @Override
+  public ObjectStoreMetrics metrics() {
+    return delegate.metrics();
+  }
+
+  @Override
+  public String describe() {
+    return "faulty " + delegate.describe();
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
