@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.store.WalPosition;
 import java.util.List;
 import java.util.Map;
 
@@ -11,8 +12,10 @@ import java.util.Map;
  * @param pageSize database page size
  * @param checksumBefore the database checksum before the first transaction
  * @param transactions the transactions, in txid order, consecutive
+ * @param walEnd where the last transaction ended in the source's WAL (for the replicator's own resume
+ *     after a restart; restore does not need it)
  */
-record Segment(String lineage, int pageSize, long checksumBefore, List<Txn> transactions) {
+record Segment(String lineage, int pageSize, long checksumBefore, List<Txn> transactions, WalPosition walEnd) {
   /**
    * One transaction.
    *

@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.store.WalPosition;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -21,7 +22,8 @@ import java.util.zip.CheckedInputStream;
  * <pre>
  * header:  magic "LVSG" | u16 version=1 | u8 codec | u8 flags=0 | u32 pageSize | u32 txnCount
  *          | u64 firstTxid | u64 lastTxid | u64 lastTimestampMillis | u64 checksumBefore
- *          | u64 checksumAfter | u32 dbSizePagesAfter | u8 lineageLength | lineage (ASCII)
+ *          | u64 checksumAfter | u32 dbSizePagesAfter | u32 walSalt1 | u32 walSalt2 | u64 walOffset
+ *          | u8 lineageLength | lineage (ASCII)
  * payload: codec-compressed, per transaction: u64 txid | u64 timestampMillis | u32 dbSizePages
  *          | u64 checksumAfter | u32 pageCount | pageCount x (u32 pgno | page)
  * trailer: u32 CRC-32C of every byte before it
@@ -51,6 +53,9 @@ final class SegmentCodec {
     out.writeLong(s.checksumBefore());
     out.writeLong(last.checksumAfter());
     out.writeInt(last.dbSizePages());
+    out.writeInt((int) s.walEnd().salt1());
+    out.writeInt((int) s.walEnd().salt2());
+    out.writeLong(s.walEnd().offset());
     byte[] lineage = s.lineage().getBytes(StandardCharsets.US_ASCII);
     out.writeByte(lineage.length);
     out.write(lineage);
@@ -76,7 +81,7 @@ final class SegmentCodec {
 
   /** The header fields. */
   record Header(Codec codec, int pageSize, int txnCount, long firstTxid, long lastTxid, long lastTimestampMillis,
-      long checksumBefore, long checksumAfter, int dbSizePagesAfter, String lineage) {}
+      long checksumBefore, long checksumAfter, int dbSizePagesAfter, WalPosition walEnd, String lineage) {}
 
   /** Reads a whole segment, verifying magic, version, CRC and the internal consistency of its header. */
   static Segment decode(byte[] object, String name) throws FormatException {
@@ -111,7 +116,7 @@ final class SegmentCodec {
           txns.add(new Segment.Txn(txid, ts, size, after, pages));
         }
       }
-      Segment s = new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns);
+      Segment s = new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns, h.walEnd());
       if (txns.isEmpty() || s.firstTxid() != h.firstTxid() || s.last().txid() != h.lastTxid()
           || s.last().checksumAfter() != h.checksumAfter()) {
         throw new FormatException(name + ": the header does not match the transactions inside");
@@ -151,12 +156,13 @@ final class SegmentCodec {
     long before = in.readLong();
     long after = in.readLong();
     int size = in.readInt();
+    WalPosition walEnd = new WalPosition(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()), in.readLong());
     byte[] lineage = new byte[in.readUnsignedByte()];
     in.readFully(lineage);
     if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || count < 1 || last - first + 1 != count) {
       throw new FormatException(name + ": inconsistent segment header");
     }
-    return new Header(codec, pageSize, count, first, last, ts, before, after, size,
+    return new Header(codec, pageSize, count, first, last, ts, before, after, size, walEnd,
         new String(lineage, StandardCharsets.US_ASCII));
   }
 

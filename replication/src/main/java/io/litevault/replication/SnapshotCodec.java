@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.store.WalPosition;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
@@ -21,7 +22,8 @@ import java.util.zip.CheckedInputStream;
  *
  * <pre>
  * header:  magic "LVSN" | u16 version=1 | u8 codec | u8 flags=0 | u32 pageSize | u32 dbSizePages
- *          | u64 txid | u64 timestampMillis | u64 payloadLength | u8 lineageLength | lineage (ASCII)
+ *          | u64 txid | u64 timestampMillis | u64 payloadLength | u32 walSalt1 | u32 walSalt2
+ *          | u64 walOffset | u8 lineageLength | lineage (ASCII)
  * payload: payloadLength bytes: codec-compressed pages 1..dbSizePages, in order
  * trailer: u64 database checksum | u32 CRC-32C of every byte before it
  * </pre>
@@ -47,7 +49,9 @@ final class SnapshotCodec {
     void page(int pgno, byte[] page) throws IOException;
   }
 
-  record Header(Codec codec, int pageSize, int dbSizePages, long txid, long timestampMillis, String lineage) {}
+  /** {@code walEnd}: the source WAL position the snapshot was taken at (for the replicator's resume). */
+  record Header(Codec codec, int pageSize, int dbSizePages, long txid, long timestampMillis, WalPosition walEnd,
+      String lineage) {}
 
   /** Writes a snapshot to {@code file}; returns the database checksum (also in the trailer). */
   static long write(Path file, Header h, PageSource pages) throws IOException {
@@ -65,6 +69,9 @@ final class SnapshotCodec {
       out.writeLong(h.txid());
       out.writeLong(h.timestampMillis());
       out.writeLong(0); // payload length, patched below
+      out.writeInt((int) h.walEnd().salt1());
+      out.writeInt((int) h.walEnd().salt2());
+      out.writeLong(h.walEnd().offset());
       byte[] lineage = h.lineage().getBytes(StandardCharsets.US_ASCII);
       out.writeByte(lineage.length);
       out.write(lineage);
@@ -130,12 +137,13 @@ final class SnapshotCodec {
       long txid = in.readLong();
       long ts = in.readLong();
       payloadLength = in.readLong();
+      WalPosition walEnd = new WalPosition(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()), in.readLong());
       byte[] lineage = new byte[in.readUnsignedByte()];
       in.readFully(lineage);
       if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || size < 0 || payloadLength < 0) {
         throw new FormatException(name + ": inconsistent snapshot header");
       }
-      h = new Header(codec, pageSize, size, txid, ts, new String(lineage, StandardCharsets.US_ASCII));
+      h = new Header(codec, pageSize, size, txid, ts, walEnd, new String(lineage, StandardCharsets.US_ASCII));
       long checksum = 0;
       BoundedInputStream bounded = new BoundedInputStream(in, payloadLength);
       DataInputStream p = new DataInputStream(h.codec().decompress(bounded));

@@ -48,7 +48,8 @@ class FormatProperties {
       }
       list.add(new Segment.Txn(first + i, 1_700_000_000_000L + i, 50 + r.nextInt(10), r.nextLong(), pages));
     }
-    return new Segment("20261123T000000Z-0a1b2c3d", pageSize, r.nextLong(), list);
+    return new Segment("20261123T000000Z-0a1b2c3d", pageSize, r.nextLong(), list,
+        new io.litevault.store.WalPosition(r.nextInt() & 0xffffffffL, r.nextInt() & 0xffffffffL, 32 + r.nextInt(1 << 20)));
   }
 
   @Property(tries = 60)
@@ -58,6 +59,7 @@ class FormatProperties {
     Segment back = SegmentCodec.decode(bytes, "seg");
     assertEquals(s.lineage(), back.lineage());
     assertEquals(s.checksumBefore(), back.checksumBefore());
+    assertEquals(s.walEnd(), back.walEnd());
     assertEquals(s.transactions().size(), back.transactions().size());
     for (int i = 0; i < txns; i++) {
       Segment.Txn a = s.transactions().get(i);
@@ -95,7 +97,8 @@ class FormatProperties {
     }
     Path file = Files.createTempFile("snap", ".lvsn");
     try {
-      SnapshotCodec.Header h = new SnapshotCodec.Header(codec, 1024, pages, 42, 1234, "20261123T000000Z-0a1b2c3d");
+      SnapshotCodec.Header h = new SnapshotCodec.Header(codec, 1024, pages, 42, 1234,
+          new io.litevault.store.WalPosition(7, 0xfffffffeL, 4128), "20261123T000000Z-0a1b2c3d");
       long checksum = SnapshotCodec.write(file, h, pgno -> db.get(pgno - 1));
       assertEquals(expected.value(), checksum);
       List<byte[]> back = new ArrayList<>();

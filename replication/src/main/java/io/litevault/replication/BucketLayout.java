@@ -1,0 +1,116 @@
+package io.litevault.replication;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a replicated database's objects live under its prefix (docs/FORMAT.md). Everything a restore
+ * needs is in these keys and the objects' bodies, never in object metadata, so a copy made by any S3
+ * tool (a backup tier) restores the same way.
+ *
+ * <pre>
+ * &lt;prefix&gt;/lease                                              the replicating process's lease
+ * &lt;prefix&gt;/lineages/&lt;lineage&gt;/snapshots/&lt;txid&gt;.lvsn            full database as of txid
+ * &lt;prefix&gt;/lineages/&lt;lineage&gt;/segments/&lt;first&gt;-&lt;last&gt;.lvsg     transactions first..last
+ * </pre>
+ * A lineage ({@code 20261123T011234Z-1f2e3d4c}: start time, then 8 random hex digits) is one unbroken
+ * chain of transactions starting with a snapshot; txids are 16 lower-case hex digits, so key order is
+ * time and txid order.
+ */
+final class BucketLayout {
+  private static final DateTimeFormatter LINEAGE_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{6}Z-[0-9a-f]{8}");
+  private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
+  private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+
+  private final String prefix;
+
+  BucketLayout(String prefix) {
+    this.prefix = requirePrefix(prefix);
+  }
+
+  /** Checks a replica prefix: path segments of letters, digits, '.', '_' and '-', no "." or "..". */
+  static String requirePrefix(String prefix) {
+    if (prefix == null || !PREFIX.matcher(prefix).matches() || prefix.length() > 512) {
+      throw new IllegalArgumentException("invalid replica prefix '" + prefix
+          + "': use segments of letters, digits, '.', '_' or '-' separated by '/', with no leading or trailing '/'");
+    }
+    for (String seg : prefix.split("/")) {
+      if (seg.equals(".") || seg.equals("..")) {
+        throw new IllegalArgumentException("invalid replica prefix '" + prefix + "': '.' and '..' are not allowed");
+      }
+    }
+    return prefix;
+  }
+
+  String prefix() {
+    return prefix;
+  }
+
+  String lease() {
+    return prefix + "/lease";
+  }
+
+  String lineages() {
+    return prefix + "/lineages/";
+  }
+
+  String lineage(String lineage) {
+    return lineages() + lineage + "/";
+  }
+
+  String snapshot(String lineage, long txid) {
+    return lineage(lineage) + "snapshots/" + hex(txid) + ".lvsn";
+  }
+
+  String segment(String lineage, long first, long last) {
+    return lineage(lineage) + "segments/" + hex(first) + "-" + hex(last) + ".lvsg";
+  }
+
+  static String newLineage(Instant now) {
+    return LINEAGE_TIME.format(now) + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+  }
+
+  static String hex(long txid) {
+    return String.format("%016x", txid);
+  }
+
+  /** What a key under a lineage is. */
+  record Parsed(String lineage, boolean snapshot, long firstTxid, long lastTxid) {}
+
+  /** Parses a key of this layout; empty for anything else (the lease, foreign objects). */
+  Optional<Parsed> parse(String key) {
+    if (!key.startsWith(lineages())) {
+      return Optional.empty();
+    }
+    String rest = key.substring(lineages().length());
+    int slash = rest.indexOf('/');
+    if (slash < 0 || !LINEAGE.matcher(rest.substring(0, slash)).matches()) {
+      return Optional.empty();
+    }
+    String lineage = rest.substring(0, slash);
+    String tail = rest.substring(slash + 1);
+    if (tail.startsWith("snapshots/")) {
+      Matcher m = SNAPSHOT.matcher(tail.substring("snapshots/".length()));
+      if (m.matches()) {
+        long txid = Long.parseUnsignedLong(m.group(1), 16);
+        return Optional.of(new Parsed(lineage, true, txid, txid));
+      }
+    } else if (tail.startsWith("segments/")) {
+      Matcher m = SEGMENT.matcher(tail.substring("segments/".length()));
+      if (m.matches()) {
+        return Optional.of(new Parsed(lineage, false, Long.parseUnsignedLong(m.group(1), 16),
+            Long.parseUnsignedLong(m.group(2), 16)));
+      }
+    }
+    return Optional.empty();
+  }
+}
