@@ -119,33 +119,10 @@ final class SnapshotCodec {
     BufferedInputStream buffered = new BufferedInputStream(source, 1 << 16);
     DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
     try {
-      Header h;
-      long payloadLength;
-      int magic = in.readInt();
-      if (magic != MAGIC) {
-        throw new FormatException(String.format("%s: not a Litevault snapshot (magic 0x%08x)", name, magic));
-      }
-      int version = in.readUnsignedShort();
-      if (version != VERSION) {
-        throw new FormatException(name + ": snapshot format version " + version + " is not supported (this code reads "
-            + VERSION + "): use a newer Litevault");
-      }
-      Codec codec = Codec.byId(in.readUnsignedByte());
-      in.readUnsignedByte();
-      int pageSize = in.readInt();
-      int size = in.readInt();
-      long txid = in.readLong();
-      long ts = in.readLong();
-      payloadLength = in.readLong();
-      WalPosition walEnd = new WalPosition(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()), in.readLong());
-      byte[] lineage = new byte[in.readUnsignedByte()];
-      in.readFully(lineage);
-      if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || size < 0 || payloadLength < 0) {
-        throw new FormatException(name + ": inconsistent snapshot header");
-      }
-      h = new Header(codec, pageSize, size, txid, ts, walEnd, new String(lineage, StandardCharsets.US_ASCII));
+      long[] payloadLength = new long[1];
+      Header h = readHeader(in, name, payloadLength);
       long checksum = 0;
-      BoundedInputStream bounded = new BoundedInputStream(in, payloadLength);
+      BoundedInputStream bounded = new BoundedInputStream(in, payloadLength[0]);
       DataInputStream p = new DataInputStream(h.codec().decompress(bounded));
       byte[] page = new byte[h.pageSize()];
       for (int pgno = 1; pgno <= h.dbSizePages(); pgno++) {
@@ -167,6 +144,33 @@ final class SnapshotCodec {
     } catch (EOFException e) {
       throw new FormatException(name + ": truncated snapshot");
     }
+  }
+
+  /** Reads the header; {@code payloadLength[0]} receives the payload's length. */
+  static Header readHeader(DataInputStream in, String name, long[] payloadLength) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new FormatException(String.format("%s: not a Litevault snapshot (magic 0x%08x)", name, magic));
+    }
+    int version = in.readUnsignedShort();
+    if (version != VERSION) {
+      throw new FormatException(name + ": snapshot format version " + version + " is not supported (this code reads "
+          + VERSION + "): use a newer Litevault");
+    }
+    Codec codec = Codec.byId(in.readUnsignedByte());
+    in.readUnsignedByte();
+    int pageSize = in.readInt();
+    int size = in.readInt();
+    long txid = in.readLong();
+    long ts = in.readLong();
+    payloadLength[0] = in.readLong();
+    WalPosition walEnd = new WalPosition(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()), in.readLong());
+    byte[] lineage = new byte[in.readUnsignedByte()];
+    in.readFully(lineage);
+    if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || size < 0 || payloadLength[0] < 0) {
+      throw new FormatException(name + ": inconsistent snapshot header");
+    }
+    return new Header(codec, pageSize, size, txid, ts, walEnd, new String(lineage, StandardCharsets.US_ASCII));
   }
 
   private static final class CountingOutputStream extends java.io.FilterOutputStream {

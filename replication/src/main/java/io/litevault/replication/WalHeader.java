@@ -42,6 +42,10 @@ record WalHeader(boolean bigEndianChecksums, int pageSize, long checkpointSequen
         Integer.toUnsignedLong(b.getInt(20)), b.getInt(24), b.getInt(28));
   }
 
+  boolean matches(io.litevault.store.WalPosition p) {
+    return salt1 == p.salt1() && salt2 == p.salt2();
+  }
+
   int frameSize() {
     return 24 + pageSize;
   }

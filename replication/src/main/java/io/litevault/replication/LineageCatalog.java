@@ -1,0 +1,69 @@
+package io.litevault.replication;
+
+import io.litevault.store.WalPosition;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+
+/** Reads what lineages a replica prefix holds: one listing, plus headers of the objects it needs. */
+final class LineageCatalog {
+  private LineageCatalog() {}
+
+  /** One lineage's objects, in key (= txid) order. */
+  record Lineage(String id, List<ObjectInfo> snapshots, List<ObjectInfo> segments) {}
+
+  /** The newest object of the newest lineage, as the replicator needs it to resume. */
+  record Tip(String lineage, long txid, long checksumAfter, int dbSizePages, WalPosition walEnd, long lastSnapshotMillis) {}
+
+  static Map<String, Lineage> list(ObjectStore store, BucketLayout layout) {
+    Map<String, Lineage> out = new TreeMap<>();
+    try (Stream<ObjectInfo> objects = store.list(layout.lineages())) {
+      objects.forEach(o -> layout.parse(o.key()).ifPresent(p -> {
+        Lineage l = out.computeIfAbsent(p.lineage(), id -> new Lineage(id, new ArrayList<>(), new ArrayList<>()));
+        (p.snapshot() ? l.snapshots() : l.segments()).add(o);
+      }));
+    }
+    return out;
+  }
+
+  /** The tip of the newest lineage that has a snapshot, or null when the prefix holds none. */
+  static Tip newestTip(ObjectStore store, BucketLayout layout) throws IOException {
+    Map<String, Lineage> all = list(store, layout);
+    List<Lineage> newestFirst = new ArrayList<>(all.values());
+    java.util.Collections.reverse(newestFirst);
+    for (Lineage l : newestFirst) {
+      if (l.snapshots().isEmpty()) {
+        continue;
+      }
+      ObjectInfo snap = l.snapshots().get(l.snapshots().size() - 1);
+      long snapTxid = layout.parse(snap.key()).orElseThrow().lastTxid();
+      Optional<ObjectInfo> seg = l.segments().isEmpty() ? Optional.empty()
+          : Optional.of(l.segments().get(l.segments().size() - 1));
+      long snapMillis = snap.lastModified().toEpochMilli();
+      if (seg.isPresent() && layout.parse(seg.get().key()).orElseThrow().lastTxid() > snapTxid) {
+        SegmentCodec.Header h;
+        try (InputStream in = store.get(seg.get().key(), 0, 512)) {
+          h = SegmentCodec.peekHeader(in, seg.get().key());
+        }
+        return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis);
+      }
+      SnapshotCodec.Header h;
+      try (InputStream in = store.get(snap.key(), 0, 512)) {
+        h = SnapshotCodec.readHeader(new DataInputStream(in), snap.key(), new long[1]);
+      }
+      ByteBuffer trailer = ByteBuffer.allocate(12);
+      try (InputStream in = store.get(snap.key(), snap.size() - 12, 12)) {
+        trailer.put(in.readNBytes(12));
+      }
+      return new Tip(l.id(), h.txid(), trailer.getLong(0), h.dbSizePages(), h.walEnd(), snapMillis);
+    }
+    return null;
+  }
+}

@@ -1,0 +1,82 @@
+package io.litevault.replication;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * What the bucket holds, in the store's transaction ids: the newest store txid whose data is in the
+ * bucket, the futures of {@link Durability#REPLICATED} writes waiting for it, and recent store txids'
+ * {@link ReplicaPosition}s.
+ */
+final class Progress {
+  private static final int POSITIONS_KEPT = 100_000;
+
+  private final Object lock = new Object();
+  private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
+  private final ConcurrentSkipListMap<Long, ReplicaPosition> positions = new ConcurrentSkipListMap<>();
+  private volatile long replicated;
+  private RuntimeException failure;
+
+  long replicatedStoreTxid() {
+    return replicated;
+  }
+
+  /** A future completing once store txid {@code txid} is in the bucket. */
+  CompletableFuture<Void> await(long txid) {
+    synchronized (lock) {
+      if (failure != null) {
+        return CompletableFuture.failedFuture(failure);
+      }
+      if (txid <= replicated) {
+        return CompletableFuture.completedFuture(null);
+      }
+      return waiters.computeIfAbsent(txid, t -> new CompletableFuture<>());
+    }
+  }
+
+  boolean hasWaiters() {
+    synchronized (lock) {
+      return !waiters.isEmpty();
+    }
+  }
+
+  void replicated(long txid) {
+    Map<Long, CompletableFuture<Void>> done;
+    synchronized (lock) {
+      if (txid <= replicated) {
+        return;
+      }
+      replicated = txid;
+      Map<Long, CompletableFuture<Void>> head = waiters.headMap(txid, true);
+      done = new TreeMap<>(head);
+      head.clear();
+    }
+    done.values().forEach(f -> f.complete(null));
+  }
+
+  void position(long storeTxid, ReplicaPosition p) {
+    positions.put(storeTxid, p);
+    while (positions.size() > POSITIONS_KEPT) {
+      positions.pollFirstEntry();
+    }
+  }
+
+  /** The bucket position of store txid {@code storeTxid}: its own, or the first shipped at or after it. */
+  ReplicaPosition positionOf(long storeTxid) {
+    Map.Entry<Long, ReplicaPosition> e = positions.ceilingEntry(storeTxid);
+    return e == null || storeTxid > replicated ? null : e.getValue();
+  }
+
+  /** Replication stopped for good: every waiting and future REPLICATED write fails with {@code e}. */
+  void failAll(RuntimeException e) {
+    Map<Long, CompletableFuture<Void>> all;
+    synchronized (lock) {
+      failure = e;
+      all = new TreeMap<>(waiters);
+      waiters.clear();
+    }
+    all.values().forEach(f -> f.completeExceptionally(e));
+  }
+}

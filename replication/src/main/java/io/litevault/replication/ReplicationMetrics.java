@@ -1,0 +1,36 @@
+package io.litevault.replication;
+
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/** Counters of one replicator; requests per operation are in {@link ObjectStore#metrics()}. */
+public final class ReplicationMetrics {
+  final LongAdder segmentsUploaded = new LongAdder();
+  final LongAdder snapshotsUploaded = new LongAdder();
+  final LongAdder bytesUploaded = new LongAdder();
+  final LongAdder transactionsShipped = new LongAdder();
+  final LongAdder uploadErrors = new LongAdder();
+  final LongAdder lineagesStarted = new LongAdder();
+  final LongAdder objectsDeletedByRetention = new LongAdder();
+  final AtomicLong lastSnapshotMillis = new AtomicLong();
+  final AtomicLong lastUploadMillis = new AtomicLong();
+
+  public long segmentsUploaded() { return segmentsUploaded.sum(); }
+  public long snapshotsUploaded() { return snapshotsUploaded.sum(); }
+  /** Bytes of segment and snapshot bodies uploaded (not counting the lease). */
+  public long bytesUploaded() { return bytesUploaded.sum(); }
+  public long transactionsShipped() { return transactionsShipped.sum(); }
+  /** Uploads that failed after the store's own retries (the replicator tries again later). */
+  public long uploadErrors() { return uploadErrors.sum(); }
+  public long lineagesStarted() { return lineagesStarted.sum(); }
+  public long objectsDeletedByRetention() { return objectsDeletedByRetention.sum(); }
+  public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
+  public long lastUploadMillis() { return lastUploadMillis.get(); }
+
+  @Override
+  public String toString() {
+    return "ReplicationMetrics{segments=" + segmentsUploaded() + ", snapshots=" + snapshotsUploaded() + ", bytes="
+        + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
+        + ", lineages=" + lineagesStarted() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
+  }
+}

@@ -1,0 +1,205 @@
+package io.litevault.replication;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.UUID;
+
+/** Immutable settings of a {@link Replicator}; build with {@link #builder(ObjectStore, String)}. */
+public final class ReplicatorOptions {
+  /** Litestream's default: batches a second of commits into one upload, ~86k uploads a day at most. */
+  public static final Duration DEFAULT_MIN_UPLOAD_INTERVAL = Duration.ofSeconds(1);
+  /** A daily snapshot bounds how many segments a restore must apply. */
+  public static final Duration DEFAULT_SNAPSHOT_INTERVAL = Duration.ofHours(24);
+  /** A week of point-in-time history, like Litestream's default retention. */
+  public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+  /** Retention needs listing the prefix: hourly keeps that cheap. */
+  public static final Duration DEFAULT_RETENTION_CHECK_INTERVAL = Duration.ofHours(1);
+  /**
+   * zstd level 1: on SQLite pages it compresses clearly better than LZ4 at similar speed (measured:
+   * benchmarks/RESULTS.md, "Compression"), and bytes uploaded are what a bucket bills.
+   */
+  public static final Codec DEFAULT_CODEC = Codec.ZSTD;
+  /** Segments hold at most this many bytes of pages; a larger transaction is shipped as a snapshot. */
+  public static final int DEFAULT_MAX_SEGMENT_BYTES = 32 << 20;
+  /** How long the lease protects a prefix after the last upload; renewed with uploads, never while idle. */
+  public static final Duration DEFAULT_LEASE_TTL = Duration.ofMinutes(2);
+  /** First wait after a failed upload; doubles up to {@link #DEFAULT_MAX_RETRY_BACKOFF}. */
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(200);
+  public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
+
+  private final ObjectStore store;
+  private final String prefix;
+  private final Duration minUploadInterval;
+  private final Duration snapshotInterval;
+  private final Duration retention;
+  private final Duration retentionCheckInterval;
+  private final Codec codec;
+  private final int maxSegmentBytes;
+  private final Duration leaseTtl;
+  private final Duration retryBackoff;
+  private final Duration maxRetryBackoff;
+  private final Path workDirectory;
+  private final Clock clock;
+  private final String owner;
+
+  private ReplicatorOptions(Builder b) {
+    this.store = b.store;
+    this.prefix = b.prefix;
+    this.minUploadInterval = b.minUploadInterval;
+    this.snapshotInterval = b.snapshotInterval;
+    this.retention = b.retention;
+    this.retentionCheckInterval = b.retentionCheckInterval;
+    this.codec = b.codec;
+    this.maxSegmentBytes = b.maxSegmentBytes;
+    this.leaseTtl = b.leaseTtl;
+    this.retryBackoff = b.retryBackoff;
+    this.maxRetryBackoff = b.maxRetryBackoff;
+    this.workDirectory = b.workDirectory;
+    this.clock = b.clock;
+    this.owner = b.owner;
+  }
+
+  /**
+   * @param store where to replicate (MinIO in production)
+   * @param prefix the key prefix of this database's replica, e.g. {@code "litevault/data"}
+   */
+  public static Builder builder(ObjectStore store, String prefix) {
+    return new Builder(store, prefix);
+  }
+
+  public ObjectStore store() { return store; }
+  public String prefix() { return prefix; }
+  public Duration minUploadInterval() { return minUploadInterval; }
+  public Duration snapshotInterval() { return snapshotInterval; }
+  public Duration retention() { return retention; }
+  public Duration retentionCheckInterval() { return retentionCheckInterval; }
+  public Codec codec() { return codec; }
+  public int maxSegmentBytes() { return maxSegmentBytes; }
+  public Duration leaseTtl() { return leaseTtl; }
+  public Duration retryBackoff() { return retryBackoff; }
+  public Duration maxRetryBackoff() { return maxRetryBackoff; }
+  /** Where snapshots are staged before upload; null means beside the database ({@code .litevault/}). */
+  public Path workDirectory() { return workDirectory; }
+  public Clock clock() { return clock; }
+  /** This process's name in the lease (host, pid and a random id by default). */
+  public String owner() { return owner; }
+
+  public static final class Builder {
+    private final ObjectStore store;
+    private final String prefix;
+    private Duration minUploadInterval = DEFAULT_MIN_UPLOAD_INTERVAL;
+    private Duration snapshotInterval = DEFAULT_SNAPSHOT_INTERVAL;
+    private Duration retention = DEFAULT_RETENTION;
+    private Duration retentionCheckInterval = DEFAULT_RETENTION_CHECK_INTERVAL;
+    private Codec codec = DEFAULT_CODEC;
+    private int maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES;
+    private Duration leaseTtl = DEFAULT_LEASE_TTL;
+    private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
+    private Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
+    private Path workDirectory;
+    private Clock clock = Clock.systemUTC();
+    private String owner = defaultOwner();
+
+    private Builder(ObjectStore store, String prefix) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.prefix = BucketLayout.requirePrefix(prefix);
+    }
+
+    /** Least time between two uploads of ordinary (LOCAL) writes; 0 uploads after every commit. */
+    public Builder minUploadInterval(Duration value) {
+      require(value, "minUploadInterval", true);
+      this.minUploadInterval = value;
+      return this;
+    }
+
+    public Builder snapshotInterval(Duration value) {
+      require(value, "snapshotInterval", false);
+      this.snapshotInterval = value;
+      return this;
+    }
+
+    public Builder retention(Duration value) {
+      require(value, "retention", false);
+      this.retention = value;
+      return this;
+    }
+
+    public Builder retentionCheckInterval(Duration value) {
+      require(value, "retentionCheckInterval", false);
+      this.retentionCheckInterval = value;
+      return this;
+    }
+
+    public Builder codec(Codec value) {
+      this.codec = Objects.requireNonNull(value, "codec");
+      return this;
+    }
+
+    public Builder maxSegmentBytes(int bytes) {
+      if (bytes < 64 * 1024) {
+        throw new IllegalArgumentException("maxSegmentBytes must be >= 65536, got " + bytes);
+      }
+      this.maxSegmentBytes = bytes;
+      return this;
+    }
+
+    public Builder leaseTtl(Duration value) {
+      require(value, "leaseTtl", false);
+      this.leaseTtl = value;
+      return this;
+    }
+
+    public Builder retryBackoff(Duration first, Duration max) {
+      require(first, "retryBackoff", false);
+      require(max, "maxRetryBackoff", false);
+      if (max.compareTo(first) < 0) {
+        throw new IllegalArgumentException("maxRetryBackoff (" + max + ") must be >= retryBackoff (" + first + ")");
+      }
+      this.retryBackoff = first;
+      this.maxRetryBackoff = max;
+      return this;
+    }
+
+    public Builder workDirectory(Path dir) {
+      this.workDirectory = Objects.requireNonNull(dir, "workDirectory");
+      return this;
+    }
+
+    public Builder clock(Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
+      return this;
+    }
+
+    public Builder owner(String value) {
+      Objects.requireNonNull(value, "owner");
+      if (value.isBlank() || value.length() > 200) {
+        throw new IllegalArgumentException("owner must be 1 to 200 characters, got '" + value + "'");
+      }
+      this.owner = value;
+      return this;
+    }
+
+    public ReplicatorOptions build() {
+      return new ReplicatorOptions(this);
+    }
+
+    private static void require(Duration d, String name, boolean zeroOk) {
+      Objects.requireNonNull(d, name);
+      if (d.isNegative() || (!zeroOk && d.isZero())) {
+        throw new IllegalArgumentException(name + " must be " + (zeroOk ? ">= 0" : "> 0") + ", got " + d);
+      }
+    }
+
+    private static String defaultOwner() {
+      String host;
+      try {
+        host = java.net.InetAddress.getLocalHost().getHostName();
+      } catch (java.io.IOException e) {
+        host = "unknown-host";
+      }
+      return host + "/pid-" + ProcessHandle.current().pid() + "/" + UUID.randomUUID().toString().substring(0, 8);
+    }
+  }
+}
