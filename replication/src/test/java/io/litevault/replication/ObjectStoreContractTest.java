@@ -321,6 +321,17 @@ public abstract class ObjectStoreContractTest {
   }
 
   @Test
+  void aPutRepeatedAfterItsAnswerWasLostLeavesOneWholeObject() {
+    FaultyObjectStore lossy = new FaultyObjectStore(store()).failAfterPut(1, ErrorKind.TIMEOUT);
+    byte[] body = random(50_000, 6);
+    ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> lossy.put(p + "once", body));
+    assertTrue(e.retryable());
+    lossy.put(p + "once", body); // what a caller does with a retryable failure of an idempotent put
+    assertEquals(List.of(p + "once"), keys(p));
+    assertArrayEquals(body, read(store().get(p + "once")));
+  }
+
+  @Test
   void verifySucceedsOnAUsableStore() {
     store().verify();
   }

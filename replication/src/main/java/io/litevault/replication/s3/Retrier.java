@@ -54,6 +54,9 @@ final class Retrier {
         return request.send();
       } catch (Exception e) {
         metrics.error(op);
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt(); // waiting on the client's future was interrupted: stop
+        }
         Failure f = classify(e);
         if (!f.kind().retryable() || attempt >= policy.maxAttempts()) {
           throw translate(op, key, unwrap(e), f, attempt);

@@ -21,7 +21,6 @@ import software.amazon.awssdk.core.ResponseInputStream;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.apache5.Apache5HttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -210,13 +209,20 @@ public final class S3ObjectStore extends S3StoreBase {
       String code = e.awsErrorDetails() == null ? "" : e.awsErrorDetails().errorCode();
       return Failure.ofResponse(e.statusCode(), code);
     }
-    if (c instanceof SdkClientException || c instanceof IOException) {
-      return Failure.ofIo(c);
-    }
-    if (c instanceof SdkException) {
+    if (c instanceof IOException || (c instanceof SdkClientException && isIoOrTimeout(c))) {
       return Failure.ofIo(c);
     }
     return new Failure(ErrorKind.OTHER, 0, c.getClass().getSimpleName());
+  }
+
+  /** An SdkClientException is transient only if it comes from I/O or a timeout (not, say, marshalling). */
+  private static boolean isIoOrTimeout(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause()) {
+      if (c instanceof IOException || c.getClass().getSimpleName().contains("Timeout")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

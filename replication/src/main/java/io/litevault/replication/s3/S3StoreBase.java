@@ -13,10 +13,8 @@ import io.litevault.replication.ObjectStoreMetrics;
 import io.litevault.replication.Operation;
 import io.litevault.replication.PutResult;
 import io.litevault.replication.StoreUnavailableException;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -380,13 +378,5 @@ abstract class S3StoreBase implements ObjectStore {
 
   static CommonPrefix prefix(String p) {
     return new CommonPrefix(p);
-  }
-
-  static InputStream bytes(byte[] b, int n) {
-    return new ByteArrayInputStream(b, 0, n);
-  }
-
-  static UncheckedIOException unchecked(IOException e) {
-    return new UncheckedIOException(e);
   }
 }
