@@ -19,14 +19,15 @@ import java.util.regex.Pattern;
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/snapshots/&lt;txid&gt;.lvsn            full database as of txid
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/segments/&lt;first&gt;-&lt;last&gt;.lvsg     transactions first..last
  * </pre>
- * A lineage ({@code 20261123T011234Z-1f2e3d4c}: start time, then 8 random hex digits) is one unbroken
+ * A lineage ({@code 20261123T011234567Z-1f2e3d4c}: start time to the millisecond, then 8 random hex
+ * digits; always sorting after every lineage already in the prefix) is one unbroken
  * chain of transactions starting with a snapshot; txids are 16 lower-case hex digits, so key order is
  * time and txid order.
  */
 final class BucketLayout {
   private static final DateTimeFormatter LINEAGE_TIME =
-      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
-  static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{6}Z-[0-9a-f]{8}");
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{9}Z-[0-9a-f]{8}");
   private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
   private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
@@ -75,8 +76,20 @@ final class BucketLayout {
     return lineage(lineage) + "segments/" + hex(first) + "-" + hex(last) + ".lvsg";
   }
 
-  static String newLineage(Instant now) {
-    return LINEAGE_TIME.format(now) + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+  /**
+   * A new lineage id that sorts after {@code after} (the newest id in the prefix, or null), even when
+   * the clock stepped back or two lineages start in the same millisecond: restore picks the last in order.
+   */
+  static String newLineage(Instant now, String after) {
+    Instant t = now;
+    if (after != null) {
+      Instant previous = java.time.LocalDateTime.parse(after.substring(0, 18),
+          DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS", Locale.ROOT)).toInstant(ZoneOffset.UTC);
+      if (!t.isAfter(previous)) {
+        t = previous.plusMillis(1);
+      }
+    }
+    return LINEAGE_TIME.format(t) + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
   }
 
   static String hex(long txid) {

@@ -324,7 +324,7 @@ final class Shipper implements Runnable {
     try {
       Pin pin = pin();
       PageReader pages = PageReader.at(files, pin.position());
-      String target = newLineage ? BucketLayout.newLineage(options.clock().instant()) : lineage;
+      String target = newLineage ? BucketLayout.newLineage(options.clock().instant(), newestLineageInBucket()) : lineage;
       long txid = newLineage ? 1 : lastTxid + 1;
       Path tmp = workDir.resolve("snapshot-" + target + "-" + txid + ".tmp");
       DatabaseChecksum state = new DatabaseChecksum();
@@ -371,6 +371,14 @@ final class Shipper implements Runnable {
       holdGate = false;
     }
     db.requestCheckpoint();
+  }
+
+  private String newestLineageInBucket() {
+    String newest = lineage;
+    for (String id : LineageCatalog.list(store, layout).keySet()) {
+      newest = newest == null || id.compareTo(newest) > 0 ? id : newest;
+    }
+    return newest;
   }
 
   /** A commit boundary, taken on the store's writer thread (its commits before it are in {@link #pending}). */

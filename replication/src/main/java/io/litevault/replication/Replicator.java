@@ -1,0 +1,214 @@
+package io.litevault.replication;
+
+import io.litevault.store.CommitEvent;
+import io.litevault.store.CommitListener;
+import io.litevault.store.CheckpointGate;
+import io.litevault.store.Committed;
+import io.litevault.store.Database;
+import io.litevault.store.WalPosition;
+import io.litevault.store.WriteTask;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams every committed transaction of one {@link Database} to an {@link ObjectStore}, Litestream-style
+ * but inside the process: after commits (at most once per {@code minUploadInterval}, at once for a
+ * {@link Durability#REPLICATED} write) it reads the new WAL frames, checks salts and checksums, and uploads
+ * them as an immutable segment; a lineage starts with a snapshot. It holds the store's checkpoints until
+ * frames are in the bucket. An idle database makes no requests.
+ *
+ * <pre>{@code
+ * Replicator r = Replicator.start(store.database("data"),
+ *     ReplicatorOptions.builder(minio, "litevault/data").build());
+ * r.write(task, Durability.REPLICATED).join();   // completes once the write is in the bucket
+ * r.close();                                      // before store.close(), or let store.close() flush it
+ * }</pre>
+ */
+public final class Replicator implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Replicator.class);
+  /** How long a closing store waits for the last frames to reach the bucket. */
+  static final Duration CLOSE_FLUSH_TIMEOUT = Duration.ofSeconds(30);
+
+  private final Database db;
+  private final ReplicatorOptions options;
+  private final Lease lease;
+  private final ReplicationMetrics metrics = new ReplicationMetrics();
+  private final Progress progress = new Progress();
+  private final Shipper shipper;
+  private final Thread thread;
+  private final Hook hook = new Hook();
+  private volatile boolean closed;
+
+  private Replicator(Database db, ReplicatorOptions options) {
+    this.db = db;
+    this.options = options;
+    this.lease = new Lease(options.store(), new BucketLayout(options.prefix()).lease(), options.owner(),
+        options.leaseTtl(), options.clock());
+    this.shipper = new Shipper(db, options, lease, metrics, progress);
+    this.thread = new Thread(this::runShipper, "litevault-replicator-" + db.name());
+    this.thread.setDaemon(true);
+  }
+
+  /**
+   * Attaches a replicator to {@code db} and starts it. It takes the prefix's lease, then continues the
+   * newest lineage if the local files continue it, or starts a new one with a snapshot — in the
+   * background: writes go on meanwhile, and checkpoints wait.
+   *
+   * @throws LeaseException another process replicates to this prefix
+   * @throws StoreUnavailableException the bucket cannot be used (credentials, bucket, endpoint)
+   */
+  public static Replicator start(Database db, ReplicatorOptions options) {
+    Objects.requireNonNull(db, "db");
+    Objects.requireNonNull(options, "options");
+    options.store().verify();
+    Replicator r = new Replicator(db, options);
+    r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
+    db.addCheckpointGate(r.hook);
+    db.addCommitListener(r.hook);
+    r.thread.start();
+    return r;
+  }
+
+  /**
+   * A write with the given durability. With {@link Durability#REPLICATED} the future completes only once
+   * the transaction that committed it is in the bucket; it fails with {@link ReplicationException} if
+   * replication stopped for good (a lost lease), and otherwise keeps waiting through bucket outages.
+   */
+  public <T> CompletableFuture<T> write(WriteTask<T> task, Durability durability) {
+    CompletableFuture<Committed<T>> committed = db.writeCommitted(task);
+    if (durability == Durability.LOCAL) {
+      return committed.thenApply(Committed::value);
+    }
+    return committed.thenCompose(c -> {
+      CompletableFuture<Void> f = progress.await(c.txid());
+      if (!f.isDone()) {
+        shipper.signal(true);
+      }
+      return f.thenApply(v -> c.value());
+    });
+  }
+
+  /** The newest store txid (as in {@link Committed#txid()}) whose data is in the bucket. */
+  public long replicatedTxid() {
+    return progress.replicatedStoreTxid();
+  }
+
+  /**
+   * Waits until store txid {@code txid} is in the bucket, uploading at once.
+   *
+   * @return true when it is, false on timeout
+   */
+  public boolean awaitReplicated(long txid, Duration timeout) throws InterruptedException {
+    CompletableFuture<Void> f = progress.await(txid);
+    if (f.isDone()) {
+      return !f.isCompletedExceptionally();
+    }
+    shipper.signal(true);
+    try {
+      f.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      return false;
+    } catch (ExecutionException e) {
+      throw new ReplicationException("replication stopped: " + e.getCause().getMessage(), e.getCause());
+    }
+  }
+
+  /** Where store txid {@code storeTxid} is in the bucket, once it is there (for recent txids). */
+  public Optional<ReplicaPosition> positionOf(long storeTxid) {
+    return Optional.ofNullable(progress.positionOf(storeTxid));
+  }
+
+  public ReplicationMetrics metrics() {
+    return metrics;
+  }
+
+  public ReplicationHealth health() {
+    long last = db.lastTxid();
+    long replicated = progress.replicatedStoreTxid();
+    CommitEvent oldest = shipper.pending.peek();
+    long lagMillis = oldest == null ? 0 : Math.max(0, options.clock().millis() - oldest.commitTimeMillis());
+    return new ReplicationHealth(db.name(), thread.isAlive(), shipper.lineage, shipper.lastTxid, replicated,
+        Math.max(0, last - replicated), lagMillis, shipper.lastError);
+  }
+
+  /**
+   * Ships what is pending (bounded by the store's retries and {@link #CLOSE_FLUSH_TIMEOUT}), stops, and
+   * releases the lease. The database stays open; its checkpoints are no longer held.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    shipper.close();
+    try {
+      thread.join(CLOSE_FLUSH_TIMEOUT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (thread.isAlive()) {
+      log.warn("database '{}': replicator did not finish shipping within {} s; {} commit(s) not shipped",
+          db.name(), CLOSE_FLUSH_TIMEOUT.toSeconds(), shipper.pending.size());
+      thread.interrupt();
+    }
+    db.removeCommitListener(hook);
+    db.removeCheckpointGate(hook);
+    lease.release();
+    progress.failAll(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
+  }
+
+  private void runShipper() {
+    try {
+      shipper.run();
+    } catch (RuntimeException | Error e) {
+      log.error("database '{}': replicator thread died", db.name(), e);
+      throw e;
+    }
+  }
+
+  /** The store-facing side: commit listener and checkpoint gate. Runs on the store's writer thread. */
+  private final class Hook implements CommitListener, CheckpointGate {
+    @Override
+    public void onCommit(CommitEvent event) {
+      shipper.offer(event);
+    }
+
+    @Override
+    public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
+      log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
+          + "starts a new lineage with a snapshot", database, walEnd.offset());
+      shipper.continuityBroken = true;
+      shipper.signal(true);
+    }
+
+    @Override
+    public void onClose(String database) {
+      // The store is closing: ship the last commits so its final checkpoint can run.
+      long target = db.lastTxid();
+      CompletableFuture<Void> f = progress.await(target);
+      shipper.signal(true);
+      try {
+        f.get(CLOSE_FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        log.warn("database '{}': closing with commits not yet in the bucket ({}); they stay in the WAL and "
+            + "ship after the next start", database, e.toString());
+      }
+    }
+
+    @Override
+    public WalPosition safePosition() {
+      return shipper.safePosition();
+    }
+  }
+}

@@ -1,0 +1,346 @@
+package io.litevault.replication;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a replicated database from a bucket (the MinIO replica or any backup tier: a tier is just
+ * another prefix). Downloads the newest snapshot at or before the target and the segments after it,
+ * verifies every object (CRC) and the whole chain (the database checksum before each segment must equal
+ * the one after the previous transaction), writes a temporary file beside the output, runs SQLite's
+ * integrity check, and only then renames it into place atomically. Cost grows with the segments since
+ * the last snapshot, not with history.
+ */
+public final class Restore {
+  private static final Logger log = LoggerFactory.getLogger(Restore.class);
+
+  private Restore() {}
+
+  /** Lineages and their restorable ranges, oldest first (one listing request per 1,000 objects). */
+  public static List<LineageSummary> list(ObjectStore store, String prefix) {
+    BucketLayout layout = new BucketLayout(prefix);
+    List<LineageSummary> out = new ArrayList<>();
+    for (LineageCatalog.Lineage l : LineageCatalog.list(store, layout).values()) {
+      if (l.snapshots().isEmpty()) {
+        continue;
+      }
+      long first = layout.parse(l.snapshots().get(0).key()).orElseThrow().firstTxid();
+      long last = first;
+      for (ObjectInfo o : l.snapshots()) {
+        last = Math.max(last, layout.parse(o.key()).orElseThrow().lastTxid());
+      }
+      for (ObjectInfo o : l.segments()) {
+        last = Math.max(last, layout.parse(o.key()).orElseThrow().lastTxid());
+      }
+      long bytes = l.snapshots().stream().mapToLong(ObjectInfo::size).sum() + l.segments().stream().mapToLong(ObjectInfo::size).sum();
+      Instant from = l.snapshots().get(0).lastModified();
+      Instant to = from;
+      for (ObjectInfo o : l.segments()) {
+        to = o.lastModified().isAfter(to) ? o.lastModified() : to;
+      }
+      for (ObjectInfo o : l.snapshots()) {
+        to = o.lastModified().isAfter(to) ? o.lastModified() : to;
+      }
+      out.add(new LineageSummary(l.id(), l.snapshots().size(), l.segments().size(), first, last, from, to, bytes));
+    }
+    return out;
+  }
+
+  /**
+   * One lineage: its snapshots and segments and the txid and (upload) time range that can be restored.
+   */
+  public record LineageSummary(String lineage, int snapshots, int segments, long firstTxid, long lastTxid,
+      Instant firstUpload, Instant lastUpload, long bytes) {}
+
+  /** What {@link #run} would download, without writing anything. */
+  public static RestorePlan plan(RestoreOptions o) {
+    return Planner.plan(o);
+  }
+
+  /**
+   * Restores as {@code o} says.
+   *
+   * @throws RestoreException nothing to restore, the output exists (without force), a missing or
+   *     corrupt object (naming it and the newest point still restorable), a failed integrity check
+   * @throws ObjectStoreException the bucket failed
+   */
+  public static RestoreResult run(RestoreOptions o) {
+    long t0 = System.nanoTime();
+    Path output = o.output().toAbsolutePath();
+    if (Files.exists(output) && !o.force()) {
+      throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output + " exists; restore never overwrites "
+          + "a file unless forced (--force)", null, null);
+    }
+    RestorePlan plan = Planner.plan(o);
+    Path tmp = output.resolveSibling(output.getFileName() + ".restoring-" + ProcessHandle.current().pid());
+    ExecutorService pool = Executors.newFixedThreadPool(o.parallelism(), r -> {
+      Thread t = new Thread(r, "litevault-restore-download");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      Files.createDirectories(output.getParent());
+      Applied applied = apply(o, plan, tmp, pool);
+      check(tmp, o.integrityCheck(), plan.lineage(), applied.txid);
+      Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      log.info("restored {} to {} at txid {} ({} objects, {} bytes, {} ms)", plan.lineage(), output, applied.txid,
+          plan.objects(), plan.bytes(), took.toMillis());
+      return new RestoreResult(plan.lineage(), applied.txid, Instant.ofEpochMilli(applied.timestampMillis), plan.bytes(),
+          plan.objects(), took, output);
+    } catch (IOException e) {
+      throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
+    } finally {
+      pool.shutdownNow();
+      try {
+        Files.deleteIfExists(tmp);
+        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-wal"));
+        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-shm"));
+      } catch (IOException e) {
+        log.warn("could not delete {}", tmp, e);
+      }
+    }
+  }
+
+  private static final class Applied {
+    long txid;
+    long timestampMillis;
+  }
+
+  private static Applied apply(RestoreOptions o, RestorePlan plan, Path tmp, ExecutorService pool) throws IOException {
+    ObjectStore store = o.store();
+    Applied applied = new Applied();
+    DatabaseChecksum state = new DatabaseChecksum();
+    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+        StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+      SnapshotCodec.Header h;
+      try (InputStream in = store.get(plan.snapshot())) {
+        h = SnapshotCodec.read(in, plan.snapshot(), (pgno, page) -> {
+          file.write(ByteBuffer.wrap(page), (long) (pgno - 1) * page.length);
+          state.set(pgno, page);
+        });
+      } catch (FormatException e) {
+        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + plan.snapshot() + " is corrupt: "
+            + e.getMessage() + "; restore an older point (see --list)", null, e);
+      } catch (ObjectNotFoundException e) {
+        throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "snapshot " + plan.snapshot()
+            + " disappeared during the restore (retention?); try again", null, e);
+      }
+      state.resize(h.dbSizePages());
+      file.truncate((long) h.dbSizePages() * h.pageSize());
+      applied.txid = h.txid();
+      applied.timestampMillis = h.timestampMillis();
+      Instant until = o.timestamp();
+      // Downloads run ahead, at most `parallelism` segments in memory; application is in order.
+      Deque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
+      int next = 0;
+      for (int i = 0; i < plan.segments().size(); i++) {
+        while (next < plan.segments().size() && ahead.size() < o.parallelism()) {
+          String key = plan.segments().get(next++);
+          ahead.add(CompletableFuture.supplyAsync(() -> download(store, key), pool));
+        }
+        String key = plan.segments().get(i);
+        byte[] body;
+        try {
+          body = ahead.removeFirst().join();
+        } catch (java.util.concurrent.CompletionException e) {
+          Throwable c = e.getCause();
+          if (c instanceof ObjectNotFoundException) {
+            throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " is missing; the newest "
+                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                new ReplicaPosition(plan.lineage(), applied.txid), c);
+          }
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          throw new IOException(c);
+        }
+        Segment seg;
+        try {
+          seg = SegmentCodec.decode(body, key);
+        } catch (FormatException e) {
+          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, e.getMessage() + "; the newest restorable "
+              + "point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+              new ReplicaPosition(plan.lineage(), applied.txid), e);
+        }
+        if (seg.checksumBefore() != state.value()) {
+          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + " does not continue the "
+              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid
+              + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+        }
+        for (Segment.Txn t : seg.transactions()) {
+          if (t.txid() <= applied.txid) {
+            continue;
+          }
+          if (t.txid() > plan.targetTxid() || (until != null && t.timestampMillis() > until.toEpochMilli())) {
+            return applied;
+          }
+          for (Map.Entry<Integer, byte[]> p : t.pages().entrySet()) {
+            file.write(ByteBuffer.wrap(p.getValue()), (long) (p.getKey() - 1) * seg.pageSize());
+          }
+          state.resize(t.dbSizePages());
+          t.pages().forEach(state::set);
+          state.resize(t.dbSizePages());
+          file.truncate((long) t.dbSizePages() * seg.pageSize());
+          if (state.value() != t.checksumAfter()) {
+            throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transaction " + t.txid()
+                + " does not produce the database checksum it recorded; the newest restorable point is txid "
+                + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+          }
+          applied.txid = t.txid();
+          applied.timestampMillis = t.timestampMillis();
+        }
+      }
+      file.force(true);
+    }
+    return applied;
+  }
+
+  private static byte[] download(ObjectStore store, String key) {
+    try (InputStream in = store.get(key)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException("download of " + key + " failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static void check(Path file, IntegrityCheck check, String lineage, long txid) throws IOException {
+    if (check == IntegrityCheck.NONE) {
+      return;
+    }
+    String pragma = check == IntegrityCheck.FULL ? "integrity_check" : "quick_check";
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("PRAGMA " + pragma)) {
+      List<String> problems = new ArrayList<>();
+      while (rs.next()) {
+        problems.add(rs.getString(1));
+      }
+      if (!problems.equals(List.of("ok"))) {
+        throw new RestoreException(RestoreException.Kind.INTEGRITY, "the restored database (lineage " + lineage + ", txid "
+            + txid + ") fails PRAGMA " + pragma + ": " + String.join("; ", problems.subList(0, Math.min(5, problems.size()))),
+            null, null);
+      }
+    } catch (SQLException e) {
+      throw new RestoreException(RestoreException.Kind.INTEGRITY, "the restored database (lineage " + lineage + ", txid "
+          + txid + ") cannot be opened by SQLite: " + e.getMessage(), null, e);
+    }
+  }
+
+  /** Chooses the lineage, snapshot and segments. */
+  static final class Planner {
+    private Planner() {}
+
+    static RestorePlan plan(RestoreOptions o) {
+      BucketLayout layout = new BucketLayout(o.prefix());
+      Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
+      List<LineageCatalog.Lineage> candidates = new ArrayList<>();
+      for (LineageCatalog.Lineage l : all.values()) {
+        if (!l.snapshots().isEmpty() && (o.lineage() == null || l.id().equals(o.lineage()))) {
+          candidates.add(l);
+        }
+      }
+      if (candidates.isEmpty()) {
+        throw new RestoreException(RestoreException.Kind.NOTHING_TO_RESTORE, o.lineage() == null
+            ? "nothing to restore under " + o.store().describe() + " prefix '" + o.prefix() + "' (no snapshot found)"
+            : "no lineage " + o.lineage() + " with a snapshot under prefix '" + o.prefix() + "'", null, null);
+      }
+      java.util.Collections.reverse(candidates); // newest first
+      for (LineageCatalog.Lineage l : candidates) {
+        RestorePlan p = planIn(o, layout, l);
+        if (p != null) {
+          return p;
+        }
+      }
+      throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "no restorable point "
+          + (o.txid() != null ? "at txid " + o.txid() : "at or before " + o.timestamp()) + " under prefix '" + o.prefix()
+          + "'; see --list", null, null);
+    }
+
+    /** The plan within one lineage, or null when the target is not in it. */
+    private static RestorePlan planIn(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l) {
+      List<ObjectInfo> snaps = l.snapshots();
+      ObjectInfo snap = null;
+      long snapTxid = 0;
+      for (int i = snaps.size() - 1; i >= 0 && snap == null; i--) {
+        long t = layout.parse(snaps.get(i).key()).orElseThrow().lastTxid();
+        boolean fits = o.txid() != null ? t <= o.txid()
+            : o.timestamp() == null || snapshotTime(o.store(), snaps.get(i)) <= o.timestamp().toEpochMilli();
+        if (fits) {
+          snap = snaps.get(i);
+          snapTxid = t;
+        }
+      }
+      if (snap == null) {
+        return null;
+      }
+      long target = o.txid() != null ? o.txid() : Long.MAX_VALUE;
+      List<String> keys = new ArrayList<>();
+      long bytes = snap.size();
+      long expected = snapTxid + 1;
+      long last = snapTxid;
+      for (ObjectInfo s : l.segments()) {
+        BucketLayout.Parsed p = layout.parse(s.key()).orElseThrow();
+        if (p.lastTxid() <= snapTxid) {
+          continue;
+        }
+        if (p.firstTxid() > target || (o.timestamp() != null && p.firstTxid() > expected)) {
+          break;
+        }
+        if (p.firstTxid() != expected) {
+          if (o.txid() != null && o.txid() >= expected) {
+            throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + expected + ".."
+                + (p.firstTxid() - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
+                + last + " (--txid " + last + ")", new ReplicaPosition(l.id(), last), null);
+          }
+          break;
+        }
+        keys.add(s.key());
+        bytes += s.size();
+        expected = p.lastTxid() + 1;
+        last = p.lastTxid();
+      }
+      if (o.txid() != null && last < o.txid()) {
+        if (o.lineage() != null || l == null) {
+          throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
+              + ", before the requested txid " + o.txid(), new ReplicaPosition(l.id(), last), null);
+        }
+        return null;
+      }
+      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);
+    }
+
+    /** A snapshot's commit time, from its header (one small ranged read). */
+    private static long snapshotTime(ObjectStore store, ObjectInfo snap) {
+      try (InputStream in = store.get(snap.key(), 0, 512)) {
+        return SnapshotCodec.readHeader(new DataInputStream(in), snap.key(), new long[1]).timestampMillis();
+      } catch (IOException e) {
+        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + snap.key() + ": "
+            + e.getMessage(), null, e);
+      }
+    }
+  }
+}

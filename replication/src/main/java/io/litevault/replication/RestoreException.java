@@ -1,0 +1,31 @@
+package io.litevault.replication;
+
+/**
+ * A restore could not produce the database asked for. Nothing was written at the output path. The
+ * message names the object or input at fault and, where one exists, the newest point that can still be
+ * restored ({@link #newestRestorable()}), which can be asked for with {@code --txid}.
+ */
+public final class RestoreException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /** What kind of failure; the CLI maps each to its own exit code. */
+  public enum Kind { NOTHING_TO_RESTORE, OUTPUT_EXISTS, NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT, INTEGRITY, IO }
+
+  private final Kind kind;
+  private final transient ReplicaPosition newestRestorable;
+
+  public RestoreException(Kind kind, String message, ReplicaPosition newestRestorable, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+    this.newestRestorable = newestRestorable;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  /** The newest point still restorable, when the failure leaves one; else null. */
+  public ReplicaPosition newestRestorable() {
+    return newestRestorable;
+  }
+}
