@@ -42,6 +42,7 @@ abstract class ReplicationTest {
     for (AutoCloseable c : closeLast) {
       c.close();
     }
+    bucket.close();
   }
 
   static final String SCHEMA = "CREATE TABLE post(id INTEGER PRIMARY KEY, author TEXT NOT NULL, body TEXT NOT NULL)";
