@@ -213,6 +213,7 @@ final class Shipper implements Runnable {
       }
       uploadSegments(items, pin.position());
     }
+    progress.position(pin.storeTxid(), new ReplicaPosition(lineage, lastTxid));
     progress.replicated(pin.storeTxid());
     log.info("database '{}': continuing lineage {} at txid {}", db.name(), lineage, lastTxid);
     return true;

@@ -29,17 +29,20 @@ final class Dumps {
       }
     }
     for (String t : tables) {
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM \"" + t + "\" ORDER BY 1, 2")) {
+      List<String> rows = new ArrayList<>();
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT * FROM \"" + t + "\"")) {
         ResultSetMetaData md = rs.getMetaData();
         while (rs.next()) {
-          b.append(t).append('|');
+          StringBuilder row = new StringBuilder(t).append('|');
           for (int i = 1; i <= md.getColumnCount(); i++) {
             Object v = rs.getObject(i);
-            b.append(v instanceof byte[] bytes ? Arrays.hashCode(bytes) + "#" + bytes.length : String.valueOf(v)).append('|');
+            row.append(v instanceof byte[] bytes ? Arrays.hashCode(bytes) + "#" + bytes.length : String.valueOf(v)).append('|');
           }
-          b.append('\n');
+          rows.add(row.toString());
         }
       }
+      rows.sort(null); // a canonical order whatever the table's keys
+      rows.forEach(r -> b.append(r).append('\n'));
     }
     return b.toString();
   }

@@ -97,7 +97,17 @@ final class Maintenance {
       return result.toString();
     });
     if (plan.vacuum()) {
-      r.writingStep("vacuum", () -> exec(c, "VACUUM"));
+      r.writingStep("vacuum", () -> {
+        try {
+          return exec(c, "VACUUM");
+        } catch (java.sql.SQLException e) {
+          if (String.valueOf(e.getMessage()).contains("statements in progress")) {
+            throw new IllegalStateException("VACUUM of '" + db.name() + "' found a statement still open on the writer "
+                + "connection: a write task did not close a Statement/ResultSet it opened (use try-with-resources)", e);
+          }
+          throw e;
+        }
+      });
     }
     if (plan.optimize()) {
       r.step("optimize", () -> exec(c, "PRAGMA optimize"));
