@@ -1,0 +1,206 @@
+package io.litevault.bench;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseHealth;
+import io.litevault.store.SqliteStore;
+import io.litevault.store.Synchronous;
+import io.litevault.store.TaskIsolation;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Acknowledged single-row inserts of the same ~100-byte row, in rows per second, three ways:
+ *
+ * <ul>
+ *   <li>{@code queue}: the store. 32 caller threads each call {@link Database#writeAndWait}; an op is
+ *       one row whose COMMIT has completed its future. Params {@code synchronous} and
+ *       {@code isolation} (SAVEPOINT per task, or an optimistic batch REPLAYed without a failing task).
+ *   <li>{@code pool}: what a user would do without the store: a HikariCP pool of 8 read-write
+ *       sqlite-jdbc connections in autocommit with {@code busy_timeout} 5 s, the same 32 callers, one
+ *       autocommitted INSERT per op. A write that still fails (SQLITE_BUSY after 5 s, pool timeout) is
+ *       not an op: it is counted in the {@code failed} counter and the run goes on.
+ *   <li>{@code raw}: the ceiling: one connection, one thread, 1,000 inserts per transaction with one
+ *       reused prepared statement; {@link OperationsPerInvocation} makes its score rows per second.
+ * </ul>
+ *
+ * <p>{@link Threads} is per method and a {@link Param} cannot vary it, so the three modes are three
+ * methods, each with its own state class carrying only the params that apply to it: {@code queue} runs
+ * 2 synchronous x 2 isolation trials, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
+ * database in a new temp directory (under {@code -Dlitevault.bench.dir} if set), deleted afterwards.
+ * The queue and pool tasks prepare their statement per write, as a write task or a pooled caller
+ * does; raw reuses one, as a hand-written batch loop does.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 10)
+public class WriteBenchmark {
+
+  /** Rows per transaction of {@code raw}. */
+  public static final int RAW_BATCH = 1_000;
+
+  /** Writes that did not get acknowledged, per iteration; JMH sums them over threads. */
+  @State(Scope.Thread)
+  @AuxCounters(AuxCounters.Type.EVENTS)
+  public static class Failures {
+    public long failed;
+
+    @Setup(Level.Iteration)
+    public void reset() {
+      failed = 0;
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class QueueState {
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    @Param({"SAVEPOINT", "REPLAY"})
+    public TaskIsolation isolation;
+
+    Path dir;
+    SqliteStore store;
+    Database db;
+    final AtomicLong keys = new AtomicLong();
+
+    @Setup(Level.Trial)
+    public void open() {
+      dir = BenchSupport.newDirectory("litevault-bench-queue-");
+      store = BenchSupport.openStore(dir, synchronous, isolation);
+      db = store.database(BenchSupport.DB);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      // The mean batch size is the whole point of group commit: print it next to the score.
+      DatabaseHealth h = db.health();
+      System.out.printf("%n[queue %s %s] %,d writes committed in %,d transactions (mean batch %.1f), %,d failed%n",
+          synchronous, isolation, h.writesCommitted(), h.txid(),
+          h.txid() == 0 ? 0.0 : (double) h.writesCommitted() / h.txid(), h.writesFailed());
+      store.close();
+      BenchSupport.deleteRecursively(dir);
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class PoolState {
+    /** Writer connections of the pool. */
+    public static final int POOL_SIZE = 8;
+
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    Path dir;
+    HikariDataSource pool;
+    final AtomicLong keys = new AtomicLong();
+
+    @Setup(Level.Trial)
+    public void open() throws SQLException {
+      dir = BenchSupport.newDirectory("litevault-bench-pool-");
+      try (Connection c = BenchSupport.openPlain(dir, synchronous)) {
+        // creates the file, WAL mode (persistent) and the table
+      }
+      HikariConfig config = new HikariConfig();
+      config.setPoolName("bench-writers");
+      org.sqlite.SQLiteDataSource ds = new org.sqlite.SQLiteDataSource(BenchSupport.plainConfig(synchronous));
+      ds.setUrl(BenchSupport.url(BenchSupport.plainFile(dir)));
+      config.setDataSource(ds);
+      config.setMaximumPoolSize(POOL_SIZE);
+      config.setMinimumIdle(POOL_SIZE);
+      config.setAutoCommit(true);
+      config.setConnectionTimeout(30_000);
+      pool = new HikariDataSource(config);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() {
+      pool.close();
+      BenchSupport.deleteRecursively(dir);
+    }
+  }
+
+  @State(Scope.Benchmark)
+  public static class RawState {
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    Path dir;
+    Connection connection;
+    PreparedStatement insert;
+    long nextKey;
+
+    @Setup(Level.Trial)
+    public void open() throws SQLException {
+      dir = BenchSupport.newDirectory("litevault-bench-raw-");
+      connection = BenchSupport.openPlain(dir, synchronous);
+      connection.setAutoCommit(false);
+      insert = connection.prepareStatement(BenchSupport.INSERT);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws SQLException {
+      insert.close();
+      connection.close();
+      BenchSupport.deleteRecursively(dir);
+    }
+  }
+
+  @Benchmark
+  @Threads(32)
+  public void queue(QueueState s, Failures f) {
+    long key = s.keys.incrementAndGet();
+    try {
+      s.db.writeAndWait(c -> BenchSupport.insertOnce(c, key));
+    } catch (RuntimeException e) {
+      f.failed++;
+    }
+  }
+
+  @Benchmark
+  @Threads(32)
+  public void pool(PoolState s, Failures f) {
+    long key = s.keys.incrementAndGet();
+    try (Connection c = s.pool.getConnection()) {
+      BenchSupport.insertOnce(c, key);
+    } catch (SQLException | RuntimeException e) {
+      f.failed++;
+    }
+  }
+
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(RAW_BATCH)
+  public void raw(RawState s) throws SQLException {
+    PreparedStatement ps = s.insert;
+    for (int i = 0; i < RAW_BATCH; i++) {
+      ps.setLong(1, ++s.nextKey);
+      ps.setString(2, BenchSupport.VALUE);
+      ps.executeUpdate();
+    }
+    s.connection.commit();
+  }
+}
