@@ -118,4 +118,38 @@ final class BenchSupport {
       return ps.executeUpdate();
     }
   }
+
+  /**
+   * Linux only: {@code /proc/self/task/<tid>/schedstat} of the store's writer thread (comm
+   * "litevault-write", truncated by the kernel): [ns on CPU, ns runnable but waiting on a run queue].
+   * Printed so a latency measured on a busy machine shows whether the writer was starved of CPU.
+   */
+  static long[] writerSchedstat() {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        try {
+          comm = Files.readString(task.resolve("comm")).trim();
+        } catch (IOException e) {
+          continue; // thread ended
+        }
+        if (comm.startsWith("litevault-write")) {
+          String[] f = Files.readString(task.resolve("schedstat")).trim().split("\\s+");
+          return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /** "on CPU x%, waiting for a CPU y%" of the writer between two {@link #writerSchedstat()} reads. */
+  static String describeWriter(long[] before, long[] after, long wallNanos) {
+    if (before == null || after == null || wallNanos <= 0) {
+      return "writer thread: n/a";
+    }
+    return String.format(java.util.Locale.ROOT, "writer thread: on CPU %.0f%%, runnable but waiting for a CPU %.0f%%",
+        100.0 * (after[0] - before[0]) / wallNanos, 100.0 * (after[1] - before[1]) / wallNanos);
+  }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.AuxCounters;
@@ -29,6 +30,8 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * Acknowledged single-row inserts of the same ~100-byte row, in rows per second, three ways:
@@ -45,9 +48,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       reused prepared statement; {@link OperationsPerInvocation} makes its score rows per second.
  * </ul>
  *
+ * <p>Plus {@code queueBulk}, a diagnostic (see its doc), not one of the compared modes.
+ *
  * <p>{@link Threads} is per method and a {@link Param} cannot vary it, so the three modes are three
  * methods, each with its own state class carrying only the params that apply to it: {@code queue} runs
- * 2 synchronous x 2 isolation trials, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
+ * 2 synchronous x 2 isolation trials, {@code queueBulk}, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
  * database in a new temp directory (under {@code -Dlitevault.bench.dir} if set), deleted afterwards.
  * The queue and pool tasks prepare their statement per write, as a write task or a pooled caller
  * does; raw reuses one, as a hand-written batch loop does.
@@ -61,6 +66,8 @@ public class WriteBenchmark {
 
   /** Rows per transaction of {@code raw}. */
   public static final int RAW_BATCH = 1_000;
+  /** Writes in flight per thread of {@code queueBulk}. */
+  public static final int BULK = 1_000;
 
   /** Writes that did not get acknowledged, per iteration; JMH sums them over threads. */
   @State(Scope.Thread)
@@ -74,35 +81,103 @@ public class WriteBenchmark {
     }
   }
 
+  /** A fresh store per trial, and what its writer thread did during the measurement iterations. */
+  abstract static class StoreTrial {
+    Path dir;
+    SqliteStore store;
+    Database db;
+    final AtomicLong keys = new AtomicLong();
+    private long[] schedAtStart;
+    private long iterationStart;
+    private final long[] measuredSched = new long[2];
+    private long measuredWall;
+
+    void open(Synchronous synchronous, TaskIsolation isolation) {
+      dir = BenchSupport.newDirectory("litevault-bench-queue-");
+      store = BenchSupport.openStore(dir, synchronous, isolation);
+      db = store.database(BenchSupport.DB);
+    }
+
+    void iterationStarts() {
+      schedAtStart = BenchSupport.writerSchedstat();
+      iterationStart = System.nanoTime();
+    }
+
+    void iterationEnds(IterationParams params) {
+      long[] now = BenchSupport.writerSchedstat();
+      if (params.getType() == IterationType.MEASUREMENT && now != null && schedAtStart != null) {
+        measuredSched[0] += now[0] - schedAtStart[0];
+        measuredSched[1] += now[1] - schedAtStart[1];
+        measuredWall += System.nanoTime() - iterationStart;
+      }
+    }
+
+    void close(String label) {
+      // The mean batch size is the whole point of group commit, and the writer's CPU share tells
+      // whether the writer or the callers (and the machine) were the bottleneck: print both.
+      DatabaseHealth h = db.health();
+      System.out.printf("%n[%s] %,d writes committed in %,d transactions (mean batch %.1f), %,d failed; "
+          + "during measurement %s%n", label, h.writesCommitted(), h.txid(),
+          h.txid() == 0 ? 0.0 : (double) h.writesCommitted() / h.txid(), h.writesFailed(),
+          BenchSupport.describeWriter(new long[2], measuredSched, measuredWall));
+      store.close();
+      BenchSupport.deleteRecursively(dir);
+    }
+  }
+
   @State(Scope.Benchmark)
-  public static class QueueState {
+  public static class QueueState extends StoreTrial {
     @Param({"NORMAL", "FULL"})
     public Synchronous synchronous;
 
     @Param({"SAVEPOINT", "REPLAY"})
     public TaskIsolation isolation;
 
-    Path dir;
-    SqliteStore store;
-    Database db;
-    final AtomicLong keys = new AtomicLong();
-
     @Setup(Level.Trial)
-    public void open() {
-      dir = BenchSupport.newDirectory("litevault-bench-queue-");
-      store = BenchSupport.openStore(dir, synchronous, isolation);
-      db = store.database(BenchSupport.DB);
+    public void setUp() {
+      open(synchronous, isolation);
+    }
+
+    @Setup(Level.Iteration)
+    public void beforeIteration() {
+      iterationStarts();
+    }
+
+    @TearDown(Level.Iteration)
+    public void afterIteration(IterationParams params) {
+      iterationEnds(params);
     }
 
     @TearDown(Level.Trial)
-    public void close() {
-      // The mean batch size is the whole point of group commit: print it next to the score.
-      DatabaseHealth h = db.health();
-      System.out.printf("%n[queue %s %s] %,d writes committed in %,d transactions (mean batch %.1f), %,d failed%n",
-          synchronous, isolation, h.writesCommitted(), h.txid(),
-          h.txid() == 0 ? 0.0 : (double) h.writesCommitted() / h.txid(), h.writesFailed());
-      store.close();
-      BenchSupport.deleteRecursively(dir);
+    public void tearDown() {
+      close("queue " + synchronous + " " + isolation);
+    }
+  }
+
+  /** {@code queueBulk}: the default isolation (SAVEPOINT) only. */
+  @State(Scope.Benchmark)
+  public static class BulkState extends StoreTrial {
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      open(synchronous, TaskIsolation.SAVEPOINT);
+    }
+
+    @Setup(Level.Iteration)
+    public void beforeIteration() {
+      iterationStarts();
+    }
+
+    @TearDown(Level.Iteration)
+    public void afterIteration(IterationParams params) {
+      iterationEnds(params);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      close("queueBulk " + synchronous + " SAVEPOINT");
     }
   }
 
@@ -177,6 +252,37 @@ public class WriteBenchmark {
       s.db.writeAndWait(c -> BenchSupport.insertOnce(c, key));
     } catch (RuntimeException e) {
       f.failed++;
+    }
+  }
+
+  /**
+   * Not one of the issue's modes, a diagnostic: the same store fed by 2 threads that each submit
+   * {@value #BULK} writes with {@link Database#write} and then wait for all their acknowledgements. The
+   * batches fill up (up to maxBatchSize 1,000) and no caller thread has to wake per row, so this is the
+   * writer's own ceiling; the gap to {@code queue} is the cost of 32 callers parking and waking.
+   */
+  @Benchmark
+  @Threads(2)
+  @OperationsPerInvocation(BULK)
+  public void queueBulk(BulkState s, Failures f) {
+    @SuppressWarnings("unchecked")
+    CompletableFuture<Integer>[] pending = new CompletableFuture[BULK];
+    for (int i = 0; i < BULK; i++) {
+      long key = s.keys.incrementAndGet();
+      try {
+        pending[i] = s.db.write(c -> BenchSupport.insertOnce(c, key));
+      } catch (RuntimeException e) {
+        f.failed++;
+      }
+    }
+    for (CompletableFuture<Integer> p : pending) {
+      if (p != null) {
+        try {
+          p.join();
+        } catch (RuntimeException e) {
+          f.failed++;
+        }
+      }
     }
   }
 

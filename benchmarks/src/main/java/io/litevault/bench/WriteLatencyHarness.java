@@ -85,10 +85,15 @@ public final class WriteLatencyHarness {
         double peak = fixedPeak > 0 ? fixedPeak : closedLoop(db, keys, callers, peakSeconds);
         double rate = fraction * peak;
         openLoop(db, keys, rate, warmupSeconds);
+        long[] schedBefore = BenchSupport.writerSchedstat();
+        long wallBefore = System.nanoTime();
         Result r = openLoop(db, keys, rate, seconds);
-        System.out.printf(Locale.ROOT, "%-8s %-9s %12.0f %12.0f %12.0f %9.3f %9.3f %9.3f %9.3f %9.3f %8d%n",
+        long wall = System.nanoTime() - wallBefore;
+        long[] schedAfter = BenchSupport.writerSchedstat();
+        System.out.printf(Locale.ROOT, "%-8s %-9s %12.0f %12.0f %12.0f %9.3f %9.3f %9.3f %9.3f %9.3f %8d  %s%n",
             sync, isolation, peak, rate, r.achievedRate, ms(r.percentile(0.50)), ms(r.percentile(0.90)),
-            ms(r.percentile(0.99)), ms(r.percentile(0.999)), ms(r.max()), r.failed);
+            ms(r.percentile(0.99)), ms(r.percentile(0.999)), ms(r.max()), r.failed,
+            BenchSupport.describeWriter(schedBefore, schedAfter, wall));
       } finally {
         BenchSupport.deleteRecursively(dir);
       }
