@@ -38,12 +38,14 @@ import org.openjdk.jmh.runner.IterationType;
  *
  * <ul>
  *   <li>{@code queue}: the store. 32 caller threads each call {@link Database#writeAndWait}; an op is
- *       one row whose COMMIT has completed its future. Params {@code synchronous} and
- *       {@code isolation} (SAVEPOINT per task, or an optimistic batch REPLAYed without a failing task).
+ *       one row whose COMMIT has completed its future. Params {@code synchronous},
+ *       {@code isolation} (SAVEPOINT per task, or an optimistic batch REPLAYed without a failing task)
+ *       and {@code failPercent} (0 or 1: share of tasks that throw after their INSERT, to price the
+ *       isolation); with failures, read the {@code rows} counter (acknowledged rows/s), not the score.
  *   <li>{@code pool}: what a user would do without the store: a HikariCP pool of 8 read-write
  *       sqlite-jdbc connections in autocommit with {@code busy_timeout} 5 s, the same 32 callers, one
  *       autocommitted INSERT per op. A write that still fails (SQLITE_BUSY after 5 s, pool timeout) is
- *       not an op: it is counted in the {@code failed} counter and the run goes on.
+ *       counted in the {@code failed} counter (and not in {@code rows}) and the run goes on.
  *   <li>{@code raw}: the ceiling: one connection, one thread, 1,000 inserts per transaction with one
  *       reused prepared statement; {@link OperationsPerInvocation} makes its score rows per second.
  * </ul>
@@ -52,7 +54,7 @@ import org.openjdk.jmh.runner.IterationType;
  *
  * <p>{@link Threads} is per method and a {@link Param} cannot vary it, so the three modes are three
  * methods, each with its own state class carrying only the params that apply to it: {@code queue} runs
- * 2 synchronous x 2 isolation trials, {@code queueBulk}, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
+ * 2 synchronous x 2 isolation x 2 failPercent trials, {@code queueBulk}, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
  * database in a new temp directory (under {@code -Dlitevault.bench.dir} if set), deleted afterwards.
  * The queue and pool tasks prepare their statement per write, as a write task or a pooled caller
  * does; raw reuses one, as a hand-written batch loop does.
@@ -69,15 +71,30 @@ public class WriteBenchmark {
   /** Writes in flight per thread of {@code queueBulk}. */
   public static final int BULK = 1_000;
 
-  /** Writes that did not get acknowledged, per iteration; JMH sums them over threads. */
+  /**
+   * Per-thread outcome counters, which JMH sums over threads and reports per second next to the score:
+   * {@code rows} = acknowledged (committed) rows, {@code failed} = writes whose future or call failed.
+   * With {@code failPercent=0} nothing should fail and {@code rows} equals the score.
+   */
   @State(Scope.Thread)
-  @AuxCounters(AuxCounters.Type.EVENTS)
-  public static class Failures {
+  @AuxCounters(AuxCounters.Type.OPERATIONS)
+  public static class Outcomes {
+    public long rows;
     public long failed;
 
     @Setup(Level.Iteration)
     public void reset() {
+      rows = 0;
       failed = 0;
+    }
+  }
+
+  /** Thrown by the tasks that {@code failPercent} makes fail, after their INSERT ran. */
+  static final class InjectedFailure extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    InjectedFailure() {
+      super("injected failure", null, false, false);
     }
   }
 
@@ -133,8 +150,22 @@ public class WriteBenchmark {
     @Param({"SAVEPOINT", "REPLAY"})
     public TaskIsolation isolation;
 
+    /**
+     * Percent of writes whose task throws after its INSERT (0 to 100): what isolating a failing task
+     * costs each mode. REPLAY re-runs the batch without it; SAVEPOINT rolls back one savepoint.
+     */
+    @Param({"0", "1"})
+    public int failPercent;
+
+    /** Every {@code failEvery}-th key fails; 0 for none. */
+    long failEvery;
+
     @Setup(Level.Trial)
     public void setUp() {
+      if (failPercent < 0 || failPercent > 100) {
+        throw new IllegalArgumentException("failPercent must be 0 to 100, got " + failPercent);
+      }
+      failEvery = failPercent == 0 ? 0 : Math.max(1, Math.round(100.0 / failPercent));
       open(synchronous, isolation);
     }
 
@@ -150,7 +181,7 @@ public class WriteBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      close("queue " + synchronous + " " + isolation);
+      close("queue " + synchronous + " " + isolation + " failPercent=" + failPercent);
     }
   }
 
@@ -246,12 +277,20 @@ public class WriteBenchmark {
 
   @Benchmark
   @Threads(32)
-  public void queue(QueueState s, Failures f) {
+  public void queue(QueueState s, Outcomes o) {
     long key = s.keys.incrementAndGet();
+    boolean fail = s.failEvery > 0 && key % s.failEvery == 0;
     try {
-      s.db.writeAndWait(c -> BenchSupport.insertOnce(c, key));
+      s.db.writeAndWait(c -> {
+        int n = BenchSupport.insertOnce(c, key);
+        if (fail) {
+          throw new InjectedFailure();
+        }
+        return n;
+      });
+      o.rows++;
     } catch (RuntimeException e) {
-      f.failed++;
+      o.failed++;
     }
   }
 
@@ -264,7 +303,7 @@ public class WriteBenchmark {
   @Benchmark
   @Threads(2)
   @OperationsPerInvocation(BULK)
-  public void queueBulk(BulkState s, Failures f) {
+  public void queueBulk(BulkState s, Outcomes o) {
     @SuppressWarnings("unchecked")
     CompletableFuture<Integer>[] pending = new CompletableFuture[BULK];
     for (int i = 0; i < BULK; i++) {
@@ -272,15 +311,16 @@ public class WriteBenchmark {
       try {
         pending[i] = s.db.write(c -> BenchSupport.insertOnce(c, key));
       } catch (RuntimeException e) {
-        f.failed++;
+        o.failed++;
       }
     }
     for (CompletableFuture<Integer> p : pending) {
       if (p != null) {
         try {
           p.join();
+          o.rows++;
         } catch (RuntimeException e) {
-          f.failed++;
+          o.failed++;
         }
       }
     }
@@ -288,12 +328,13 @@ public class WriteBenchmark {
 
   @Benchmark
   @Threads(32)
-  public void pool(PoolState s, Failures f) {
+  public void pool(PoolState s, Outcomes o) {
     long key = s.keys.incrementAndGet();
     try (Connection c = s.pool.getConnection()) {
       BenchSupport.insertOnce(c, key);
+      o.rows++;
     } catch (SQLException | RuntimeException e) {
-      f.failed++;
+      o.failed++;
     }
   }
 
