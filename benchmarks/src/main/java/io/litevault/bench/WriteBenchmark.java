@@ -14,6 +14,7 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -30,6 +31,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Control;
 import org.openjdk.jmh.infra.IterationParams;
 import org.openjdk.jmh.runner.IterationType;
 
@@ -74,7 +76,10 @@ public class WriteBenchmark {
   /**
    * Per-thread outcome counters, which JMH sums over threads and reports per second next to the score:
    * {@code rows} = acknowledged (committed) rows, {@code failed} = writes whose future or call failed.
-   * With {@code failPercent=0} nothing should fail and {@code rows} equals the score.
+   * With {@code failPercent=0} nothing should fail and {@code rows} equals the score. Only calls
+   * inside JMH's measured window count ({@link #measured}): JMH also runs the method while it
+   * synchronizes the threads at the start and end of an iteration, and with slow calls (the pool under
+   * FULL) counting those doubled {@code rows} against the score.
    */
   @State(Scope.Thread)
   @AuxCounters(AuxCounters.Type.OPERATIONS)
@@ -87,6 +92,11 @@ public class WriteBenchmark {
       rows = 0;
       failed = 0;
     }
+  }
+
+  /** Whether a call that just finished falls in the measured part of the iteration. */
+  static boolean measured(Control control) {
+    return control.startMeasurement && !control.stopMeasurement;
   }
 
   /** Thrown by the tasks that {@code failPercent} makes fail, after their INSERT ran. */
@@ -223,6 +233,9 @@ public class WriteBenchmark {
     Path dir;
     HikariDataSource pool;
     final AtomicLong keys = new AtomicLong();
+    /** Every failed write of the trial, and the first one's exception, printed at tear-down. */
+    final AtomicLong failures = new AtomicLong();
+    final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
 
     @Setup(Level.Trial)
     public void open() throws SQLException {
@@ -244,6 +257,8 @@ public class WriteBenchmark {
 
     @TearDown(Level.Trial)
     public void close() {
+      System.out.printf("%n[pool %s] %,d failed writes in the trial%s%n", synchronous, failures.get(),
+          firstFailure.get() == null ? "" : "; the first: " + firstFailure.get());
       pool.close();
       BenchSupport.deleteRecursively(dir);
     }
@@ -277,7 +292,7 @@ public class WriteBenchmark {
 
   @Benchmark
   @Threads(32)
-  public void queue(QueueState s, Outcomes o) {
+  public void queue(QueueState s, Outcomes o, Control control) {
     long key = s.keys.incrementAndGet();
     boolean fail = s.failEvery > 0 && key % s.failEvery == 0;
     try {
@@ -288,9 +303,13 @@ public class WriteBenchmark {
         }
         return n;
       });
-      o.rows++;
+      if (measured(control)) {
+        o.rows++;
+      }
     } catch (RuntimeException e) {
-      o.failed++;
+      if (measured(control)) {
+        o.failed++;
+      }
     }
   }
 
@@ -303,7 +322,9 @@ public class WriteBenchmark {
   @Benchmark
   @Threads(2)
   @OperationsPerInvocation(BULK)
-  public void queueBulk(BulkState s, Outcomes o) {
+  public void queueBulk(BulkState s, Outcomes o, Control control) {
+    int rows = 0;
+    int failed = 0;
     @SuppressWarnings("unchecked")
     CompletableFuture<Integer>[] pending = new CompletableFuture[BULK];
     for (int i = 0; i < BULK; i++) {
@@ -311,30 +332,40 @@ public class WriteBenchmark {
       try {
         pending[i] = s.db.write(c -> BenchSupport.insertOnce(c, key));
       } catch (RuntimeException e) {
-        o.failed++;
+        failed++;
       }
     }
     for (CompletableFuture<Integer> p : pending) {
       if (p != null) {
         try {
           p.join();
-          o.rows++;
+          rows++;
         } catch (RuntimeException e) {
-          o.failed++;
+          failed++;
         }
       }
+    }
+    if (measured(control)) {
+      o.rows += rows;
+      o.failed += failed;
     }
   }
 
   @Benchmark
   @Threads(32)
-  public void pool(PoolState s, Outcomes o) {
+  public void pool(PoolState s, Outcomes o, Control control) {
     long key = s.keys.incrementAndGet();
     try (Connection c = s.pool.getConnection()) {
       BenchSupport.insertOnce(c, key);
-      o.rows++;
+      if (measured(control)) {
+        o.rows++;
+      }
     } catch (SQLException | RuntimeException e) {
-      o.failed++;
+      s.failures.incrementAndGet();
+      s.firstFailure.compareAndSet(null, e);
+      if (measured(control)) {
+        o.failed++;
+      }
     }
   }
 
