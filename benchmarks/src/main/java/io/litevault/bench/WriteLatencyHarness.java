@@ -1,6 +1,7 @@
 package io.litevault.bench;
 
 import io.litevault.store.Database;
+import io.litevault.store.DatabaseHealth;
 import io.litevault.store.SqliteStore;
 import io.litevault.store.Synchronous;
 import io.litevault.store.TaskIsolation;
@@ -85,15 +86,20 @@ public final class WriteLatencyHarness {
         double peak = fixedPeak > 0 ? fixedPeak : closedLoop(db, keys, callers, peakSeconds);
         double rate = fraction * peak;
         openLoop(db, keys, rate, warmupSeconds);
+        DatabaseHealth h0 = db.health();
         long[] schedBefore = BenchSupport.writerSchedstat();
         long wallBefore = System.nanoTime();
         Result r = openLoop(db, keys, rate, seconds);
         long wall = System.nanoTime() - wallBefore;
         long[] schedAfter = BenchSupport.writerSchedstat();
-        System.out.printf(Locale.ROOT, "%-8s %-9s %12.0f %12.0f %12.0f %9.3f %9.3f %9.3f %9.3f %9.3f %8d  %s%n",
+        DatabaseHealth h1 = db.health();
+        long txns = h1.txid() - h0.txid();
+        System.out.printf(Locale.ROOT, "%-8s %-9s %12.0f %12.0f %12.0f %9.3f %9.3f %9.3f %9.3f %9.3f %8d"
+                + "  mean batch %.1f, %d checkpoints; %s%n",
             sync, isolation, peak, rate, r.achievedRate, ms(r.percentile(0.50)), ms(r.percentile(0.90)),
             ms(r.percentile(0.99)), ms(r.percentile(0.999)), ms(r.max()), r.failed,
-            BenchSupport.describeWriter(schedBefore, schedAfter, wall));
+            txns == 0 ? 0.0 : (double) (h1.writesCommitted() - h0.writesCommitted()) / txns,
+            h1.checkpoints() - h0.checkpoints(), BenchSupport.describeWriter(schedBefore, schedAfter, wall));
       } finally {
         BenchSupport.deleteRecursively(dir);
       }
