@@ -1,0 +1,155 @@
+package io.litevault.bench;
+
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.SqliteStore;
+import io.litevault.store.Synchronous;
+import io.litevault.store.TaskIsolation;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import org.sqlite.SQLiteConfig;
+
+/**
+ * What every benchmark shares: the table, the ~100-byte row, the temp directories, and the SQLite
+ * settings of the alternatives a user would pick (a plain sqlite-jdbc connection, a pool of them).
+ */
+final class BenchSupport {
+  private BenchSupport() {}
+
+  /** The database file name of the non-store alternatives (the store names its file {@code data.db}). */
+  static final String DB = "data";
+  static final String TABLE = "t";
+  static final String CREATE = "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)";
+  static final String INSERT = "INSERT INTO t(k, v) VALUES (?, ?)";
+  static final String SELECT = "SELECT v FROM t WHERE k = ?";
+  /** 100 ASCII bytes: the row's payload. */
+  static final String VALUE = "litevault-benchmark-row-".repeat(5).substring(0, 100);
+  /** Same busy timeout as the store's default, for the pool's writers. */
+  static final int BUSY_TIMEOUT_MS = 5_000;
+
+  /** A fresh directory under {@code -Dlitevault.bench.dir} (default: java.io.tmpdir). */
+  static Path newDirectory(String prefix) {
+    try {
+      String base = System.getProperty("litevault.bench.dir");
+      return base == null ? Files.createTempDirectory(prefix)
+          : Files.createTempDirectory(Files.createDirectories(Path.of(base)), prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (dir == null || !Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          Files.delete(file);
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+          Files.delete(d);
+          return FileVisitResult.CONTINUE;
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not delete " + dir, e);
+    }
+  }
+
+  /** A store with one database {@code data} holding table {@code t}. */
+  static SqliteStore openStore(Path dir, Synchronous synchronous, TaskIsolation isolation) {
+    return SqliteStore.builder(dir)
+        .database(DB, DatabaseOptions.builder()
+            .synchronous(synchronous)
+            .isolation(isolation)
+            .migration(1, "t", CREATE)
+            .build())
+        .open();
+  }
+
+  /**
+   * What a user without the store would configure: WAL, the chosen synchronous level, a busy timeout,
+   * everything else sqlite-jdbc's defaults (including SQLite's own autocheckpoint at 1,000 pages).
+   */
+  static SQLiteConfig plainConfig(Synchronous synchronous) {
+    SQLiteConfig config = new SQLiteConfig();
+    config.setJournalMode(SQLiteConfig.JournalMode.WAL);
+    config.setSynchronous(synchronous == Synchronous.FULL
+        ? SQLiteConfig.SynchronousMode.FULL : SQLiteConfig.SynchronousMode.NORMAL);
+    config.setBusyTimeout(BUSY_TIMEOUT_MS);
+    return config;
+  }
+
+  static String url(Path file) {
+    return "jdbc:sqlite:" + file.toAbsolutePath();
+  }
+
+  static Path plainFile(Path dir) {
+    return dir.resolve(DB + ".db");
+  }
+
+  /** Opens a plain connection on {@code dir/data.db} and creates the table if missing. */
+  static Connection openPlain(Path dir, Synchronous synchronous) throws SQLException {
+    Connection c = plainConfig(synchronous).createConnection(url(plainFile(dir)));
+    try (Statement s = c.createStatement()) {
+      s.execute(CREATE.replace("CREATE TABLE", "CREATE TABLE IF NOT EXISTS"));
+    }
+    return c;
+  }
+
+  /** Inserts one row with a statement prepared for this call (what a write task does). */
+  static int insertOnce(Connection c, long key) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+      ps.setLong(1, key);
+      ps.setString(2, VALUE);
+      return ps.executeUpdate();
+    }
+  }
+
+  /**
+   * Linux only: {@code /proc/self/task/<tid>/schedstat} of the store's writer thread (comm
+   * "litevault-write", truncated by the kernel): [ns on CPU, ns runnable but waiting on a run queue].
+   * Printed so a latency measured on a busy machine shows whether the writer was starved of CPU.
+   */
+  static long[] writerSchedstat() {
+    try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+      for (Path task : (Iterable<Path>) tasks::iterator) {
+        String comm;
+        try {
+          comm = Files.readString(task.resolve("comm")).trim();
+        } catch (IOException e) {
+          continue; // thread ended
+        }
+        if (comm.startsWith("litevault-write")) {
+          String[] f = Files.readString(task.resolve("schedstat")).trim().split("\\s+");
+          return new long[] {Long.parseLong(f[0]), Long.parseLong(f[1])};
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+    return null;
+  }
+
+  /** "on CPU x%, waiting for a CPU y%" of the writer between two {@link #writerSchedstat()} reads. */
+  static String describeWriter(long[] before, long[] after, long wallNanos) {
+    if (before == null || after == null || wallNanos <= 0) {
+      return "writer thread: n/a";
+    }
+    return String.format(java.util.Locale.ROOT, "writer thread: on CPU %.0f%%, runnable but waiting for a CPU %.0f%%",
+        100.0 * (after[0] - before[0]) / wallNanos, 100.0 * (after[1] - before[1]) / wallNanos);
+  }
+}
