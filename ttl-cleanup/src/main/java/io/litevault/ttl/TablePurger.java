@@ -1,0 +1,67 @@
+package io.litevault.ttl;
+
+import io.litevault.store.StoreException;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Purges one table to a cutoff in bounded batches: each batch is ONE write task deleting at most
+ * {@code batchSize} expired rows through the writer queue, and the next batch is submitted only after
+ * the previous one committed, so the writes queued meanwhile run between them. Stops when a batch
+ * deletes fewer rows than the limit, when asked to stop, or at the first failure.
+ */
+final class TablePurger {
+  private static final Logger log = LoggerFactory.getLogger(TablePurger.class);
+
+  private TablePurger() {}
+
+  static PurgeReport.TableReport purge(RegisteredTable t, Instant cutoff, int batchSize, Duration pause,
+      BooleanSupplier stopRequested) {
+    Object cutoffSql = t.spec.unit().cutoffToSql(cutoff);
+    long start = System.nanoTime();
+    long rows = 0;
+    int batches = 0;
+    boolean complete = false;
+    String failure = null;
+    try {
+      while (true) {
+        if (stopRequested.getAsBoolean()) {
+          break;
+        }
+        int deleted = t.db.writeAndWait(c -> {
+          try (PreparedStatement ps = c.prepareStatement(t.purgeBatchSql)) {
+            ps.setObject(1, cutoffSql);
+            ps.setInt(2, batchSize);
+            return ps.executeUpdate();
+          }
+        });
+        batches++;
+        rows += deleted;
+        if (deleted < batchSize) {
+          complete = true;
+          break;
+        }
+        if (!pause.isZero()) {
+          Thread.sleep(pause.toMillis(), pause.toNanosPart() % 1_000_000);
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = "interrupted";
+    } catch (StoreException e) {
+      failure = e.getMessage();
+      log.warn("TTL purge of '{}.{}' failed after {} rows in {} batches", t.database(), t.table(), rows, batches, e);
+    }
+    if (rows > 0) {
+      // The store's update hook already staled the cached reads of this table; this also covers the
+      // WITHOUT ROWID tables the hook cannot see row by row.
+      t.db.invalidate(t.table());
+    }
+    return new PurgeReport.TableReport(t.database(), t.table(), rows, batches,
+        Duration.ofNanos(System.nanoTime() - start), complete, failure);
+  }
+}
