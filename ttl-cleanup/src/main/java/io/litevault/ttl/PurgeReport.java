@@ -45,9 +45,11 @@ public record PurgeReport(Trigger trigger, Instant cutoff, Instant started, Dura
    * @param rowsPurged rows deleted
    * @param batches write tasks used (each deletes at most {@link TtlOptions#batchSize()} rows)
    * @param duration real time spent on this table
+   * @param slowestBatch the longest time one batch took from submit to commit: about the longest any
+   *     ordinary write of this database waited for the purge
    * @param complete false when it failed or the cleaner was stopped before the last batch
    * @param failure the error that stopped it, or null
    */
   public record TableReport(String database, String table, long rowsPurged, int batches, Duration duration,
-      boolean complete, String failure) {}
+      Duration slowestBatch, boolean complete, String failure) {}
 }

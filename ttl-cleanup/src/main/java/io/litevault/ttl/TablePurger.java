@@ -10,21 +10,25 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Purges one table to a cutoff in bounded batches: each batch is ONE write task deleting at most
- * {@code batchSize} expired rows through the writer queue, and the next batch is submitted only after
- * the previous one committed, so the writes queued meanwhile run between them. Stops when a batch
- * deletes fewer rows than the limit, when asked to stop, or at the first failure.
+ * {@link TtlOptions#batchSize()} expired rows (fewer when {@link TtlOptions#targetBatchTime()} says so,
+ * see {@link BatchSizer}) through the writer queue, and the next batch is submitted only after the
+ * previous one committed, so the writes queued meanwhile run between them. Stops when a batch deletes
+ * fewer rows than its limit, when asked to stop, or at the first failure.
  */
 final class TablePurger {
   private static final Logger log = LoggerFactory.getLogger(TablePurger.class);
 
   private TablePurger() {}
 
-  static PurgeReport.TableReport purge(RegisteredTable t, Instant cutoff, int batchSize, Duration pause,
+  static PurgeReport.TableReport purge(RegisteredTable t, Instant cutoff, TtlOptions options,
       BooleanSupplier stopRequested) {
     Object cutoffSql = t.spec.unit().cutoffToSql(cutoff);
+    Duration pause = options.pauseBetweenBatches();
+    BatchSizer sizer = new BatchSizer(options.batchSize(), options.targetBatchTime().toNanos());
     long start = System.nanoTime();
     long rows = 0;
     int batches = 0;
+    long slowest = 0;
     boolean complete = false;
     String failure = null;
     try {
@@ -32,16 +36,24 @@ final class TablePurger {
         if (stopRequested.getAsBoolean()) {
           break;
         }
+        int limit = sizer.limit();
+        long b0 = System.nanoTime();
+        long[] ran = new long[1];
         int deleted = t.db.writeAndWait(c -> {
+          long r0 = System.nanoTime();
           try (PreparedStatement ps = c.prepareStatement(t.purgeBatchSql)) {
             ps.setObject(1, cutoffSql);
-            ps.setInt(2, batchSize);
+            ps.setInt(2, limit);
             return ps.executeUpdate();
+          } finally {
+            ran[0] = System.nanoTime() - r0;
           }
         });
+        slowest = Math.max(slowest, System.nanoTime() - b0);
+        sizer.ran(deleted, ran[0]);
         batches++;
         rows += deleted;
-        if (deleted < batchSize) {
+        if (deleted < limit) {
           complete = true;
           break;
         }
@@ -62,6 +74,6 @@ final class TablePurger {
       t.db.invalidate(t.table());
     }
     return new PurgeReport.TableReport(t.database(), t.table(), rows, batches,
-        Duration.ofNanos(System.nanoTime() - start), complete, failure);
+        Duration.ofNanos(System.nanoTime() - start), Duration.ofNanos(slowest), complete, failure);
   }
 }

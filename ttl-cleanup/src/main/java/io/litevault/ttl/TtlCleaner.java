@@ -260,7 +260,7 @@ public final class TtlCleaner implements AutoCloseable {
       long t0 = System.nanoTime();
       List<PurgeReport.TableReport> reports = new ArrayList<>(targets.size());
       for (RegisteredTable t : targets) {
-        reports.add(TablePurger.purge(t, cutoff, options.batchSize(), options.pauseBetweenBatches(),
+        reports.add(TablePurger.purge(t, cutoff, options,
             () -> trigger == PurgeReport.Trigger.SCHEDULED && (stopRequested || Thread.currentThread().isInterrupted())));
       }
       PurgeReport report = new PurgeReport(trigger, cutoff, started, Duration.ofNanos(System.nanoTime() - t0), reports);

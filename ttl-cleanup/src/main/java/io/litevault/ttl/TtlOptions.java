@@ -27,6 +27,12 @@ public final class TtlOptions {
   public static final ZoneId DEFAULT_ZONE = ZoneOffset.UTC;
   /** How often the scheduler reads the clock: cheap, and precise enough for daily or hourly purges. */
   public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofSeconds(1);
+  /**
+   * 4 ms of writer-thread time per batch: writes that share a transaction with a batch wait for it, so
+   * this bounds their extra latency near the idle commit p99 measured here (~5 ms, 8 writers), while
+   * a batch still deletes hundreds of rows. Batches shrink below {@link #DEFAULT_BATCH_SIZE} to meet it.
+   */
+  public static final Duration DEFAULT_TARGET_BATCH_TIME = Duration.ofMillis(4);
   /** No pause between batches: the writer queue already lets queued writes run between them. */
   public static final Duration DEFAULT_PAUSE_BETWEEN_BATCHES = Duration.ZERO;
 
@@ -37,6 +43,7 @@ public final class TtlOptions {
   private final Duration interval;
   private final Duration pollInterval;
   private final Duration pauseBetweenBatches;
+  private final Duration targetBatchTime;
   private final List<PurgeListener> listeners;
 
   private TtlOptions(Builder b) {
@@ -47,6 +54,7 @@ public final class TtlOptions {
     this.interval = b.interval;
     this.pollInterval = b.pollInterval;
     this.pauseBetweenBatches = b.pauseBetweenBatches;
+    this.targetBatchTime = b.targetBatchTime;
     this.listeners = List.copyOf(b.listeners);
   }
 
@@ -67,13 +75,15 @@ public final class TtlOptions {
   public Duration interval() { return interval; }
   public Duration pollInterval() { return pollInterval; }
   public Duration pauseBetweenBatches() { return pauseBetweenBatches; }
+  /** Writer-thread time one batch aims at (its row count adapts, up to {@link #batchSize()}); zero: fixed batches. */
+  public Duration targetBatchTime() { return targetBatchTime; }
   public List<PurgeListener> listeners() { return listeners; }
 
   @Override
   public String toString() {
     return "TtlOptions{clock=" + clock + ", batchSize=" + batchSize + ", cron=" + cron + ", zone=" + zone
         + ", interval=" + interval + ", pollInterval=" + pollInterval + ", pauseBetweenBatches="
-        + pauseBetweenBatches + ", listeners=" + listeners.size() + "}";
+        + pauseBetweenBatches + ", targetBatchTime=" + targetBatchTime + ", listeners=" + listeners.size() + "}";
   }
 
   /** Builds {@link TtlOptions}; each setter checks its argument at once. */
@@ -85,6 +95,7 @@ public final class TtlOptions {
     private Duration interval;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration pauseBetweenBatches = DEFAULT_PAUSE_BETWEEN_BATCHES;
+    private Duration targetBatchTime = DEFAULT_TARGET_BATCH_TIME;
     private final List<PurgeListener> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -95,7 +106,10 @@ public final class TtlOptions {
       return this;
     }
 
-    /** Rows deleted per write task (1 to 100,000); default {@value #DEFAULT_BATCH_SIZE}. */
+    /**
+     * The most rows one batch (one write task) deletes (1 to 100,000); default
+     * {@value #DEFAULT_BATCH_SIZE}. Batches are smaller while {@link #targetBatchTime} requires.
+     */
     public Builder batchSize(int rows) {
       InvalidTtlArgumentException.check(rows >= 1 && rows <= 100_000,
           "batchSize must be between 1 and 100,000, got %s", rows);
@@ -142,6 +156,19 @@ public final class TtlOptions {
       InvalidTtlArgumentException.check(!pause.isNegative() && pause.compareTo(Duration.ofSeconds(10)) <= 0,
           "pauseBetweenBatches must be between 0 and 10 s, got %s", pause);
       this.pauseBetweenBatches = pause;
+      return this;
+    }
+
+    /**
+     * Writer-thread time one batch should take (0 to 1 s); the row limit adapts to it between 50 rows
+     * and {@link #batchSize}. Zero turns adaptation off: every batch is {@link #batchSize} rows.
+     * Default {@link #DEFAULT_TARGET_BATCH_TIME}.
+     */
+    public Builder targetBatchTime(Duration target) {
+      Objects.requireNonNull(target, "targetBatchTime");
+      InvalidTtlArgumentException.check(!target.isNegative() && target.compareTo(Duration.ofSeconds(1)) <= 0,
+          "targetBatchTime must be between 0 and 1 s, got %s", target);
+      this.targetBatchTime = target;
       return this;
     }
 
