@@ -242,10 +242,10 @@ public final class TtlCleaner implements AutoCloseable {
       if (due == null || now.isBefore(due) || stopRequested) {
         return;
       }
+      // Next due from this run's instant (not from "now" after it), set before listeners hear of the run.
+      nextDue = schedule.nextAfter(now);
       run(PurgeReport.Trigger.SCHEDULED, List.copyOf(tables));
-      Instant after = schedule.nextAfter(now);
-      nextDue = after;
-      log.debug("next TTL purge due at {}", after);
+      log.debug("next TTL purge due at {}", nextDue);
     } catch (Throwable t) {
       // Never let an exception end the scheduler: it would silently stop every later purge.
       log.error("scheduled TTL purge failed; the schedule goes on", t);
