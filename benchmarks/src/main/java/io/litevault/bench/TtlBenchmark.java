@@ -26,8 +26,11 @@ import java.util.stream.Stream;
  * TTL purge (issue 7): purge rate, and the p99 write latency of concurrent writers during a purge vs
  * idle, in the same run.
  *
- * <p>For each mode ({@code adaptive}: the default options, batches of at most 1,000 rows sized to
- * {@link TtlOptions#DEFAULT_TARGET_BATCH_TIME}; {@code fixed}: always 1,000 rows), on a fresh store:
+ * <p>For each mode ({@code default}: the default options, batches of at most 1,000 rows sized to
+ * {@link TtlOptions#DEFAULT_TARGET_BATCH_TIME}, the purge taking at most
+ * {@link TtlOptions#DEFAULT_WRITER_SHARE} of the writer's time, a small checkpoint after each batch;
+ * {@code nocheckpoint}: the same without the checkpoints; {@code unpaced}: adaptive batches back to
+ * back, no checkpoints; {@code fixed}: batches of 1,000 rows back to back, the naive loop), on a fresh store:
  * fill the {@code session} table of the {@code ttl} database with {@code --rows} expired rows; start
  * {@code --writers} threads that each put live sessions OPEN LOOP on a fixed schedule (together
  * {@code --rate} writes/s; a write's latency runs from its scheduled time to its commit, so a stalled
@@ -37,7 +40,7 @@ import java.util.stream.Stream;
  * counted (and must be 0). Target: p99 during the purge at most 3x idle p99.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.litevault.bench.TtlBenchmark [--rows=1000000]
- * [--rate=2000] [--writers=8] [--idle-seconds=10] [--warmup-seconds=2] [--modes=adaptive,fixed]
+ * [--rate=2000] [--writers=8] [--idle-seconds=10] [--warmup-seconds=2] [--modes=default,nocheckpoint,unpaced,fixed]
  * [--rounds=3] [--dir=/tmp]}
  */
 public final class TtlBenchmark {
@@ -52,7 +55,7 @@ public final class TtlBenchmark {
     double idleSeconds = 10;
     double warmupSeconds = 2;
     int rounds = 3;
-    List<String> modes = List.of("adaptive", "fixed");
+    List<String> modes = List.of("default", "nocheckpoint", "fixed");
     Path base = Path.of(System.getProperty("java.io.tmpdir"));
     for (String a : args) {
       String[] kv = a.split("=", 2);
@@ -130,10 +133,12 @@ public final class TtlBenchmark {
   private static Result round(Path dir, String mode, int rows, double rate, int writers, double idleSeconds,
       double warmupSeconds) throws Exception {
     TtlOptions.Builder options = TtlOptions.builder().clock(Clock.systemUTC()).cron(null);
-    if (mode.equals("fixed")) {
-      options.targetBatchTime(Duration.ZERO);
-    } else if (!mode.equals("adaptive")) {
-      throw new IllegalArgumentException("unknown mode " + mode + " (adaptive, fixed)");
+    switch (mode) {
+      case "default" -> { }
+      case "nocheckpoint" -> options.checkpointBetweenBatches(false);
+      case "unpaced" -> options.writerShare(1).checkpointBetweenBatches(false);
+      case "fixed" -> options.writerShare(1).targetBatchTime(Duration.ZERO).checkpointBetweenBatches(false);
+      default -> throw new IllegalArgumentException("unknown mode " + mode + " (default, nocheckpoint, unpaced, fixed)");
     }
     try (SqliteStore store = SqliteStore.builder(dir)
             .database("ttl", DatabaseOptions.builder().migration(1, "sessions", SESSIONS.createTableSql()).build()).open();

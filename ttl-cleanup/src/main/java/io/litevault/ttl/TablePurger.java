@@ -1,5 +1,6 @@
 package io.litevault.ttl;
 
+import io.litevault.store.CheckpointMode;
 import io.litevault.store.StoreException;
 import java.sql.PreparedStatement;
 import java.time.Duration;
@@ -12,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * Purges one table to a cutoff in bounded batches: each batch is ONE write task deleting at most
  * {@link TtlOptions#batchSize()} expired rows (fewer when {@link TtlOptions#targetBatchTime()} says so,
  * see {@link BatchSizer}) through the writer queue, and the next batch is submitted only after the
- * previous one committed, so the writes queued meanwhile run between them. Stops when a batch deletes
- * fewer rows than its limit, when asked to stop, or at the first failure.
+ * previous one committed and the pause of {@link TtlOptions#writerShare()} passed, so the writes
+ * queued meanwhile run between them. Stops when a batch deletes fewer rows than its limit, when asked
+ * to stop, or at the first failure.
  */
 final class TablePurger {
   private static final Logger log = LoggerFactory.getLogger(TablePurger.class);
@@ -23,7 +25,7 @@ final class TablePurger {
   static PurgeReport.TableReport purge(RegisteredTable t, Instant cutoff, TtlOptions options,
       BooleanSupplier stopRequested) {
     Object cutoffSql = t.spec.unit().cutoffToSql(cutoff);
-    Duration pause = options.pauseBetweenBatches();
+    double share = options.writerShare();
     BatchSizer sizer = new BatchSizer(options.batchSize(), options.targetBatchTime().toNanos());
     long start = System.nanoTime();
     long rows = 0;
@@ -57,13 +59,19 @@ final class TablePurger {
           complete = true;
           break;
         }
-        if (!pause.isZero()) {
-          Thread.sleep(pause.toMillis(), pause.toNanosPart() % 1_000_000);
+        if (options.checkpointBetweenBatches()) {
+          // Copy this batch's pages now, a few dozen at a time, instead of letting the store's
+          // 1,000-page PASSIVE checkpoint land on some ordinary write later (it runs on the writer).
+          t.db.checkpoint(CheckpointMode.PASSIVE).join();
+        }
+        if (share < 1) {
+          long pause = Math.min(TtlOptions.MAX_PAUSE.toNanos(), (long) ((System.nanoTime() - b0) * (1 - share) / share));
+          Thread.sleep(pause / 1_000_000, (int) (pause % 1_000_000));
         }
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      failure = "interrupted";
+      failure = stopRequested.getAsBoolean() ? null : "interrupted";
     } catch (StoreException e) {
       failure = e.getMessage();
       log.warn("TTL purge of '{}.{}' failed after {} rows in {} batches", t.database(), t.table(), rows, batches, e);

@@ -33,8 +33,22 @@ public final class TtlOptions {
    * a batch still deletes hundreds of rows. Batches shrink below {@link #DEFAULT_BATCH_SIZE} to meet it.
    */
   public static final Duration DEFAULT_TARGET_BATCH_TIME = Duration.ofMillis(4);
-  /** No pause between batches: the writer queue already lets queued writes run between them. */
-  public static final Duration DEFAULT_PAUSE_BETWEEN_BATCHES = Duration.ZERO;
+  /**
+   * A purge may keep the writer thread busy half of the time: after a batch that took {@code t} from
+   * submit to commit it sleeps {@code t}. Ordinary writes then find the writer free half the time,
+   * and the WAL (hence checkpoint stalls, which run on the writer thread) grows half as fast. A slow
+   * batch (a disk stall) makes the next pause longer, so the purge backs off when the disk is slow.
+   */
+  public static final double DEFAULT_WRITER_SHARE = 0.5;
+  /**
+   * On: the store checkpoints on its writer thread once 1,000 WAL pages wait, and a purge's pages are
+   * spread over the file, so that checkpoint (5–40 ms here) lands on some ordinary write; copying each
+   * batch's few dozen pages right after it keeps every stall short. Measured here (quiet rounds, 2,000
+   * writes/s): writers' p99 during a purge 5–17 ms with it vs 18–20 ms without, for ~30% lower purge rate.
+   */
+  public static final boolean DEFAULT_CHECKPOINT_BETWEEN_BATCHES = true;
+  /** The longest pause between two batches, however slow the last one was. */
+  public static final Duration MAX_PAUSE = Duration.ofSeconds(1);
 
   private final Clock clock;
   private final int batchSize;
@@ -42,7 +56,8 @@ public final class TtlOptions {
   private final ZoneId zone;
   private final Duration interval;
   private final Duration pollInterval;
-  private final Duration pauseBetweenBatches;
+  private final double writerShare;
+  private final boolean checkpointBetweenBatches;
   private final Duration targetBatchTime;
   private final List<PurgeListener> listeners;
 
@@ -53,7 +68,8 @@ public final class TtlOptions {
     this.zone = b.zone;
     this.interval = b.interval;
     this.pollInterval = b.pollInterval;
-    this.pauseBetweenBatches = b.pauseBetweenBatches;
+    this.writerShare = b.writerShare;
+    this.checkpointBetweenBatches = b.checkpointBetweenBatches;
     this.targetBatchTime = b.targetBatchTime;
     this.listeners = List.copyOf(b.listeners);
   }
@@ -74,7 +90,10 @@ public final class TtlOptions {
   /** The fixed interval between purges, or null. */
   public Duration interval() { return interval; }
   public Duration pollInterval() { return pollInterval; }
-  public Duration pauseBetweenBatches() { return pauseBetweenBatches; }
+  /** The share of the writer thread's time a purge may take (0 exclusive to 1); see {@link Builder#writerShare}. */
+  public double writerShare() { return writerShare; }
+  /** Whether each batch is followed by a PASSIVE checkpoint request; see {@link Builder#checkpointBetweenBatches}. */
+  public boolean checkpointBetweenBatches() { return checkpointBetweenBatches; }
   /** Writer-thread time one batch aims at (its row count adapts, up to {@link #batchSize()}); zero: fixed batches. */
   public Duration targetBatchTime() { return targetBatchTime; }
   public List<PurgeListener> listeners() { return listeners; }
@@ -82,8 +101,8 @@ public final class TtlOptions {
   @Override
   public String toString() {
     return "TtlOptions{clock=" + clock + ", batchSize=" + batchSize + ", cron=" + cron + ", zone=" + zone
-        + ", interval=" + interval + ", pollInterval=" + pollInterval + ", pauseBetweenBatches="
-        + pauseBetweenBatches + ", targetBatchTime=" + targetBatchTime + ", listeners=" + listeners.size() + "}";
+        + ", interval=" + interval + ", pollInterval=" + pollInterval + ", writerShare="
+        + writerShare + ", targetBatchTime=" + targetBatchTime + ", listeners=" + listeners.size() + "}";
   }
 
   /** Builds {@link TtlOptions}; each setter checks its argument at once. */
@@ -94,7 +113,8 @@ public final class TtlOptions {
     private ZoneId zone = DEFAULT_ZONE;
     private Duration interval;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
-    private Duration pauseBetweenBatches = DEFAULT_PAUSE_BETWEEN_BATCHES;
+    private double writerShare = DEFAULT_WRITER_SHARE;
+    private boolean checkpointBetweenBatches = DEFAULT_CHECKPOINT_BETWEEN_BATCHES;
     private Duration targetBatchTime = DEFAULT_TARGET_BATCH_TIME;
     private final List<PurgeListener> listeners = new ArrayList<>();
 
@@ -150,12 +170,26 @@ public final class TtlOptions {
       return this;
     }
 
-    /** Real time to sleep between two batches of one table (0 to 10 s); default none. */
-    public Builder pauseBetweenBatches(Duration pause) {
-      Objects.requireNonNull(pause, "pauseBetweenBatches");
-      InvalidTtlArgumentException.check(!pause.isNegative() && pause.compareTo(Duration.ofSeconds(10)) <= 0,
-          "pauseBetweenBatches must be between 0 and 10 s, got %s", pause);
-      this.pauseBetweenBatches = pause;
+    /**
+     * The share of the writer thread's time a purge may take, in (0, 1]: after each batch it sleeps
+     * {@code batchTime * (1 - share) / share} (at most {@link #MAX_PAUSE}), where {@code batchTime}
+     * runs from submit to commit. 1 means no pause (fastest purge, most impact on writers). Default
+     * {@value #DEFAULT_WRITER_SHARE}.
+     */
+    public Builder writerShare(double share) {
+      InvalidTtlArgumentException.check(share > 0 && share <= 1, "writerShare must be > 0 and <= 1, got %s", share);
+      this.writerShare = share;
+      return this;
+    }
+
+    /**
+     * After each batch, ask the store for a PASSIVE checkpoint ({@code Database.checkpoint}) and wait
+     * for it, so the batch's pages are copied in a small checkpoint instead of a large one later. It
+     * respects the checkpoint gates (replication) like any other. Default
+     * {@value #DEFAULT_CHECKPOINT_BETWEEN_BATCHES}; turn it off on disks where fsync is slow.
+     */
+    public Builder checkpointBetweenBatches(boolean enabled) {
+      this.checkpointBetweenBatches = enabled;
       return this;
     }
 

@@ -110,6 +110,10 @@ class TtlTableTest {
     var cron = assertThrows(InvalidTtlArgumentException.class, () -> TtlOptions.builder().cron("61 * * * *"));
     assertTrue(cron.getMessage().contains("61 * * * *"), cron.getMessage());
     assertThrows(InvalidTtlArgumentException.class, () -> TtlOptions.builder().interval(Duration.ofSeconds(-1)));
+    var share = assertThrows(InvalidTtlArgumentException.class, () -> TtlOptions.builder().writerShare(0));
+    assertTrue(share.getMessage().contains("writerShare") && share.getMessage().contains("0.0"), share.getMessage());
+    assertThrows(InvalidTtlArgumentException.class, () -> TtlOptions.builder().writerShare(1.5));
+    assertThrows(InvalidTtlArgumentException.class, () -> TtlOptions.builder().targetBatchTime(Duration.ofMillis(-1)));
   }
 
   @Test
