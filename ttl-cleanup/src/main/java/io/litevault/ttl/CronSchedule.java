@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -59,9 +61,14 @@ final class CronSchedule {
     return expression;
   }
 
+  /** The usual cron nicknames, which cron-utils' UNIX definition does not accept. */
+  private static final Map<String, String> NICKNAMES = Map.of(
+      "@yearly", "0 0 1 1 *", "@annually", "0 0 1 1 *", "@monthly", "0 0 1 * *", "@weekly", "0 0 * * 0",
+      "@daily", "0 0 * * *", "@midnight", "0 0 * * *", "@hourly", "0 * * * *");
+
   private static Cron parse(String expression) {
     try {
-      return PARSER.parse(expression).validate();
+      return PARSER.parse(NICKNAMES.getOrDefault(expression.trim().toLowerCase(Locale.ROOT), expression)).validate();
     } catch (IllegalArgumentException e) {
       throw new InvalidTtlArgumentException("invalid cron expression '" + Identifiers.printable(expression)
           + "': " + e.getMessage() + " (use UNIX cron: minute hour day-of-month month day-of-week, e.g. \"0 0 * * *\")");

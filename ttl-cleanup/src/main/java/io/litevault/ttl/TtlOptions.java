@@ -102,7 +102,8 @@ public final class TtlOptions {
   public String toString() {
     return "TtlOptions{clock=" + clock + ", batchSize=" + batchSize + ", cron=" + cron + ", zone=" + zone
         + ", interval=" + interval + ", pollInterval=" + pollInterval + ", writerShare="
-        + writerShare + ", targetBatchTime=" + targetBatchTime + ", listeners=" + listeners.size() + "}";
+        + writerShare + ", targetBatchTime=" + targetBatchTime + ", checkpointBetweenBatches="
+        + checkpointBetweenBatches + ", listeners=" + listeners.size() + "}";
   }
 
   /** Builds {@link TtlOptions}; each setter checks its argument at once. */

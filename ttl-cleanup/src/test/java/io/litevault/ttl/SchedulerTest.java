@@ -24,6 +24,8 @@ class SchedulerTest {
     assertEquals(Instant.parse("2026-11-23T01:35:00Z"), new CronSchedule(TtlOptions.DEFAULT_CRON, TtlOptions.DEFAULT_ZONE, Duration.ofMinutes(5)).nextAfter(from));
     assertEquals(Instant.parse("2026-11-23T23:00:00Z"), new CronSchedule("0 0 * * *", ZoneId.of("Europe/Paris"), null).nextAfter(from));
     assertNull(new CronSchedule(null, TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
+    assertEquals(Instant.parse("2026-11-24T00:00:00Z"), new CronSchedule("@daily", TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
+    assertEquals(Instant.parse("2026-11-23T02:00:00Z"), new CronSchedule("@hourly", TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
   }
 
   @Test
