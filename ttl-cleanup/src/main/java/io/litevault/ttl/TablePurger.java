@@ -5,6 +5,7 @@ import io.litevault.store.StoreException;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletionException;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,7 +63,7 @@ final class TablePurger {
         if (options.checkpointBetweenBatches()) {
           // Copy this batch's pages now, a few dozen at a time, instead of letting the store's
           // 1,000-page PASSIVE checkpoint land on some ordinary write later (it runs on the writer).
-          t.db.checkpoint(CheckpointMode.PASSIVE).join();
+          checkpoint(t);
         }
         if (share < 1) {
           long pause = Math.min(TtlOptions.MAX_PAUSE.toNanos(), (long) ((System.nanoTime() - b0) * (1 - share) / share));
@@ -83,5 +84,18 @@ final class TablePurger {
     }
     return new PurgeReport.TableReport(t.database(), t.table(), rows, batches,
         Duration.ofNanos(System.nanoTime() - start), Duration.ofNanos(slowest), complete, failure);
+  }
+
+  /** A PASSIVE checkpoint through the writer queue; failures surface as {@link StoreException}s. */
+  private static void checkpoint(RegisteredTable t) {
+    try {
+      t.db.checkpoint(CheckpointMode.PASSIVE).join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof StoreException se) {
+        throw se;
+      }
+      throw new TtlException(t.database(), "checkpoint after a purge batch of '" + t.table() + "' failed: " + e.getCause(),
+          e.getCause());
+    }
   }
 }

@@ -146,6 +146,18 @@ class TtlTableTest {
   }
 
   @Test
+  void aPurgeOnAClosedStoreReportsTheFailureAndDoesNotThrow() {
+    sessions.put("s1", "alice", Duration.ofMinutes(1));
+    clock.advance(Duration.ofMinutes(2));
+    store.close();
+    PurgeReport r = cleaner.purgeNow();
+    assertFalse(r.complete());
+    assertEquals(0, r.rowsPurged());
+    assertTrue(r.tables().get(0).failure().contains("closed"), r.tables().get(0).failure());
+    assertEquals(1, cleaner.metrics().incompleteRuns());
+  }
+
+  @Test
   void purgeInvalidatesCachedReadsOfThePurgedTable() {
     sessions.put("s1", "alice", Duration.ofMinutes(1));
     var loader = (io.litevault.store.ReadTask<Long>) c -> {
