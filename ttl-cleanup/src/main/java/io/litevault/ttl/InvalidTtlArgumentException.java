@@ -1,0 +1,20 @@
+package io.litevault.ttl;
+
+/**
+ * A bad argument to this module: a negative or zero TTL, an expiry outside what the unit can store, a
+ * null or too-long key, a bad identifier, an option out of range. The message names the value. Thrown
+ * before anything is written.
+ */
+public final class InvalidTtlArgumentException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  public InvalidTtlArgumentException(String message) {
+    super(message);
+  }
+
+  static void check(boolean ok, String template, Object... args) {
+    if (!ok) {
+      throw new InvalidTtlArgumentException(String.format(template, args));
+    }
+  }
+}
