@@ -15,6 +15,9 @@ final class BatchRunner {
   private final String path;
   private final Connection connection;
   private final TaskIsolation isolation;
+  /** Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task). */
+  private java.sql.PreparedStatement savepoint;
+  private java.sql.PreparedStatement release;
 
   BatchRunner(String database, String path, Connection connection, TaskIsolation isolation) {
     this.database = database;
@@ -50,10 +53,10 @@ final class BatchRunner {
       int txStart = 0; // first request of the current transaction
       for (int i = 0; i < batch.size(); i++) {
         WriteRequest<?> r = batch.get(i);
-        s.execute("SAVEPOINT lv_task");
+        savepoint().execute();
         try {
           r.result = r.run(connection);
-          s.execute("RELEASE lv_task");
+          release().execute();
         } catch (Throwable t) {
           r.failure = SqliteErrors.taskFailure(database, path, t);
           try {
@@ -108,6 +111,35 @@ final class BatchRunner {
         return ran;
       }
     }
+  }
+
+  private java.sql.PreparedStatement savepoint() throws SQLException {
+    if (savepoint == null) {
+      savepoint = connection.prepareStatement("SAVEPOINT lv_task");
+    }
+    return savepoint;
+  }
+
+  private java.sql.PreparedStatement release() throws SQLException {
+    if (release == null) {
+      release = connection.prepareStatement("RELEASE lv_task");
+    }
+    return release;
+  }
+
+  /** Closes the prepared statements (before maintenance: VACUUM refuses to run with any open). */
+  void closeStatements() {
+    for (java.sql.PreparedStatement p : new java.sql.PreparedStatement[] {savepoint, release}) {
+      if (p != null) {
+        try {
+          p.close();
+        } catch (SQLException ignored) {
+          // closing a statement of a healthy connection does not fail; nothing to do if it did
+        }
+      }
+    }
+    savepoint = null;
+    release = null;
   }
 
   private void rollbackQuietly() {

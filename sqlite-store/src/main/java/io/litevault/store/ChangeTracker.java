@@ -26,6 +26,8 @@ final class ChangeTracker {
   private long hookRows;
   private long lastTotalChanges;
   private int lastSchemaVersion;
+  /** Whether {@link #lastSchemaVersion} is current (nothing ran since it was read at a batch's end). */
+  private boolean schemaKnown;
 
   ChangeTracker(Connection connection) throws SQLException {
     this.connection = connection;
@@ -38,12 +40,21 @@ final class ChangeTracker {
     reset();
   }
 
-  /** Forgets what was seen so far; call before a batch (and after work done outside batches). */
+  /** Forgets what was seen so far; call before a batch. */
   void reset() throws SQLException {
     tables.clear();
     hookRows = 0;
     lastTotalChanges = db.total_changes();
-    lastSchemaVersion = schemaVersion();
+    if (!schemaKnown) {
+      lastSchemaVersion = schemaVersion();
+      schemaKnown = true;
+    }
+  }
+
+  /** Like {@link #reset()} after work done outside batches (maintenance): re-reads everything. */
+  void resetFresh() throws SQLException {
+    schemaKnown = false;
+    reset();
   }
 
   /** The tables the hook saw since {@link #reset()} (a copy). */
@@ -53,7 +64,11 @@ final class ChangeTracker {
 
   /** Whether changes since {@link #reset()} may have touched rows or schema the hook did not report. */
   boolean unattributedChanges() throws SQLException {
-    return db.total_changes() - lastTotalChanges > hookRows || schemaVersion() != lastSchemaVersion;
+    int schema = schemaVersion(); // one query per batch: the next reset() reuses it
+    boolean changed = schema != lastSchemaVersion;
+    lastSchemaVersion = schema;
+    schemaKnown = true;
+    return db.total_changes() - lastTotalChanges > hookRows || changed;
   }
 
   private int schemaVersion() throws SQLException {

@@ -10,7 +10,8 @@ package io.litevault.store;
  * checkpoint: then the store checkpoints anyway and calls
  * {@link CommitListener#onContinuityBroken} first.
  *
- * <p>Called on the writer thread; must be fast and non-blocking. A gate that has released everything
+ * <p>Called on the writer thread or the background checkpoint thread; must be fast, non-blocking and
+ * thread-safe. A gate that has released everything
  * calls {@link Database#requestCheckpoint} to let the store act at once.
  */
 @FunctionalInterface

@@ -10,12 +10,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decides and runs checkpoints on the writer connection ({@code wal_autocheckpoint=0}: only we do).
+ * Decides and runs checkpoints ({@code wal_autocheckpoint=0}: only we do).
  *
  * <p>Policy, after every commit: PASSIVE once {@code passiveCheckpointPages} frames wait to be copied;
  * TRUNCATE once the WAL passes {@code truncateWalBytes}; both only when every {@link CheckpointGate}
  * has released the whole WAL. Past {@code hardWalLimitBytes} the gates are overruled (and told). TRUNCATE
  * runs with {@code busy_timeout=0} so a reader can only make it report busy, never stall the writer.
+ *
+ * <p>PASSIVE checkpoints run on a background thread with a connection of their own: in WAL mode a
+ * checkpoint copies frames while the writer keeps appending, so the writer never waits for the fsyncs
+ * of a checkpoint (they were the main source of write-latency spikes when run inline). TRUNCATE and
+ * forced checkpoints stay on the writer thread, which they must exclude anyway. {@link #lock} is held
+ * by every checkpoint, so {@link Database#atCommitBoundary} can wait for a running one to finish.
  */
 final class Checkpointer {
   private static final Logger log = LoggerFactory.getLogger(Checkpointer.class);
@@ -30,6 +36,12 @@ final class Checkpointer {
   private final DatabaseStats stats;
   /** Salt-1 of the WAL incarnation whose continuity break was already announced. */
   private long brokenAnnouncedSalt = -1;
+  /** Held while any checkpoint runs. */
+  final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+  private Connection background;
+  private Thread backgroundThread;
+  private final java.util.concurrent.Semaphore requests = new java.util.concurrent.Semaphore(0);
+  private volatile boolean stopping;
 
   Checkpointer(String database, Connection connection, DatabaseOptions options, WalIndex walIndex,
       List<CheckpointGate> gates, List<CommitListener> listeners, DatabaseStats stats) {
@@ -52,7 +64,7 @@ final class Checkpointer {
       } else if (walBytes >= options.truncateWalBytes()) {
         checkpoint(CheckpointMode.TRUNCATE, false);
       } else if (wal.pendingFrames() >= options.passiveCheckpointPages()) {
-        checkpoint(CheckpointMode.PASSIVE, false);
+        requestBackground();
       }
     } catch (SQLException | IOException | RuntimeException e) {
       errorHandler.handle(database, "checkpoint", e);
@@ -63,10 +75,61 @@ final class Checkpointer {
   void onIdle() {
     try {
       if (walIndex.read().pendingFrames() > 0) {
-        checkpoint(CheckpointMode.PASSIVE, false);
+        requestBackground();
       }
     } catch (SQLException | IOException | RuntimeException e) {
       errorHandler.handle(database, "idle checkpoint", e);
+    }
+  }
+
+  /** Starts the background PASSIVE checkpointer on its own connection. */
+  void startBackground(Connection connection) {
+    this.background = connection;
+    this.backgroundThread = new Thread(this::backgroundLoop, "litevault-checkpoint-" + database);
+    this.backgroundThread.setDaemon(true);
+    this.backgroundThread.start();
+  }
+
+  /** Asks the background thread for a PASSIVE checkpoint; never blocks. Without one, runs it inline. */
+  void requestBackground() throws SQLException, IOException {
+    if (backgroundThread == null) {
+      checkpoint(CheckpointMode.PASSIVE, false);
+    } else if (requests.availablePermits() == 0) {
+      requests.release();
+    }
+  }
+
+  private void backgroundLoop() {
+    while (!stopping) {
+      try {
+        requests.acquire();
+        requests.drainPermits();
+        if (!stopping) {
+          run(background, CheckpointMode.PASSIVE, false);
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (SQLException | IOException | RuntimeException e) {
+        errorHandler.handle(database, "background checkpoint", e);
+      }
+    }
+  }
+
+  /** Stops the background thread and closes its connection (before the writer's, at close). */
+  void stopBackground() {
+    stopping = true;
+    if (backgroundThread != null) {
+      backgroundThread.interrupt();
+      try {
+        backgroundThread.join(10_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      try {
+        background.close();
+      } catch (SQLException e) {
+        errorHandler.handle(database, "closing the checkpoint connection", e);
+      }
     }
   }
 
@@ -76,6 +139,19 @@ final class Checkpointer {
    * @param force run even when a gate has not released the WAL (announcing the break first)
    */
   CheckpointResult checkpoint(CheckpointMode mode, boolean force) throws SQLException, IOException {
+    return run(connection, mode, force);
+  }
+
+  private CheckpointResult run(Connection on, CheckpointMode mode, boolean force) throws SQLException, IOException {
+    lock.lock();
+    try {
+      return runLocked(on, mode, force);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private CheckpointResult runLocked(Connection on, CheckpointMode mode, boolean force) throws SQLException, IOException {
     WalIndex.Snapshot wal = walIndex.read();
     if (wal.frames() == 0 && mode == CheckpointMode.PASSIVE) {
       return CheckpointResult.skipped(mode);
@@ -88,7 +164,7 @@ final class Checkpointer {
     }
     long start = System.nanoTime();
     CheckpointResult result;
-    try (Statement s = connection.createStatement()) {
+    try (Statement s = on.createStatement()) {
       if (mode == CheckpointMode.TRUNCATE) {
         s.execute("PRAGMA busy_timeout = 0");
       }

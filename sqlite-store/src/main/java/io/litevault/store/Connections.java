@@ -46,6 +46,21 @@ final class Connections {
     return c;
   }
 
+  /**
+   * The background checkpointer's connection: read-write (a checkpoint writes the main file), never
+   * used for transactions, no automatic checkpoints. Closed before the writer's at close.
+   */
+  static Connection openCheckpointer(Path file, DatabaseOptions o) throws SQLException {
+    Connection c = common(o).createConnection(url(file));
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA wal_autocheckpoint = 0");
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   /** The pooled readers: opened read-only and {@code query_only}, so they can neither write nor checkpoint. */
   static SQLiteDataSource readers(Path file, DatabaseOptions o) {
     SQLiteConfig config = common(o);

@@ -27,6 +27,8 @@ public final class Database {
   private final List<CommitListener> listeners;
   private final List<CheckpointGate> gates;
   private final DatabaseFiles files;
+  private final java.util.concurrent.ConcurrentHashMap<String, List<String>> singleTableNamespaces =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   Database(String name, Path path, DatabaseOptions options, Writer writer, ReaderPool readers, CoherentCache cache,
       DatabaseStats stats, Checkpointer checkpointer, List<CommitListener> listeners, List<CheckpointGate> gates,
@@ -119,15 +121,26 @@ public final class Database {
    * @param key the key within that namespace (non-null; equals/hashCode must be value-based)
    */
   public <V> V cached(String table, Object key, ReadTask<V> loader) {
-    return cached(Set.of(table), key, loader);
+    Objects.requireNonNull(table, "table");
+    List<String> namespace = singleTableNamespaces.get(table);
+    if (namespace == null) {
+      namespace = CoherentCache.namespace(Set.of(table)); // validates once per table name
+      if (singleTableNamespaces.size() < 10_000) {
+        singleTableNamespaces.put(table, namespace);
+      }
+    }
+    return cachedIn(namespace, key, loader);
   }
 
   /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables (a join). */
   public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
+    return cachedIn(CoherentCache.namespace(tables), key, loader);
+  }
+
+  private <V> V cachedIn(List<String> namespace, Object key, ReadTask<V> loader) {
     Objects.requireNonNull(loader, "loader");
     Objects.requireNonNull(key, "key");
     requireOpen();
-    List<String> namespace = CoherentCache.namespace(tables);
     if (options.cacheMaxEntries() == 0) {
       return readers.read(loader);
     }
@@ -162,7 +175,8 @@ public final class Database {
       writer.resync();
     }).whenComplete((v, e) -> {
       if (e != null) {
-        result.completeExceptionally(e);
+        result.completeExceptionally(e instanceof StoreException se ? se
+            : new StoreException(name, "checkpoint " + mode + " of '" + name + "' failed: " + e, e));
       }
     });
     return result;
@@ -203,14 +217,22 @@ public final class Database {
   }
 
   /**
-   * Runs {@code action} on the writer thread after the writes queued before it, with no write running,
-   * and returns the WAL end at that moment. Replication uses it to pin a consistent point (for a
-   * snapshot) without stopping writes for longer than the call.
+   * Runs {@code action} on the writer thread after the writes queued before it, with no write and no
+   * checkpoint running, and returns the WAL end at that moment. Replication uses it to pin a consistent
+   * point (for a snapshot) without stopping writes for longer than the call: a gate that holds the WAL
+   * from before this call on keeps the main file and the WAL frames before the point unchanged.
    */
   public <T> CompletableFuture<T> atCommitBoundary(java.util.function.Function<WalPosition, T> action) {
     Objects.requireNonNull(action, "action");
     CompletableFuture<T> result = new CompletableFuture<>();
-    writer.control(() -> result.complete(action.apply(writer.walSnapshot().end())))
+    writer.control(() -> {
+      checkpointer.lock.lock(); // let a running background checkpoint finish: the files are stable after
+      try {
+        result.complete(action.apply(writer.walSnapshot().end()));
+      } finally {
+        checkpointer.lock.unlock();
+      }
+    })
         .whenComplete((v, e) -> {
           if (e != null) {
             result.completeExceptionally(e);

@@ -146,6 +146,7 @@ public final class SqliteStore implements AutoCloseable {
               db.options().errorHandler().handle(db.name(), "commit listener (close)", e);
             }
           }
+          db.checkpointer().stopBackground();
           db.checkpointer().checkpoint(CheckpointMode.TRUNCATE, false);
         });
       } catch (InterruptedException e) {
@@ -234,7 +235,7 @@ public final class SqliteStore implements AutoCloseable {
       } catch (RuntimeException e) {
         for (Database db : opened.values()) {
           try {
-            db.writer().close(() -> { });
+            db.writer().close(() -> db.checkpointer().stopBackground());
             db.readers().close();
           } catch (InterruptedException | RuntimeException suppressed) {
             e.addSuppressed(suppressed);
@@ -277,6 +278,7 @@ public final class SqliteStore implements AutoCloseable {
         } catch (RuntimeException e) {
           throw new StoreException(name, "cannot open the read connections of '" + name + "': " + e.getMessage(), e);
         }
+        checkpointer.startBackground(Connections.openCheckpointer(file, options));
         writer.start();
         return new Database(name, file, options, writer, readers, cache, stats, checkpointer, listeners, gates,
             new DatabaseFiles(file));

@@ -55,10 +55,10 @@ final class WalIndex implements AutoCloseable {
   }
 
   /**
-   * Reads the header. Only the writer thread changes it (commits and checkpoints run there), so a read
-   * on that thread is stable; the two copies are compared anyway.
+   * Reads the header. Only the writer thread changes the header (commits, restarts); the background
+   * checkpointer changes only nBackfill. The two copies are compared, and reads are serialized.
    */
-  Snapshot read() throws IOException {
+  synchronized Snapshot read() throws IOException {
     for (int attempt = 0; ; attempt++) {
       if (channel == null) {
         try {
@@ -105,7 +105,7 @@ final class WalIndex implements AutoCloseable {
   }
 
   @Override
-  public void close() throws IOException {
+  public synchronized void close() throws IOException {
     if (channel != null) {
       channel.close();
       channel = null;

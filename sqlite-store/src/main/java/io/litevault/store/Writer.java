@@ -332,7 +332,8 @@ final class Writer {
   void resync() throws SQLException, IOException {
     walEnd = walIndex.read().end();
     stats.walBytes = walEnd.offset();
-    changes.reset();
+    changes.resetFresh();
+    runner.closeStatements(); // maintenance may VACUUM next, which needs no statement open
   }
 
 }
