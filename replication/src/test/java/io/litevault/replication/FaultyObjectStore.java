@@ -25,6 +25,7 @@ public final class FaultyObjectStore implements ObjectStore {
   private final AtomicLong corruptOffset = new AtomicLong(-1);
   private volatile ErrorKind kind = ErrorKind.SERVER_ERROR;
   private volatile Duration latency = Duration.ZERO;
+  private volatile boolean down;
 
   public FaultyObjectStore(ObjectStore delegate) {
     this.delegate = delegate;
@@ -56,6 +57,12 @@ public final class FaultyObjectStore implements ObjectStore {
     return this;
   }
 
+  /** While down, every call fails with a retryable SERVER_ERROR before reaching the store. */
+  public FaultyObjectStore down(boolean value) {
+    this.down = value;
+    return this;
+  }
+
   /** Calls made through this decorator. */
   public int calls() {
     return calls.get();
@@ -72,6 +79,9 @@ public final class FaultyObjectStore implements ObjectStore {
     }
     if (failCall.compareAndSet(n, -1)) {
       throw injected(op, key);
+    }
+    if (down) {
+      throw new ObjectStoreException(ErrorKind.SERVER_ERROR, op, key, op + " " + key + ": the bucket is down (injected)", null);
     }
   }
 

@@ -1,0 +1,60 @@
+package io.litevault.replication;
+
+import io.litevault.replication.s3.MinioObjectStore;
+import io.litevault.replication.s3.S3ObjectStore;
+import io.litevault.replication.s3.S3Options;
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.SqliteStore;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The child JVM of {@link ReplicationCrashTest}: writes rows with {@link Durability#REPLICATED} from 4
+ * threads and prints "ack k" once each is in the bucket; the parent kills it with kill -9.
+ * Args: directory, endpoint, bucket, client (minio|aws), first key.
+ */
+public final class CrashReplicatorMain {
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    S3Options s3 = S3Options.builder(args[2]).endpoint(args[1]).region("us-east-1")
+        .credentials(args[5], args[6]).build();
+    ObjectStore bucket = args[3].equals("minio") ? MinioObjectStore.create(s3) : S3ObjectStore.create(s3);
+    AtomicLong next = new AtomicLong(Long.parseLong(args[4]));
+    PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
+    SqliteStore store = SqliteStore.builder(dir).database("data", DatabaseOptions.builder()
+        .migration(1, "kv", "CREATE TABLE kv(k INTEGER PRIMARY KEY, v INTEGER NOT NULL)").passiveCheckpointPages(50).build()).open();
+    Database db = store.database("data");
+    // A short lease: the killed predecessor's lease must not block this run for long.
+    Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "crash/data")
+        .minUploadInterval(Duration.ofMillis(5)).leaseTtl(Duration.ofSeconds(1)).build());
+    out.println("ready");
+    for (int t = 0; t < 4; t++) {
+      new Thread(() -> {
+        while (true) {
+          long k = next.getAndIncrement();
+          try {
+            r.write(c -> {
+              try (var ps = c.prepareStatement("INSERT INTO kv(k, v) VALUES (?, ?)")) {
+                ps.setLong(1, k);
+                ps.setLong(2, k * 7);
+                return ps.executeUpdate();
+              }
+            }, Durability.REPLICATED).join();
+            synchronized (out) {
+              out.println("ack " + k);
+            }
+          } catch (RuntimeException e) {
+            System.err.println("write " + k + " failed: " + e);
+            return;
+          }
+        }
+      }).start();
+    }
+    Thread.sleep(Long.MAX_VALUE);
+  }
+}

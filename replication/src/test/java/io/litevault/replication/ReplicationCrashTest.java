@@ -1,0 +1,85 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.litevault.replication.s3.MinioObjectStore;
+import io.litevault.replication.s3.S3Options;
+import io.litevault.testing.ChildJvm;
+import io.litevault.testing.EmbeddedS3;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.util.HashSet;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A child JVM writing with {@link Durability#REPLICATED} to EmbeddedS3 (MinIO client and AWS SDK in
+ * turn) is killed with kill -9 at random moments. After each kill: every write it had acknowledged is in
+ * a restore of the bucket, the restore passes integrity_check, and the next child restarts on the
+ * crashed local files and goes on. 2 rounds by default, {@code -Dlitevault.torture.rounds} with -Ptorture.
+ */
+class ReplicationCrashTest {
+  @TempDir Path dir;
+
+  @Test
+  void killNineNeverLosesAnAcknowledgedReplicatedWrite() throws Exception {
+    rounds(2);
+  }
+
+  @Test
+  @Tag("torture")
+  void killNineTorture() throws Exception {
+    rounds(Integer.getInteger("litevault.torture.rounds", 20));
+  }
+
+  private void rounds(int rounds) throws Exception {
+    Random random = new Random();
+    Set<Long> acked = ConcurrentHashMap.newKeySet();
+    try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(dir.resolve("s3")).start();
+        ObjectStore bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
+            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build())) {
+      for (int round = 0; round < rounds; round++) {
+        CountDownLatch enough = new CountDownLatch(1);
+        AtomicInteger roundAcks = new AtomicInteger();
+        int killAfter = 20 + random.nextInt(300);
+        String client = round % 2 == 0 ? "minio" : "aws";
+        try (ChildJvm child = ChildJvm.start(CrashReplicatorMain.class, line -> {
+          if (line.startsWith("ack ")) {
+            acked.add(Long.parseLong(line.substring(4)));
+            if (roundAcks.incrementAndGet() >= killAfter) {
+              enough.countDown();
+            }
+          }
+        }, dir.resolve("live").toString(), s3.endpoint().toString(), s3.bucket(), client,
+            Long.toString(1_000_000L * round), s3.accessKey(), s3.secretKey())) {
+          assertTrue(enough.await(90, TimeUnit.SECONDS), "round " + round + ": no progress; stderr:\n" + child.stderr());
+          Thread.sleep(random.nextInt(30));
+          child.kill9();
+        }
+        Path out = dir.resolve("restored-" + round + ".db");
+        Restore.run(RestoreOptions.builder(bucket, "crash/data", out).build());
+        Set<Long> present = new HashSet<>();
+        try (var c = DriverManager.getConnection("jdbc:sqlite:" + out);
+            var rs = c.createStatement().executeQuery("SELECT k, v FROM kv")) {
+          while (rs.next()) {
+            assertEquals(rs.getLong(1) * 7, rs.getLong(2));
+            present.add(rs.getLong(1));
+          }
+        }
+        for (long k : acked) {
+          assertTrue(present.contains(k), "round " + round + ": acknowledged REPLICATED write " + k + " missing from the bucket");
+        }
+        assertEquals("ok", Dumps.integrity(out));
+        Thread.sleep(1100); // the killed child's 1 s lease expires; the next child takes it over
+      }
+    }
+    assertFalse(acked.isEmpty());
+  }
+}
