@@ -204,6 +204,7 @@ public final class Replicator implements AutoCloseable {
         log.warn("database '{}': closing with commits not yet in the bucket ({}); they stay in the WAL and "
             + "ship after the next start", database, e.toString());
       }
+      shipper.close(); // the database is going away: nothing more to ship
     }
 
     @Override

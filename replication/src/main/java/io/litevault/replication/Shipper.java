@@ -124,12 +124,8 @@ final class Shipper implements Runnable {
           shipPending();
         } else if (closing) {
           return;
-        } else if (committedSinceSnapshot && snapshotDue()) {
-          snapshot(false);
-        } else if (uploadedSinceRetention && retentionDue()) {
-          lastRetentionMillis = options.clock().millis();
-          uploadedSinceRetention = false;
-          retention.apply(lineage, options.clock().instant().minus(options.retention()));
+        } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
+          snapshot(false); // only with new data since the last one: never a loop on an idle database
         } else {
           park();
           continue;
@@ -222,6 +218,16 @@ final class Shipper implements Runnable {
   // --- segments
 
   private void shipPending() throws Exception {
+    shipPendingOnce();
+    // Retention rides on uploads, so an idle database makes no requests at all.
+    if (uploadedSinceRetention && retentionDue()) {
+      lastRetentionMillis = options.clock().millis();
+      uploadedSinceRetention = false;
+      retention.apply(lineage, options.clock().instant().minus(options.retention()));
+    }
+  }
+
+  private void shipPendingOnce() throws Exception {
     List<Item> items = new ArrayList<>();
     long bytes = 0;
     WalPosition end = lastShipped;
@@ -294,6 +300,7 @@ final class Shipper implements Runnable {
     checksum = next;
     lastTxid = txid;
     lastShipped = end;
+    lastError = null; // before the futures complete: a caller woken by them sees a healthy replicator
     lastUploadNanos = System.nanoTime();
     uploadedSinceRetention = true;
     committedSinceSnapshot = true;
@@ -357,6 +364,7 @@ final class Shipper implements Runnable {
       lineage = target;
       lastTxid = txid;
       checksum = state;
+      lastError = null;
       lastShipped = pin.position();
       lastSnapshotMillis = now;
       committedSinceSnapshot = false;
@@ -427,8 +435,8 @@ final class Shipper implements Runnable {
         if (wait > 0) {
           wake.awaitNanos(wait);
         }
-      } else if (committedSinceSnapshot || uploadedSinceRetention) {
-        wake.awaitNanos(TimeUnit.SECONDS.toNanos(30)); // re-check snapshot and retention schedules
+      } else if (committedSinceSnapshot) {
+        wake.awaitNanos(TimeUnit.SECONDS.toNanos(30)); // re-check the snapshot schedule
       } else {
         wake.await(); // idle: no timers, no requests
       }

@@ -1,27 +1,12 @@
 package io.litevault.replication;
 
+import io.litevault.replication.s3.MinioObjectStore;
 import io.litevault.replication.s3.S3Options;
-import io.litevault.testing.EmbeddedS3;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 
-/** {@link ReplicationTest} through the Minio client against a real S3 server on loopback. */
-class MinioReplicationTest extends ReplicationTest {
-  static EmbeddedS3 s3;
-
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
-
+/** Replication end to end through the Minio client. */
+class MinioReplicationTest extends EmbeddedS3ReplicationTest {
   @Override
-  ObjectStore openBucket() {
-    return io.litevault.replication.s3.MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-        .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build());
+  ObjectStore create(S3Options options) {
+    return MinioObjectStore.create(options);
   }
 }
