@@ -38,6 +38,7 @@ final class TierIndex {
   record Entry(long size, long crc, String sourceEtag, long sourceModifiedMillis) {}
 
   private final Map<String, Entry> entries;
+  private final Object saveLock = new Object();
 
   private TierIndex(Map<String, Entry> entries) {
     this.entries = entries;
@@ -95,8 +96,14 @@ final class TierIndex {
     return entries.size();
   }
 
-  /** Writes the whole index (one put). */
+  /** Writes the whole index (one put). Saves are serialized, so an older snapshot never lands last. */
   void save(ObjectStore store, String tierPrefix) {
+    synchronized (saveLock) {
+      store.put(key(tierPrefix), serialize());
+    }
+  }
+
+  private byte[] serialize() {
     byte[] body;
     synchronized (this) {
       ByteArrayOutputStream out = new ByteArrayOutputStream(64 + entries.size() * 96);
@@ -114,6 +121,6 @@ final class TierIndex {
       out.writeBytes(sb.toString().getBytes(StandardCharsets.UTF_8));
       body = out.toByteArray();
     }
-    store.put(key(tierPrefix), body);
+    return body;
   }
 }

@@ -87,25 +87,28 @@ final class TierRun {
       skipped = plan.skipped;
       Copier copier = new Copier(from, fromPrefix, !tier.copiesFromSource(), upstreamIndex, target, tierPrefix, index,
           pool, options.checkpointEvery(), errors);
-      boolean allCopied;
+      boolean allCopied = false;
       try {
         allCopied = copier.copyAll(plan);
       } finally {
         copied = copier.copied.get();
         bytes = copier.bytes.get();
-        if (copied > 0) {
-          index.save(target, tierPrefix); // also after a failure: the next run skips what this one did
+        if (!allCopied && copied > 0) {
+          index.save(target, tierPrefix); // the next run skips what this one did
         }
       }
       if (allCopied) {
-        if (!plan.deletes.isEmpty()) {
-          target.deleteAll(plan.deletes.stream().map(k -> tierPrefix + k).toList());
-          deleted = plan.deletes.size();
-        }
-        plan.deletes.forEach(index::remove);
-        plan.staleIndexEntries.forEach(index::remove);
-        if (deleted > 0 || !plan.staleIndexEntries.isEmpty() || (copied == 0 && previous.isEmpty())) {
-          index.save(target, tierPrefix);
+        try {
+          if (!plan.deletes.isEmpty()) {
+            target.deleteAll(plan.deletes.stream().map(k -> tierPrefix + k).toList());
+            deleted = plan.deletes.size();
+          }
+          plan.deletes.forEach(index::remove);
+          plan.staleIndexEntries.forEach(index::remove);
+        } finally {
+          if (copied > 0 || deleted > 0 || !plan.staleIndexEntries.isEmpty() || previous.isEmpty()) {
+            index.save(target, tierPrefix);
+          }
         }
         stateAsOf = upstreamAsOf;
         verification = verify(tierPrefix);
