@@ -250,6 +250,9 @@ public final class TieredBackup implements AutoCloseable {
         });
       }
       stateLoaded = true;
+    } catch (RuntimeException e) {
+      // Tried again before the next run; the run itself reports the store's failure.
+      LOG.warn("reading the tiers' run manifests failed: {}", e.toString());
     } finally {
       runLock.unlock();
     }
