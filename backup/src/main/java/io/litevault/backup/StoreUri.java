@@ -6,7 +6,6 @@ import io.litevault.replication.s3.MinioObjectStore;
 import io.litevault.replication.s3.S3ObjectStore;
 import io.litevault.replication.s3.S3Options;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -67,11 +66,7 @@ record StoreUri(String scheme, String bucket, String prefix) {
    */
   ObjectStore open(String role, String endpoint, String region, Client client, Map<String, String> env) {
     if (scheme.equals("file")) {
-      Path dir = Path.of(bucket);
-      if (!Files.isDirectory(dir)) {
-        throw new IllegalArgumentException(role.toLowerCase(java.util.Locale.ROOT) + " directory " + dir + " does not exist");
-      }
-      return FileSystemObjectStore.create(dir);
+      return FileSystemObjectStore.create(Path.of(bucket)); // a missing directory fails verify(): exit 3
     }
     S3Options.Builder b = S3Options.builder(bucket).region(region).pathStyle(endpoint != null);
     if (endpoint != null) {

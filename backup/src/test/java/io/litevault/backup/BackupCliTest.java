@@ -112,5 +112,9 @@ class BackupCliTest {
     Result r = run(Map.of(), "--source", src.toUri().toString(), "--target", dst.toUri().toString(), "--tier", "daily");
     assertEquals(BackupCli.OK, r.code(), r.err());
     assertEquals(Map.of("photos/1.jpg", "jpeg"), contents(FileSystemObjectStore.create(dst), "daily/"));
+    Result gone = run(Map.of(), "--source", src.resolve("missing").toUri().toString(), "--target", dst.toUri().toString(),
+        "--tier", "daily");
+    assertEquals(BackupCli.UNAVAILABLE, gone.code(), gone.err());
+    assertTrue(gone.err().contains("directory does not exist"), gone.err());
   }
 }
