@@ -136,4 +136,27 @@ class VerificationAndScheduleTest {
       assertEquals(1, backup.metrics().tier("daily").failures());
     }
   }
+
+  @Test
+  void startRunsTheMissedTierInTheBackground() throws Exception {
+    ObjectStore s = source();
+    s.put("app/a", "a".getBytes(StandardCharsets.UTF_8));
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    List<TierRunReport> reports = new CopyOnWriteArrayList<>();
+    BackupListener l = new BackupListener() {
+      @Override
+      public void runFinished(TierRunReport r) {
+        reports.add(r);
+        done.countDown();
+      }
+    };
+    try (TieredBackup backup = TieredBackup.create(BackupOptions.builder(s, target()).listener(l)
+        .tiers(List.of(Tier.fromSource("daily", Schedule.cron("0 2 * * *")))).build())) {
+      backup.start();
+      assertTrue(done.await(30, java.util.concurrent.TimeUnit.SECONDS), "the missed run ran at start-up");
+      assertEquals(RunStatus.SUCCEEDED, reports.get(0).status());
+      assertEquals(1, reports.get(0).copied());
+      assertTrue(backup.nextDue().orElseThrow().isAfter(Instant.now()));
+    }
+  }
 }
