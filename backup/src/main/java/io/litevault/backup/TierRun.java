@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * One run of one tier, start to end:
  * <ol>
  *   <li>read the tier's manifest and index (and, for a tier fed by a tier, the upstream's manifest: an
- *       upstream that never completed a run, or whose last run did not succeed, is not a point in time to
- *       copy, so the run fails without touching the tier);
+ *       upstream that never completed a run, or whose last run {@link RunStatus#FAILED} (its previous state
+ *       plus part of a new one), is not a point in time to copy, so the run fails without touching the tier;
+ *       one that copied completely but failed verification is copied: it is a faithful copy of its source);
  *   <li>list the upstream and the tier — the tier becomes a copy of the upstream as listed now;
  *   <li>copy new and changed objects ({@link Copier}: data and application objects, then segment chains);
  *   <li>only if every copy succeeded: delete from the tier what is gone upstream, oldest key first;
