@@ -39,10 +39,10 @@ public final class BackupCli implements Callable<Integer> {
   static final int VERIFICATION_FAILED = 4;
   static final int INTERNAL = 5;
 
-  @Option(names = "--source", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/] or file:///dir")
+  @Option(names = "--source", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/], or file:///dir for a directory kept by FileSystemObjectStore")
   String source;
 
-  @Option(names = "--target", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/] or file:///dir")
+  @Option(names = "--target", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/], or file:///dir for a directory kept by FileSystemObjectStore")
   String target;
 
   @Option(names = "--tier", required = true, description = "daily, 1-week or 2-week")
