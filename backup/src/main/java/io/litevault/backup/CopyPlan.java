@@ -1,0 +1,123 @@
+package io.litevault.backup;
+
+import io.litevault.replication.ObjectInfo;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What one run must do, computed from the upstream listing, the tier listing and the tier's index (keys
+ * relative to their prefixes):
+ * <ul>
+ *   <li>{@link #first}: new or changed objects that nothing else depends on being present — application
+ *       files and database snapshots ({@code .lvsn}) — copied in parallel;
+ *   <li>{@link #segmentChains}: new segments ({@code .lvsg}) by lineage, each chain in ascending key
+ *       (= txid) order, so a lineage in the tier is always its snapshot plus an unbroken run of segments;
+ *       copied after {@link #first}, one at a time per lineage, lineages in parallel;
+ *   <li>{@link #deletes}: tier keys gone from upstream, in ascending key order (oldest segments first),
+ *       done only after every copy succeeded.
+ * </ul>
+ * Excluded everywhere: keys under {@code _litevault/} (a tier's own index and manifest). Excluded from
+ * source copies: the lease {@code <db>/lease} of every replicated database (a key {@code lease} beside a
+ * {@code lineages/} directory holding snapshots or segments). The lease is rewritten on every renewal, so
+ * copying it would cost a copy per run for nothing; it names the live replicating process, which must never
+ * be confused with a backup; and restore does not read it.
+ */
+final class CopyPlan {
+  static final String META = "_litevault/";
+  private static final Pattern DATA =
+      Pattern.compile("(.*/)?lineages/([^/]+)/(snapshots/[0-9a-f]{16}\\.lvsn|segments/[0-9a-f]{16}-[0-9a-f]{16}\\.lvsg)");
+
+  /** One object to copy: its key relative to the prefixes, and what the upstream listing said of it. */
+  record Item(String relKey, ObjectInfo source) {}
+
+  final List<Item> first = new ArrayList<>();
+  final Map<String, List<Item>> segmentChains = new TreeMap<>();
+  final List<String> deletes = new ArrayList<>();
+  /** Index entries for keys in neither listing. */
+  final List<String> staleIndexEntries = new ArrayList<>();
+  long skipped;
+  long skippedLeases;
+
+  int copies() {
+    return first.size() + segmentChains.values().stream().mapToInt(List::size).sum();
+  }
+
+  static CopyPlan of(String upstreamPrefix, List<ObjectInfo> upstream, String tierPrefix, List<ObjectInfo> tier,
+      TierIndex index, Set<String> indexKeys, boolean fromSource) {
+    Map<String, ObjectInfo> up = relative(upstreamPrefix, upstream);
+    Map<String, ObjectInfo> have = relative(tierPrefix, tier);
+    CopyPlan plan = new CopyPlan();
+    if (fromSource) {
+      for (String lease : leases(up.keySet())) {
+        if (up.remove(lease) != null) {
+          plan.skippedLeases++;
+        }
+      }
+    }
+    for (Map.Entry<String, ObjectInfo> e : up.entrySet()) {
+      String rel = e.getKey();
+      ObjectInfo src = e.getValue();
+      if (unchanged(src, index.get(rel), have.get(rel))) {
+        plan.skipped++;
+        continue;
+      }
+      Item item = new Item(rel, src);
+      Matcher m = DATA.matcher(rel);
+      if (m.matches() && m.group(3).startsWith("segments/")) {
+        String lineage = rel.substring(0, rel.length() - m.group(3).length());
+        plan.segmentChains.computeIfAbsent(lineage, k -> new ArrayList<>()).add(item);
+      } else {
+        plan.first.add(item);
+      }
+    }
+    for (String rel : have.keySet()) {
+      if (!up.containsKey(rel)) {
+        plan.deletes.add(rel);
+      }
+    }
+    for (String rel : indexKeys) {
+      if (!up.containsKey(rel) && !have.containsKey(rel)) {
+        plan.staleIndexEntries.add(rel);
+      }
+    }
+    return plan;
+  }
+
+  /** Unchanged: indexed with the listed size, entity tag and time, and still in the tier with that size. */
+  static boolean unchanged(ObjectInfo src, TierIndex.Entry indexed, ObjectInfo inTier) {
+    return indexed != null && inTier != null && !indexed.sourceEtag().isEmpty()
+        && indexed.size() == src.size() && inTier.size() == src.size()
+        && indexed.sourceEtag().equals(src.etag())
+        && indexed.sourceModifiedMillis() == src.lastModified().toEpochMilli();
+  }
+
+  /** The lease keys of the replicated databases found in a listing. */
+  static Set<String> leases(Iterable<String> relKeys) {
+    Set<String> out = new HashSet<>();
+    for (String rel : relKeys) {
+      Matcher m = DATA.matcher(rel);
+      if (m.matches()) {
+        out.add((m.group(1) == null ? "" : m.group(1)) + "lease");
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, ObjectInfo> relative(String prefix, List<ObjectInfo> listing) {
+    Map<String, ObjectInfo> m = new LinkedHashMap<>();
+    for (ObjectInfo o : listing) {
+      String rel = o.key().substring(prefix.length());
+      if (!rel.startsWith(META)) {
+        m.put(rel, o);
+      }
+    }
+    return m;
+  }
+}
