@@ -70,6 +70,10 @@ public final class BackupCli implements Callable<Integer> {
       description = "copies in flight (default ${DEFAULT-VALUE})")
   int parallelism;
 
+  @Option(names = "--verify", description = "after the run, restore every replicated database from the tier into "
+      + "a temp file and run integrity_check (exit 4 when one fails)")
+  boolean verify;
+
   private Map<String, String> env = System.getenv();
   private PrintWriter out;
   private PrintWriter err;
@@ -77,7 +81,7 @@ public final class BackupCli implements Callable<Integer> {
   /** The parsed arguments, checked. */
   record CliOptions(StoreUri source, String sourceEndpoint, StoreUri.Client sourceClient, String sourceRegion,
       StoreUri target, String targetEndpoint, StoreUri.Client targetClient, String targetRegion, String tier,
-      int parallelism) {}
+      int parallelism, boolean verify) {}
 
   public static void main(String[] args) {
     System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -108,7 +112,7 @@ public final class BackupCli implements Callable<Integer> {
     try {
       o = new CliOptions(StoreUri.parse("--source", source), sourceEndpoint, client("--source-client", sourceClient),
           sourceRegion, StoreUri.parse("--target", target), targetEndpoint, client("--target-client", targetClient),
-          targetRegion, tier, parallelism);
+          targetRegion, tier, parallelism, verify);
       Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
           new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
     } catch (IllegalArgumentException e) {
@@ -126,8 +130,12 @@ public final class BackupCli implements Callable<Integer> {
       dst = o.target().open("TARGET", o.targetEndpoint(), o.targetRegion(), o.targetClient(), env);
       src.verify();
       dst.verify();
-      BackupOptions options = BackupOptions.builder(src, dst).sourcePrefix(o.source().prefix())
-          .targetPrefix(o.target().prefix()).parallelism(o.parallelism()).build();
+      BackupOptions.Builder builder = BackupOptions.builder(src, dst).sourcePrefix(o.source().prefix())
+          .targetPrefix(o.target().prefix()).parallelism(o.parallelism());
+      if (o.verify()) {
+        builder.verifier(new RestoreVerifier(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify")));
+      }
+      BackupOptions options = builder.build();
       try (TieredBackup backup = TieredBackup.create(options)) {
         TierRunReport r = backup.runNow(o.tier());
         out.println(r);

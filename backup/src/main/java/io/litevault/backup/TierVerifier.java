@@ -9,9 +9,8 @@ import io.litevault.replication.ObjectStore;
  * makes the run {@link RunStatus#VERIFICATION_FAILED}: reported to the {@link BackupListener}, counted in
  * {@link BackupMetrics} and written in the tier's run manifest, never silent.
  *
- * <p>The restore-backed implementation belongs with the restore library ({@code io.litevault.replication
- * .restore}); until it is wired in, the default is {@link #NONE}, which checks nothing and says so
- * ({@link VerificationResult.Outcome#SKIPPED}).
+ * <p>{@link RestoreVerifier} is the restore-backed implementation (the CLI's {@code --verify}); the
+ * default is {@link #NONE}, which checks nothing and says so ({@link VerificationResult.Outcome#SKIPPED}).
  */
 @FunctionalInterface
 public interface TierVerifier {
