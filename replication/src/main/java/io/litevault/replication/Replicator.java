@@ -186,6 +186,7 @@ public final class Replicator implements AutoCloseable {
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
       log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
           + "starts a new lineage with a snapshot", database, walEnd.offset());
+      shipper.breaks.incrementAndGet();
       shipper.continuityBroken = true;
       shipper.signal(true);
     }

@@ -269,6 +269,9 @@ public final class Restore {
             : "no lineage " + o.lineage() + " with a snapshot under prefix '" + o.prefix() + "'", null, null);
       }
       java.util.Collections.reverse(candidates); // newest first
+      if (o.txid() != null && o.lineage() == null) {
+        candidates = candidates.subList(0, 1); // txids are per lineage: without one, the newest lineage's
+      }
       for (LineageCatalog.Lineage l : candidates) {
         RestorePlan p = planIn(o, layout, l);
         if (p != null) {
@@ -324,11 +327,9 @@ public final class Restore {
         last = p.lastTxid();
       }
       if (o.txid() != null && last < o.txid()) {
-        if (o.lineage() != null || l == null) {
-          throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
-              + ", before the requested txid " + o.txid(), new ReplicaPosition(l.id(), last), null);
-        }
-        return null;
+        throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
+            + ", before the requested txid " + o.txid() + " (txids count per lineage; see --list)",
+            new ReplicaPosition(l.id(), last), null);
       }
       return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);
     }

@@ -54,6 +54,8 @@ final class Shipper implements Runnable {
   private volatile boolean urgent;
   private volatile boolean closing;
   volatile boolean continuityBroken;
+  /** Counts the store's forced checkpoints, so a snapshot can tell the files moved while it read them. */
+  final java.util.concurrent.atomic.AtomicInteger breaks = new java.util.concurrent.atomic.AtomicInteger();
   /** True while the gate must hold everything (start-up, snapshots). */
   volatile boolean holdGate = true;
   volatile WalPosition lastShipped = NOTHING;
@@ -330,6 +332,7 @@ final class Shipper implements Runnable {
   private void snapshot(boolean newLineage) throws Exception {
     holdGate = true;
     try {
+      int breaksBefore = breaks.get();
       Pin pin = pin();
       PageReader pages = PageReader.at(files, pin.position());
       String target = newLineage ? BucketLayout.newLineage(options.clock().instant(), newestLineageInBucket()) : lineage;
@@ -345,8 +348,10 @@ final class Shipper implements Runnable {
               return page;
             });
         state.resize(pages.dbSizePages());
-        if (continuityBroken && !newLineage) {
-          return; // the store forced a checkpoint while we read: the files moved under us
+        if (breaks.get() != breaksBefore) {
+          // The store forced a checkpoint while we read: the files moved under us. Start over.
+          continuityBroken = true;
+          throw new WalFormatException("the store checkpointed past the hard WAL limit during a snapshot; retrying");
         }
         lease.renewIfDue();
         long size = Files.size(tmp);
