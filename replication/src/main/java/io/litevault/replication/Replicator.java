@@ -126,6 +126,19 @@ public final class Replicator implements AutoCloseable {
     return Optional.ofNullable(progress.positionOf(storeTxid));
   }
 
+  /**
+   * A step for the store's maintenance window ({@code MaintenancePlan.builder().step("replication
+   * snapshot", replicator.maintenanceStep())}): it asks for a new snapshot of the freshly checkpointed
+   * (and maybe vacuumed) database, taken as soon as the window lets writes go again — a snapshot needs
+   * the writer for a moment to pin its commit boundary, so it cannot run inside the window itself.
+   */
+  public io.litevault.store.MaintenanceStep maintenanceStep() {
+    return (database, connection) -> {
+      shipper.snapshotRequested = true;
+      shipper.signal(false);
+    };
+  }
+
   public ReplicationMetrics metrics() {
     return metrics;
   }

@@ -52,6 +52,8 @@ final class Shipper implements Runnable {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
   private volatile boolean urgent;
+  /** Set by {@link Replicator#maintenanceStep()}: take a snapshot once the window has let writes go. */
+  volatile boolean snapshotRequested;
   private volatile boolean closing;
   volatile boolean continuityBroken;
   /** Counts the store's forced checkpoints, so a snapshot can tell the files moved while it read them. */
@@ -126,6 +128,9 @@ final class Shipper implements Runnable {
           shipPending();
         } else if (closing) {
           return;
+        } else if (snapshotRequested) {
+          snapshotRequested = false;
+          snapshot(false);
         } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
           snapshot(false); // only with new data since the last one: never a loop on an idle database
         } else {
@@ -432,7 +437,7 @@ final class Shipper implements Runnable {
   private void park() {
     lock.lock();
     try {
-      if (closing || urgent || continuityBroken) {
+      if (closing || urgent || continuityBroken || snapshotRequested) {
         return;
       }
       if (!pending.isEmpty()) {

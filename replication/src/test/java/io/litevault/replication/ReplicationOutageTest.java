@@ -1,0 +1,76 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.MaintenancePlan;
+import io.litevault.store.SqliteStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Long outages past the store's hard WAL limit, and the maintenance window's snapshot hook. */
+class ReplicationOutageTest {
+  @TempDir Path dir;
+
+  private static void eventually(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!ok.getAsBoolean()) {
+      assertTrue(System.nanoTime() < deadline, "not within 20 s: " + what);
+      Thread.sleep(10);
+    }
+  }
+
+  @Test
+  void pastTheHardWalLimitTheStoreCheckpointsAndTheReplicatorStartsANewLineageWhenTheBucketReturns() throws Exception {
+    ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    FaultyObjectStore bucket = new FaultyObjectStore(real);
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+        .migration(1, "post", ReplicationTest.SCHEMA).truncateWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "o/data").minUploadInterval(Duration.ZERO)
+          .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build())) {
+        r.write(ReplicationTest.insert("o", "before"), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        String first = r.positionOf(db.lastTxid()).orElseThrow().lineage();
+        bucket.down(true);
+        for (int i = 0; i < 80; i++) { // LOCAL writes go on; the WAL grows past the hard limit
+          db.writeAndWait(ReplicationTest.insert("o", "during the outage " + i + " " + "x".repeat(2000)));
+        }
+        assertTrue(db.health().continuityBreaks() >= 1, "the store checkpointed anyway: " + db.health());
+        assertTrue(db.health().walBytes() <= 256 * 1024, "the WAL stayed bounded: " + db.health());
+        bucket.down(false);
+        r.write(ReplicationTest.insert("o", "after"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        String second = r.positionOf(db.lastTxid()).orElseThrow().lineage();
+        assertNotEquals(first, second, "a new lineage, started from a snapshot");
+        Path out = dir.resolve("restored.db");
+        Restore.run(RestoreOptions.builder(real, "o/data", out).build());
+        assertEquals(db.read(Dumps::dump), Dumps.dump(out), "nothing lost");
+        assertTrue(r.health().healthy(), r.health().toString());
+      }
+    }
+  }
+
+  @Test
+  void theMaintenanceWindowsSnapshotStepSnapshotsTheVacuumedDatabase() throws Exception {
+    ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "m/data").build())) {
+        for (int i = 0; i < 50; i++) {
+          r.write(ReplicationTest.insert("m", "row " + i), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        }
+        long snapshots = r.metrics().snapshotsUploaded();
+        store.maintenance(MaintenancePlan.builder().vacuum(true).step("replication snapshot", r.maintenanceStep()).build());
+        eventually("a snapshot after the window", () -> r.metrics().snapshotsUploaded() > snapshots);
+        Path out = dir.resolve("restored.db");
+        Restore.run(RestoreOptions.builder(bucket, "m/data", out).build());
+        assertEquals(db.read(Dumps::dump), Dumps.dump(out));
+      }
+    }
+  }
+}
