@@ -1,5 +1,6 @@
 package io.litevault.backup;
 
+import io.litevault.testing.MutableClock;
 import static io.litevault.backup.TwoBuckets.contents;
 import static io.litevault.backup.TwoBuckets.put;
 import static io.litevault.backup.TwoBuckets.read;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.Test;
  */
 class IncrementalCopyTest {
   static TwoBuckets b;
-  static final FakeClock CLOCK = new FakeClock(Instant.parse("2026-11-23T12:00:00Z"));
+  static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
 
   @BeforeAll
   static void start() {

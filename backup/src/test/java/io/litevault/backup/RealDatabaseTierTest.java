@@ -1,5 +1,6 @@
 package io.litevault.backup;
 
+import io.litevault.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.replication.Durability;
@@ -53,7 +54,7 @@ class RealDatabaseTierTest {
       }
       TwoBuckets.put(b.source, "uploads/avatar.png", "not really a png");
       try (TieredBackup backup = TieredBackup.create(BackupOptions.builder(b.source, b.target).targetPrefix("backups/")
-          .clock(new FakeClock(Instant.parse("2026-11-23T12:00:00Z"))).verifier(new RestoreVerifier(dir.resolve("scratch")))
+          .clock(new MutableClock(Instant.parse("2026-11-23T12:00:00Z"))).verifier(new RestoreVerifier(dir.resolve("scratch")))
           .build())) {
         TierRunReport report = backup.runNow("daily");
         assertEquals(RunStatus.SUCCEEDED, report.status(), report.toString());

@@ -1,5 +1,6 @@
 package io.litevault.backup;
 
+import io.litevault.testing.MutableClock;
 import static io.litevault.backup.TwoBuckets.contents;
 import static io.litevault.backup.TwoBuckets.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -31,7 +32,7 @@ class ResumeTest {
   static final int CHECKPOINT = 4;
   static final Pattern SEGMENT = Pattern.compile("(.*lineages/[^/]+/)segments/([0-9a-f]{16})-[0-9a-f]{16}\\.lvsg");
   static TwoBuckets b;
-  static final FakeClock CLOCK = new FakeClock(Instant.parse("2026-11-23T12:00:00Z"));
+  static final MutableClock CLOCK = new MutableClock(Instant.parse("2026-11-23T12:00:00Z"));
 
   @BeforeAll
   static void start() {

@@ -1,5 +1,6 @@
 package io.litevault.backup;
 
+import io.litevault.testing.MutableClock;
 import static io.litevault.backup.TwoBuckets.put;
 import static io.litevault.backup.TwoBuckets.read;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,7 +102,7 @@ class ThirtyDaySimulationTest {
   @Test
   void eachTierHoldsAStateOfThePromisedAgeEveryDayForThirtyDays() {
     String src = "sim/";
-    FakeClock clock = new FakeClock(START);
+    MutableClock clock = new MutableClock(START);
     Map<String, Integer> runs = new TreeMap<>();
     try (TieredBackup backup = TieredBackup.create(BackupOptions.builder(b.source, b.target).sourcePrefix(src)
         .targetPrefix("backups/").clock(clock).build())) {

@@ -1,5 +1,6 @@
 package io.litevault.backup;
 
+import io.litevault.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,7 +59,7 @@ class VerificationAndScheduleTest {
       return VerificationResult.failed(1, "data: integrity_check: row 3 missing from index");
     };
     try (TieredBackup backup = TieredBackup.create(BackupOptions.builder(s, t).targetPrefix("b/")
-        .clock(new FakeClock(Instant.parse("2026-11-23T12:00:00Z"))).verifier(failing).listener(listener).build())) {
+        .clock(new MutableClock(Instant.parse("2026-11-23T12:00:00Z"))).verifier(failing).listener(listener).build())) {
       TierRunReport r = backup.runNow("daily");
       assertEquals(RunStatus.VERIFICATION_FAILED, r.status());
       assertEquals(List.of("b/daily/"), verifiedPrefixes);
@@ -85,7 +86,7 @@ class VerificationAndScheduleTest {
     ObjectStore t = target();
     s.put("app/a", "a".getBytes(StandardCharsets.UTF_8));
     List<Tier> dailyOnly = List.of(Tier.fromSource("daily", Schedule.cron("0 2 * * *")));
-    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T03:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-23T03:00:00Z"));
     AtomicInteger runs = new AtomicInteger();
     BackupListener counting = new BackupListener() {
       @Override
@@ -119,7 +120,7 @@ class VerificationAndScheduleTest {
     ObjectStore s = source();
     s.put("app/a", "a".getBytes(StandardCharsets.UTF_8));
     FaultyObjectStore flaky = new FaultyObjectStore(s).failCall(1, ErrorKind.SERVER_ERROR); // the first listing
-    FakeClock clock = new FakeClock(Instant.parse("2026-11-23T03:00:00Z"));
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-23T03:00:00Z"));
     try (TieredBackup backup = TieredBackup.create(BackupOptions.builder(flaky, target()).clock(clock)
         .tiers(List.of(Tier.fromSource("daily", Schedule.cron("0 2 * * *")))).retryDelay(Duration.ofMinutes(15)).build())) {
       TierRunReport failed = backup.runDue().get(0);

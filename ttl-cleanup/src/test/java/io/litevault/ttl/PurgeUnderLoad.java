@@ -1,5 +1,6 @@
 package io.litevault.ttl;
 
+import io.litevault.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.store.Database;

@@ -1,4 +1,4 @@
-package io.litevault.backup;
+package io.litevault.testing;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,20 +6,21 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock that moves only when told. */
-final class FakeClock extends Clock {
+/** A UTC clock that moves only when a test moves it: inject it wherever a component takes a Clock. */
+public final class MutableClock extends Clock {
   private volatile Instant now;
 
-  FakeClock(Instant start) {
+  public MutableClock(Instant start) {
     this.now = start;
   }
 
-  void advance(Duration d) {
+  /** Moves the clock forward (or back, with a negative duration). */
+  public synchronized void advance(Duration d) {
     now = now.plus(d);
   }
 
-  void set(Instant t) {
-    now = t;
+  public void set(Instant instant) {
+    now = instant;
   }
 
   @Override
