@@ -225,5 +225,19 @@ public final class Replicator implements AutoCloseable {
     public WalPosition safePosition() {
       return shipper.safePosition();
     }
+
+    /** The WAL passed the truncate size: ship up to {@code end} now (the store's writer waits). */
+    @Override
+    public boolean awaitSafe(WalPosition end, Duration timeout) {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      shipper.signal(true);
+      while (!shipper.safePosition().covers(end)) {
+        if (System.nanoTime() > deadline || !thread.isAlive()) {
+          return false; // a snapshot needs the writer, or the bucket is down: truncate another time
+        }
+        shipper.awaitProgress(5);
+      }
+      return true;
+    }
   }
 }

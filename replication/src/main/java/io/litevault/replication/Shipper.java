@@ -51,6 +51,7 @@ final class Shipper implements Runnable {
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition wake = lock.newCondition();
+  private final Condition progressMade = lock.newCondition();
   private volatile boolean urgent;
   /** Set by {@link Replicator#maintenanceStep()}: take a snapshot once the window has let writes go. */
   volatile boolean snapshotRequested;
@@ -111,6 +112,27 @@ final class Shipper implements Runnable {
   void close() {
     closing = true;
     signal(true);
+  }
+
+  /** Waits up to {@code millis} for the shipper to make progress (for a caller polling safePosition). */
+  void awaitProgress(long millis) {
+    lock.lock();
+    try {
+      progressMade.await(millis, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void progressed() {
+    lock.lock();
+    try {
+      progressMade.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   @Override
@@ -308,6 +330,7 @@ final class Shipper implements Runnable {
     lastTxid = txid;
     lastShipped = end;
     lastError = null; // before the futures complete: a caller woken by them sees a healthy replicator
+    progressed();
     lastUploadNanos = System.nanoTime();
     uploadedSinceRetention = true;
     committedSinceSnapshot = true;

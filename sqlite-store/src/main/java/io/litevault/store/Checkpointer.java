@@ -62,6 +62,9 @@ final class Checkpointer {
       if (walBytes >= options.hardWalLimitBytes() && !gatesRelease(wal.end())) {
         checkpoint(CheckpointMode.TRUNCATE, true);
       } else if (walBytes >= options.truncateWalBytes()) {
+        if (!gatesRelease(wal.end())) {
+          askGatesToCatchUp(wal.end());
+        }
         checkpoint(CheckpointMode.TRUNCATE, false);
       } else if (wal.pendingFrames() >= options.passiveCheckpointPages()) {
         requestBackground();
@@ -183,6 +186,23 @@ final class Checkpointer {
       log.debug("database '{}': checkpoint {}", database, result);
     }
     return result;
+  }
+
+  /** How long the writer waits for a gate to ship the WAL before truncating it. */
+  private static final java.time.Duration CATCH_UP_TIMEOUT = java.time.Duration.ofSeconds(5);
+
+  /** Lets each gate that holds the WAL ship up to {@code end} (the writer waits, see the SPI). */
+  private void askGatesToCatchUp(WalPosition end) {
+    for (CheckpointGate gate : gates) {
+      try {
+        if (!gate.safePosition().covers(end) && !gate.awaitSafe(end, CATCH_UP_TIMEOUT)) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        errorHandler.handle(database, "checkpoint gate (catch up)", e);
+        return;
+      }
+    }
   }
 
   /** Whether every gate's safe position covers {@code end}. A gate that throws holds the WAL. */
