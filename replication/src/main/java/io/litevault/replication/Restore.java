@@ -310,11 +310,16 @@ public final class Restore {
         if (p.lastTxid() <= snapTxid) {
           continue;
         }
-        if (p.firstTxid() > target || (o.timestamp() != null && p.firstTxid() > expected)) {
+        if (p.firstTxid() > target) {
           break;
         }
         if (p.firstTxid() != expected) {
-          if (o.txid() != null && o.txid() >= expected) {
+          // A gap: the chain ends at `last`. Asking for a later point must fail loudly, never quietly
+          // restore an older state (a timestamp inside the chain is fine: the chain reaches it).
+          boolean beyondChain = o.timestamp() != null
+              ? keys.isEmpty() || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli()
+              : o.txid() == null || o.txid() >= expected;
+          if (beyondChain) {
             throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + expected + ".."
                 + (p.firstTxid() - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
                 + last + " (--txid " + last + ")", new ReplicaPosition(l.id(), last), null);
@@ -332,6 +337,16 @@ public final class Restore {
             new ReplicaPosition(l.id(), last), null);
       }
       return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);
+    }
+
+    /** A segment's last commit time, from its header (one small ranged read). */
+    private static long lastTimestamp(ObjectStore store, String key) {
+      try (InputStream in = store.get(key, 0, 512)) {
+        return SegmentCodec.peekHeader(in, key).lastTimestampMillis();
+      } catch (IOException e) {
+        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + key + ": "
+            + e.getMessage(), null, e);
+      }
     }
 
     /** A snapshot's commit time, from its header (one small ranged read). */

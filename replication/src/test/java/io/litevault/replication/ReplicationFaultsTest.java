@@ -134,4 +134,30 @@ class ReplicationFaultsTest {
     Restore.run(RestoreOptions.builder(real, "f/data", dir.resolve("y.db")).txid(newest).build());
     assertEquals("ok", Dumps.integrity(dir.resolve("y.db")));
   }
+
+  /** Regression: a restore of the latest state with a segment missing in the middle quietly restored an older one. */
+  @Test
+  void aMissingMiddleSegmentFailsTheLatestRestoreInsteadOfRestoringAnOlderState() throws Exception {
+    ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    try (SqliteStore store = open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, options(real).build())) {
+        for (int i = 0; i < 6; i++) {
+          r.write(ReplicationTest.insert("g", "row " + i), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+    BucketLayout layout = new BucketLayout("f/data");
+    LineageCatalog.Lineage l = LineageCatalog.list(real, layout).values().iterator().next();
+    assertTrue(l.segments().size() >= 3, l.segments().toString());
+    ObjectInfo middle = l.segments().get(1);
+    real.delete(middle.key());
+    RestoreException e = assertThrows(RestoreException.class,
+        () -> Restore.run(RestoreOptions.builder(real, "f/data", dir.resolve("x.db")).build()));
+    assertEquals(RestoreException.Kind.MISSING_OBJECT, e.kind());
+    assertEquals(layout.parse(middle.key()).orElseThrow().firstTxid() - 1, e.newestRestorable().txid(), e.getMessage());
+    RestoreException later = assertThrows(RestoreException.class, () -> Restore.run(RestoreOptions.builder(real,
+        "f/data", dir.resolve("y.db")).timestamp(java.time.Instant.now().plusSeconds(60)).build()));
+    assertEquals(RestoreException.Kind.MISSING_OBJECT, later.kind(), later.getMessage());
+  }
 }
