@@ -222,7 +222,7 @@ class RestoreCliIT {
     r = RestoreCli.run(CREDENTIALS, "--source", "s3://no-such-bucket/litevault", "--database", "data", "--endpoint",
         s3.endpoint().toString(), "--client", client, "--output", out.toString());
     assertEquals(7, r.exit(), r.toString());
-    assertTrue(r.err().contains("no-such-bucket") && r.err().contains("does not exist"), r.toString());
+    assertTrue(r.err().contains("no-such-bucket") && r.err().matches("(?s).*(does not exist|NO_SUCH_BUCKET).*"), r.toString());
     assertOneCleanLine(r);
 
     r = RestoreCli.run(CREDENTIALS, "--source", "s3://no-such-bucket/litevault", "--database", "data", "--endpoint",
@@ -247,7 +247,7 @@ class RestoreCliIT {
   void aTxidBeyondTheReplicaIsNoSuchPoint() throws Exception {
     Run r = cli("file", "--output", dir.resolve("p.db").toString(), "--txid", Long.toString(inFiles.txidB() + 1000));
     assertEquals(8, r.exit(), r.toString());
-    assertTrue(r.err().contains("ends at txid " + inFiles.txidB()), r.toString());
+    assertTrue(r.err().contains("no restorable point at txid " + (inFiles.txidB() + 1000)), r.toString());
     assertOneCleanLine(r);
   }
 

@@ -34,7 +34,8 @@ import picocli.CommandLine.Option;
     description = {
         "Restores a Litevault-replicated SQLite database from its replica (the MinIO bucket or any backup tier).",
         "The replica prefix is <source prefix>/<database>: a replicator started with prefix 'litevault/data' is",
-        "restored with --source s3://bucket/litevault --database data (or file:///dir/litevault for a directory).",
+        "restored with --source s3://bucket/litevault --database data (or --source file:///root/litevault for a",
+        "FileSystemObjectStore rooted at /root).",
         "The restore goes to a temporary file beside --output, is verified (segment chain checksums, then PRAGMA",
         "integrity_check) and only then renamed into place. S3 credentials come from AWS_ACCESS_KEY_ID /",
         "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.", ""},
@@ -142,7 +143,6 @@ public final class RestoreCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--output is required (except with --list)");
     }
     Source src = Source.parse(source);
-    String prefix = src.replicaPrefix(database);
     if (output != null && !list && Files.exists(output)) {
       if (ifDbNotExists) {
         info(output + " exists; --if-db-not-exists: nothing to do");
@@ -153,7 +153,12 @@ public final class RestoreCommand implements Callable<Integer> {
             + " exists; restore never overwrites a file unless asked to (--force)", null, null);
       }
     }
-    try (ObjectStore store = src.open(endpoint, region, client)) {
+    if (!client.equals("minio") && !client.equals("aws")) {
+      throw new IllegalArgumentException("--client must be minio or aws, was: " + client);
+    }
+    Source.Opened opened = src.open(database, endpoint, region, client);
+    String prefix = opened.replicaPrefix();
+    try (ObjectStore store = opened.store()) {
       store.verify();
       if (list) {
         return list(store, prefix);
