@@ -54,6 +54,12 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
   @Option(names = "--integrity-check", defaultValue = "FULL", description = "FULL, QUICK or NONE (default: ${DEFAULT-VALUE})")
   io.litevault.replication.IntegrityCheck check;
 
+  @Option(names = "--reuse", description = "reuse the database and bucket a previous run left in --dir; time again")
+  boolean reuse;
+
+  @Option(names = "--rounds", defaultValue = "1", description = "time copy and restore this many times (default: ${DEFAULT-VALUE})")
+  int rounds;
+
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.exit(new CommandLine(new RestoreSpeedHarness()).execute(args));
@@ -70,6 +76,7 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
           .migration(2, "small", "CREATE TABLE small(id INTEGER PRIMARY KEY, v TEXT NOT NULL)")
           .build();
       long smallTxids;
+      if (!reuse) {
       try (SqliteStore store = SqliteStore.builder(live).database("data", options).open()) {
         Database db = store.database("data");
         long t0 = System.nanoTime();
@@ -95,28 +102,33 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
               secs(t0), r.metrics());
         }
       }
+      }
       Path source = live.resolve("data.db");
       long size = Files.size(source);
 
-      Path copy = work.resolve("copy").resolve("data.db");
-      Files.createDirectories(copy.getParent());
-      long c0 = System.nanoTime();
-      Files.copy(source, copy);
-      try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      double copySecs = secs(c0);
+      for (int round = 1; round <= rounds; round++) {
+        say("round %d:", round);
+        Path copy = work.resolve("copy").resolve("data.db");
+        Files.createDirectories(copy.getParent());
+        Files.deleteIfExists(copy);
+        long c0 = System.nanoTime();
+        Files.copy(source, copy);
+        try (FileChannel ch = FileChannel.open(copy, StandardOpenOption.WRITE)) {
+          ch.force(true);
+        }
+        double copySecs = secs(c0);
 
-      Path restored = work.resolve("restored").resolve("data.db");
-      RestoreOptions ro = RestoreOptions.builder(bucket, "litevault/data", restored).integrityCheck(check).build();
-      RestorePlan plan = Restore.plan(ro);
-      long r0 = System.nanoTime();
-      RestoreResult result = Restore.run(ro);
-      double restoreSecs = secs(r0);
-      say("copy of the %,d-byte file (Files.copy + fsync): %.2f s", size, copySecs);
-      say("Restore.run (%s check): %.2f s: %d objects (snapshot + %d segments), %.1f MiB downloaded, txid %d",
-          check, restoreSecs, result.objects(), plan.segments().size(), result.bytes() / 1048576.0, result.txid());
-      say("ratio restore / copy = %.2f (target <= 3)", restoreSecs / copySecs);
+        Path restored = work.resolve("restored").resolve("data.db");
+        RestoreOptions ro = RestoreOptions.builder(bucket, "litevault/data", restored).integrityCheck(check).force(true).build();
+        RestorePlan plan = Restore.plan(ro);
+        long r0 = System.nanoTime();
+        RestoreResult result = Restore.run(ro);
+        double restoreSecs = secs(r0);
+        say("copy of the %,d-byte file (Files.copy + fsync): %.2f s", size, copySecs);
+        say("Restore.run (%s check): %.2f s: %d objects (snapshot + %d segments), %.1f MiB downloaded, txid %d",
+            check, restoreSecs, result.objects(), plan.segments().size(), result.bytes() / 1048576.0, result.txid());
+        say("ratio restore / copy = %.2f (target <= 3)", restoreSecs / copySecs);
+      }
       say("files under %s (delete when done)", work);
       return 0;
     }
