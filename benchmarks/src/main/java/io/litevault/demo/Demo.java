@@ -1,6 +1,6 @@
 package io.litevault.demo;
 
-import io.litevault.replication.Operation;
+import io.litevault.replication.Durability;
 import io.litevault.replication.OperationStats;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
@@ -115,7 +115,10 @@ public final class Demo implements Callable<Integer> {
       }
       Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix).build());
       try {
-        traffic = new Traffic(data, store.database("ttl"), replicator, writes, 100);
+        // Open for traffic once the lineage's first snapshot is in the bucket (as a service would after boot):
+        // a maintenance window during that snapshot would wait its whole gateWait for the replicator.
+        replicator.write(Workload.post(ThreadLocalRandom.current()), Durability.REPLICATED).join();
+        traffic = new Traffic(data, store.database("ttl"), replicator, writes, 101);
         lag = new LagSampler(data, replicator);
         long t0 = System.nanoTime();
         try (Progress p = new Progress(traffic, replicator, writes, err)) {
