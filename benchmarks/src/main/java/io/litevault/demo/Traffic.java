@@ -15,13 +15,15 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Drives the {@link Workload}: writer threads keep up to {@value #IN_FLIGHT} writes each in flight (so the
- * store's group commit has batches to form), reader threads do ten reads per write. Posts are written
+ * Drives the {@link Workload}: writer threads keep up to {@value #IN_FLIGHT} LOCAL writes and
+ * {@value #IN_FLIGHT_REPLICATED} REPLICATED writes each in flight (so the store's group commit has batches to
+ * form, and writes waiting for the bucket do not hold back the others), reader threads do ten reads per write. Posts are written
  * with {@link Durability#REPLICATED}, comments and page views with {@link Durability#LOCAL} through the
  * replicator, sessions go to the unreplicated {@code ttl} database.
  */
 final class Traffic {
   static final int IN_FLIGHT = 64;
+  static final int IN_FLIGHT_REPLICATED = 512;
   static final int READS_PER_WRITE = 10;
 
   private final Database data;
@@ -74,15 +76,18 @@ final class Traffic {
   }
 
   private void writeLoop(long count) {
-    Semaphore inFlight = new Semaphore(IN_FLIGHT);
+    Semaphore local = new Semaphore(IN_FLIGHT);
+    Semaphore replicated = new Semaphore(IN_FLIGHT_REPLICATED);
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     for (long i = 0; i < count; i++) {
+      Workload.Kind kind = Workload.pick(rnd);
+      Semaphore inFlight = kind == Workload.Kind.POST ? replicated : local;
       inFlight.acquireUninterruptibly();
       long t0 = System.nanoTime();
       CompletableFuture<?> f;
       Histogram extra = null;
       try {
-        switch (Workload.pick(rnd)) {
+        switch (kind) {
           case POST -> {
             f = replicator.write(Workload.post(rnd), Durability.REPLICATED)
                 .thenAccept(id -> maxPost.accumulateAndGet(id, Math::max));
@@ -113,7 +118,8 @@ final class Traffic {
         inFlight.release();
       });
     }
-    inFlight.acquireUninterruptibly(IN_FLIGHT); // every write of this thread answered
+    local.acquireUninterruptibly(IN_FLIGHT); // every write of this thread answered
+    replicated.acquireUninterruptibly(IN_FLIGHT_REPLICATED);
   }
 
   private void readLoop() {

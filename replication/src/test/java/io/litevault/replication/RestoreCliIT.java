@@ -258,6 +258,6 @@ class RestoreCliIT {
     for (int code = 0; code <= 9; code++) {
       assertTrue(r.out().contains("\n  " + code + "  "), "exit code " + code + " documented:\n" + r);
     }
-    assertTrue(r.out().contains("--source s3://bucket/litevault --database data"), r.toString());
+    assertTrue(r.out().contains("--source s3://bucket/litevault") && r.out().contains("AWS_ACCESS_KEY_ID"), r.toString());
   }
 }

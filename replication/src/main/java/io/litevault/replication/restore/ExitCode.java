@@ -11,14 +11,14 @@ import java.io.UncheckedIOException;
  * in {@code --help}.
  */
 enum ExitCode {
-  OK(0, "restored (or listed / planned; or skipped by --if-db-not-exists / --if-replica-exists)"),
-  UNEXPECTED(1, "an unexpected error (run with --verbose for the stack trace)"),
+  OK(0, "done; also when --if-db-not-exists / --if-replica-exists skipped"),
+  UNEXPECTED(1, "an unexpected error (--verbose prints the stack trace)"),
   USAGE(2, "bad arguments or a bad --source URI"),
   NOTHING_TO_RESTORE(3, "the source holds nothing to restore under that prefix"),
   OUTPUT_EXISTS(4, "the output file exists (use --force to replace it)"),
-  BAD_OBJECT(5, "an object is missing or corrupt (the message names it and the newest restorable --txid)"),
-  INTEGRITY(6, "the restored database failed PRAGMA integrity_check / quick_check"),
-  STORE_UNAVAILABLE(7, "the store cannot be used: credentials, bucket, endpoint or directory"),
+  BAD_OBJECT(5, "an object is missing or corrupt; names it and the newest --txid left"),
+  INTEGRITY(6, "the restored database failed PRAGMA integrity_check"),
+  STORE_UNAVAILABLE(7, "the store is unusable: credentials, bucket, endpoint, directory"),
   NO_SUCH_POINT(8, "no restorable point at that --txid / --timestamp"),
   LOCAL_IO(9, "writing the output failed (disk full, permissions)");
 

@@ -33,12 +33,15 @@ import picocli.CommandLine.Option;
     versionProvider = RestoreCommand.Version.class,
     description = {
         "Restores a Litevault-replicated SQLite database from its replica (the MinIO bucket or any backup tier).",
-        "The replica prefix is <source prefix>/<database>: a replicator started with prefix 'litevault/data' is",
-        "restored with --source s3://bucket/litevault --database data (or --source file:///root/litevault for a",
-        "FileSystemObjectStore rooted at /root).",
-        "The restore goes to a temporary file beside --output, is verified (segment chain checksums, then PRAGMA",
-        "integrity_check) and only then renamed into place. S3 credentials come from AWS_ACCESS_KEY_ID /",
-        "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.", ""},
+        "",
+        "The replica prefix is <source prefix>/<database>: a replicator started with prefix 'litevault/data' is "
+            + "restored with --source s3://bucket/litevault --database data, or --source file:///root/litevault "
+            + "--database data for a FileSystemObjectStore rooted at /root.",
+        "",
+        "The restore goes to a temporary file beside --output, is verified (segment chain checksums, then PRAGMA "
+            + "integrity_check) and only then renamed into place. S3 credentials come from AWS_ACCESS_KEY_ID / "
+            + "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.",
+        ""},
     footer = {"", "%s"})
 public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--source", required = true, paramLabel = "<uri>",
@@ -121,6 +124,10 @@ public final class RestoreCommand implements Callable<Integer> {
     cl.setErr(new java.io.PrintWriter(err, true));
     cl.getCommandSpec().usageMessage().footer("", ExitCode.table());
     cl.setExitCodeExceptionMapper(e -> ExitCode.USAGE.code);
+    cl.setParameterExceptionHandler((e, a) -> {
+      err.println("litevault-restore: error: " + e.getMessage() + " (see --help)");
+      return ExitCode.USAGE.code;
+    });
     return cl.execute(args);
   }
 
