@@ -39,6 +39,8 @@ final class Traffic {
   final Histogram writeLatency = new Histogram();
   final Histogram replicatedLatency = new Histogram();
   private final AtomicLong maxPost = new AtomicLong();
+  /** When the last write of the run was acknowledged (nanoTime), set by {@link #run}. */
+  volatile long writesDoneNanos;
 
   Traffic(Database data, Database ttl, Replicator replicator, long totalWrites, long existingPosts) {
     this.data = data;
@@ -70,6 +72,10 @@ final class Traffic {
     }, "demo-maintenance");
     threads.add(half);
     threads.forEach(Thread::start);
+    for (int w = 0; w < writerThreads; w++) {
+      threads.get(w).join();
+    }
+    writesDoneNanos = System.nanoTime();
     for (Thread t : threads) {
       t.join();
     }
