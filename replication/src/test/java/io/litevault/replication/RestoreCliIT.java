@@ -247,7 +247,7 @@ class RestoreCliIT {
   void aTxidBeyondTheReplicaIsNoSuchPoint() throws Exception {
     Run r = cli("file", "--output", dir.resolve("p.db").toString(), "--txid", Long.toString(inFiles.txidB() + 1000));
     assertEquals(8, r.exit(), r.toString());
-    assertTrue(r.err().contains("no restorable point at txid " + (inFiles.txidB() + 1000)), r.toString());
+    assertTrue(r.err().contains("ends at txid " + inFiles.txidB() + ", before the requested txid " + (inFiles.txidB() + 1000)), r.toString());
     assertOneCleanLine(r);
   }
 
