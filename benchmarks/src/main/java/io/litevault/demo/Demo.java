@@ -1,0 +1,207 @@
+package io.litevault.demo;
+
+import io.litevault.replication.Durability;
+import io.litevault.replication.OperationStats;
+import io.litevault.replication.Replicator;
+import io.litevault.replication.ReplicatorOptions;
+import io.litevault.replication.Restore;
+import io.litevault.replication.RestoreOptions;
+import io.litevault.replication.RestoreResult;
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.MaintenancePlan;
+import io.litevault.store.SqliteStore;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The README's first command: a production day of a community site compressed into minutes, then a
+ * disaster and a restore. Starts an S3 server on loopback (or uses {@code --target}), opens a store with a
+ * replicated {@code data} database and an unreplicated {@code ttl} database, runs {@code --writes} writes
+ * (posts replicated before they are acknowledged, comments, page views, sessions) with ten reads per write
+ * and a maintenance window halfway, waits for replication, restores the bucket into
+ * {@code <work-dir>/restored/data.db}, compares it with {@code <work-dir>/data/data.db} and reports.
+ * Exit code 0 on PASS, 1 on FAIL.
+ */
+@Command(name = "litevault-demo", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Simulates a production day on a replicated Litevault store, then restores it from the bucket and "
+        + "checks the copy is identical.")
+public final class Demo implements Callable<Integer> {
+  @Option(names = "--writes", defaultValue = "2000000", description = "writes to simulate (default: ${DEFAULT-VALUE})")
+  long writes;
+
+  @Option(names = "--work-dir", description = "where the databases go (default: a fresh temporary directory)")
+  Path workDir;
+
+  @Option(names = "--target", paramLabel = "<uri>", description = "file:///dir or s3://bucket/prefix (default: an embedded S3 server)")
+  String target;
+
+  @Option(names = "--endpoint", paramLabel = "<url>", description = "S3-compatible endpoint for an s3:// target")
+  String endpoint;
+
+  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "minio", description = "S3 client (default: ${DEFAULT-VALUE})")
+  String client;
+
+  @Option(names = "--writers", defaultValue = "4", description = "writer threads (default: ${DEFAULT-VALUE})")
+  int writers;
+
+  @Option(names = "--readers", defaultValue = "2", description = "reader threads (default: ${DEFAULT-VALUE})")
+  int readers;
+
+  @Option(names = "--json", description = "print the report as JSON")
+  boolean json;
+
+  private final PrintStream out = System.out;
+  private final PrintStream err = System.err;
+
+  public static void main(String[] args) {
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+    System.exit(new CommandLine(new Demo()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    if (writes < 1000 || writers < 1 || readers < 0) {
+      throw new CommandLine.ParameterException(new CommandLine(this), "--writes must be >= 1000, --writers >= 1, --readers >= 0");
+    }
+    Path work = workDir != null ? workDir : Files.createTempDirectory("litevault-demo-");
+    if (Files.exists(work.resolve("data")) || Files.exists(work.resolve("restored"))) {
+      throw new CommandLine.ParameterException(new CommandLine(this), work + " already holds a demo run: give an empty --work-dir");
+    }
+    DemoReport report;
+    try (Target t = Target.open(target, endpoint, client, work)) {
+      t.store.verify();
+      err.println("litevault demo: " + String.format(Locale.ROOT, "%,d", writes) + " writes, bucket: " + t.description
+          + ", work dir: " + work);
+      report = run(t, work);
+    }
+    out.print(json ? report.json() + System.lineSeparator() : report.text());
+    return report.pass() ? 0 : 1;
+  }
+
+  private DemoReport run(Target t, Path work) throws Exception {
+    Path original = work.resolve("data").resolve("data.db");
+    Path restored = work.resolve("restored").resolve("data.db");
+    DatabaseOptions dataOptions = DatabaseOptions.builder()
+        .migration(1, "posts", Workload.POST)
+        .migration(2, "comments", Workload.COMMENT)
+        .migration(3, "comments by post", Workload.COMMENT_INDEX)
+        .migration(4, "page views", Workload.VIEWS)
+        .build();
+    DatabaseOptions ttlOptions = DatabaseOptions.builder().migration(1, "sessions", Workload.SESSION).build();
+    Traffic traffic;
+    double seconds;
+    double writeSeconds;
+    AtomicLong maintenanceNanos = new AtomicLong();
+    LagSampler lag;
+    long requests;
+    long bytesSent;
+    long segments;
+    long snapshots;
+    String failure = null;
+    try (SqliteStore store = SqliteStore.builder(work.resolve("data")).database("data", dataOptions)
+        .database("ttl", ttlOptions).open()) {
+      Database data = store.database("data");
+      for (int i = 0; i < 100; i++) {
+        data.writeAndWait(Workload.post(ThreadLocalRandom.current()));
+      }
+      Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix).build());
+      try {
+        // Open for traffic once the lineage's first snapshot is in the bucket (as a service would after boot):
+        // a maintenance window during that snapshot would wait its whole gateWait for the replicator.
+        replicator.write(Workload.post(ThreadLocalRandom.current()), Durability.REPLICATED).join();
+        traffic = new Traffic(data, store.database("ttl"), replicator, writes, 101);
+        lag = new LagSampler(data, replicator);
+        long t0 = System.nanoTime();
+        try (Progress p = new Progress(traffic, replicator, writes, err)) {
+          traffic.run(writers, readers, () -> {
+            long m0 = System.nanoTime();
+            store.maintenance(MaintenancePlan.builder().build());
+            maintenanceNanos.set(System.nanoTime() - m0);
+          });
+          seconds = (System.nanoTime() - t0) / 1e9;
+          writeSeconds = (traffic.writesDoneNanos - t0) / 1e9;
+          if (!replicator.awaitReplicated(data.lastTxid(), Duration.ofMinutes(2))) {
+            failure = "replication did not catch up within 2 minutes: " + replicator.health();
+          }
+        }
+        lag.close();
+      } finally {
+        replicator.close();
+      }
+      requests = t.store.metrics().totalRequests();
+      bytesSent = t.store.metrics().snapshot().values().stream().mapToLong(OperationStats::bytesSent).sum();
+      segments = replicator.metrics().segmentsUploaded();
+      snapshots = replicator.metrics().snapshotsUploaded();
+      if (traffic.firstFailure.get() != null) {
+        failure = "an operation failed: " + traffic.firstFailure.get();
+      }
+    }
+    err.println("the disaster: the disk is gone; restoring " + t.prefix + " into " + restored);
+    long r0 = System.nanoTime();
+    RestoreResult result = Restore.run(RestoreOptions.builder(t.store, t.prefix, restored).build());
+    double restoreSeconds = (System.nanoTime() - r0) / 1e9;
+    ContentDigest.Result a = ContentDigest.of(original);
+    ContentDigest.Result b = ContentDigest.of(restored);
+    String integrity = ContentDigest.integrity(restored);
+    return new DemoReport(t.description, traffic.writes.sum(), traffic.replicatedWrites.sum(), traffic.reads.sum(),
+        traffic.failures.sum(), writeSeconds, seconds, traffic.writeLatency.percentileMillis(0.5),
+        traffic.writeLatency.percentileMillis(0.99),
+        traffic.replicatedLatency.percentileMillis(0.5), traffic.replicatedLatency.percentileMillis(0.99),
+        lag.lag.percentileMillis(0.5), lag.lag.percentileMillis(0.99), maintenanceNanos.get() / 1e9, requests, bytesSent,
+        segments, snapshots, restoreSeconds, result.txid(), b.rows(), a.sha256(), b.sha256(), integrity,
+        work.toString(), failure);
+  }
+
+  /** The live progress line on stderr: redrawn on a terminal, a line every 5 s otherwise. */
+  private static final class Progress implements AutoCloseable {
+    private final Thread thread;
+    private volatile boolean done;
+
+    Progress(Traffic traffic, Replicator replicator, long total, PrintStream err) {
+      boolean terminal = System.console() != null;
+      thread = new Thread(() -> {
+        long start = System.nanoTime();
+        long ticks = 0;
+        while (!done) {
+          try {
+            Thread.sleep(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+          ticks++;
+          long w = traffic.writes.sum();
+          double s = (System.nanoTime() - start) / 1e9;
+          String line = String.format(Locale.ROOT, "%5.1f s  writes %,d/%,d (%,d/s)  reads %,d  replication lag %d ms",
+              s, w, total, Math.round(w / s), traffic.reads.sum(), replicator.health().lagMillis());
+          if (terminal) {
+            err.print("\r" + line + "   ");
+          } else if (ticks % 5 == 0) {
+            err.println(line);
+          }
+        }
+        if (terminal) {
+          err.println();
+        }
+      }, "demo-progress");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      done = true;
+      thread.interrupt();
+      thread.join(2000);
+    }
+  }
+}

@@ -1,0 +1,68 @@
+package io.litevault.demo;
+
+import io.litevault.replication.FileSystemObjectStore;
+import io.litevault.replication.ObjectStore;
+import io.litevault.replication.s3.MinioObjectStore;
+import io.litevault.replication.s3.S3ObjectStore;
+import io.litevault.replication.s3.S3Options;
+import io.litevault.testing.EmbeddedS3;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the demo replicates: an {@link EmbeddedS3} on loopback backed by {@code <work-dir>/bucket} (the
+ * default), a directory ({@code file:///dir}) or a real S3-compatible bucket ({@code s3://bucket/prefix}
+ * with an endpoint; credentials from the environment). The data database's replica prefix is
+ * {@code <prefix>/data}, the layout the restore command expects.
+ */
+final class Target implements AutoCloseable {
+  final ObjectStore store;
+  final String prefix;
+  final String description;
+  private final EmbeddedS3 embedded;
+
+  private Target(ObjectStore store, String prefix, String description, EmbeddedS3 embedded) {
+    this.store = store;
+    this.prefix = prefix;
+    this.description = description;
+    this.embedded = embedded;
+  }
+
+  /** {@code target} null: EmbeddedS3 under {@code workDir/bucket}. */
+  static Target open(String target, String endpoint, String client, Path workDir) throws Exception {
+    if (target == null) {
+      EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(workDir.resolve("bucket")).start();
+      S3Options o = S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
+          .credentials(s3.accessKey(), s3.secretKey()).build();
+      ObjectStore store = "aws".equals(client) ? S3ObjectStore.create(o) : MinioObjectStore.create(o);
+      return new Target(store, "litevault/data", "embedded S3 " + s3.endpoint() + " bucket " + s3.bucket()
+          + " (" + client + " client)", s3);
+    }
+    URI u = URI.create(target);
+    if ("file".equals(u.getScheme())) {
+      Path dir = Path.of(u);
+      Files.createDirectories(dir);
+      return new Target(FileSystemObjectStore.create(dir), "litevault/data", "directory " + dir, null);
+    }
+    if ("s3".equals(u.getScheme()) && u.getHost() != null) {
+      String pre = u.getPath() == null ? "" : u.getPath().replaceAll("^/+|/+$", "");
+      S3Options.Builder b = S3Options.builder(u.getHost()).pathStyle(endpoint != null);
+      if (endpoint != null) {
+        b.endpoint(endpoint);
+      }
+      S3Options o = b.build();
+      ObjectStore store = "aws".equals(client) ? S3ObjectStore.create(o) : MinioObjectStore.create(o);
+      return new Target(store, pre.isEmpty() ? "data" : pre + "/data", store.describe(), null);
+    }
+    throw new IllegalArgumentException("--target must be file:///dir or s3://bucket/prefix, was: " + target);
+  }
+
+  @Override
+  public void close() {
+    store.close();
+    if (embedded != null) {
+      embedded.close();
+    }
+  }
+}
