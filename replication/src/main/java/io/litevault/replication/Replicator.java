@@ -229,6 +229,9 @@ public final class Replicator implements AutoCloseable {
     /** The WAL passed the truncate size: ship up to {@code end} now (the store's writer waits). */
     @Override
     public boolean awaitSafe(WalPosition end, Duration timeout) {
+      if (shipper.lastError != null || shipper.holdGate) {
+        return false; // the bucket is failing, or a snapshot needs the (waiting) writer: do not stall writes
+      }
       long deadline = System.nanoTime() + timeout.toNanos();
       shipper.signal(true);
       while (!shipper.safePosition().covers(end)) {

@@ -190,16 +190,30 @@ final class Checkpointer {
 
   /** How long the writer waits for a gate to ship the WAL before truncating it. */
   private static final java.time.Duration CATCH_UP_TIMEOUT = java.time.Duration.ofSeconds(5);
+  /** How long after a declined catch-up the writer goes on without asking. */
+  private static final java.time.Duration CATCH_UP_BACKOFF = java.time.Duration.ofSeconds(10);
 
-  /** Lets each gate that holds the WAL ship up to {@code end} (the writer waits, see the SPI). */
+  /** After a gate declined to catch up, writes are not made to wait for it again before this time. */
+  private long nextCatchUpNanos;
+
+  /**
+   * Lets each gate that holds the WAL ship up to {@code end} (the writer waits, see the SPI). A gate
+   * that declines or times out is not asked again for a while, so a bucket outage never turns into a
+   * wait on every commit.
+   */
   private void askGatesToCatchUp(WalPosition end) {
+    if (System.nanoTime() - nextCatchUpNanos < 0) {
+      return;
+    }
     for (CheckpointGate gate : gates) {
       try {
         if (!gate.safePosition().covers(end) && !gate.awaitSafe(end, CATCH_UP_TIMEOUT)) {
+          nextCatchUpNanos = System.nanoTime() + CATCH_UP_BACKOFF.toNanos();
           return;
         }
       } catch (RuntimeException e) {
         errorHandler.handle(database, "checkpoint gate (catch up)", e);
+        nextCatchUpNanos = System.nanoTime() + CATCH_UP_BACKOFF.toNanos();
         return;
       }
     }
