@@ -11,6 +11,9 @@ import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.MaintenancePlan;
 import io.litevault.store.SqliteStore;
+import io.litevault.backup.BackupOptions;
+import io.litevault.backup.TierRunReport;
+import io.litevault.backup.TieredBackup;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,6 +60,10 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--readers", defaultValue = "2", description = "reader threads (default: ${DEFAULT-VALUE})")
   int readers;
 
+  @Option(names = "--backup-target", paramLabel = "<uri>", description = "where the daily backup tier goes: file:///dir "
+      + "or s3://bucket/prefix (default: a second bucket of the embedded S3 server, or <work-dir>/backup)")
+  String backupTarget;
+
   @Option(names = "--json", description = "print the report as JSON")
   boolean json;
 
@@ -97,7 +104,7 @@ public final class Demo implements Callable<Integer> {
         .migration(3, "comments by post", Workload.COMMENT_INDEX)
         .migration(4, "page views", Workload.VIEWS)
         .build();
-    DatabaseOptions ttlOptions = DatabaseOptions.builder().migration(1, "sessions", Workload.SESSION).build();
+    DatabaseOptions ttlOptions = Sessions.options();
     Traffic traffic;
     double seconds;
     double writeSeconds;
@@ -108,6 +115,7 @@ public final class Demo implements Callable<Integer> {
     long segments;
     long snapshots;
     String failure = null;
+    DemoReport.TtlSummary ttlSummary;
     try (SqliteStore store = SqliteStore.builder(work.resolve("data")).database("data", dataOptions)
         .database("ttl", ttlOptions).open()) {
       Database data = store.database("data");
@@ -119,10 +127,12 @@ public final class Demo implements Callable<Integer> {
         // Open for traffic once the lineage's first snapshot is in the bucket (as a service would after boot):
         // a maintenance window during that snapshot would wait its whole gateWait for the replicator.
         replicator.write(Workload.post(ThreadLocalRandom.current()), Durability.REPLICATED).join();
-        traffic = new Traffic(data, store.database("ttl"), replicator, writes, 101);
+        Sessions sessions = new Sessions(store.database("ttl"));
+        traffic = new Traffic(data, sessions, replicator, writes, 101);
         lag = new LagSampler(data, replicator);
         long t0 = System.nanoTime();
-        try (Progress p = new Progress(traffic, replicator, writes, err)) {
+        sessions.start();
+        try (sessions; Progress p = new Progress(traffic, replicator, writes, err)) {
           traffic.run(writers, readers, () -> {
             long m0 = System.nanoTime();
             store.maintenance(MaintenancePlan.builder().build());
@@ -134,6 +144,8 @@ public final class Demo implements Callable<Integer> {
             failure = "replication did not catch up within 2 minutes: " + replicator.health();
           }
         }
+        ttlSummary = new DemoReport.TtlSummary(sessions.rowsPurged.sum(), sessions.purges.sum(), sessions.codesTaken.sum(),
+            sessions.writeLatencyDuringPurge.percentileMillis(0.99), traffic.writeLatency.percentileMillis(0.99));
         lag.close();
       } finally {
         replicator.close();
@@ -153,13 +165,35 @@ public final class Demo implements Callable<Integer> {
     ContentDigest.Result a = ContentDigest.of(original);
     ContentDigest.Result b = ContentDigest.of(restored);
     String integrity = ContentDigest.integrity(restored);
+    DemoReport.TierSummary tier = backupTier(t, work, a.sha256());
     return new DemoReport(t.description, traffic.writes.sum(), traffic.replicatedWrites.sum(), traffic.reads.sum(),
         traffic.failures.sum(), writeSeconds, seconds, traffic.writeLatency.percentileMillis(0.5),
         traffic.writeLatency.percentileMillis(0.99),
         traffic.replicatedLatency.percentileMillis(0.5), traffic.replicatedLatency.percentileMillis(0.99),
         lag.lag.percentileMillis(0.5), lag.lag.percentileMillis(0.99), maintenanceNanos.get() / 1e9, requests, bytesSent,
         segments, snapshots, restoreSeconds, result.txid(), b.rows(), a.sha256(), b.sha256(), integrity,
-        work.toString(), failure);
+        work.toString(), failure, ttlSummary, tier);
+  }
+
+  /**
+   * At the end of the day: the daily tier of the bucket into a second bucket (AWS SDK on that side),
+   * then a restore of {@code data} from the tier, compared with the original.
+   */
+  private DemoReport.TierSummary backupTier(Target t, Path work, String originalSha256) throws Exception {
+    try (Target backup = t.backupTarget(backupTarget, endpoint, work)) {
+      err.println("backup: the daily tier into " + backup.description);
+      long b0 = System.nanoTime();
+      TierRunReport run;
+      try (TieredBackup tiers = TieredBackup.create(BackupOptions.builder(t.store, backup.store)
+          .targetPrefix(backup.tierPrefix).build())) {
+        run = tiers.runNow("daily");
+      }
+      double seconds = (System.nanoTime() - b0) / 1e9;
+      Path fromTier = work.resolve("restored-from-tier").resolve("data.db");
+      Restore.run(RestoreOptions.builder(backup.store, backup.tierPrefix + "daily/" + t.prefix, fromTier).build());
+      return new DemoReport.TierSummary(backup.description, run.copied(), run.bytesCopied(), seconds, run.status().name(),
+          ContentDigest.of(fromTier).sha256().equals(originalSha256), ContentDigest.integrity(fromTier));
+    }
   }
 
   /** The live progress line on stderr: redrawn on a terminal, a line every 5 s otherwise. */

@@ -14,10 +14,23 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     double writeP50Ms, double writeP99Ms, double replicatedWriteP50Ms, double replicatedWriteP99Ms,
     double lagP50Ms, double lagP99Ms, double maintenanceSeconds, long bucketRequests, long bucketBytesSent,
     long segmentsUploaded, long snapshotsUploaded, double restoreSeconds, long restoredTxid, long rows,
-    String originalSha256, String restoredSha256, String integrity, String workDir, String failure) {
+    String originalSha256, String restoredSha256, String integrity, String workDir, String failure,
+    TtlSummary ttl, TierSummary tier) {
+
+  /** The TTL tables during the run: rows purged, purges, one-time codes used, writers' p99 during purges. */
+  record TtlSummary(long rowsPurged, long purges, long codesTaken, double writeP99DuringPurgeMs, double writeP99Ms) {}
+
+  /** The daily backup tier: the copy run, and a restore from the tier compared with the original. */
+  record TierSummary(String target, long objects, long bytes, double seconds, String status, boolean restoreIdentical,
+      String restoreIntegrity) {
+    boolean pass() {
+      return "SUCCEEDED".equals(status) && restoreIdentical && "ok".equals(restoreIntegrity);
+    }
+  }
 
   boolean pass() {
-    return failure == null && failures == 0 && originalSha256.equals(restoredSha256) && "ok".equals(integrity);
+    return failure == null && failures == 0 && originalSha256.equals(restoredSha256) && "ok".equals(integrity)
+        && tier.pass();
   }
 
   Map<String, Object> fields() {
@@ -49,6 +62,15 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     m.put("originalSha256", originalSha256);
     m.put("restoredSha256", restoredSha256);
     m.put("integrityCheck", integrity);
+    m.put("ttlRowsPurged", ttl.rowsPurged());
+    m.put("ttlPurges", ttl.purges());
+    m.put("oneTimeCodesTaken", ttl.codesTaken());
+    m.put("writeLatencyP99DuringPurgeMs", round(ttl.writeP99DuringPurgeMs()));
+    m.put("backupTierObjects", tier.objects());
+    m.put("backupTierBytes", tier.bytes());
+    m.put("backupTierSeconds", round(tier.seconds()));
+    m.put("backupTierStatus", tier.status());
+    m.put("backupTierRestore", tier.pass() ? "PASS" : "FAIL");
     m.put("workDir", workDir);
     m.put("failure", failure);
     return m;
@@ -94,6 +116,13 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
         restoreSeconds, restoredTxid, rows, integrity));
     sb.append(String.format(Locale.ROOT, "content             original %s%n                    restored %s (%s)%n",
         originalSha256, restoredSha256, originalSha256.equals(restoredSha256) ? "identical" : "DIFFERENT"));
+    sb.append(String.format(Locale.ROOT, "ttl tables          %,d expired rows purged in %d purges (one per simulated hour); %,d one-time codes used once%n",
+        ttl.rowsPurged(), ttl.purges(), ttl.codesTaken()));
+    sb.append(String.format(Locale.ROOT, "  writes during purges p99 %.2f ms (all writes p99 %.2f ms)%n", ttl.writeP99DuringPurgeMs(),
+        ttl.writeP99Ms()));
+    sb.append(String.format(Locale.ROOT, "backup tier daily/  %,d objects, %.1f MiB in %.2f s to %s: %s; restore from the tier: %s%n",
+        tier.objects(), tier.bytes() / 1048576.0, tier.seconds(), tier.target(), tier.status(), tier.pass() ? "PASS (identical, integrity ok)"
+            : "FAIL (identical=" + tier.restoreIdentical() + ", integrity " + tier.restoreIntegrity() + ")"));
     sb.append(String.format(Locale.ROOT, "files               %s/data/data.db and %s/restored/data.db%n", workDir, workDir));
     if (failure != null) {
       sb.append("failure             ").append(failure).append(System.lineSeparator());

@@ -21,6 +21,8 @@ final class Target implements AutoCloseable {
   final String prefix;
   final String description;
   private final EmbeddedS3 embedded;
+  /** For a backup target: the prefix the tiers go under ({@code <prefix>daily/...}). */
+  String tierPrefix = "tiers/";
 
   private Target(ObjectStore store, String prefix, String description, EmbeddedS3 embedded) {
     this.store = store;
@@ -56,6 +58,27 @@ final class Target implements AutoCloseable {
       return new Target(store, pre.isEmpty() ? "data" : pre + "/data", store.describe(), null);
     }
     throw new IllegalArgumentException("--target must be file:///dir or s3://bucket/prefix, was: " + target);
+  }
+
+  /**
+   * The backup target: {@code uri} if given (file:// or s3://, the AWS SDK on it), else a second bucket
+   * of this embedded server, else {@code <work-dir>/backup}. Closing it leaves this target open.
+   */
+  Target backupTarget(String uri, String endpoint, Path workDir) throws Exception {
+    if (uri != null) {
+      Target b = open(uri, endpoint, "aws", workDir);
+      String base = b.prefix.substring(0, b.prefix.length() - "data".length());
+      b.tierPrefix = base + "tiers/";
+      return b;
+    }
+    if (embedded != null) {
+      embedded.createBucket("litevault-backup");
+      S3Options o = S3Options.builder("litevault-backup").endpoint(embedded.endpoint().toString())
+          .region(embedded.region()).credentials(embedded.accessKey(), embedded.secretKey()).build();
+      return new Target(S3ObjectStore.create(o), prefix, "embedded S3 bucket litevault-backup (aws client)", null);
+    }
+    Path dir = Files.createDirectories(workDir.resolve("backup"));
+    return new Target(FileSystemObjectStore.create(dir), prefix, "directory " + dir, null);
   }
 
   @Override

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * {@value #IN_FLIGHT_REPLICATED} REPLICATED writes each in flight (so the store's group commit has batches to
  * form, and writes waiting for the bucket do not hold back the others), reader threads do ten reads per write. Posts are written
  * with {@link Durability#REPLICATED}, comments and page views with {@link Durability#LOCAL} through the
- * replicator, sessions go to the unreplicated {@code ttl} database.
+ * replicator, sessions and one-time codes go to TTL tables of the unreplicated {@code ttl} database.
  */
 final class Traffic {
   static final int IN_FLIGHT = 64;
@@ -27,7 +27,7 @@ final class Traffic {
   static final int READS_PER_WRITE = 10;
 
   private final Database data;
-  private final Database ttl;
+  private final Sessions sessions;
   private final Replicator replicator;
   private final long totalWrites;
   final LongAdder submitted = new LongAdder();
@@ -42,9 +42,9 @@ final class Traffic {
   /** When the last write of the run was acknowledged (nanoTime), set by {@link #run}. */
   volatile long writesDoneNanos;
 
-  Traffic(Database data, Database ttl, Replicator replicator, long totalWrites, long existingPosts) {
+  Traffic(Database data, Sessions sessions, Replicator replicator, long totalWrites, long existingPosts) {
     this.data = data;
-    this.ttl = ttl;
+    this.sessions = sessions;
     this.replicator = replicator;
     this.totalWrites = totalWrites;
     this.maxPost.set(existingPosts);
@@ -90,6 +90,7 @@ final class Traffic {
       Semaphore inFlight = kind == Workload.Kind.POST ? replicated : local;
       inFlight.acquireUninterruptibly();
       long t0 = System.nanoTime();
+      boolean duringPurge = sessions.purging;
       CompletableFuture<?> f;
       Histogram extra = null;
       try {
@@ -101,7 +102,7 @@ final class Traffic {
           }
           case COMMENT -> f = replicator.write(Workload.comment(rnd, maxPost.get()), Durability.LOCAL);
           case VIEW -> f = replicator.write(Workload.view(rnd, maxPost.get()), Durability.LOCAL);
-          default -> f = ttl.write(Workload.session(rnd));
+          default -> f = sessions.write(rnd);
         }
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
@@ -115,6 +116,9 @@ final class Traffic {
           firstFailure.compareAndSet(null, e);
         } else {
           writeLatency.recordNanos(took);
+          if (duringPurge) {
+            sessions.writeLatencyDuringPurge.recordNanos(took);
+          }
           if (also != null) {
             also.recordNanos(took);
             replicatedWrites.increment();

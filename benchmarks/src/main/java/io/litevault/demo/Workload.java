@@ -16,9 +16,6 @@ final class Workload {
       + "author TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL)";
   static final String COMMENT_INDEX = "CREATE INDEX comment_post ON comment(post_id, id)";
   static final String VIEWS = "CREATE TABLE post_views(post_id INTEGER PRIMARY KEY, views INTEGER NOT NULL)";
-  // TODO(issue 7): make this a TtlTable of the ttl-cleanup module (expired sessions purged in batches).
-  static final String SESSION = "CREATE TABLE session(token TEXT PRIMARY KEY, user_id INTEGER NOT NULL, "
-      + "expires INTEGER NOT NULL)";
 
   /** What one write does. */
   enum Kind { POST, COMMENT, VIEW, SESSION }
@@ -101,20 +98,6 @@ final class Workload {
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO post_views(post_id, views) VALUES (?, 1) "
           + "ON CONFLICT(post_id) DO UPDATE SET views = views + 1")) {
         ps.setLong(1, post);
-        return ps.executeUpdate();
-      }
-    };
-  }
-
-  static WriteTask<Integer> session(ThreadLocalRandom rnd) {
-    String token = Long.toHexString(rnd.nextLong()) + Long.toHexString(rnd.nextLong());
-    int user = rnd.nextInt(AUTHORS.length);
-    long expires = System.currentTimeMillis() + 30 * 60_000L;
-    return c -> {
-      try (PreparedStatement ps = c.prepareStatement("INSERT OR REPLACE INTO session(token, user_id, expires) VALUES (?, ?, ?)")) {
-        ps.setString(1, token);
-        ps.setInt(2, user);
-        ps.setLong(3, expires);
         return ps.executeUpdate();
       }
     };
