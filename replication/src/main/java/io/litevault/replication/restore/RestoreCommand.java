@@ -117,8 +117,13 @@ public final class RestoreCommand implements Callable<Integer> {
     System.exit(execute(args, System.out, System.err));
   }
 
-  /** Runs the command; returns the exit code. */
-  static int execute(String[] args, PrintStream out, PrintStream err) {
+  /**
+   * Runs the command in this JVM, as {@code main} would but without exiting: for boot code and tests
+   * that restore before opening the store. Credentials come from the environment, as for the jar.
+   *
+   * @return the exit code (see {@code --help})
+   */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
     CommandLine cl = new CommandLine(new RestoreCommand(out, err));
     cl.setOut(new java.io.PrintWriter(out, true));
     cl.setErr(new java.io.PrintWriter(err, true));
