@@ -234,6 +234,21 @@ final class Checkpointer {
     return true;
   }
 
+  /** The safe position of the first gate that does not cover {@code end} (nothing, if it throws). */
+  private WalPosition firstHeldPosition(WalPosition end) {
+    for (CheckpointGate gate : gates) {
+      try {
+        WalPosition safe = gate.safePosition();
+        if (!safe.covers(end)) {
+          return safe;
+        }
+      } catch (RuntimeException e) {
+        return new WalPosition(0, 0, 0);
+      }
+    }
+    return end;
+  }
+
   private void announceBreak(WalIndex.Snapshot wal) {
     if (brokenAnnouncedSalt == wal.salt1()) {
       return;
@@ -242,22 +257,14 @@ final class Checkpointer {
     WalPosition end = wal.end();
     log.warn("database '{}': checkpointing a {}-byte WAL that replication has not released; "
         + "replication must start over from a snapshot", database, end.offset());
-    for (CheckpointGate gate : gates) {
-      WalPosition safe;
+    WalPosition lostFrom = firstHeldPosition(end);
+    for (CommitListener l : listeners) {
       try {
-        safe = gate.safePosition();
+        l.onContinuityBroken(database, lostFrom, end);
       } catch (RuntimeException e) {
-        safe = new WalPosition(0, 0, 0);
+        errorHandler.handle(database, "commit listener (continuity broken)", e);
       }
-      for (CommitListener l : listeners) {
-        try {
-          l.onContinuityBroken(database, safe, end);
-        } catch (RuntimeException e) {
-          errorHandler.handle(database, "commit listener (continuity broken)", e);
-        }
-      }
-      stats.continuityBroken();
-      break; // one announcement per listener, whatever the number of gates
     }
+    stats.continuityBroken();
   }
 }

@@ -262,7 +262,7 @@ final class Writer {
     try {
       changes.reset();
       int committed = runner.run(batch);
-      publish(committed);
+      WalIndex.Snapshot wal = publish(committed);
       observer.batch(batch.size(), System.nanoTime() - start);
       stats.batches.increment();
       stats.writesCommitted.add(committed);
@@ -270,7 +270,7 @@ final class Writer {
       for (WriteRequest<?> r : batch) {
         r.complete(txid);
       }
-      checkpointer.maybeCheckpoint(walIndex.read());
+      checkpointer.maybeCheckpoint(wal); // the same read: only this thread moves the WAL end
     } catch (Throwable t) {
       stats.writerErrors.increment();
       options.errorHandler().handle(name, "batch of " + batch.size() + " write(s)", t);
@@ -287,29 +287,32 @@ final class Writer {
   /**
    * After COMMIT: cache versions, then a new txid and the listeners if the WAL moved (a batch whose
    * tasks all failed, or only read, commits nothing and announces nothing).
+   *
+   * @return the wal-index read it was based on
    */
-  void publish(int committed) throws SQLException, IOException {
+  WalIndex.Snapshot publish(int committed) throws SQLException, IOException {
     WalIndex.Snapshot wal = walIndex.read();
     WalPosition end = wal.end();
     boolean unattributed = changes.unattributedChanges();
     if (end.equals(walEnd) && !unattributed) {
-      return; // nothing reached the WAL: no transaction to announce
+      return wal; // nothing reached the WAL: no transaction to announce
     }
     // A restart checkpoint may already have put the next salts in the wal-index with no frame yet
     // (offset 0): the first frame of a WAL always starts after its header.
     WalPosition start = end.sameWal(walEnd) && walEnd.offset() > 0
         ? walEnd : new WalPosition(end.salt1(), end.salt2(), WalPosition.WAL_HEADER_BYTES);
     walEnd = end;
-    cache.committed(changes.tables(), unattributed);
+    java.util.Set<String> tables = changes.tables();
+    cache.committed(tables, unattributed);
     if (end.equals(start)) {
-      return;
+      return wal;
     }
     txid++;
     long now = System.currentTimeMillis();
     stats.txid = txid;
     stats.lastCommitMillis = now;
     stats.walBytes = end.offset();
-    CommitEvent event = new CommitEvent(name, txid, start, end, wal.pageSize(), changes.tables(), committed, now);
+    CommitEvent event = new CommitEvent(name, txid, start, end, wal.pageSize(), tables, committed, now);
     for (CommitListener l : listeners) {
       try {
         l.onCommit(event);
@@ -318,6 +321,7 @@ final class Writer {
         options.errorHandler().handle(name, "commit listener", e);
       }
     }
+    return wal;
   }
 
   void closeWalIndex() throws IOException {
