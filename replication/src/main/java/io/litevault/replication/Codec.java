@@ -28,13 +28,13 @@ public enum Codec {
     this.id = id;
   }
 
-  static Codec byId(int id) throws java.io.IOException {
+  static Codec byId(int id) throws FormatException {
     for (Codec c : values()) {
       if (c.id == id) {
         return c;
       }
     }
-    throw new java.io.IOException("unknown codec id " + id);
+    throw new FormatException("unknown codec id " + id + " (a corrupt object, or one written by a newer Litevault)");
   }
 
   /** Wraps {@code out}; closing the returned stream finishes the compressed frame but NOT {@code out}. */

@@ -143,6 +143,15 @@ final class SnapshotCodec {
       return h;
     } catch (EOFException e) {
       throw new FormatException(name + ": truncated snapshot");
+    } catch (FormatException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      if (e.getCause() instanceof ObjectStoreException || e instanceof ObjectStoreException) {
+        throw e; // the bucket failed: not a statement about the object's content
+      }
+      // The decompressor choked on damaged bytes (zstd and LZ4 report it as IOException or their own
+      // runtime exceptions): a corrupt object, typed as such.
+      throw new FormatException(name + ": unreadable payload (" + e + ")");
     }
   }
 
