@@ -30,7 +30,7 @@ class ReplicationOutageTest {
     ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
     FaultyObjectStore bucket = new FaultyObjectStore(real);
     try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
-        .migration(1, "post", ReplicationTest.SCHEMA).truncateWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
+        .migration(1, "post", ReplicationTest.SCHEMA).restartWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "o/data").minUploadInterval(Duration.ZERO)
           .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build())) {
@@ -59,7 +59,7 @@ class ReplicationOutageTest {
   void steadyWritesKeepTheWalBoundedWithoutBreakingTheLineage() throws Exception {
     ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
     try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
-        .migration(1, "post", ReplicationTest.SCHEMA).truncateWalBytes(1 << 20).hardWalLimitBytes(32 << 20).build()).open()) {
+        .migration(1, "post", ReplicationTest.SCHEMA).restartWalBytes(1 << 20).hardWalLimitBytes(32 << 20).build()).open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "s/data")
           .minUploadInterval(Duration.ofMillis(200)).build())) {
@@ -77,7 +77,7 @@ class ReplicationOutageTest {
         r.write(ReplicationTest.insert("s", "last"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         assertEquals(0, db.health().continuityBreaks(), "the hard limit was never needed: " + db.health());
         assertEquals(1, r.metrics().lineagesStarted(), "one lineage throughout");
-        assertTrue(maxWal < (4 << 20), "the WAL stayed near truncateWalBytes: " + maxWal);
+        assertTrue(maxWal < (4 << 20), "the WAL stayed near restartWalBytes: " + maxWal);
         assertTrue(db.health().checkpoints() >= 1, db.health().toString());
         Path out = dir.resolve("restored.db");
         Restore.run(RestoreOptions.builder(bucket, "s/data", out).build());

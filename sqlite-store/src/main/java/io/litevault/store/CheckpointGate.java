@@ -20,11 +20,11 @@ public interface CheckpointGate {
   WalPosition safePosition();
 
   /**
-   * The WAL has grown past {@link DatabaseOptions#truncateWalBytes()} and this gate still holds it:
+   * The WAL has grown past {@link DatabaseOptions#restartWalBytes()} and this gate still holds it:
    * under steady writes a replicator is always a little behind the end, so without help the WAL would
    * only grow. Called on the writer thread, at a commit boundary (no commit happens while it runs): a
    * gate may make the frames up to {@code end} safe now (ship them) and return true once
-   * {@link #safePosition()} covers {@code end}; the store then truncates the WAL. Writes wait meanwhile,
+   * {@link #safePosition()} covers {@code end}; the store then restarts the WAL. Writes wait meanwhile,
    * so keep it to one upload. The default declines.
    */
   default boolean awaitSafe(WalPosition end, java.time.Duration timeout) {

@@ -36,8 +36,11 @@ public final class DatabaseOptions {
   public static final TaskIsolation DEFAULT_ISOLATION = TaskIsolation.SAVEPOINT;
   /** SQLite's own autocheckpoint threshold (and Litestream's): 1,000 pages, ~4 MiB of WAL. */
   public static final int DEFAULT_PASSIVE_CHECKPOINT_PAGES = 1_000;
-  /** Past 64 MiB of WAL, truncate it (when readers allow) so reads do not slow down scanning it. */
-  public static final long DEFAULT_TRUNCATE_WAL_BYTES = 64L << 20;
+  /**
+   * Past 64 MiB of WAL, start it again from its beginning (when readers allow), so reads do not slow
+   * down scanning a long WAL index and the file stays about this size.
+   */
+  public static final long DEFAULT_RESTART_WAL_BYTES = 64L << 20;
   /**
    * 1 GiB: how far the WAL may grow while a checkpoint gate holds it back (say, the bucket is down)
    * before the store checkpoints anyway and tells the gate that continuity was broken.
@@ -61,7 +64,7 @@ public final class DatabaseOptions {
   private final Duration enqueueTimeout;
   private final TaskIsolation isolation;
   private final int passiveCheckpointPages;
-  private final long truncateWalBytes;
+  private final long restartWalBytes;
   private final long hardWalLimitBytes;
   private final Duration idleCheckpointAfter;
   private final long cacheMaxEntries;
@@ -82,7 +85,7 @@ public final class DatabaseOptions {
     this.enqueueTimeout = b.enqueueTimeout;
     this.isolation = b.isolation;
     this.passiveCheckpointPages = b.passiveCheckpointPages;
-    this.truncateWalBytes = b.truncateWalBytes;
+    this.restartWalBytes = b.restartWalBytes;
     this.hardWalLimitBytes = b.hardWalLimitBytes;
     this.idleCheckpointAfter = b.idleCheckpointAfter;
     this.cacheMaxEntries = b.cacheMaxEntries;
@@ -115,7 +118,7 @@ public final class DatabaseOptions {
     b.enqueueTimeout = enqueueTimeout;
     b.isolation = isolation;
     b.passiveCheckpointPages = passiveCheckpointPages;
-    b.truncateWalBytes = truncateWalBytes;
+    b.restartWalBytes = restartWalBytes;
     b.hardWalLimitBytes = hardWalLimitBytes;
     b.idleCheckpointAfter = idleCheckpointAfter;
     b.cacheMaxEntries = cacheMaxEntries;
@@ -137,7 +140,7 @@ public final class DatabaseOptions {
   public Duration enqueueTimeout() { return enqueueTimeout; }
   public TaskIsolation isolation() { return isolation; }
   public int passiveCheckpointPages() { return passiveCheckpointPages; }
-  public long truncateWalBytes() { return truncateWalBytes; }
+  public long restartWalBytes() { return restartWalBytes; }
   public long hardWalLimitBytes() { return hardWalLimitBytes; }
   public Duration idleCheckpointAfter() { return idleCheckpointAfter; }
   public long cacheMaxEntries() { return cacheMaxEntries; }
@@ -152,7 +155,7 @@ public final class DatabaseOptions {
         + ", cacheSizeKib=" + cacheSizeKib + ", mmapSize=" + mmapSize + ", busyTimeout=" + busyTimeout
         + ", readers=" + readers + ", queueCapacity=" + queueCapacity + ", maxBatchSize=" + maxBatchSize
         + ", enqueueTimeout=" + enqueueTimeout + ", isolation=" + isolation
-        + ", passiveCheckpointPages=" + passiveCheckpointPages + ", truncateWalBytes=" + truncateWalBytes
+        + ", passiveCheckpointPages=" + passiveCheckpointPages + ", restartWalBytes=" + restartWalBytes
         + ", hardWalLimitBytes=" + hardWalLimitBytes + ", idleCheckpointAfter=" + idleCheckpointAfter
         + ", cacheMaxEntries=" + cacheMaxEntries + ", cacheTtl=" + cacheTtl + ", foreignKeys=" + foreignKeys
         + ", migrations=" + migrations.size() + "}";
@@ -171,7 +174,7 @@ public final class DatabaseOptions {
     private Duration enqueueTimeout = DEFAULT_ENQUEUE_TIMEOUT;
     private TaskIsolation isolation = DEFAULT_ISOLATION;
     private int passiveCheckpointPages = DEFAULT_PASSIVE_CHECKPOINT_PAGES;
-    private long truncateWalBytes = DEFAULT_TRUNCATE_WAL_BYTES;
+    private long restartWalBytes = DEFAULT_RESTART_WAL_BYTES;
     private long hardWalLimitBytes = DEFAULT_HARD_WAL_LIMIT_BYTES;
     private Duration idleCheckpointAfter = DEFAULT_IDLE_CHECKPOINT_AFTER;
     private long cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
@@ -259,10 +262,14 @@ public final class DatabaseOptions {
       return this;
     }
 
-    /** WAL size that triggers a TRUNCATE checkpoint (>= 64 KiB). */
-    public Builder truncateWalBytes(long bytes) {
-      requireArgument(bytes >= 64 * 1024, "truncateWalBytes must be >= 65536, got %s", bytes);
-      this.truncateWalBytes = bytes;
+    /**
+     * WAL size that triggers a RESTART checkpoint on the writer thread (>= 64 KiB): the next write starts
+     * the WAL again from its beginning, and the file stays about this size (it is truncated at close and
+     * by maintenance).
+     */
+    public Builder restartWalBytes(long bytes) {
+      requireArgument(bytes >= 64 * 1024, "restartWalBytes must be >= 65536, got %s", bytes);
+      this.restartWalBytes = bytes;
       return this;
     }
 
@@ -322,8 +329,8 @@ public final class DatabaseOptions {
     }
 
     public DatabaseOptions build() {
-      requireArgument(hardWalLimitBytes >= truncateWalBytes,
-          "hardWalLimitBytes (%s) must be >= truncateWalBytes (%s)", hardWalLimitBytes, truncateWalBytes);
+      requireArgument(hardWalLimitBytes >= restartWalBytes,
+          "hardWalLimitBytes (%s) must be >= restartWalBytes (%s)", hardWalLimitBytes, restartWalBytes);
       return new DatabaseOptions(this);
     }
 

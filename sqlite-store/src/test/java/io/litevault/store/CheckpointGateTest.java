@@ -59,7 +59,7 @@ class CheckpointGateTest {
   void pastTheHardLimitTheStoreCheckpointsAnywayAndSaysContinuityBroke() throws Exception {
     List<String> broken = new CopyOnWriteArrayList<>();
     try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options()
-        .passiveCheckpointPages(1).truncateWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
+        .passiveCheckpointPages(1).restartWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024).build()).open()) {
       Database db = store.database("data");
       db.addCheckpointGate(() -> NOTHING_SAFE); // say, the bucket is down for good
       db.addCommitListener(new CommitListener() {
@@ -81,16 +81,16 @@ class CheckpointGateTest {
   }
 
   @Test
-  void withoutGatesCheckpointsRunInTheBackgroundAndTruncateBoundsTheWal() throws Exception {
+  void withoutGatesCheckpointsRunInTheBackgroundAndRestartBoundsTheWal() throws Exception {
     try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options()
-        .passiveCheckpointPages(10).truncateWalBytes(64 * 1024).build()).open()) {
+        .passiveCheckpointPages(10).restartWalBytes(64 * 1024).build()).open()) {
       Database db = store.database("data");
       writeRows(db, 0, 200);
       eventually("checkpoints ran", () -> db.health().checkpoints() >= 2);
       // Background PASSIVE checkpoints rarely finish before the next write, so the WAL restarts mostly
-      // through TRUNCATE, on the writer thread, once it passes truncateWalBytes.
+      // through RESTART, on the writer thread, once it passes restartWalBytes: the file stops growing.
       assertTrue(Files.size(db.path().resolveSibling("data.db-wal")) < 64 * 1024 + 4 * (4096 + 24),
-          "the WAL is bounded by truncateWalBytes");
+          "the WAL is bounded by restartWalBytes");
       assertEquals(200, db.read(Kv::count));
     }
   }

@@ -111,7 +111,7 @@ class OpenAndMigrateTest {
     assertMessage(() -> DatabaseOptions.builder().busyTimeout(Duration.ofSeconds(-1)), "busyTimeout", "PT-1S");
     assertMessage(() -> DatabaseOptions.builder().cacheTtl(Duration.ZERO), "cacheTtl", "PT0S");
     assertMessage(() -> DatabaseOptions.builder().migration(2, "skip", "SELECT 1"), "expected 1", "got 2");
-    assertMessage(() -> DatabaseOptions.builder().truncateWalBytes(1 << 20).hardWalLimitBytes(1 << 17).build(),
+    assertMessage(() -> DatabaseOptions.builder().restartWalBytes(1 << 20).hardWalLimitBytes(1 << 17).build(),
         "hardWalLimitBytes", "131072");
   }
 
