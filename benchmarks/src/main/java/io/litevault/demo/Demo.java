@@ -125,7 +125,7 @@ public final class Demo implements Callable<Integer> {
       Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix).build());
       try {
         // Open for traffic once the lineage's first snapshot is in the bucket (as a service would after boot):
-        // a maintenance window during that snapshot would wait its whole gateWait for the replicator.
+        // a maintenance window during that snapshot would have to skip its checkpoint.
         replicator.write(Workload.post(ThreadLocalRandom.current()), Durability.REPLICATED).join();
         Sessions sessions = new Sessions(store.database("ttl"));
         traffic = new Traffic(data, sessions, replicator, writes, 101);

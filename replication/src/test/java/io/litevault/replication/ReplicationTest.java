@@ -130,6 +130,26 @@ abstract class ReplicationTest {
     }
   }
 
+  /**
+   * Regression: a maintenance window right after start parked the writer that the first snapshot needed,
+   * waited its whole gateWait for the replicator, then overruled it: a second lineage and snapshot.
+   */
+  @Test
+  void maintenanceBeforeTheFirstSnapshotDoesNotBreakTheNewLineage() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("live"))) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, options().build())) {
+        io.litevault.store.MaintenanceReport report = store.maintenance(
+            io.litevault.store.MaintenancePlan.builder().vacuum(true).gateWait(Duration.ofMinutes(5)).build());
+        assertTrue(report.succeeded(), report.toString());
+        r.write(insert("eve", "after the window"), Durability.REPLICATED).get();
+        assertEquals(0, db.health().continuityBreaks(), db.health().toString());
+        assertEquals(1, r.metrics().lineagesStarted(), r.metrics().toString());
+        assertEquals(db.read(Dumps::dump), Dumps.dump(restore("after-window", b -> { })));
+      }
+    }
+  }
+
   @Test
   void theStoreClosingFirstStillShipsTheLastCommits() throws Exception {
     Path live = dir.resolve("live");

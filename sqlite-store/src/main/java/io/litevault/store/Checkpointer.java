@@ -73,15 +73,14 @@ final class Checkpointer {
           requestBackground(); // keep copying meanwhile, so the next attempt has little left to do
           return;
         }
-        if (lock.isLocked()) {
+        if (lock.isLocked() && ++restartDeferrals <= MAX_RESTART_DEFERRALS) {
           return; // the background checkpoint is copying: let it finish, try after the next commit
         }
+        restartDeferrals = 0;
         if (!gatesRelease(wal.end())) {
           askGatesToCatchUp(wal.end());
         }
-        if (!lock.tryLock()) {
-          return; // it started meanwhile
-        }
+        lock.lock(); // deferred enough: wait for the background run (bounded by passiveCheckpointPages)
         try {
           if (!runLocked(connection, CheckpointMode.RESTART, false).complete()) {
             nextRestartNanos = System.nanoTime() + RESTART_RETRY.toNanos();
@@ -215,6 +214,14 @@ final class Checkpointer {
   /** After a RESTART that readers or a gate kept from completing, how long before the next attempt. */
   static final java.time.Duration RESTART_RETRY = java.time.Duration.ofMillis(50);
 
+  /**
+   * Commits after which a RESTART that found the background checkpoint running waits for it instead of
+   * deferring again: the WAL may pass {@code restartWalBytes} by only this many commits.
+   */
+  static final int MAX_RESTART_DEFERRALS = 2;
+
+  private int restartDeferrals;
+
   /** No RESTART is attempted before this time (see {@link #RESTART_RETRY}). */
   private long nextRestartNanos = System.nanoTime();
 
@@ -247,6 +254,31 @@ final class Checkpointer {
         return;
       }
     }
+  }
+
+  /**
+   * Waits up to {@code timeout} for every gate to cover {@code end}, asking each one that holds it to
+   * ship now ({@link CheckpointGate#awaitSafe}). Returns false as soon as a gate declines or the time
+   * is up: a gate that cannot progress (its bucket is down, or it needs the writer this caller has
+   * parked) is not waited for.
+   */
+  boolean awaitGates(WalPosition end, java.time.Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (CheckpointGate gate : gates) {
+      try {
+        if (gate.safePosition().covers(end)) {
+          continue;
+        }
+        long left = deadline - System.nanoTime();
+        if (left <= 0 || !gate.awaitSafe(end, java.time.Duration.ofNanos(left))) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        errorHandler.handle(database, "checkpoint gate (await)", e);
+        return false;
+      }
+    }
+    return gatesRelease(end);
   }
 
   /** Whether every gate's safe position covers {@code end}. A gate that throws holds the WAL. */

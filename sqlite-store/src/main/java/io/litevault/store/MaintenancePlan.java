@@ -10,13 +10,18 @@ import java.util.Set;
 
 /**
  * What a maintenance window does, in this order, for each database while writes are paused:
- * checkpoint(TRUNCATE) once the gates released the WAL, VACUUM (optional), {@code PRAGMA optimize},
+ * checkpoint(TRUNCATE) if the gates release the WAL within {@link #gateWait()} (skipped, never forced,
+ * if not), VACUUM (optional), {@code PRAGMA optimize},
  * a snapshot with {@code VACUUM INTO} (optional), then the user steps in the order added.
  */
 public final class MaintenancePlan {
   /** Writes arriving during the window wait (are held) this long for room in a full queue. */
   public static final Duration DEFAULT_HOLD_TIMEOUT = Duration.ofMinutes(1);
-  /** How long the checkpoint waits for replication to release the WAL before forcing it. */
+  /**
+   * How long the checkpoint waits for replication to release the WAL (a replicator ships at once when
+   * asked; one that cannot, say its bucket is down, says so and is not waited for). Past it the
+   * checkpoint is skipped, never forced: forcing would make replication start over from a snapshot.
+   */
   public static final Duration DEFAULT_GATE_WAIT = Duration.ofSeconds(30);
 
   private final boolean vacuum;

@@ -114,4 +114,50 @@ class CheckpointGateTest {
       assertEquals(20, store.database("data").read(Kv::count));
     }
   }
+
+  /** Regression: maintenance used to wait its whole gateWait, then overrule the gate (a new lineage). */
+  @Test
+  void maintenanceSkipsTheCheckpointRatherThanOverruleAGateThatCannotShip() throws Exception {
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      Database db = store.database("data");
+      db.addCheckpointGate(() -> NOTHING_SAFE); // declines awaitSafe, like a replicator whose bucket is down
+      writeRows(db, 0, 10);
+      long walBefore = Files.size(dir.resolve("data.db-wal"));
+      MaintenanceReport report = store.maintenance(MaintenancePlan.builder().vacuum(true)
+          .gateWait(java.time.Duration.ofMinutes(10)).build());
+      assertTrue(report.succeeded(), report.toString());
+      assertTrue(report.steps().get(0).detail().startsWith("skipped"), report.steps().get(0).toString());
+      assertEquals(0, db.health().continuityBreaks(), "the gate was not overruled");
+      assertTrue(Files.size(dir.resolve("data.db-wal")) >= walBefore, "the unshipped frames are still in the WAL");
+      assertEquals(10, db.read(Kv::count));
+    }
+  }
+
+  @Test
+  void maintenanceAsksAGateToCatchUpAndThenTruncates() throws Exception {
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      Database db = store.database("data");
+      AtomicReference<WalPosition> safe = new AtomicReference<>(NOTHING_SAFE);
+      List<WalPosition> asked = new CopyOnWriteArrayList<>();
+      db.addCheckpointGate(new CheckpointGate() {
+        @Override
+        public WalPosition safePosition() {
+          return safe.get();
+        }
+
+        @Override
+        public boolean awaitSafe(WalPosition end, java.time.Duration timeout) {
+          asked.add(end);
+          safe.set(end); // "shipped"
+          return true;
+        }
+      });
+      writeRows(db, 0, 10);
+      MaintenanceReport report = store.maintenance(MaintenancePlan.defaults());
+      assertEquals(1, asked.size(), "asked once, for the WAL end");
+      assertTrue(report.steps().get(0).detail().contains("TRUNCATE"), report.steps().get(0).toString());
+      assertEquals(0, Files.size(dir.resolve("data.db-wal")), "truncated");
+      assertEquals(0, db.health().continuityBreaks());
+    }
+  }
 }
