@@ -32,8 +32,12 @@ final class DatabaseChecksum {
 
   /** Sets page {@code pgno} (1-based) to {@code page}. */
   void set(int pgno, byte[] page) {
+    setHash(pgno, pageHash(pgno, page));
+  }
+
+  /** Sets page {@code pgno} (1-based) to a page whose {@link #pageHash} is {@code h}. */
+  void setHash(int pgno, long h) {
     ensure(pgno);
-    long h = pageHash(pgno, page);
     value ^= hashes[pgno - 1] ^ h;
     hashes[pgno - 1] = h;
     pages = Math.max(pages, pgno);

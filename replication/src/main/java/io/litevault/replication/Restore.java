@@ -3,7 +3,6 @@ package io.litevault.replication;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,9 +103,17 @@ public final class Restore {
     });
     try {
       Files.createDirectories(output.getParent());
+      long applyStart = System.nanoTime();
       Applied applied = apply(o, plan, tmp, pool);
+      long synced = System.nanoTime();
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid);
+      long checked = System.nanoTime();
       Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      if (log.isDebugEnabled()) {
+        log.debug("restore phases (s): plan {}, snapshot {}, segments {}, fsync {}, integrity check {}, rename {}",
+            secs(applyStart - t0), secs(applied.snapshotDone - applyStart), secs(applied.segmentsDone - applied.snapshotDone),
+            secs(synced - applied.segmentsDone), secs(checked - synced), secs(System.nanoTime() - checked));
+      }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
       log.info("restored {} to {} at txid {} ({} objects, {} bytes, {} ms)", plan.lineage(), output, applied.txid,
           plan.objects(), plan.bytes(), took.toMillis());
@@ -129,8 +136,43 @@ public final class Restore {
   private static final class Applied {
     long txid;
     long timestampMillis;
+    /** Phase ends (System.nanoTime), for the debug log. */
+    long snapshotDone;
+    long segmentsDone;
   }
 
+  /**
+   * A downloaded, verified segment: when the restore applies all of it, only its header and net effect
+   * ({@code segment} null); otherwise every transaction, to be cut here. Page hashes are computed on the
+   * download thread either way.
+   */
+  private record Prepared(SegmentCodec.Header header, Segment segment, NetEffect whole) {}
+
+  private static Prepared prepare(ObjectStore store, String key, long snapshotTxid, long targetTxid, Instant until) {
+    try {
+      byte[] body = download(store, key);
+      SegmentCodec.Header h = SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(body), key);
+      if (h.firstTxid() > snapshotTxid && h.lastTxid() <= targetTxid
+          && (until == null || h.lastTimestampMillis() <= until.toEpochMilli())) {
+        SegmentCodec.NetSegment net = SegmentCodec.decodeNet(body, key);
+        return new Prepared(net.header(), null, net.effect().hash());
+      }
+      Segment seg = SegmentCodec.decode(body, key);
+      return new Prepared(h, seg, null);
+    } catch (java.io.EOFException e) {
+      throw new java.util.concurrent.CompletionException(new FormatException(key + ": truncated header"));
+    } catch (IOException e) { // FormatException included
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  /**
+   * Writes the snapshot, then applies the segments in order. Downloads, decoding and the net effect of
+   * each segment ({@link NetEffect}: last page versions, hashed) are prepared ahead on the pool (at most
+   * {@code parallelism} segments in memory); this thread checks the chain and writes each segment's
+   * pages once, in page order. Only a segment that the snapshot overlaps or the target txid/time cuts
+   * is reduced here, to its applicable transactions.
+   */
   private static Applied apply(RestoreOptions o, RestorePlan plan, Path tmp, ExecutorService pool) throws IOException {
     ObjectStore store = o.store();
     Applied applied = new Applied();
@@ -138,11 +180,18 @@ public final class Restore {
     try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
         StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       SnapshotCodec.Header h;
+      PageFileWriter[] writer = new PageFileWriter[1];
       try (InputStream in = store.get(plan.snapshot())) {
-        h = SnapshotCodec.read(in, plan.snapshot(), (pgno, page) -> {
-          file.write(ByteBuffer.wrap(page), (long) (pgno - 1) * page.length);
-          state.set(pgno, page);
+        h = SnapshotCodec.read(in, plan.snapshot(), (pgno, page, hash) -> {
+          if (writer[0] == null) {
+            writer[0] = new PageFileWriter(file, page.length, pool); // the pool is idle until the segments
+          }
+          writer[0].write(pgno, page);
+          state.setHash(pgno, hash);
         });
+        if (writer[0] != null) {
+          writer[0].flush();
+        }
       } catch (FormatException e) {
         throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + plan.snapshot() + " is corrupt: "
             + e.getMessage() + "; restore an older point (see --list)", null, e);
@@ -152,21 +201,25 @@ public final class Restore {
       }
       state.resize(h.dbSizePages());
       file.truncate((long) h.dbSizePages() * h.pageSize());
+      applied.snapshotDone = System.nanoTime();
+      int filePages = h.dbSizePages();
+      PageFileWriter pages = new PageFileWriter(file, h.pageSize());
       applied.txid = h.txid();
       applied.timestampMillis = h.timestampMillis();
       Instant until = o.timestamp();
-      // Downloads run ahead, at most `parallelism` segments in memory; application is in order.
-      Deque<CompletableFuture<byte[]>> ahead = new ArrayDeque<>();
+      Deque<CompletableFuture<Prepared>> ahead = new ArrayDeque<>();
       int next = 0;
       for (int i = 0; i < plan.segments().size(); i++) {
         while (next < plan.segments().size() && ahead.size() < o.parallelism()) {
           String key = plan.segments().get(next++);
-          ahead.add(CompletableFuture.supplyAsync(() -> download(store, key), pool));
+          long snapshotTxid = h.txid();
+          long target = plan.targetTxid();
+          ahead.add(CompletableFuture.supplyAsync(() -> prepare(store, key, snapshotTxid, target, until), pool));
         }
         String key = plan.segments().get(i);
-        byte[] body;
+        Prepared prepared;
         try {
-          body = ahead.removeFirst().join();
+          prepared = ahead.removeFirst().join();
         } catch (java.util.concurrent.CompletionException e) {
           Throwable c = e.getCause();
           if (c instanceof ObjectNotFoundException) {
@@ -174,50 +227,79 @@ public final class Restore {
                 + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
                 new ReplicaPosition(plan.lineage(), applied.txid), c);
           }
+          if (c instanceof FormatException) {
+            throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
+                + "point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                new ReplicaPosition(plan.lineage(), applied.txid), c);
+          }
           if (c instanceof RuntimeException re) {
             throw re;
           }
           throw new IOException(c);
         }
-        Segment seg;
-        try {
-          seg = SegmentCodec.decode(body, key);
-        } catch (FormatException e) {
-          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, e.getMessage() + "; the newest restorable "
-              + "point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
-              new ReplicaPosition(plan.lineage(), applied.txid), e);
-        }
-        if (seg.checksumBefore() != state.value()) {
+        if (prepared.header().checksumBefore() != state.value()) {
           throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + " does not continue the "
               + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid
               + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
         }
-        for (Segment.Txn t : seg.transactions()) {
-          if (t.txid() <= applied.txid) {
+        NetEffect effect = prepared.whole();
+        long lastTxid = prepared.header().lastTxid();
+        long lastTimestamp = prepared.header().lastTimestampMillis();
+        long checksumAfter = prepared.header().checksumAfter();
+        int sizeAfter = prepared.header().dbSizePagesAfter();
+        boolean reachedTarget = false;
+        if (effect == null) { // cut by the snapshot or the target: the applicable transactions only
+          List<Segment.Txn> txns = prepared.segment().transactions();
+          int from = 0;
+          while (from < txns.size() && txns.get(from).txid() <= applied.txid) {
+            from++; // already in the snapshot
+          }
+          int to = from;
+          while (to < txns.size() && !beyond(txns.get(to), plan.targetTxid(), until)) {
+            to++;
+          }
+          reachedTarget = to < txns.size();
+          if (to == from) {
+            if (reachedTarget) {
+              break; // the target lies before this segment
+            }
             continue;
           }
-          if (t.txid() > plan.targetTxid() || (until != null && t.timestampMillis() > until.toEpochMilli())) {
-            return applied;
-          }
-          for (Map.Entry<Integer, byte[]> p : t.pages().entrySet()) {
-            file.write(ByteBuffer.wrap(p.getValue()), (long) (p.getKey() - 1) * seg.pageSize());
-          }
-          state.resize(t.dbSizePages());
-          t.pages().forEach(state::set);
-          state.resize(t.dbSizePages());
-          file.truncate((long) t.dbSizePages() * seg.pageSize());
-          if (state.value() != t.checksumAfter()) {
-            throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transaction " + t.txid()
-                + " does not produce the database checksum it recorded; the newest restorable point is txid "
-                + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
-          }
-          applied.txid = t.txid();
-          applied.timestampMillis = t.timestampMillis();
+          effect = new NetEffect();
+          txns.subList(from, to).forEach(effect::add);
+          Segment.Txn last = txns.get(to - 1);
+          lastTxid = last.txid();
+          lastTimestamp = last.timestampMillis();
+          checksumAfter = last.checksumAfter();
+          sizeAfter = last.dbSizePages();
+        }
+        effect.applyTo(state);
+        if (state.value() != checksumAfter) {
+          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transactions up to "
+              + lastTxid + " do not produce the database checksum recorded; the newest restorable point is txid "
+              + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+        }
+        effect.applyTo(file, pages, filePages, h.pageSize());
+        filePages = sizeAfter;
+        applied.txid = lastTxid;
+        applied.timestampMillis = lastTimestamp;
+        if (reachedTarget) {
+          break;
         }
       }
+      applied.segmentsDone = System.nanoTime();
       file.force(true);
     }
     return applied;
+  }
+
+  private static String secs(long nanos) {
+    return String.format(java.util.Locale.ROOT, "%.2f", nanos / 1e9);
+  }
+
+  /** Whether {@code t} is past the restore's target. */
+  private static boolean beyond(Segment.Txn t, long targetTxid, Instant until) {
+    return t.txid() > targetTxid || (until != null && t.timestampMillis() > until.toEpochMilli());
   }
 
   private static byte[] download(ObjectStore store, String key) {

@@ -85,6 +85,81 @@ final class SegmentCodec {
 
   /** Reads a whole segment, verifying magic, version, CRC and the internal consistency of its header. */
   static Segment decode(byte[] object, String name) throws FormatException {
+    List<Segment.Txn> txns = new ArrayList<>();
+    Header h = parse(object, name, new TxnSink() {
+      private long txid;
+      private long ts;
+      private int size;
+      private long after;
+      private Map<Integer, byte[]> pages;
+
+      @Override
+      public void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter) {
+        this.txid = txid;
+        this.ts = timestampMillis;
+        this.size = dbSizePages;
+        this.after = checksumAfter;
+        this.pages = new LinkedHashMap<>();
+      }
+
+      @Override
+      public byte[] page(int pgno, int pageSize) {
+        byte[] page = new byte[pageSize];
+        pages.put(pgno, page);
+        return page;
+      }
+
+      @Override
+      public void end() {
+        txns.add(new Segment.Txn(txid, ts, size, after, pages));
+      }
+    });
+    return new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns, h.walEnd());
+  }
+
+  /**
+   * Reads a whole segment for its net effect only (for a restore that applies all of it): the last image
+   * of each page, read in place over the previous one, so 8,000 transactions of one hot page cost one
+   * page of memory, not 8,000. Verifies exactly what {@link #decode} verifies.
+   */
+  static NetSegment decodeNet(byte[] object, String name) throws FormatException {
+    NetEffect effect = new NetEffect();
+    Header h = parse(object, name, new TxnSink() {
+      private int size;
+
+      @Override
+      public void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter) {
+        size = dbSizePages;
+      }
+
+      @Override
+      public byte[] page(int pgno, int pageSize) {
+        return effect.pageBuffer(pgno, pageSize);
+      }
+
+      @Override
+      public void end() {
+        effect.end(size);
+      }
+    });
+    return new NetSegment(h, effect);
+  }
+
+  /** A segment read by {@link #decodeNet}: its (verified) header and the net effect of all its transactions. */
+  record NetSegment(Header header, NetEffect effect) {}
+
+  /** Receives the transactions of a segment being parsed, in order. */
+  private interface TxnSink {
+    void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter);
+
+    /** The array the next image of page {@code pgno} is read into. */
+    byte[] page(int pgno, int pageSize);
+
+    void end();
+  }
+
+  /** Verifies the CRC, parses every transaction into {@code sink}, and checks them against the header. */
+  private static Header parse(byte[] object, String name, TxnSink sink) throws FormatException {
     if (object.length < 8) {
       throw new FormatException(name + ": " + object.length + " bytes is too short for a segment");
     }
@@ -98,41 +173,44 @@ final class SegmentCodec {
     try {
       DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(object, 0, object.length - 4));
       Header h = readHeader(in, name);
-      List<Segment.Txn> txns = new ArrayList<>(h.txnCount());
+      long txid = 0;
+      long ts = 0;
+      int size = 0;
+      long after = 0;
       try (DataInputStream p = new DataInputStream(h.codec().decompress(in))) {
         for (int i = 0; i < h.txnCount(); i++) {
-          long txid = p.readLong();
-          long ts = p.readLong();
-          int size = p.readInt();
-          long after = p.readLong();
+          long previous = txid;
+          txid = p.readLong();
+          ts = p.readLong();
+          size = p.readInt();
+          after = p.readLong();
           int count = p.readInt();
-          Map<Integer, byte[]> pages = new LinkedHashMap<>();
-          for (int j = 0; j < count; j++) {
-            int pgno = p.readInt();
-            byte[] page = new byte[h.pageSize()];
-            p.readFully(page);
-            pages.put(pgno, page);
+          if (i == 0 ? txid != h.firstTxid() : txid != previous + 1) {
+            throw new FormatException(name + ": transaction ids are not consecutive from the header's first");
           }
-          txns.add(new Segment.Txn(txid, ts, size, after, pages));
+          if (count < 0) {
+            throw new FormatException(name + ": negative page count in transaction " + txid);
+          }
+          sink.begin(txid, ts, size, after);
+          for (int j = 0; j < count; j++) {
+            p.readFully(sink.page(p.readInt(), h.pageSize()));
+          }
+          sink.end();
         }
       }
-      Segment s = new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns, h.walEnd());
-      if (txns.isEmpty() || s.firstTxid() != h.firstTxid() || s.last().txid() != h.lastTxid()
-          || s.last().checksumAfter() != h.checksumAfter()) {
+      if (txid != h.lastTxid() || after != h.checksumAfter() || size != h.dbSizePagesAfter()
+          || ts != h.lastTimestampMillis()) {
         throw new FormatException(name + ": the header does not match the transactions inside");
       }
-      for (int i = 1; i < txns.size(); i++) {
-        if (txns.get(i).txid() != txns.get(i - 1).txid() + 1) {
-          throw new FormatException(name + ": transaction ids are not consecutive");
-        }
-      }
-      return s;
+      return h;
     } catch (EOFException e) {
       throw new FormatException(name + ": truncated payload");
     } catch (FormatException e) {
       throw e;
-    } catch (IOException e) {
-      throw new FormatException(name + ": unreadable payload: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      // The decompressor choked on damaged bytes (zstd and LZ4 report it as IOException or their own
+      // runtime exceptions): a corrupt object, typed as such.
+      throw new FormatException(name + ": unreadable payload (" + e + ")");
     }
   }
 

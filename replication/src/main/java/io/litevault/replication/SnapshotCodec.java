@@ -43,10 +43,11 @@ final class SnapshotCodec {
     byte[] page(int pgno) throws IOException;
   }
 
-  /** Receives the pages of a snapshot being read. */
+  /** Receives the pages of a snapshot being read, in page order (the array is reused: copy to keep). */
   @FunctionalInterface
   interface PageSink {
-    void page(int pgno, byte[] page) throws IOException;
+    /** {@code hash}: {@link DatabaseChecksum#pageHash} of the page, already computed for the trailer check. */
+    void page(int pgno, byte[] page, long hash) throws IOException;
   }
 
   /** {@code walEnd}: the source WAL position the snapshot was taken at (for the replicator's resume). */
@@ -127,8 +128,9 @@ final class SnapshotCodec {
       byte[] page = new byte[h.pageSize()];
       for (int pgno = 1; pgno <= h.dbSizePages(); pgno++) {
         p.readFully(page);
-        checksum ^= DatabaseChecksum.pageHash(pgno, page);
-        sink.page(pgno, page);
+        long hash = DatabaseChecksum.pageHash(pgno, page);
+        checksum ^= hash;
+        sink.page(pgno, page, hash);
       }
       bounded.skipRest();
       long stored = in.readLong();

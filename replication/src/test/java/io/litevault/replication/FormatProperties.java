@@ -102,8 +102,9 @@ class FormatProperties {
       long checksum = SnapshotCodec.write(file, h, pgno -> db.get(pgno - 1));
       assertEquals(expected.value(), checksum);
       List<byte[]> back = new ArrayList<>();
-      SnapshotCodec.Header read = SnapshotCodec.read(Files.newInputStream(file), "snap", (pgno, p) -> {
+      SnapshotCodec.Header read = SnapshotCodec.read(Files.newInputStream(file), "snap", (pgno, p, hash) -> {
         assertEquals(back.size() + 1, pgno);
+        assertEquals(DatabaseChecksum.pageHash(pgno, p), hash, "the hash handed to the sink");
         back.add(p.clone());
       });
       assertEquals(h, read);
@@ -113,7 +114,7 @@ class FormatProperties {
       }
       byte[] bytes = Files.readAllBytes(file);
       bytes[r.nextInt(bytes.length)] ^= 0x10;
-      assertThrows(FormatException.class, () -> SnapshotCodec.read(new ByteArrayInputStream(bytes), "snap", (pgno, p) -> { }));
+      assertThrows(FormatException.class, () -> SnapshotCodec.read(new ByteArrayInputStream(bytes), "snap", (pgno, p, hash) -> { }));
     } finally {
       Files.delete(file);
     }
