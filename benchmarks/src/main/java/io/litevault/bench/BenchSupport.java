@@ -71,10 +71,16 @@ final class BenchSupport {
 
   /** A store with one database {@code data} holding table {@code t}. */
   static SqliteStore openStore(Path dir, Synchronous synchronous, TaskIsolation isolation) {
+    return openStore(dir, synchronous, isolation, DatabaseOptions.DEFAULT_STATEMENT_CACHE_SIZE);
+  }
+
+  /** The same, with the writer's statement cache of {@code statementCacheSize} (0: off). */
+  static SqliteStore openStore(Path dir, Synchronous synchronous, TaskIsolation isolation, int statementCacheSize) {
     return SqliteStore.builder(dir)
         .database(DB, DatabaseOptions.builder()
             .synchronous(synchronous)
             .isolation(isolation)
+            .statementCacheSize(statementCacheSize)
             .migration(1, "t", CREATE)
             .build())
         .open();

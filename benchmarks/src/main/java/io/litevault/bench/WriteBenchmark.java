@@ -3,6 +3,7 @@ package io.litevault.bench;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
 import io.litevault.store.DatabaseHealth;
 import io.litevault.store.SqliteStore;
 import io.litevault.store.Synchronous;
@@ -56,7 +57,7 @@ import org.openjdk.jmh.runner.IterationType;
  *
  * <p>{@link Threads} is per method and a {@link Param} cannot vary it, so the three modes are three
  * methods, each with its own state class carrying only the params that apply to it: {@code queue} runs
- * 2 synchronous x 2 isolation x 2 failPercent trials, {@code queueBulk}, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
+ * 2 synchronous x 2 isolation x 2 failPercent x 2 statementCache trials, {@code queueBulk}, {@code pool} and {@code raw} 2 each. Every trial gets a fresh
  * database in a new temp directory (under {@code -Dlitevault.bench.dir} if set), deleted afterwards.
  * The queue and pool tasks prepare their statement per write, as a write task or a pooled caller
  * does; raw reuses one, as a hand-written batch loop does.
@@ -120,8 +121,12 @@ public class WriteBenchmark {
     private long measuredWall;
 
     void open(Synchronous synchronous, TaskIsolation isolation) {
+      open(synchronous, isolation, DatabaseOptions.DEFAULT_STATEMENT_CACHE_SIZE);
+    }
+
+    void open(Synchronous synchronous, TaskIsolation isolation, int statementCacheSize) {
       dir = BenchSupport.newDirectory("litevault-bench-queue-");
-      store = BenchSupport.openStore(dir, synchronous, isolation);
+      store = BenchSupport.openStore(dir, synchronous, isolation, statementCacheSize);
       db = store.database(BenchSupport.DB);
     }
 
@@ -167,6 +172,13 @@ public class WriteBenchmark {
     @Param({"0", "1"})
     public int failPercent;
 
+    /**
+     * The writer's statement cache ({@link DatabaseOptions#statementCacheSize}): the default, or 0 (off:
+     * every task's {@code prepareStatement} compiles the INSERT again, as before the cache existed).
+     */
+    @Param({"64", "0"})
+    public int statementCache;
+
     /** Every {@code failEvery}-th key fails; 0 for none. */
     long failEvery;
 
@@ -176,7 +188,7 @@ public class WriteBenchmark {
         throw new IllegalArgumentException("failPercent must be 0 to 100, got " + failPercent);
       }
       failEvery = failPercent == 0 ? 0 : Math.max(1, Math.round(100.0 / failPercent));
-      open(synchronous, isolation);
+      open(synchronous, isolation, statementCache);
     }
 
     @Setup(Level.Iteration)
@@ -191,7 +203,7 @@ public class WriteBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() {
-      close("queue " + synchronous + " " + isolation + " failPercent=" + failPercent);
+      close("queue " + synchronous + " " + isolation + " failPercent=" + failPercent + " statementCache=" + statementCache);
     }
   }
 

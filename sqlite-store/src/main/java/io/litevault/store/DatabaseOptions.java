@@ -34,6 +34,11 @@ public final class DatabaseOptions {
   public static final Duration DEFAULT_ENQUEUE_TIMEOUT = Duration.ofSeconds(5);
   /** Each task runs exactly once; see {@link TaskIsolation}. */
   public static final TaskIsolation DEFAULT_ISOLATION = TaskIsolation.SAVEPOINT;
+  /**
+   * A service has a few dozen distinct write statements; compiling one again for every write cost the
+   * writer thread more than running it (see {@link StatementCache} and benchmarks/RESULTS.md).
+   */
+  public static final int DEFAULT_STATEMENT_CACHE_SIZE = 64;
   /** SQLite's own autocheckpoint threshold (and Litestream's): 1,000 pages, ~4 MiB of WAL. */
   public static final int DEFAULT_PASSIVE_CHECKPOINT_PAGES = 1_000;
   /**
@@ -63,6 +68,7 @@ public final class DatabaseOptions {
   private final int maxBatchSize;
   private final Duration enqueueTimeout;
   private final TaskIsolation isolation;
+  private final int statementCacheSize;
   private final int passiveCheckpointPages;
   private final long restartWalBytes;
   private final long hardWalLimitBytes;
@@ -84,6 +90,7 @@ public final class DatabaseOptions {
     this.maxBatchSize = b.maxBatchSize;
     this.enqueueTimeout = b.enqueueTimeout;
     this.isolation = b.isolation;
+    this.statementCacheSize = b.statementCacheSize;
     this.passiveCheckpointPages = b.passiveCheckpointPages;
     this.restartWalBytes = b.restartWalBytes;
     this.hardWalLimitBytes = b.hardWalLimitBytes;
@@ -117,6 +124,7 @@ public final class DatabaseOptions {
     b.maxBatchSize = maxBatchSize;
     b.enqueueTimeout = enqueueTimeout;
     b.isolation = isolation;
+    b.statementCacheSize = statementCacheSize;
     b.passiveCheckpointPages = passiveCheckpointPages;
     b.restartWalBytes = restartWalBytes;
     b.hardWalLimitBytes = hardWalLimitBytes;
@@ -139,6 +147,7 @@ public final class DatabaseOptions {
   public int maxBatchSize() { return maxBatchSize; }
   public Duration enqueueTimeout() { return enqueueTimeout; }
   public TaskIsolation isolation() { return isolation; }
+  public int statementCacheSize() { return statementCacheSize; }
   public int passiveCheckpointPages() { return passiveCheckpointPages; }
   public long restartWalBytes() { return restartWalBytes; }
   public long hardWalLimitBytes() { return hardWalLimitBytes; }
@@ -155,7 +164,7 @@ public final class DatabaseOptions {
         + ", cacheSizeKib=" + cacheSizeKib + ", mmapSize=" + mmapSize + ", busyTimeout=" + busyTimeout
         + ", readers=" + readers + ", queueCapacity=" + queueCapacity + ", maxBatchSize=" + maxBatchSize
         + ", enqueueTimeout=" + enqueueTimeout + ", isolation=" + isolation
-        + ", passiveCheckpointPages=" + passiveCheckpointPages + ", restartWalBytes=" + restartWalBytes
+        + ", statementCacheSize=" + statementCacheSize        + ", passiveCheckpointPages=" + passiveCheckpointPages + ", restartWalBytes=" + restartWalBytes
         + ", hardWalLimitBytes=" + hardWalLimitBytes + ", idleCheckpointAfter=" + idleCheckpointAfter
         + ", cacheMaxEntries=" + cacheMaxEntries + ", cacheTtl=" + cacheTtl + ", foreignKeys=" + foreignKeys
         + ", migrations=" + migrations.size() + "}";
@@ -173,6 +182,7 @@ public final class DatabaseOptions {
     private int maxBatchSize = DEFAULT_MAX_BATCH_SIZE;
     private Duration enqueueTimeout = DEFAULT_ENQUEUE_TIMEOUT;
     private TaskIsolation isolation = DEFAULT_ISOLATION;
+    private int statementCacheSize = DEFAULT_STATEMENT_CACHE_SIZE;
     private int passiveCheckpointPages = DEFAULT_PASSIVE_CHECKPOINT_PAGES;
     private long restartWalBytes = DEFAULT_RESTART_WAL_BYTES;
     private long hardWalLimitBytes = DEFAULT_HARD_WAL_LIMIT_BYTES;
@@ -252,6 +262,17 @@ public final class DatabaseOptions {
     /** How a failing task is isolated from its batch; default {@link TaskIsolation#SAVEPOINT}. */
     public Builder isolation(TaskIsolation value) {
       this.isolation = Objects.requireNonNull(value, "isolation");
+      return this;
+    }
+
+    /**
+     * Prepared statements of the writer connection kept across write tasks (0 to 10,000; 0 turns the
+     * cache off). A statement a task gets from {@code prepareStatement(String)} is then valid until the
+     * task returns (its {@code close()} hands it back for the next task).
+     */
+    public Builder statementCacheSize(int value) {
+      requireArgument(value >= 0 && value <= 10_000, "statementCacheSize must be in [0, 10000], got %s", value);
+      this.statementCacheSize = value;
       return this;
     }
 

@@ -92,6 +92,7 @@ final class Maintenance {
       // forced: overruling a gate would break its continuity (a new lineage and a full snapshot) for a
       // checkpoint that can simply wait for the next window or the store's own policy.
       if (!db.checkpointer().awaitGates(writer.walSnapshot().end(), plan.gateWait())) {
+        writer.resync(); // closes the writer's statements all the same: VACUUM needs none open
         return "skipped: a checkpoint gate (replication) has not released the WAL; it stays until it does";
       }
       CheckpointResult result = db.checkpointer().checkpoint(CheckpointMode.TRUNCATE, false);

@@ -76,7 +76,7 @@ final class Writer {
     this.listeners = listeners;
     this.checkpointer = checkpointer;
     this.stats = stats;
-    this.runner = new BatchRunner(name, path, connection, options.isolation());
+    this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize());
     this.permits = new Semaphore(options.queueCapacity());
     this.walEnd = walIndex.read().end();
     this.thread = new Thread(this::loop, "litevault-writer-" + name);
@@ -229,6 +229,7 @@ final class Writer {
       log.warn("database '{}': writer thread interrupted; it stops and queued writes fail", name);
     } finally {
       try {
+        runner.closeStatements();
         connection.close(); // the wal-index descriptor is closed by the store after the readers
       } catch (SQLException e) {
         options.errorHandler().handle(name, "closing the writer connection", e);
