@@ -70,9 +70,10 @@ public final class Database {
   /**
    * Queues a write. The future completes after the COMMIT of the batch that ran it, with the task's
    * value, or fails with {@link WriteFailedException} (the task threw; only its changes were rolled
-   * back), {@link StorageFullException}, or {@link CommitFailedException}. Dependent stages added
-   * without {@code *Async} run on the writer thread: keep them short and never wait in them for
-   * another write of this database.
+   * back), {@link StorageFullException}, or {@link CommitFailedException}. Futures complete in commit
+   * order on the database's completer thread, so dependent stages added without {@code *Async} run
+   * there: a slow one delays the acknowledgement of later writes (never their commit); waiting in one
+   * for another write of this database would never end and is refused.
    *
    * @throws WriteQueueFullException the queue stayed full for {@link DatabaseOptions#enqueueTimeout()}
    * @throws StoreClosedException the store is closed
@@ -97,6 +98,11 @@ public final class Database {
    * @throws StoreException the write failed (see {@link #write}); nothing of it was committed
    */
   public <T> T writeAndWait(WriteTask<T> task) {
+    if (writer.onCompleterThread()) {
+      throw new IllegalStateException("waiting for a write to '" + name + "' in a callback of another write's "
+          + "future would never end (futures complete one after another on that thread): use write() and "
+          + "compose, or a *Async stage");
+    }
     return await(write(task));
   }
 

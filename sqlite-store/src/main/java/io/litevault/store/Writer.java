@@ -18,9 +18,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The thread takes the first waiting request, drains up to {@code maxBatchSize - 1} more, and runs
  * the writes among them as ONE transaction ({@link BatchRunner}); after COMMIT it publishes the commit
- * (cache versions, {@link CommitListener}s), completes the futures, then lets the {@link Checkpointer}
- * act. Control requests (checkpoint now, pause for maintenance, close) travel through the same FIFO
- * queue, so they see every write queued before them committed. Nothing thrown on this thread ends it:
+ * (cache versions, {@link CommitListener}s), hands the batch to the completer thread, which completes
+ * the futures in commit order while the writer goes on, then lets the {@link Checkpointer} act.
+ * Control requests (checkpoint now, pause for maintenance, close) travel through the same FIFO queue,
+ * so they see every write queued before them committed. Nothing thrown on this thread ends it:
  * task errors fail their own future, anything else goes to the {@link WriterErrorHandler}.
  *
  * <p>Admission: the queue itself is unbounded, and a semaphore of {@code queueCapacity} permits bounds
@@ -54,6 +55,14 @@ final class Writer {
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Semaphore permits;
   private final Thread thread;
+  /** Completes the futures of committed batches, so the writer goes on to the next batch at once. */
+  private final Thread completer;
+  private final LinkedBlockingQueue<Object> completions = new LinkedBlockingQueue<>();
+
+  /** A committed batch whose futures the completer completes. */
+  private record Completion(WriteRequest<?>[] requests, long txid) {}
+
+  private static final Object COMPLETER_STOP = new Object();
 
   private volatile boolean accepting = true;
   /** Set once the thread has exited and the queue was emptied; see {@link #submit}. */
@@ -81,10 +90,38 @@ final class Writer {
     this.walEnd = walIndex.read().end();
     this.thread = new Thread(this::loop, "litevault-writer-" + name);
     this.thread.setDaemon(false);
+    this.completer = new Thread(this::completeLoop, "litevault-completer-" + name);
+    this.completer.setDaemon(true);
   }
 
   void start() {
+    completer.start();
     thread.start();
+  }
+
+  /**
+   * Completes futures in commit order. Waking a caller costs a system call, and callbacks attached to
+   * a future run where it completes: here, not on the writer thread, which meanwhile runs the next batch.
+   */
+  private void completeLoop() {
+    try {
+      while (true) {
+        Object next = completions.take();
+        if (next == COMPLETER_STOP) {
+          return;
+        }
+        Completion c = (Completion) next;
+        for (WriteRequest<?> r : c.requests()) {
+          try {
+            r.complete(c.txid());
+          } catch (Throwable t) { // a caller's callback threw: its own business, the others still complete
+            options.errorHandler().handle(name, "a write future's callback", t);
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Queues a write; throws when the store is closed or the queue stays full. */
@@ -154,6 +191,10 @@ final class Writer {
     return Thread.currentThread() == thread;
   }
 
+  boolean onCompleterThread() {
+    return Thread.currentThread() == completer;
+  }
+
   /**
    * Stops accepting writes, lets the thread commit everything queued, run {@code last} (final
    * listener calls and checkpoint), and exit. Writes that slip in afterwards fail with
@@ -169,6 +210,8 @@ final class Writer {
       }
     });
     thread.join();
+    completions.add(COMPLETER_STOP); // after every committed batch: their futures complete before close returns
+    completer.join();
     finished = true;
     Object leftover;
     while ((leftover = queue.poll()) != null) {
@@ -268,9 +311,7 @@ final class Writer {
       stats.batches.increment();
       stats.writesCommitted.add(committed);
       stats.writesFailed.add(batch.size() - committed);
-      for (WriteRequest<?> r : batch) {
-        r.complete(txid);
-      }
+      completions.add(new Completion(batch.toArray(new WriteRequest<?>[0]), txid));
       checkpointer.maybeCheckpoint(wal); // the same read: only this thread moves the WAL end
     } catch (Throwable t) {
       stats.writerErrors.increment();

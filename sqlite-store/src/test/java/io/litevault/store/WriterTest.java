@@ -261,4 +261,50 @@ class WriterTest {
       assertEquals(events.get(0).txid(), lastTxid);
     }
   }
+
+  /** Regression: a callback on a write's future ran on the writer thread, so a slow one stopped every commit. */
+  @Test
+  void aSlowCallbackOnAWriteFutureDelaysAcknowledgementsButNotCommits() throws Exception {
+    try (SqliteStore store = open(Kv.options().build())) {
+      Database db = store.database("data");
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch inCallback = new CountDownLatch(1);
+      CountDownLatch writer = blockWriter(db); // so the callback is attached before the future completes
+      CompletableFuture<Void> first = db.write(Kv.put(1, 1)).thenRun(() -> {
+        inCallback.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      writer.countDown();
+      try {
+        assertTrue(inCallback.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Void> second = db.write(Kv.put(2, 2));
+        CheckpointGateTest.eventually("the second write committed while the callback blocks",
+            () -> db.read(Kv::count) == 2);
+        assertFalse(second.isDone(), "acknowledged in commit order, after the blocked callback");
+        release.countDown();
+        second.get(10, TimeUnit.SECONDS);
+        first.get(10, TimeUnit.SECONDS);
+      } finally {
+        release.countDown(); // else a failure here would leave close() waiting for the blocked thread
+      }
+    }
+  }
+
+  @Test
+  void waitingForAWriteInsideAnotherWritesCallbackIsRefusedNotADeadlock() throws Exception {
+    try (SqliteStore store = open(Kv.options().build())) {
+      Database db = store.database("data");
+      CountDownLatch writer = blockWriter(db); // so the callback is attached before the future completes
+      CompletableFuture<Void> nested = db.write(Kv.put(1, 1))
+          .thenApply(v -> db.writeAndWait(Kv.put(2, 2)));
+      writer.countDown();
+      Throwable t = failureOf(nested);
+      assertInstanceOf(IllegalStateException.class, t);
+      assertTrue(t.getMessage().contains("never end"), t.getMessage());
+    }
+  }
 }
