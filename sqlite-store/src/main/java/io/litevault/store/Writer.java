@@ -211,7 +211,9 @@ final class Writer {
     });
     thread.join();
     completions.add(COMPLETER_STOP); // after every committed batch: their futures complete before close returns
-    completer.join();
+    if (!onCompleterThread()) { // closing from a future's callback: the rest completes once it returns
+      completer.join();
+    }
     finished = true;
     Object leftover;
     while ((leftover = queue.poll()) != null) {

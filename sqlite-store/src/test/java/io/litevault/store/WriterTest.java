@@ -307,4 +307,15 @@ class WriterTest {
       assertTrue(t.getMessage().contains("never end"), t.getMessage());
     }
   }
+
+  @Test
+  void closingTheStoreFromAWriteFuturesCallbackDoesNotHang() throws Exception {
+    SqliteStore store = open(Kv.options().build());
+    Database db = store.database("data");
+    CountDownLatch writer = blockWriter(db); // so the callback is attached before the future completes
+    CompletableFuture<Void> closed = db.write(Kv.put(1, 1)).thenRun(store::close);
+    writer.countDown();
+    closed.get(30, TimeUnit.SECONDS);
+    assertThrows(StoreClosedException.class, () -> db.write(Kv.put(2, 2)));
+  }
 }
