@@ -20,7 +20,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -81,7 +80,7 @@ public final class BackupBenchmark {
           {"daily", "source → daily, unchanged"}}) {
         long requests0 = source.metrics().totalRequests() + target.metrics().totalRequests();
         AtomicReference<TierRunReport> report = new AtomicReference<>();
-        long[] m = measure(memory, () -> report.set(backup.runNow(run[0])));
+        long[] m = PeakHeap.measure(memory, () -> report.set(backup.runNow(run[0])));
         TierRunReport r = report.get();
         if (r.status() != RunStatus.SUCCEEDED) {
           throw new IllegalStateException(r.toString());
@@ -120,31 +119,5 @@ public final class BackupBenchmark {
       }
     }
     throw new IllegalStateException("EmbeddedS3Server exited before printing its port");
-  }
-
-  /** Returns {peak heap bytes above baseline, elapsed ms}. */
-  private static long[] measure(MemoryMXBean memory, Runnable run) throws InterruptedException {
-    System.gc();
-    Thread.sleep(100);
-    long baseline = memory.getHeapMemoryUsage().getUsed();
-    AtomicLong peak = new AtomicLong(baseline);
-    Thread sampler = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
-    sampler.setDaemon(true);
-    sampler.start();
-    long t0 = System.nanoTime();
-    run.run();
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    sampler.interrupt();
-    sampler.join();
-    return new long[] {Math.max(0, peak.get() - baseline), ms};
   }
 }

@@ -6,7 +6,6 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * How much heap a 64 MiB put and get take, per implementation, on the client side only: EmbeddedS3 runs
@@ -38,13 +37,13 @@ public final class ObjectStoreHeapProbe {
       for (StoreKind kind : StoreKind.values()) {
         try (ObjectStore store = kind.open(port, fileDir)) {
           store.put("warm", new byte[1024]); // connections and classes, outside the measurement
-          long[] put = measure(memory, () -> {
+          long[] put = PeakHeap.measure(memory, () -> {
             PutResult r = store.put("heap/64m", StoreKind.generated(SIZE), SIZE);
             if (r.size() != SIZE) {
               throw new IllegalStateException("stored " + r.size());
             }
           });
-          long[] get = measure(memory, () -> {
+          long[] get = PeakHeap.measure(memory, () -> {
             long n = StoreKind.drain(store.get("heap/64m"));
             if (n != SIZE) {
               throw new IllegalStateException("read " + n);
@@ -70,35 +69,5 @@ public final class ObjectStoreHeapProbe {
       }
     }
     throw new IllegalStateException("EmbeddedS3Server exited before printing its port");
-  }
-
-  interface Transfer {
-    void run() throws Exception;
-  }
-
-  /** Returns {peak bytes above baseline, elapsed ms}. */
-  private static long[] measure(MemoryMXBean memory, Transfer t) throws Exception {
-    System.gc();
-    Thread.sleep(100);
-    long baseline = memory.getHeapMemoryUsage().getUsed();
-    AtomicLong peak = new AtomicLong(baseline);
-    Thread sampler = new Thread(() -> {
-      while (!Thread.currentThread().isInterrupted()) {
-        peak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
-        try {
-          Thread.sleep(1);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    });
-    sampler.setDaemon(true);
-    sampler.start();
-    long t0 = System.nanoTime();
-    t.run();
-    long ms = (System.nanoTime() - t0) / 1_000_000;
-    sampler.interrupt();
-    sampler.join();
-    return new long[] {Math.max(0, peak.get() - baseline), ms};
   }
 }

@@ -130,12 +130,15 @@ public class WriteBenchmark {
       db = store.database(BenchSupport.DB);
     }
 
-    void iterationStarts() {
+    /** Inherited by every trial state (JMH runs fixture methods of a state's superclasses). */
+    @Setup(Level.Iteration)
+    public void iterationStarts() {
       schedAtStart = BenchSupport.writerSchedstat();
       iterationStart = System.nanoTime();
     }
 
-    void iterationEnds(IterationParams params) {
+    @TearDown(Level.Iteration)
+    public void iterationEnds(IterationParams params) {
       long[] now = BenchSupport.writerSchedstat();
       if (params.getType() == IterationType.MEASUREMENT && now != null && schedAtStart != null) {
         measuredSched[0] += now[0] - schedAtStart[0];
@@ -191,16 +194,6 @@ public class WriteBenchmark {
       open(synchronous, isolation, statementCache);
     }
 
-    @Setup(Level.Iteration)
-    public void beforeIteration() {
-      iterationStarts();
-    }
-
-    @TearDown(Level.Iteration)
-    public void afterIteration(IterationParams params) {
-      iterationEnds(params);
-    }
-
     @TearDown(Level.Trial)
     public void tearDown() {
       close("queue " + synchronous + " " + isolation + " failPercent=" + failPercent + " statementCache=" + statementCache);
@@ -216,16 +209,6 @@ public class WriteBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
       open(synchronous, TaskIsolation.SAVEPOINT);
-    }
-
-    @Setup(Level.Iteration)
-    public void beforeIteration() {
-      iterationStarts();
-    }
-
-    @TearDown(Level.Iteration)
-    public void afterIteration(IterationParams params) {
-      iterationEnds(params);
     }
 
     @TearDown(Level.Trial)
