@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * TRUNCATE because shrinking the file is what made the old TRUNCATE cost ~25 ms (p99 of writes 24 ms at
  * half load, against 1.4 ms with RESTART); the file keeps its size until close or maintenance truncate
  * it. RESTART and forced checkpoints stay on the writer thread, which they must exclude anyway.
- * {@link #lock} is held by every checkpoint, so {@link Database#atCommitBoundary} can wait for a
+ * {@link #running} is held by every checkpoint, so {@link Database#atCommitBoundary} can wait for a
  * running one to finish.
  */
 final class Checkpointer {
@@ -41,11 +41,22 @@ final class Checkpointer {
   private final List<CommitListener> listeners;
   private final WriterErrorHandler errorHandler;
   private final DatabaseStats stats;
-  /** Salt-1 of the WAL incarnation whose continuity break was already announced. */
-  private long brokenAnnouncedSalt = -1;
-  /** Held while any checkpoint runs. */
-  final java.util.concurrent.locks.ReentrantLock lock = new java.util.concurrent.locks.ReentrantLock();
+  /**
+   * The gate position whose loss was last announced: a second forced checkpoint that overrules the
+   * same position loses nothing new, but one that overrules a later position (a new lineage was
+   * started in the same WAL meanwhile) must be announced again.
+   */
+  private WalPosition announcedLostFrom;
+  /**
+   * One permit, held while any checkpoint runs. A semaphore, not a lock: the writer thread takes it when
+   * it hands a pinned PASSIVE checkpoint to the background thread, which gives it back when done.
+   */
+  private final java.util.concurrent.Semaphore running = new java.util.concurrent.Semaphore(1);
   private Connection background;
+  /** The background checkpoint's read pin (see {@link #requestBackground}). */
+  private Connection pinConnection;
+  /** The wal-index read the background run was pinned at; handed over through {@link #requests}. */
+  private volatile WalIndex.Snapshot pinnedJob;
   private Thread backgroundThread;
   private final java.util.concurrent.Semaphore requests = new java.util.concurrent.Semaphore(0);
   private volatile boolean stopping;
@@ -73,20 +84,20 @@ final class Checkpointer {
           requestBackground(); // keep copying meanwhile, so the next attempt has little left to do
           return;
         }
-        if (lock.isLocked() && ++restartDeferrals <= MAX_RESTART_DEFERRALS) {
+        if (running.availablePermits() == 0 && ++restartDeferrals <= MAX_RESTART_DEFERRALS) {
           return; // the background checkpoint is copying: let it finish, try after the next commit
         }
         restartDeferrals = 0;
         if (!gatesRelease(wal.end())) {
           askGatesToCatchUp(wal.end());
         }
-        lock.lock(); // deferred enough: wait for the background run (bounded by passiveCheckpointPages)
+        acquire(); // deferred enough: wait for the background run (bounded by passiveCheckpointPages)
         try {
           if (!runLocked(connection, CheckpointMode.RESTART, false).complete()) {
             nextRestartNanos = System.nanoTime() + RESTART_RETRY.toNanos();
           }
         } finally {
-          lock.unlock();
+          running.release();
         }
       } else if (wal.pendingFrames() >= options.passiveCheckpointPages()) {
         requestBackground();
@@ -107,36 +118,111 @@ final class Checkpointer {
     }
   }
 
-  /** Starts the background PASSIVE checkpointer on its own connection. */
-  void startBackground(Connection connection) {
+  /** Waits until no checkpoint runs, and keeps others from starting until {@link #release()}. */
+  void acquire() {
+    running.acquireUninterruptibly();
+  }
+
+  void release() {
+    running.release();
+  }
+
+  /**
+   * Starts the background PASSIVE checkpointer on its own connection, with a second, read-only one
+   * for its pins.
+   */
+  void startBackground(Connection connection, Connection pin) {
     this.background = connection;
+    this.pinConnection = pin;
     this.backgroundThread = new Thread(this::backgroundLoop, "litevault-checkpoint-" + database);
     this.backgroundThread.setDaemon(true);
     this.backgroundThread.start();
   }
 
-  /** Asks the background thread for a PASSIVE checkpoint; never blocks. Without one, runs it inline. */
+  /**
+   * Asks the background thread for a PASSIVE checkpoint; never blocks. Without one, runs it inline.
+   * Called on the writer thread only, so the gates are checked against the exact WAL end: no commit
+   * can happen between that read and the pin.
+   *
+   * <p>Why a pin: the PRAGMA copies up to SQLite's own end of the WAL, read when it runs; a commit
+   * made after our gate check would be copied unshipped, and the next write would restart the WAL
+   * over it. So before handing over, this thread begins a read transaction at the end it checked;
+   * SQLite's checkpoint "must stop when it reaches a page in the WAL that is past the end mark of any
+   * current reader" (<a href="https://www.sqlite.org/wal.html#concurrency">wal.html, Concurrency</a>),
+   * so the background run copies at most what the gates released, and the WAL can restart (which
+   * needs every frame copied) only when no commit came after that end.
+   */
   void requestBackground() throws SQLException, IOException {
     if (backgroundThread == null) {
       checkpoint(CheckpointMode.PASSIVE, false);
-    } else if (requests.availablePermits() == 0) {
+      return;
+    }
+    if (stopping || !running.tryAcquire()) {
+      return; // one is queued or running (a later commit asks again), or the store is closing
+    }
+    boolean handedOver = false;
+    try {
+      WalIndex.Snapshot wal = walIndex.read();
+      if (wal.pendingFrames() <= 0 || !gatesRelease(wal.end())) {
+        return;
+      }
+      ReadPin.beginRead(pinConnection);
+      pinnedJob = wal;
       requests.release();
+      handedOver = true;
+    } finally {
+      if (!handedOver) {
+        running.release();
+      }
     }
   }
 
   private void backgroundLoop() {
-    while (!stopping) {
-      try {
-        requests.acquire();
-        requests.drainPermits();
-        if (!stopping) {
-          run(background, CheckpointMode.PASSIVE, false);
+    try {
+      while (!stopping) {
+        try {
+          requests.acquire();
+        } catch (InterruptedException e) {
+          return;
         }
-      } catch (InterruptedException e) {
-        return;
-      } catch (SQLException | IOException | RuntimeException e) {
-        errorHandler.handle(database, "background checkpoint", e);
+        runPinned();
       }
+    } finally {
+      if (pinnedJob != null) {
+        finishPinned(); // handed over, never run: end its pin and give the permit back
+      }
+    }
+  }
+
+  /** Runs the PASSIVE checkpoint the writer pinned (see {@link #requestBackground}). */
+  private void runPinned() {
+    WalIndex.Snapshot job = pinnedJob;
+    try {
+      if (!stopping) {
+        CheckpointResult r = execute(background, CheckpointMode.PASSIVE);
+        if (r.checkpointedFrames() > job.frames()) {
+          // Cannot happen while SQLite honours the pin; if it ever did, frames no gate released were
+          // copied and the next write may restart the WAL over them: say so rather than lose them.
+          log.error("database '{}': a pinned PASSIVE checkpoint copied {} frames, past the {} the gates released",
+              database, r.checkpointedFrames(), job.frames());
+          announceBreak(walIndex.read());
+        }
+      }
+    } catch (SQLException | IOException | RuntimeException e) {
+      errorHandler.handle(database, "background checkpoint", e);
+    } finally {
+      finishPinned();
+    }
+  }
+
+  private void finishPinned() {
+    pinnedJob = null;
+    try {
+      ReadPin.endRead(pinConnection);
+    } catch (SQLException e) {
+      errorHandler.handle(database, "background checkpoint (ending its pin)", e);
+    } finally {
+      running.release();
     }
   }
 
@@ -152,6 +238,7 @@ final class Checkpointer {
       }
       try {
         background.close();
+        pinConnection.close();
       } catch (SQLException e) {
         errorHandler.handle(database, "closing the checkpoint connection", e);
       }
@@ -168,11 +255,11 @@ final class Checkpointer {
   }
 
   private CheckpointResult run(Connection on, CheckpointMode mode, boolean force) throws SQLException, IOException {
-    lock.lock();
+    acquire();
     try {
       return runLocked(on, mode, force);
     } finally {
-      lock.unlock();
+      running.release();
     }
   }
 
@@ -187,6 +274,11 @@ final class Checkpointer {
       }
       announceBreak(wal);
     }
+    return execute(on, mode);
+  }
+
+  /** Runs the PRAGMA and records the result; the caller holds {@link #running} and checked the gates. */
+  private CheckpointResult execute(Connection on, CheckpointMode mode) throws SQLException {
     long start = System.nanoTime();
     CheckpointResult result;
     try (Statement s = on.createStatement()) {
@@ -312,14 +404,14 @@ final class Checkpointer {
   }
 
   private void announceBreak(WalIndex.Snapshot wal) {
-    if (brokenAnnouncedSalt == wal.salt1()) {
+    WalPosition end = wal.end();
+    WalPosition lostFrom = firstHeldPosition(end);
+    if (lostFrom.equals(announcedLostFrom)) {
       return;
     }
-    brokenAnnouncedSalt = wal.salt1();
-    WalPosition end = wal.end();
+    announcedLostFrom = lostFrom;
     log.warn("database '{}': checkpointing a {}-byte WAL that replication has not released; "
         + "replication must start over from a snapshot", database, end.offset());
-    WalPosition lostFrom = firstHeldPosition(end);
     for (CommitListener l : listeners) {
       try {
         l.onContinuityBroken(database, lostFrom, end);

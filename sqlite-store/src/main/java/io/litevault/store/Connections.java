@@ -61,6 +61,25 @@ final class Connections {
     return c;
   }
 
+  /**
+   * A connection for read pins ({@link ReadPin}): read-only and {@code query_only}, with no memory map
+   * (it reads one state for a while, and the store reads the files itself).
+   */
+  static Connection openPin(Path file, DatabaseOptions o) throws SQLException {
+    SQLiteConfig config = common(o);
+    config.setReadOnly(true);
+    config.setOpenMode(SQLiteOpenMode.READONLY);
+    config.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, "0");
+    Connection c = config.createConnection(url(file));
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA query_only = 1");
+    } catch (SQLException e) {
+      c.close();
+      throw e;
+    }
+    return c;
+  }
+
   /** The pooled readers: opened read-only and {@code query_only}, so they can neither write nor checkpoint. */
   static SQLiteDataSource readers(Path file, DatabaseOptions o) {
     SQLiteConfig config = common(o);

@@ -1,5 +1,7 @@
 package io.litevault.store;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -232,11 +234,11 @@ public final class Database {
     Objects.requireNonNull(action, "action");
     CompletableFuture<T> result = new CompletableFuture<>();
     writer.control(() -> {
-      checkpointer.lock.lock(); // let a running background checkpoint finish: the files are stable after
+      checkpointer.acquire(); // let a running background checkpoint finish: the files are stable after
       try {
         result.complete(action.apply(writer.walSnapshot().end()));
       } finally {
-        checkpointer.lock.unlock();
+        checkpointer.release();
       }
     })
         .whenComplete((v, e) -> {
@@ -244,6 +246,45 @@ public final class Database {
             result.completeExceptionally(e);
           }
         });
+    return result;
+  }
+
+  /**
+   * Pins the database as of the next commit boundary (after the writes queued before this call): a
+   * read transaction on a connection of its own, begun on the writer thread between two commits, so
+   * that its state is exactly {@link ReadPin#position()}. Read the database's {@linkplain #files()
+   * files} as of that position while it is open, as {@link ReadPin} explains; close it soon. Replication
+   * takes its snapshots this way: the checkpoint gate alone does not freeze the files, since SQLite
+   * restarts a fully copied WAL at the next write with no checkpoint call.
+   */
+  public CompletableFuture<ReadPin> pin() {
+    Connection c;
+    try {
+      c = Connections.openPin(path, options); // opened here, not on the writer thread
+    } catch (SQLException e) {
+      return CompletableFuture.failedFuture(new StoreException(name, "cannot open a read connection to pin '" + name
+          + "': " + e.getMessage(), e));
+    }
+    CompletableFuture<ReadPin> result = new CompletableFuture<>();
+    writer.control(() -> {
+      checkpointer.acquire(); // a running background checkpoint finishes first
+      try {
+        result.complete(ReadPin.begin(c, writer.walIndexForPins(), stats.txid));
+      } finally {
+        checkpointer.release();
+      }
+    }).whenComplete((v, e) -> {
+      if (e != null) {
+        result.completeExceptionally(e);
+      }
+      if (!result.isDone() || result.isCompletedExceptionally()) {
+        try {
+          c.close();
+        } catch (SQLException ignored) {
+          // the pin failed already; that error is the one to report
+        }
+      }
+    });
     return result;
   }
 

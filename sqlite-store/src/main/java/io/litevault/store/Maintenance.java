@@ -113,7 +113,7 @@ final class Maintenance {
       });
     }
     if (plan.optimize()) {
-      r.step("optimize", () -> exec(c, "PRAGMA optimize"));
+      r.writingStep("optimize", () -> exec(c, "PRAGMA optimize")); // it may write sqlite_stat1: a commit
     }
     if (plan.snapshotDirectory() != null) {
       r.step("snapshot", () -> {

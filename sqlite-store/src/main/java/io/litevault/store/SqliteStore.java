@@ -278,7 +278,7 @@ public final class SqliteStore implements AutoCloseable {
         } catch (RuntimeException e) {
           throw new StoreException(name, "cannot open the read connections of '" + name + "': " + e.getMessage(), e);
         }
-        checkpointer.startBackground(Connections.openCheckpointer(file, options));
+        checkpointer.startBackground(Connections.openCheckpointer(file, options), Connections.openPin(file, options));
         writer.start();
         return new Database(name, file, options, writer, readers, cache, stats, checkpointer, listeners, gates,
             new DatabaseFiles(file));

@@ -348,8 +348,8 @@ final class Writer {
     walEnd = end;
     java.util.Set<String> tables = changes.tables();
     cache.committed(tables, unattributed);
-    if (end.equals(start)) {
-      return wal;
+    if (end.equals(start) || end.offset() <= WalPosition.WAL_HEADER_BYTES) {
+      return wal; // no frame: a restarted WAL that nothing was written to yet
     }
     txid++;
     long now = System.currentTimeMillis();
@@ -372,13 +372,19 @@ final class Writer {
     walIndex.close();
   }
 
+  WalIndex walIndexForPins() {
+    return walIndex;
+  }
+
   WalIndex.Snapshot walSnapshot() throws IOException {
     return walIndex.read();
   }
 
-  /** Re-reads the WAL position and forgets tracked changes after work done outside batches. */
+  /** Publishes what work done outside batches wrote, and forgets tracked changes. */
   void resync() throws SQLException, IOException {
-    walEnd = walIndex.read().end();
+    // Frames written outside a batch (a maintenance step, PRAGMA optimize) are a commit replication
+    // must see: announced, never skipped, or the next commit would not start where the last one ended.
+    publish(0);
     stats.walBytes = walEnd.offset();
     changes.resetFresh();
     runner.closeStatements(); // maintenance may VACUUM next, which needs no statement open
