@@ -11,6 +11,7 @@ public final class ReplicationMetrics {
   final LongAdder transactionsShipped = new LongAdder();
   final LongAdder uploadErrors = new LongAdder();
   final LongAdder lineagesStarted = new LongAdder();
+  final LongAdder continuityBreaks = new LongAdder();
   final LongAdder objectsDeletedByRetention = new LongAdder();
   final AtomicLong lastSnapshotMillis = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
@@ -23,6 +24,12 @@ public final class ReplicationMetrics {
   /** Uploads that failed after the store's own retries (the replicator tries again later). */
   public long uploadErrors() { return uploadErrors.sum(); }
   public long lineagesStarted() { return lineagesStarted.sum(); }
+  /**
+   * Times the chain of shipped transactions broke: the store checkpointed unshipped frames past its
+   * hard WAL limit, or frames not yet shipped could no longer be read. Each starts a new lineage; any
+   * value above 0 deserves an alarm.
+   */
+  public long continuityBreaks() { return continuityBreaks.sum(); }
   public long objectsDeletedByRetention() { return objectsDeletedByRetention.sum(); }
   public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
   public long lastUploadMillis() { return lastUploadMillis.get(); }
@@ -31,6 +38,6 @@ public final class ReplicationMetrics {
   public String toString() {
     return "ReplicationMetrics{segments=" + segmentsUploaded() + ", snapshots=" + snapshotsUploaded() + ", bytes="
         + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
-        + ", lineages=" + lineagesStarted() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
+        + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
   }
 }

@@ -200,6 +200,7 @@ public final class Replicator implements AutoCloseable {
       log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
           + "starts a new lineage with a snapshot", database, walEnd.offset());
       shipper.breaks.incrementAndGet();
+      metrics.continuityBreaks.increment();
       shipper.continuityBroken = true;
       shipper.signal(true);
     }

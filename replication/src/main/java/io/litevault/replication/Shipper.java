@@ -3,6 +3,7 @@ package io.litevault.replication;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseFiles;
+import io.litevault.store.ReadPin;
 import io.litevault.store.WalPosition;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,8 +35,17 @@ final class Shipper implements Runnable {
   /** One transaction to ship; {@code storeTxid} is the store's id when it ends a commit event, else -1. */
   private record Item(WalTransaction tx, long storeTxid, long timestampMillis) {}
 
-  /** A pinned commit boundary: the WAL end and the store txid there. */
-  private record Pin(WalPosition position, long storeTxid) {}
+  /**
+   * A segment built but not yet known to be in the bucket. A failed put may have stored it with its
+   * answer lost, so it is retried as is — same key, same bytes — before anything else is shipped:
+   * batching more commits into the retry would leave overlapping segments behind.
+   */
+  private record PreparedSegment(String key, byte[] body, Segment segment, DatabaseChecksum after, List<Item> items,
+      WalPosition end, long lastEventTxid) {}
+
+  /** A snapshot read into {@code file} but not yet known to be in the bucket; retried from the same file. */
+  private record PreparedSnapshot(Path file, String key, String lineage, long txid, DatabaseChecksum state,
+      int pages, WalPosition position, long storeTxid, long takenMillis, boolean newLineage, int breaksBefore) {}
 
   private final Database db;
   private final ReplicatorOptions options;
@@ -67,6 +77,9 @@ final class Shipper implements Runnable {
   volatile String lastError;
 
   private DatabaseChecksum checksum;
+  private PreparedSegment preparedSegment;
+  private PreparedSnapshot preparedSnapshot;
+  private boolean orphansCleaned;
   private long lastUploadNanos;
   private long lastSnapshotMillis;
   private long lastRetentionMillis;
@@ -140,7 +153,11 @@ final class Shipper implements Runnable {
     long backoff = options.retryBackoff().toNanos();
     while (true) {
       try {
-        if (lineage == null || continuityBroken) {
+        if (preparedSnapshot != null) {
+          landSnapshot(preparedSnapshot);
+        } else if (preparedSegment != null && !continuityBroken) {
+          landSegment(preparedSegment);
+        } else if (lineage == null || continuityBroken) {
           if (closing && lineage == null) {
             return;
           }
@@ -166,6 +183,12 @@ final class Shipper implements Runnable {
         log.error("database '{}': {}", db.name(), e.getMessage());
         progress.failAll(e);
         return;
+      } catch (Error e) {
+        // An OutOfMemoryError or worse: never die silently with REPLICATED writes waiting forever.
+        lastError = e.toString();
+        log.error("database '{}': replication stopped: {}", db.name(), e.toString(), e);
+        progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped: " + e, e));
+        return;
       } catch (Exception e) {
         metrics.uploadErrors.increment();
         lastError = e.toString();
@@ -190,6 +213,7 @@ final class Shipper implements Runnable {
     holdGate = true;
     lease.acquire();
     Files.createDirectories(workDir);
+    cleanOrphans();
     if (!continuityBroken && resume()) {
       holdGate = false;
       db.requestCheckpoint();
@@ -199,17 +223,45 @@ final class Shipper implements Runnable {
     snapshot(true);
   }
 
+  /** Deletes snapshot files a killed process left in the work directory (once, before the first snapshot). */
+  private void cleanOrphans() throws IOException {
+    if (orphansCleaned) {
+      return;
+    }
+    try (var files = Files.newDirectoryStream(workDir, "snapshot-*.tmp")) {
+      for (Path f : files) {
+        Files.deleteIfExists(f);
+        log.info("database '{}': deleted {}, left by a replicator that did not finish", db.name(), f.getFileName());
+      }
+    }
+    orphansCleaned = true;
+  }
+
   private boolean resume() throws Exception {
     LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
     if (tip == null) {
       return false;
     }
-    Pin pin = pin();
+    boolean resumed;
+    catchUpWithSnapshot = false;
+    try (ReadPin pin = pin()) {
+      resumed = resumeAt(tip, pin);
+    }
+    if (resumed && catchUpWithSnapshot) {
+      snapshot(false); // covers every commit up to its own pin; events after it ship as segments
+    }
+    return resumed;
+  }
+
+  /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
+  private boolean catchUpWithSnapshot;
+
+  private boolean resumeAt(LineageCatalog.Tip tip, ReadPin pin) throws Exception {
     WalPosition p = tip.walEnd();
     DatabaseChecksum at;
     long catchUpFrom;
     if (p.offset() > WalPosition.WAL_HEADER_BYTES && pin.position().sameWal(p) && p.offset() <= pin.position().offset()) {
-      at = PageReader.at(files, p).checksum();
+      at = PageReader.at(files, p).checksum(); // frames are salt-checked: a WAL restarted meanwhile fails
       catchUpFrom = p.offset();
     } else if (!pin.position().sameWal(p) || p.offset() <= WalPosition.WAL_HEADER_BYTES) {
       at = PageReader.at(files, NOTHING).checksum(); // the main file alone: P's WAL was checkpointed
@@ -229,17 +281,26 @@ final class Shipper implements Runnable {
     lastShipped = catchUpFrom == WalPosition.WAL_HEADER_BYTES && !pin.position().sameWal(p)
         ? new WalPosition(pin.position().salt1(), pin.position().salt2(), WalPosition.WAL_HEADER_BYTES) : p;
     lastSnapshotMillis = tip.lastSnapshotMillis();
-    dropEventsThrough(pin.storeTxid());
+    dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
       WalReader wal = openWal(pin.position());
+      long frames = (pin.position().offset() - catchUpFrom) / wal.header().frameSize();
+      if (frames * wal.header().pageSize() > options.maxSegmentBytes()) {
+        // More than one segment's worth to catch up: a snapshot of the lineage streams it from disk
+        // instead of reading it all into the heap.
+        log.info("database '{}': continuing lineage {} at txid {} with a snapshot ({} frames to catch up)",
+            db.name(), lineage, lastTxid, frames);
+        catchUpWithSnapshot = true;
+        return true;
+      }
       List<Item> items = new ArrayList<>();
       for (WalTransaction tx : wal.read(catchUpFrom, pin.position().offset())) {
         items.add(new Item(tx, -1, options.clock().millis()));
       }
-      uploadSegments(items, pin.position());
+      landSegment(prepareSegment(items, pin.position(), pin.txid()));
     }
-    progress.position(pin.storeTxid(), new ReplicaPosition(lineage, lastTxid));
-    progress.replicated(pin.storeTxid());
+    progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
+    progress.replicated(pin.txid());
     log.info("database '{}': continuing lineage {} at txid {}", db.name(), lineage, lastTxid);
     return true;
   }
@@ -269,24 +330,32 @@ final class Shipper implements Runnable {
         continuityBroken = true;
         return;
       }
-      if (wal == null || !wal.header().matches(e.walEnd())) {
-        if (!items.isEmpty()) {
-          break; // one WAL incarnation per upload keeps the bookkeeping simple
-        }
-        wal = openWal(e.walEnd());
-      }
-      List<WalTransaction> txs = wal.read(e.walStart().offset(), e.walEnd().offset());
-      int pageSize = wal.header().pageSize();
-      long size = txs.stream().mapToLong(t -> (long) t.pages().size() * pageSize).sum();
+      // The size from the WAL offsets, before reading anything: a huge transaction is never read whole
+      // into the heap.
+      long size = (e.walEnd().offset() - e.walStart().offset())
+          / (WalPosition.FRAME_HEADER_BYTES + e.pageSize()) * e.pageSize();
       if (size > options.maxSegmentBytes()) {
         if (items.isEmpty()) {
-          snapshot(false); // a huge transaction (a VACUUM, a bulk load) goes as a snapshot
+          snapshot(false); // a huge transaction (a VACUUM, a bulk load) goes as a snapshot, streamed from disk
           return;
         }
         break;
       }
       if (!items.isEmpty() && bytes + size > options.maxSegmentBytes()) {
         break;
+      }
+      List<WalTransaction> txs;
+      try {
+        if (wal == null || !wal.header().matches(e.walEnd())) {
+          if (!items.isEmpty()) {
+            break; // one WAL incarnation per upload keeps the bookkeeping simple
+          }
+          wal = openWal(e.walEnd());
+        }
+        txs = wal.read(e.walStart().offset(), e.walEnd().offset());
+      } catch (WalFormatException unreadable) {
+        lostFrames(e, unreadable);
+        return;
       }
       for (int i = 0; i < txs.size(); i++) {
         items.add(new Item(txs.get(i), i == txs.size() - 1 ? e.txid() : -1, e.commitTimeMillis()));
@@ -296,9 +365,21 @@ final class Shipper implements Runnable {
       lastEventTxid = e.txid();
     }
     if (!items.isEmpty()) {
-      uploadSegments(items, end);
-      dropEventsThrough(lastEventTxid);
+      landSegment(prepareSegment(items, end, lastEventTxid));
     }
+  }
+
+  /**
+   * The frames of a commit we have not shipped are gone or foreign: the WAL was restarted or rewritten
+   * behind the gate's back. Retrying cannot bring them back, so this is a continuity break: a new
+   * lineage, and an alarm (the error log, {@code lineagesStarted}, {@code continuityBreaks}).
+   */
+  private void lostFrames(CommitEvent e, WalFormatException why) {
+    log.error("database '{}': the WAL frames of commit {} ({} to {}) can no longer be read ({}); they were "
+        + "checkpointed or overwritten before they were shipped: starting a new lineage", db.name(), e.txid(),
+        e.walStart(), e.walEnd(), why.getMessage());
+    metrics.continuityBreaks.increment();
+    continuityBroken = true;
   }
 
   private boolean contiguous(WalPosition shipped, WalPosition start) {
@@ -306,8 +387,8 @@ final class Shipper implements Runnable {
         : start.offset() == WalPosition.WAL_HEADER_BYTES;
   }
 
-  /** Uploads {@code items} as one segment ending at WAL position {@code end}; updates the state on success. */
-  private void uploadSegments(List<Item> items, WalPosition end) throws Exception {
+  /** Builds the segment of {@code items}, ending at WAL position {@code end}; nothing is uploaded yet. */
+  private PreparedSegment prepareSegment(List<Item> items, WalPosition end, long lastEventTxid) throws IOException {
     DatabaseChecksum next = checksum.copy();
     long before = next.value();
     List<Segment.Txn> txns = new ArrayList<>(items.size());
@@ -324,26 +405,42 @@ final class Shipper implements Runnable {
     }
     Segment segment = new Segment(lineage, pageSize, before, txns, end);
     byte[] body = SegmentCodec.encode(segment, options.codec());
+    return new PreparedSegment(layout.segment(lineage, segment.firstTxid(), txid), body, segment, next, items, end,
+        lastEventTxid);
+  }
+
+  /**
+   * Uploads a prepared segment and, once the bucket has it, moves the state on and completes the
+   * futures. Kept for a retry until then (see {@link PreparedSegment}).
+   */
+  private void landSegment(PreparedSegment s) throws Exception {
+    preparedSegment = s;
     lease.renewIfDue();
-    store.put(layout.segment(lineage, segment.firstTxid(), txid), body);
-    checksum = next;
-    lastTxid = txid;
-    lastShipped = end;
+    lastUploadNanos = System.nanoTime(); // a period, from the start of an upload, not a gap after it
+    store.put(s.key(), s.body());
+    preparedSegment = null;
+    Segment segment = s.segment();
+    checksum = s.after();
+    lastTxid = segment.last().txid();
+    lastShipped = s.end();
     lastError = null; // before the futures complete: a caller woken by them sees a healthy replicator
     progressed();
-    lastUploadNanos = System.nanoTime();
     uploadedSinceRetention = true;
     committedSinceSnapshot = true;
     metrics.segmentsUploaded.increment();
-    metrics.bytesUploaded.add(body.length);
-    metrics.transactionsShipped.add(txns.size());
+    metrics.bytesUploaded.add(s.body().length);
+    metrics.transactionsShipped.add(segment.transactions().size());
     metrics.lastUploadMillis.set(options.clock().millis());
     long storeTxid = -1;
+    List<Item> items = s.items();
     for (int i = 0; i < items.size(); i++) {
       if (items.get(i).storeTxid() >= 0) {
         storeTxid = items.get(i).storeTxid();
         progress.position(storeTxid, new ReplicaPosition(lineage, segment.firstTxid() + i));
       }
+    }
+    if (s.lastEventTxid() >= 0) {
+      dropEventsThrough(s.lastEventTxid());
     }
     if (storeTxid >= 0) {
       progress.replicated(storeTxid);
@@ -356,18 +453,35 @@ final class Shipper implements Runnable {
    * Takes a snapshot at the current commit boundary. With {@code newLineage} it starts a lineage (txid 1);
    * otherwise the snapshot gets the next txid of the current lineage and covers every commit up to the
    * boundary that is not shipped yet.
+   *
+   * <p>The pages are read under a {@link ReadPin}, not under the checkpoint gate alone: after a
+   * checkpoint that copied the whole WAL, SQLite restarts the WAL at the next write with no checkpoint
+   * call ("if the entire WAL has been transferred into the database and synced and if no readers are
+   * making use of the WAL, then the writer will rewind the WAL back to the beginning",
+   * <a href="https://www.sqlite.org/wal.html#concurrency">wal.html</a>), overwriting the frames a
+   * snapshot maps. The pin's read transaction is such a reader.
    */
   private void snapshot(boolean newLineage) throws Exception {
     holdGate = true;
     try {
-      int breaksBefore = breaks.get();
-      Pin pin = pin();
-      PageReader pages = PageReader.at(files, pin.position());
+      landSnapshot(readSnapshot(newLineage));
+    } finally {
+      holdGate = false;
+    }
+    db.requestCheckpoint();
+  }
+
+  /** Reads the pinned database into a local file: the snapshot object, ready to upload. */
+  private PreparedSnapshot readSnapshot(boolean newLineage) throws Exception {
+    int breaksBefore = breaks.get();
+    try (ReadPin pin = pin()) {
+      PageReader pages = PageReader.pinned(files, pin);
       String target = newLineage ? BucketLayout.newLineage(options.clock().instant(), newestLineageInBucket()) : lineage;
       long txid = newLineage ? 1 : lastTxid + 1;
       Path tmp = workDir.resolve("snapshot-" + target + "-" + txid + ".tmp");
       DatabaseChecksum state = new DatabaseChecksum();
       long now = options.clock().millis();
+      boolean done = false;
       try {
         SnapshotCodec.write(tmp, new SnapshotCodec.Header(options.codec(), pages.pageSize(), pages.dbSizePages(), txid,
             now, pin.position(), target), pgno -> {
@@ -376,43 +490,59 @@ final class Shipper implements Runnable {
               return page;
             });
         state.resize(pages.dbSizePages());
-        if (breaks.get() != breaksBefore) {
-          // The store forced a checkpoint while we read: the files moved under us. Start over.
-          continuityBroken = true;
-          throw new WalFormatException("the store checkpointed past the hard WAL limit during a snapshot; retrying");
-        }
-        lease.renewIfDue();
-        long size = Files.size(tmp);
-        try (InputStream in = Files.newInputStream(tmp)) {
-          store.put(layout.snapshot(target, txid), in, size);
-        }
-        metrics.bytesUploaded.add(size);
+        done = true;
       } finally {
-        Files.deleteIfExists(tmp);
+        if (!done) {
+          Files.deleteIfExists(tmp);
+        }
       }
-      if (newLineage) {
-        metrics.lineagesStarted.increment();
-        log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), target, pages.dbSizePages());
-      }
-      lineage = target;
-      lastTxid = txid;
-      checksum = state;
-      lastError = null;
-      lastShipped = pin.position();
-      lastSnapshotMillis = now;
-      committedSinceSnapshot = false;
-      uploadedSinceRetention = true;
-      metrics.snapshotsUploaded.increment();
-      metrics.lastSnapshotMillis.set(now);
-      metrics.lastUploadMillis.set(now);
-      lastUploadNanos = System.nanoTime();
-      dropEventsThrough(pin.storeTxid());
-      progress.position(pin.storeTxid(), new ReplicaPosition(target, txid));
-      progress.replicated(pin.storeTxid());
-    } finally {
-      holdGate = false;
+      return new PreparedSnapshot(tmp, layout.snapshot(target, txid), target, txid, state, pages.dbSizePages(),
+          pin.position(), pin.txid(), now, newLineage, breaksBefore);
     }
-    db.requestCheckpoint();
+  }
+
+  /**
+   * Uploads a snapshot read earlier and, once the bucket has it, moves the state on. A failed upload
+   * keeps the file for a retry with the same key and bytes; a forced checkpoint since the read (the
+   * frames after its pin may be gone) discards it and starts a new lineage instead.
+   */
+  private void landSnapshot(PreparedSnapshot p) throws Exception {
+    if (breaks.get() != p.breaksBefore()) {
+      preparedSnapshot = null;
+      Files.deleteIfExists(p.file());
+      continuityBroken = true;
+      throw new WalFormatException("the store checkpointed past the hard WAL limit since the snapshot was read; "
+          + "starting over");
+    }
+    preparedSnapshot = p;
+    lease.renewIfDue();
+    long size = Files.size(p.file());
+    lastUploadNanos = System.nanoTime();
+    try (InputStream in = Files.newInputStream(p.file())) {
+      store.put(p.key(), in, size);
+    }
+    preparedSnapshot = null;
+    Files.deleteIfExists(p.file());
+    metrics.bytesUploaded.add(size);
+    if (p.newLineage()) {
+      metrics.lineagesStarted.increment();
+      log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
+    }
+    lineage = p.lineage();
+    lastTxid = p.txid();
+    checksum = p.state();
+    lastError = null;
+    lastShipped = p.position();
+    lastSnapshotMillis = p.takenMillis();
+    committedSinceSnapshot = false;
+    uploadedSinceRetention = true;
+    metrics.snapshotsUploaded.increment();
+    metrics.lastSnapshotMillis.set(p.takenMillis());
+    metrics.lastUploadMillis.set(p.takenMillis());
+    dropEventsThrough(p.storeTxid());
+    progress.position(p.storeTxid(), new ReplicaPosition(p.lineage(), p.txid()));
+    progress.replicated(p.storeTxid());
+    progressed();
   }
 
   private String newestLineageInBucket() {
@@ -423,9 +553,12 @@ final class Shipper implements Runnable {
     return newest;
   }
 
-  /** A commit boundary, taken on the store's writer thread (its commits before it are in {@link #pending}). */
-  private Pin pin() throws Exception {
-    return db.atCommitBoundary(pos -> new Pin(pos, db.lastTxid())).get(60, TimeUnit.SECONDS);
+  /**
+   * A read transaction at a commit boundary, begun on the store's writer thread (its commits before it
+   * are in {@link #pending}).
+   */
+  private ReadPin pin() throws Exception {
+    return db.pin().get(60, TimeUnit.SECONDS);
   }
 
   /** Forgets the commits through store txid {@code storeTxid}: they are in the bucket. */
@@ -460,6 +593,9 @@ final class Shipper implements Runnable {
   private void park() {
     lock.lock();
     try {
+      if (urgent && pending.isEmpty()) {
+        urgent = false; // what it hurried is shipped: nothing to spin for
+      }
       if (closing || urgent || continuityBroken || snapshotRequested) {
         return;
       }
