@@ -1,6 +1,10 @@
 package io.litevault.replication;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.arbitrary;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -10,18 +14,20 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.constraints.IntRange;
+import io.litevault.testing.Unchecked;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 
-/** decode(encode(x)) == x for segments and snapshots, and any flipped byte is detected. */
+/**
+ * decode(encode(x)) == x for segments and snapshots, and any flipped byte is detected. A failure
+ * shrinks the case and reports "Seed was N"; {@code -DQT_SEED=N} replays it. Each property gets at
+ * most 1000 shrink attempts (a try takes a few milliseconds).
+ */
 class FormatProperties {
-  @Provide
-  Arbitrary<Codec> codecs() {
-    return Arbitraries.of(Codec.values());
+  private static final int SHRINKS = 1000;
+
+  static Gen<Codec> codecs() {
+    return arbitrary().enumValues(Codec.class);
   }
 
   private static byte[] page(Random r, int size, boolean compressible) {
@@ -52,8 +58,13 @@ class FormatProperties {
         new io.litevault.store.WalPosition(r.nextInt() & 0xffffffffL, r.nextInt() & 0xffffffffL, 32 + r.nextInt(1 << 20)));
   }
 
-  @Property(tries = 60)
-  void segmentsRoundTrip(@ForAll("codecs") Codec codec, @ForAll long seed, @ForAll @IntRange(min = 1, max = 8) int txns) throws Exception {
+  @Test
+  void segmentsRoundTrip() {
+    qt().withExamples(60).withShrinkCycles(SHRINKS).forAll(codecs(), longs().all(), integers().between(1, 8))
+        .checkAssert((codec, seed, txns) -> Unchecked.run(() -> segmentsRoundTrip(codec, seed, txns)));
+  }
+
+  private void segmentsRoundTrip(Codec codec, long seed, int txns) throws Exception {
     Segment s = segment(seed, txns, 1024);
     byte[] bytes = SegmentCodec.encode(s, codec);
     Segment back = SegmentCodec.decode(bytes, "seg");
@@ -78,15 +89,25 @@ class FormatProperties {
     assertEquals(s.last().txid(), h.lastTxid());
   }
 
-  @Property(tries = 60)
-  void aFlippedByteInASegmentIsAlwaysDetected(@ForAll("codecs") Codec codec, @ForAll long seed, @ForAll @IntRange(min = 0, max = 1_000_000) int where) throws Exception {
+  @Test
+  void aFlippedByteInASegmentIsAlwaysDetected() {
+    qt().withExamples(60).withShrinkCycles(SHRINKS).forAll(codecs(), longs().all(), integers().between(0, 1_000_000))
+        .checkAssert((codec, seed, where) -> Unchecked.run(() -> aFlippedByteIsDetected(codec, seed, where)));
+  }
+
+  private void aFlippedByteIsDetected(Codec codec, long seed, int where) throws Exception {
     byte[] bytes = SegmentCodec.encode(segment(seed, 3, 512), codec);
     bytes[where % bytes.length] ^= (byte) (1 + (seed & 0x7f));
     assertThrows(FormatException.class, () -> SegmentCodec.decode(bytes, "seg"));
   }
 
-  @Property(tries = 30)
-  void snapshotsRoundTripAndCarryTheDatabaseChecksum(@ForAll("codecs") Codec codec, @ForAll long seed, @ForAll @IntRange(min = 0, max = 40) int pages) throws Exception {
+  @Test
+  void snapshotsRoundTripAndCarryTheDatabaseChecksum() {
+    qt().withExamples(30).withShrinkCycles(SHRINKS).forAll(codecs(), longs().all(), integers().between(0, 40))
+        .checkAssert((codec, seed, pages) -> Unchecked.run(() -> snapshotRoundTrip(codec, seed, pages)));
+  }
+
+  private void snapshotRoundTrip(Codec codec, long seed, int pages) throws Exception {
     Random r = new Random(seed);
     List<byte[]> db = new ArrayList<>();
     DatabaseChecksum expected = new DatabaseChecksum();
@@ -120,8 +141,12 @@ class FormatProperties {
     }
   }
 
-  @Property(tries = 50)
-  void theDatabaseChecksumIsOrderIndependentAndTracksResizes(@ForAll long seed) {
+  @Test
+  void theDatabaseChecksumIsOrderIndependentAndTracksResizes() {
+    qt().withExamples(50).withShrinkCycles(SHRINKS).forAll(longs().all()).checkAssert(FormatProperties::checksumOnce);
+  }
+
+  private static void checksumOnce(long seed) {
     Random r = new Random(seed);
     DatabaseChecksum a = new DatabaseChecksum();
     Map<Integer, byte[]> state = new LinkedHashMap<>();

@@ -1,6 +1,9 @@
 package io.litevault.replication;
 
 import static org.junit.jupiter.api.Assertions.*;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.longs;
 
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
@@ -12,21 +15,26 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
+import io.litevault.testing.Unchecked;
+import org.junit.jupiter.api.Test;
 
 /**
  * A segment's net effect, applied at once, leaves the same file and the same database checksum as its
  * transactions applied one by one, whatever they do to the size (grow, shrink, shrink and regrow); and
  * the {@link PageFileWriter} that writes them gives the same file on the caller's thread or another.
+ * A failure shrinks the case and reports "Seed was N"; {@code -DQT_SEED=N} replays it.
  */
 class NetEffectProperties {
   private static final int PAGE = 512;
 
-  @Property(tries = 1000)
-  void theNetEffectEqualsApplyingTransactionsOneByOne(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int txnCount,
-      @ForAll @IntRange(min = 0, max = 20) int startPages) throws Exception {
+  @Test
+  void theNetEffectEqualsApplyingTransactionsOneByOne() {
+    // 1000 tries of a few milliseconds; a failing case gets at most 2000 shrink attempts.
+    qt().withExamples(1000).withShrinkCycles(2000).forAll(longs().all(), integers().between(1, 12), integers().between(0, 20))
+        .checkAssert((seed, txnCount, startPages) -> Unchecked.run(() -> netEffectOnce(seed, txnCount, startPages)));
+  }
+
+  private void netEffectOnce(long seed, int txnCount, int startPages) throws Exception {
     Random random = new Random(seed);
     List<Segment.Txn> txns = new ArrayList<>();
     int size = startPages;
@@ -101,8 +109,13 @@ class NetEffectProperties {
   }
 
   /** The restore's snapshot writer hands full runs to another thread: the file must be the same. */
-  @Property(tries = 20)
-  void writingRunsOnAnotherThreadGivesTheSameFile(@ForAll long seed) throws Exception {
+  @Test
+  void writingRunsOnAnotherThreadGivesTheSameFile() {
+    qt().withExamples(20).withShrinkCycles(100).forAll(longs().all())
+        .checkAssert(seed -> Unchecked.run(() -> writingRunsOnce(seed)));
+  }
+
+  private void writingRunsOnce(long seed) throws Exception {
     Random random = new Random(seed);
     int pages = 2_000 + random.nextInt(4_000); // more than one 1 MiB run of 512-byte pages
     byte[][] content = new byte[pages][];
