@@ -211,6 +211,11 @@ final class Shipper implements Runnable {
 
   private void start() throws Exception {
     holdGate = true;
+    if (continuityBroken) {
+      // A segment of the broken chain still waiting for its retry must not land after the new
+      // lineage's snapshot: it would move the state back to the old chain. The snapshot covers it.
+      preparedSegment = null;
+    }
     lease.acquire();
     Files.createDirectories(workDir);
     cleanOrphans();

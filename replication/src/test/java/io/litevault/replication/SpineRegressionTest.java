@@ -219,6 +219,41 @@ class SpineRegressionTest {
     }
   }
 
+  /**
+   * A segment whose upload failed waits for its retry; if the store then forces a checkpoint past its
+   * hard WAL limit, the new lineage's snapshot covers it, and the stale segment must never land after it
+   * (it would move the shipper back onto the broken chain).
+   */
+  @Test
+  void aSegmentWaitingForItsRetryDoesNotLandAfterAContinuityBreak() throws Exception {
+    FaultyObjectStore bucket = new FaultyObjectStore(files);
+    try (SqliteStore store = openStore(dir.resolve("live"), DatabaseOptions.builder()
+        .restartWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024))) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, prefix)
+          .minUploadInterval(Duration.ofMillis(1)).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build())) {
+        r.write(ReplicationTest.insert("first", "a"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        bucket.down(true);
+        for (int i = 0; i < 200 && db.health().continuityBreaks() == 0; i++) {
+          db.write(ReplicationTest.insert("outage", "y".repeat(2000))).get(); // past the hard limit
+          Thread.sleep(2);
+        }
+        assertTrue(db.health().continuityBreaks() > 0, "the store forced a checkpoint");
+        bucket.down(false);
+        r.write(ReplicationTest.insert("after", "b"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        for (int i = 0; i < 5; i++) {
+          r.write(ReplicationTest.insert("more", "c" + i), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        }
+        // The first lineage and the one the break started; before the fix the stale segment landed,
+        // moved the shipper back to the old WAL, and the next commit started a third.
+        assertEquals(2, r.metrics().lineagesStarted(), r.metrics().toString());
+        String source = db.read(Dumps::dump);
+        Path restored = restoreLatest(bucket, "latest");
+        assertEquals(source, Dumps.dump(restored));
+      }
+    }
+  }
+
   private long segments(ObjectStore bucket) {
     try (var s = files.list(prefix + "/lineages/")) {
       return s.filter(o -> o.key().endsWith(".lvsg")).count();
