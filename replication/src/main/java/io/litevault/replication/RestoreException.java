@@ -9,7 +9,9 @@ public final class RestoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   /** What kind of failure; the CLI maps each to its own exit code. */
-  public enum Kind { NOTHING_TO_RESTORE, OUTPUT_EXISTS, NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT, INTEGRITY, IO }
+  public enum Kind { NOTHING_TO_RESTORE, OUTPUT_EXISTS, NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT,
+    /** Two segments hold different versions of the same transaction (the bucket holds two histories). */
+    CONFLICTING_SEGMENTS, INTEGRITY, IO }
 
   private final Kind kind;
   private final transient ReplicaPosition newestRestorable;
