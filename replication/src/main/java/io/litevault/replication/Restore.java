@@ -92,7 +92,7 @@ public final class Restore {
     Path output = o.output().toAbsolutePath();
     if (Files.exists(output) && !o.force()) {
       throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output + " exists; restore never overwrites "
-          + "a file unless forced (--force)", null, null);
+          + "a file unless asked to (RestoreOptions force)", null, null);
     }
     RestorePlan plan = Planner.plan(o);
     Path tmp = output.resolveSibling(output.getFileName() + ".restoring-" + ProcessHandle.current().pid());
@@ -209,7 +209,7 @@ public final class Restore {
         }
       } catch (FormatException e) {
         throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + plan.snapshot() + " is corrupt: "
-            + e.getMessage() + "; restore an older point (see --list)", null, e);
+            + e.getMessage() + "; restore an older point (Restore.list shows them)", null, e);
       } catch (ObjectNotFoundException e) {
         throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "snapshot " + plan.snapshot()
             + " disappeared during the restore (retention?); try again", null, e);
@@ -247,12 +247,12 @@ public final class Restore {
           Throwable c = e.getCause();
           if (c instanceof ObjectNotFoundException) {
             throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " is missing; the newest "
-                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage(),
                 new ReplicaPosition(plan.lineage(), applied.txid), c);
           }
           if (c instanceof FormatException) {
             throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
-                + "point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                + "point is txid " + applied.txid + " of lineage " + plan.lineage(),
                 new ReplicaPosition(plan.lineage(), applied.txid), c);
           }
           if (c instanceof RuntimeException re) {
@@ -264,12 +264,12 @@ public final class Restore {
         if (first > applied.txid + 1) { // a plan never has a gap; a hand-made one may
           throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " starts at txid " + first
               + " but the chain before it ends at txid " + applied.txid + "; the newest restorable point is txid "
-              + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
         }
         if (first == applied.txid + 1 && prepared.header().checksumBefore() != state.value()) {
           throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + " does not continue the "
-              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid
-              + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid,
+              new ReplicaPosition(plan.lineage(), applied.txid), null);
         }
         // A segment overlapping what is applied (a retried upload batched more commits under a new key):
         // both must record the same database after every transaction they share.
@@ -319,7 +319,7 @@ public final class Restore {
         if (state.value() != checksumAfter) {
           throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transactions up to "
               + lastTxid + " do not produce the database checksum recorded; the newest restorable point is txid "
-              + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
         }
         effect.applyTo(file, pages, filePages, h.pageSize());
         filePages = sizeAfter;
@@ -427,7 +427,7 @@ public final class Restore {
       }
       throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "no restorable point "
           + (o.txid() != null ? "at txid " + o.txid() : "at or before " + o.timestamp()) + " under prefix '" + o.prefix()
-          + "'; see --list", null, null);
+          + "' (Restore.list shows the restorable ranges)", null, null);
     }
 
     /** A segment object and the txids its key names. */
@@ -504,13 +504,13 @@ public final class Restore {
         if (beyondChain) {
           throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
               + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
-              + covered + " (--txid " + covered + ")", new ReplicaPosition(l.id(), covered), null);
+              + covered, new ReplicaPosition(l.id(), covered), null);
         }
       }
       long last = covered;
       if (o.txid() != null && last < o.txid()) {
         throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
-            + ", before the requested txid " + o.txid() + " (txids count per lineage; see --list)",
+            + ", before the requested txid " + o.txid() + " (txids count per lineage; Restore.list shows each lineage's range)",
             new ReplicaPosition(l.id(), last), null);
       }
       return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);

@@ -3,7 +3,9 @@ package io.litevault.replication;
 /**
  * A restore could not produce the database asked for. Nothing was written at the output path. The
  * message names the object or input at fault and, where one exists, the newest point that can still be
- * restored ({@link #newestRestorable()}), which can be asked for with {@code --txid}.
+ * restored ({@link #newestRestorable()}), which can be asked for with {@link RestoreOptions.Builder#txid}.
+ * Messages name what was wrong and what to do in the library's terms; the restore command adds its own
+ * flags.
  */
 public final class RestoreException extends RuntimeException {
   private static final long serialVersionUID = 1L;

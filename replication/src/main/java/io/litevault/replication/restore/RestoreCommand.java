@@ -162,7 +162,7 @@ public final class RestoreCommand implements Callable<Integer> {
       }
       if (!force && !dryRun) {
         throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output.toAbsolutePath()
-            + " exists; restore never overwrites a file unless asked to (--force)", null, null);
+            + " exists; restore never overwrites a file unless asked to", null, null);
       }
     }
     if (!client.equals("minio") && !client.equals("aws")) {
@@ -235,8 +235,8 @@ public final class RestoreCommand implements Callable<Integer> {
         long at = plan.targetTxid();
         throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments after txid " + at + " of lineage "
             + l.lineage() + " are missing (the replica has transactions up to txid " + l.lastTxid() + " under '" + prefix
-            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at + " (--txid " + at
-            + ")", new ReplicaPosition(l.lineage(), at), null);
+            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at,
+            new ReplicaPosition(l.lineage(), at), null);
       }
     }
   }
@@ -314,6 +314,9 @@ public final class RestoreCommand implements Callable<Integer> {
     if (code == ExitCode.UNEXPECTED) {
       message = e.getClass().getSimpleName() + ": " + message;
     }
+    if (e instanceof RestoreException r) {
+      message += hint(r);
+    }
     err.println("litevault-restore: error: " + message);
     if (verbose) {
       e.printStackTrace(err);
@@ -329,6 +332,18 @@ public final class RestoreCommand implements Callable<Integer> {
       out.println(Json.write(m));
     }
     return code.code;
+  }
+
+  /** What to do next, in this command's flags (library messages name no flags). */
+  private static String hint(RestoreException e) {
+    if (e.newestRestorable() != null) {
+      return " (--txid " + e.newestRestorable().txid() + ")";
+    }
+    return switch (e.kind()) {
+      case OUTPUT_EXISTS -> " (--force replaces it, only once the restore is verified)";
+      case NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT -> " (see --list)";
+      default -> "";
+    };
   }
 
   /** ISO-8601 instants with an offset: {@code 2026-11-23T01:00:00Z}, {@code 2026-11-23T02:00:00+01:00}. */
