@@ -155,11 +155,7 @@ public final class FileSystemObjectStore implements ObjectStore {
     if (!options.fsync()) {
       return;
     }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems cannot open a directory for fsync; the rename itself is already atomic.
-    }
+    Fsync.directory(dir);
   }
 
   @Override
