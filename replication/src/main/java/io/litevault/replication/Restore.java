@@ -83,32 +83,40 @@ public final class Restore {
   /**
    * Restores as {@code o} says.
    *
-   * @throws RestoreException nothing to restore, the output exists (without force), a missing or
-   *     corrupt object (naming it and the newest point still restorable), a failed integrity check
+   * @throws RestoreException nothing to restore; the output (or a {@code -wal} beside it) exists, without
+   *     force; the output is in use (a running store holds its directory, a process has the database open)
+   *     or is not a regular file; a missing or corrupt object (naming it and the newest point still
+   *     restorable); a failed integrity check
    * @throws ObjectStoreException the bucket failed
    */
   public static RestoreResult run(RestoreOptions o) {
     long t0 = System.nanoTime();
-    Path output = o.output().toAbsolutePath();
-    if (Files.exists(output) && !o.force()) {
-      throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output + " exists; restore never overwrites "
-          + "a file unless asked to (RestoreOptions force)", null, null);
-    }
+    RestoreTarget target = new RestoreTarget(o.output(), o.force());
+    Path output = target.output();
+    target.check(); // before anything is downloaded; again just before the rename
     RestorePlan plan = Planner.plan(o);
-    Path tmp = output.resolveSibling(output.getFileName() + ".restoring-" + ProcessHandle.current().pid());
+    Path tmp = target.temp();
+    try {
+      RestoreTarget.createDirectories(target.directory());
+      Files.createFile(tmp);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new RestoreException(RestoreException.Kind.OUTPUT_IN_USE, "another restore to " + output + " is running in "
+          + "this process (its temporary file " + tmp + " exists); wait for it to finish", null, e);
+    } catch (IOException e) {
+      throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
+    }
     ExecutorService pool = Executors.newFixedThreadPool(o.parallelism(), r -> {
       Thread t = new Thread(r, "litevault-restore-download");
       t.setDaemon(true);
       return t;
     });
     try {
-      Files.createDirectories(output.getParent());
       long applyStart = System.nanoTime();
       Applied applied = apply(o, plan, tmp, pool);
       long synced = System.nanoTime();
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid);
       long checked = System.nanoTime();
-      Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      target.install(tmp);
       if (log.isDebugEnabled()) {
         log.debug("restore phases (s): plan {}, snapshot {}, segments {}, fsync {}, integrity check {}, rename {}",
             secs(applyStart - t0), secs(applied.snapshotDone - applyStart), secs(applied.segmentsDone - applied.snapshotDone),
@@ -125,8 +133,9 @@ public final class Restore {
       pool.shutdownNow();
       try {
         Files.deleteIfExists(tmp);
-        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-wal"));
-        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-shm"));
+        for (String suffix : RestoreTarget.SIDE_FILES) {
+          Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
+        }
       } catch (IOException e) {
         log.warn("could not delete {}", tmp, e);
       }
@@ -192,8 +201,7 @@ public final class Restore {
     ObjectStore store = o.store();
     Applied applied = new Applied();
     DatabaseChecksum state = new DatabaseChecksum();
-    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       SnapshotCodec.Header h;
       PageFileWriter[] writer = new PageFileWriter[1];
       try (InputStream in = store.get(plan.snapshot())) {
