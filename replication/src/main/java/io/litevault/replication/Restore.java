@@ -98,6 +98,7 @@ public final class Restore {
     Path tmp = target.temp();
     try {
       RestoreTarget.createDirectories(target.directory());
+      target.cleanOrphans();
       Files.createFile(tmp);
     } catch (java.nio.file.FileAlreadyExistsException e) {
       throw new RestoreException(RestoreException.Kind.OUTPUT_IN_USE, "another restore to " + output + " is running in "

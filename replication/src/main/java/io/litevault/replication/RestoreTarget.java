@@ -67,6 +67,8 @@ final class RestoreTarget {
   static final String TEMP_MARK = ".restoring-";
   /** Where SQLite keeps what belongs to a database besides its file. */
   static final List<String> SIDE_FILES = List.of("-wal", "-journal", "-shm");
+  /** Temporary files of a restore: {@code <output name>.restoring-<pid>}, and SQLite's side files of it. */
+  private static final Pattern TEMP = Pattern.compile(".+" + Pattern.quote(TEMP_MARK) + "(\\d{1,18})(-wal|-shm|-journal)?");
   /**
    * SQLite's lock bytes (os_unix.c): in the database file PENDING_BYTE (1 GiB), RESERVED_BYTE and the
    * 510 SHARED bytes; in the {@code -shm} file the 8 WAL lock slots from byte 120 and the DMS byte 128.
@@ -75,6 +77,8 @@ final class RestoreTarget {
   private static final long DB_LOCKS_LENGTH = 512;
   private static final long SHM_LOCKS_FROM = 120;
   private static final long SHM_LOCKS_LENGTH = 9;
+  /** A pid's process started this long after a file was last written cannot have written it. */
+  private static final Duration START_TIME_SLACK = Duration.ofSeconds(2);
   /**
    * Channels whose lock attempt found a lock of this JVM on the same file: closing them would release
    * that lock (POSIX locks belong to the process, and any close drops them), so they stay open.
@@ -302,6 +306,50 @@ final class RestoreTarget {
     if (ch != null) {
       list.add(ch);
     }
+  }
+
+  /**
+   * Deletes temporary files that restores killed with {@code kill -9} left in the output's directory:
+   * {@code *.restoring-<pid>} (and its {@code -wal}/{@code -shm}/{@code -journal}) whose process is gone,
+   * or whose pid now belongs to a process started after the file was last written (the pid was reused,
+   * for example a container's pid 1). A live restore's files are left alone, this process's included.
+   */
+  void cleanOrphans() {
+    Path dir = directory();
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    Map<Long, Optional<Instant>> started = new HashMap<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir, "*" + TEMP_MARK + "*")) {
+      for (Path p : entries) {
+        Matcher m = TEMP.matcher(p.getFileName().toString());
+        BasicFileAttributes a = attributes(p);
+        if (!m.matches() || a == null || !a.isRegularFile()) {
+          continue;
+        }
+        long pid = Long.parseLong(m.group(1));
+        Optional<Instant> start = started.computeIfAbsent(pid, RestoreTarget::startOf);
+        boolean orphan = start == null || start.isPresent()
+            && a.lastModifiedTime().toInstant().plus(START_TIME_SLACK).isBefore(start.get());
+        if (orphan) {
+          try {
+            Files.deleteIfExists(p);
+            log.info("removed {}, left by a restore that did not finish ({})", p, start == null
+                ? "process " + pid + " is gone" : "pid " + pid + " now belongs to a process started after it was written");
+          } catch (IOException e) {
+            log.warn("could not remove {}, left by a restore that did not finish: {}", p, e.toString());
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("could not look for temporary files of unfinished restores in {}: {}", dir, e.toString());
+    }
+  }
+
+  /** Null when no process has {@code pid}; else its start time, when known. */
+  private static Optional<Instant> startOf(long pid) {
+    Optional<ProcessHandle> h = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    return h.isEmpty() ? null : h.get().info().startInstant();
   }
 
   private static void closeQuietly(FileChannel ch) {

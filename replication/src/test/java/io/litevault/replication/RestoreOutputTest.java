@@ -9,10 +9,12 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
+import io.litevault.testing.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
@@ -30,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * What a restore does to the place it writes: it owns the {@code -wal}/{@code -shm}/{@code -journal}
  * beside its output (SQLite replays a WAL it finds there), never replaces a database a process or a
- * running store has open, nor anything that is not a regular file, and makes the rename durable.
+ * running store has open, nor anything that is not a regular file, makes the rename durable, and cleans
+ * up the temporary files of a restore killed with {@code kill -9}.
  */
 class RestoreOutputTest {
   private static final String PREFIX = "out/data";
@@ -202,5 +205,58 @@ class RestoreOutputTest {
     assertTrue(synced.contains(""), "the new directory's entry in its parent: " + synced);
     assertTrue(synced.contains("new"), "the new directory's entry in its parent: " + synced);
     assertTrue(synced.contains(Path.of("new", "sub") + " (after the rename)"), "the rename: " + synced);
+  }
+
+  @Test
+  void temporariesOfARestoreKilledWithKillNineAreRemovedByTheNextRestoreIntoTheDirectory() throws Exception {
+    Path out = dir.resolve("data.db");
+    long child;
+    try (ChildJvm restore = ChildJvm.start(SlowRestoreMain.class, line -> { }, shared.resolve("bucket").toString(), PREFIX,
+        out.toString())) {
+      child = restore.pid();
+      Path temp = sibling(out, ".restoring-" + child);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(temp) && System.nanoTime() < deadline && restore.alive()) {
+        Thread.sleep(20);
+      }
+      assertTrue(Files.exists(temp), "the child restore started writing " + temp + "; stderr:\n" + restore.stderr());
+      restore.kill9();
+    }
+    Path orphan = sibling(out, ".restoring-" + child);
+    assertTrue(Files.exists(orphan), "kill -9 left " + orphan);
+    Path orphanWal = Files.writeString(sibling(out, ".restoring-" + child + "-wal"), "x");
+    long self = ProcessHandle.current().pid();
+    Instant started = ProcessHandle.current().info().startInstant().orElseThrow();
+    // This pid's, but older than this process: a restore that died under the same pid (a container's pid 1).
+    Path reused = Files.writeString(dir.resolve("other.db.restoring-" + self), "x");
+    Files.setLastModifiedTime(reused, FileTime.from(started.minus(Duration.ofHours(1))));
+    // A restore running now: in another live process, and in this one.
+    Process sleeper = new ProcessBuilder("sleep", "60").start();
+    try {
+      Path running = Files.writeString(dir.resolve("running.db.restoring-" + sleeper.pid()), "x");
+      Path mine = Files.writeString(dir.resolve("mine.db.restoring-" + self), "x");
+      Path unrelated = Files.writeString(dir.resolve("notes.restoring-later"), "x");
+
+      Restore.run(to(dir.resolve("next.db")).build());
+
+      assertFalse(Files.exists(orphan), "the killed restore's temporary file is gone");
+      assertFalse(Files.exists(orphanWal));
+      assertFalse(Files.exists(reused), "older than the process with its pid: an orphan");
+      assertTrue(Files.exists(running), "a live process's restore is left alone");
+      assertTrue(Files.exists(mine), "this process's own restores are left alone");
+      assertTrue(Files.exists(unrelated));
+      assertEquals(state, Dumps.dump(dir.resolve("next.db")));
+    } finally {
+      sleeper.destroyForcibly();
+    }
+  }
+
+  /** The child of the kill -9 test: a restore slowed down by 300 ms per bucket request. */
+  public static final class SlowRestoreMain {
+    public static void main(String[] args) {
+      ObjectStore slow = new FaultyObjectStore(FileSystemObjectStore.create(Path.of(args[0])))
+          .latency(Duration.ofMillis(300));
+      Restore.run(RestoreOptions.builder(slow, args[1], Path.of(args[2])).parallelism(1).build());
+    }
   }
 }
