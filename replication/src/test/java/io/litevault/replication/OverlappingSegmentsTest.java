@@ -122,6 +122,19 @@ class OverlappingSegmentsTest {
     assertEquals(1, toFour.segments().size(), toFour.toString());
   }
 
+  /** The replicator resumes from the tip: the segment reaching furthest, not the last in key order. */
+  @Test
+  void theTipOfALineageIsTheSegmentThatReachesFurthest() throws Exception {
+    Source src = Source.replicate(dir.resolve("src"), 6);
+    ObjectStore bucket = bucket("tip");
+    src.copySnapshot(bucket);
+    src.put(bucket, 2, 6);
+    src.put(bucket, 3, 4); // sorts after 2..6 by key
+    LineageCatalog.Tip tip = LineageCatalog.newestTip(bucket, new BucketLayout(PREFIX));
+    assertEquals(6, tip.txid());
+    assertEquals(src.checksumAfter(6), tip.checksumAfter());
+  }
+
   /** The message named the range backwards ("txids 3..1") when an overlapping segment followed. */
   @Test
   void aGapAfterOverlappingSegmentsIsNamedAsAForwardRange() throws Exception {
