@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -507,9 +506,8 @@ public final class Restore {
         // fail loudly, never quietly restore an older state (a timestamp inside the chain is fine: the
         // chain reaches it). Every segment not yet reached starts past covered + 1.
         long resumesAt = segs.get(next).first();
-        boolean beyondChain = o.timestamp() != null
-            ? keys.isEmpty() || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli()
-            : true;
+        boolean beyondChain = o.timestamp() == null || keys.isEmpty()
+            || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli();
         if (beyondChain) {
           throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
               + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
