@@ -31,7 +31,9 @@ import java.util.stream.Stream;
  * <p>Keys map to paths as {@code KeyPaths} describes: a key with an empty, {@code .} or {@code ..}
  * segment (so any absolute key or {@code ..}) is refused with {@link IllegalArgumentException}. Writes go
  * to a temporary file in the target directory, are fsynced (unless disabled) and renamed into place
- * atomically, so a reader sees the old object or the new one, never a part. {@link #putIfAbsent} links the
+ * atomically, so a reader sees the old object or the new one, never a part; with fsync on (the default),
+ * the directory is fsynced after the rename, and so is the parent of every directory the store creates,
+ * so a put that returned survives a power loss. {@link #putIfAbsent} links the
  * temporary file to the key ({@code link(2)} fails if the key exists), so exactly one of many concurrent
  * callers wins. The entity tag is derived from the file's identity, size and modification time.
  *
@@ -46,6 +48,8 @@ public final class FileSystemObjectStore implements ObjectStore {
   private final FileSystemOptions options;
   private final Path root;
   private final ObjectStoreMetrics metrics = new ObjectStoreMetrics();
+  /** Directories whose entry in their parent this store has made durable (never removed by the store). */
+  private final java.util.Set<Path> durableDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private FileSystemObjectStore(FileSystemOptions options) {
     this.options = Objects.requireNonNull(options, "options");
@@ -110,8 +114,45 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Creates {@code dir} and its missing parents. With fsync on, each directory's entry in its parent is
+   * made durable (an fsync of the parent) the first time this store writes into it, whoever created it:
+   * a put that returned must survive a power loss, and a new directory is only an entry in its parent's
+   * not-yet-synced data until then. A concurrent put finding a directory another one just created syncs
+   * its parent too, so neither returns before the entry is durable.
+   */
+  private void createDirectories(Path dir) throws IOException {
+    if (!options.fsync()) {
+      Files.createDirectories(dir);
+      return;
+    }
+    if (durableDirectories.contains(dir)) {
+      return;
+    }
+    Path parent = dir.getParent();
+    if (dir.equals(root) || parent == null || !dir.startsWith(root)) {
+      if (!Files.isDirectory(dir)) {
+        Files.createDirectories(dir);
+        if (parent != null) {
+          syncDir(parent);
+        }
+      }
+    } else {
+      createDirectories(parent);
+      try {
+        Files.createDirectory(dir);
+      } catch (FileAlreadyExistsException e) {
+        if (!Files.isDirectory(dir)) {
+          throw e;
+        }
+      }
+      syncDir(parent);
+    }
+    durableDirectories.add(dir);
+  }
+
   private Path writeTemp(Path target, InputStream body, long length) throws IOException {
-    Files.createDirectories(target.getParent());
+    createDirectories(target.getParent());
     Path tmp = target.resolveSibling(target.getFileName() + KeyPaths.TMP_MARK + UUID.randomUUID());
     try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         OutputStream out = Channels.newOutputStream(ch)) {
@@ -155,11 +196,7 @@ public final class FileSystemObjectStore implements ObjectStore {
     if (!options.fsync()) {
       return;
     }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
-    } catch (IOException e) {
-      // Some file systems cannot open a directory for fsync; the rename itself is already atomic.
-    }
+    Fsync.directory(dir);
   }
 
   @Override

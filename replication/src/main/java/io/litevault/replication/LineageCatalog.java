@@ -44,8 +44,10 @@ final class LineageCatalog {
       }
       ObjectInfo snap = l.snapshots().get(l.snapshots().size() - 1);
       long snapTxid = layout.parse(snap.key()).orElseThrow().lastTxid();
-      Optional<ObjectInfo> seg = l.segments().isEmpty() ? Optional.empty()
-          : Optional.of(l.segments().get(l.segments().size() - 1));
+      // Segments may overlap (a retried upload batched more commits under a new key): the tip is the one
+      // reaching furthest, not necessarily the last in key order.
+      Optional<ObjectInfo> seg = l.segments().stream()
+          .reduce((a, b) -> layout.parse(b.key()).orElseThrow().lastTxid() >= layout.parse(a.key()).orElseThrow().lastTxid() ? b : a);
       long snapMillis = snap.lastModified().toEpochMilli();
       if (seg.isPresent() && layout.parse(seg.get().key()).orElseThrow().lastTxid() > snapTxid) {
         SegmentCodec.Header h;

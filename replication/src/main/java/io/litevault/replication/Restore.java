@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -83,32 +82,41 @@ public final class Restore {
   /**
    * Restores as {@code o} says.
    *
-   * @throws RestoreException nothing to restore, the output exists (without force), a missing or
-   *     corrupt object (naming it and the newest point still restorable), a failed integrity check
+   * @throws RestoreException nothing to restore; the output (or a {@code -wal} beside it) exists, without
+   *     force; the output is in use (a running store holds its directory, a process has the database open)
+   *     or is not a regular file; a missing or corrupt object (naming it and the newest point still
+   *     restorable); a failed integrity check
    * @throws ObjectStoreException the bucket failed
    */
   public static RestoreResult run(RestoreOptions o) {
     long t0 = System.nanoTime();
-    Path output = o.output().toAbsolutePath();
-    if (Files.exists(output) && !o.force()) {
-      throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output + " exists; restore never overwrites "
-          + "a file unless forced (--force)", null, null);
-    }
+    RestoreTarget target = new RestoreTarget(o.output(), o.force());
+    Path output = target.output();
+    target.check(); // before anything is downloaded; again just before the rename
     RestorePlan plan = Planner.plan(o);
-    Path tmp = output.resolveSibling(output.getFileName() + ".restoring-" + ProcessHandle.current().pid());
+    Path tmp = target.temp();
+    try {
+      RestoreTarget.createDirectories(target.directory());
+      target.cleanOrphans();
+      Files.createFile(tmp);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new RestoreException(RestoreException.Kind.OUTPUT_IN_USE, "another restore to " + output + " is running in "
+          + "this process (its temporary file " + tmp + " exists); wait for it to finish", null, e);
+    } catch (IOException e) {
+      throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
+    }
     ExecutorService pool = Executors.newFixedThreadPool(o.parallelism(), r -> {
       Thread t = new Thread(r, "litevault-restore-download");
       t.setDaemon(true);
       return t;
     });
     try {
-      Files.createDirectories(output.getParent());
       long applyStart = System.nanoTime();
       Applied applied = apply(o, plan, tmp, pool);
       long synced = System.nanoTime();
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid);
       long checked = System.nanoTime();
-      Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      target.install(tmp);
       if (log.isDebugEnabled()) {
         log.debug("restore phases (s): plan {}, snapshot {}, segments {}, fsync {}, integrity check {}, rename {}",
             secs(applyStart - t0), secs(applied.snapshotDone - applyStart), secs(applied.segmentsDone - applied.snapshotDone),
@@ -125,8 +133,9 @@ public final class Restore {
       pool.shutdownNow();
       try {
         Files.deleteIfExists(tmp);
-        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-wal"));
-        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + "-shm"));
+        for (String suffix : RestoreTarget.SIDE_FILES) {
+          Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
+        }
       } catch (IOException e) {
         log.warn("could not delete {}", tmp, e);
       }
@@ -144,21 +153,36 @@ public final class Restore {
   /**
    * A downloaded, verified segment: when the restore applies all of it, only its header and net effect
    * ({@code segment} null); otherwise every transaction, to be cut here. Page hashes are computed on the
-   * download thread either way.
+   * download thread either way. {@code checksums} holds the database checksum after each transaction, for
+   * comparing a segment that overlaps this one.
    */
-  private record Prepared(SegmentCodec.Header header, Segment segment, NetEffect whole) {}
+  private record Prepared(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
+    /** The checksum this segment records after {@code txid}; {@code firstTxid - 1} gives its checksum before. */
+    long checksumAfter(long txid) {
+      return txid == header.firstTxid() - 1 ? header.checksumBefore() : checksums[(int) (txid - header.firstTxid())];
+    }
+  }
 
-  private static Prepared prepare(ObjectStore store, String key, long snapshotTxid, long targetTxid, Instant until) {
+  /**
+   * @param skipThrough the txid the chain has reached before this segment (the snapshot's, or the last
+   *     txid of an earlier segment): transactions up to it are already applied, so a segment overlapping it
+   *     is decoded transaction by transaction, to be cut
+   */
+  private static Prepared prepare(ObjectStore store, String key, long skipThrough, long targetTxid, Instant until) {
     try {
       byte[] body = download(store, key);
       SegmentCodec.Header h = SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(body), key);
-      if (h.firstTxid() > snapshotTxid && h.lastTxid() <= targetTxid
+      if (!key.endsWith("/" + BucketLayout.hex(h.firstTxid()) + "-" + BucketLayout.hex(h.lastTxid()) + ".lvsg")) {
+        throw new FormatException(key + ": its header holds txids " + h.firstTxid() + ".." + h.lastTxid()
+            + ", not the ones its key names (a renamed object)");
+      }
+      if (h.firstTxid() > skipThrough && h.lastTxid() <= targetTxid
           && (until == null || h.lastTimestampMillis() <= until.toEpochMilli())) {
         SegmentCodec.NetSegment net = SegmentCodec.decodeNet(body, key);
-        return new Prepared(net.header(), null, net.effect().hash());
+        return new Prepared(net.header(), null, net.effect().hash(), net.checksumsAfter());
       }
       Segment seg = SegmentCodec.decode(body, key);
-      return new Prepared(h, seg, null);
+      return new Prepared(h, seg, null, seg.transactions().stream().mapToLong(Segment.Txn::checksumAfter).toArray());
     } catch (java.io.EOFException e) {
       throw new java.util.concurrent.CompletionException(new FormatException(key + ": truncated header"));
     } catch (IOException e) { // FormatException included
@@ -177,8 +201,7 @@ public final class Restore {
     ObjectStore store = o.store();
     Applied applied = new Applied();
     DatabaseChecksum state = new DatabaseChecksum();
-    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
-        StandardOpenOption.WRITE, StandardOpenOption.READ)) {
+    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       SnapshotCodec.Header h;
       PageFileWriter[] writer = new PageFileWriter[1];
       try (InputStream in = store.get(plan.snapshot())) {
@@ -194,7 +217,7 @@ public final class Restore {
         }
       } catch (FormatException e) {
         throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + plan.snapshot() + " is corrupt: "
-            + e.getMessage() + "; restore an older point (see --list)", null, e);
+            + e.getMessage() + "; restore an older point (Restore.list shows them)", null, e);
       } catch (ObjectNotFoundException e) {
         throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "snapshot " + plan.snapshot()
             + " disappeared during the restore (retention?); try again", null, e);
@@ -207,14 +230,22 @@ public final class Restore {
       applied.txid = h.txid();
       applied.timestampMillis = h.timestampMillis();
       Instant until = o.timestamp();
+      // What the chain has verified last (the snapshot, then each segment applied): the checksums after
+      // txids verifiedBase.., for comparing a segment that overlaps it.
+      String verifiedKey = plan.snapshot();
+      long verifiedBase = h.txid();
+      long[] verifiedChecksums = {state.value()};
+      BucketLayout layout = new BucketLayout(o.prefix());
       Deque<CompletableFuture<Prepared>> ahead = new ArrayDeque<>();
       int next = 0;
+      long reached = h.txid(); // how far the segments handed to prepare reach
       for (int i = 0; i < plan.segments().size(); i++) {
         while (next < plan.segments().size() && ahead.size() < o.parallelism()) {
           String key = plan.segments().get(next++);
-          long snapshotTxid = h.txid();
+          long skipThrough = reached;
           long target = plan.targetTxid();
-          ahead.add(CompletableFuture.supplyAsync(() -> prepare(store, key, snapshotTxid, target, until), pool));
+          reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
+          ahead.add(CompletableFuture.supplyAsync(() -> prepare(store, key, skipThrough, target, until), pool));
         }
         String key = plan.segments().get(i);
         Prepared prepared;
@@ -224,12 +255,12 @@ public final class Restore {
           Throwable c = e.getCause();
           if (c instanceof ObjectNotFoundException) {
             throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " is missing; the newest "
-                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage(),
                 new ReplicaPosition(plan.lineage(), applied.txid), c);
           }
           if (c instanceof FormatException) {
             throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
-                + "point is txid " + applied.txid + " of lineage " + plan.lineage() + " (--txid " + applied.txid + ")",
+                + "point is txid " + applied.txid + " of lineage " + plan.lineage(),
                 new ReplicaPosition(plan.lineage(), applied.txid), c);
           }
           if (c instanceof RuntimeException re) {
@@ -237,10 +268,29 @@ public final class Restore {
           }
           throw new IOException(c);
         }
-        if (prepared.header().checksumBefore() != state.value()) {
+        long first = prepared.header().firstTxid();
+        if (first > applied.txid + 1) { // a plan never has a gap; a hand-made one may
+          throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " starts at txid " + first
+              + " but the chain before it ends at txid " + applied.txid + "; the newest restorable point is txid "
+              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
+        }
+        if (first == applied.txid + 1 && prepared.header().checksumBefore() != state.value()) {
           throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + " does not continue the "
-              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid
-              + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid,
+              new ReplicaPosition(plan.lineage(), applied.txid), null);
+        }
+        // A segment overlapping what is applied (a retried upload batched more commits under a new key):
+        // both must record the same database after every transaction they share.
+        long lastShared = Math.min(applied.txid, prepared.header().lastTxid());
+        for (long t = Math.max(first - 1, verifiedBase); t <= lastShared; t++) {
+          long theirs = verifiedChecksums[(int) (t - verifiedBase)];
+          long ours = prepared.checksumAfter(t);
+          if (ours != theirs) {
+            throw disagreement(plan, verifiedKey, key, t, theirs, ours, applied.txid);
+          }
+        }
+        if (prepared.header().lastTxid() <= applied.txid) {
+          continue; // nothing new in it
         }
         NetEffect effect = prepared.whole();
         long lastTxid = prepared.header().lastTxid();
@@ -248,11 +298,11 @@ public final class Restore {
         long checksumAfter = prepared.header().checksumAfter();
         int sizeAfter = prepared.header().dbSizePagesAfter();
         boolean reachedTarget = false;
-        if (effect == null) { // cut by the snapshot or the target: the applicable transactions only
+        if (effect == null) { // overlapping what is applied, or cut by the target: the applicable transactions only
           List<Segment.Txn> txns = prepared.segment().transactions();
           int from = 0;
           while (from < txns.size() && txns.get(from).txid() <= applied.txid) {
-            from++; // already in the snapshot
+            from++; // already applied: in the snapshot, or in the segment this one overlaps
           }
           int to = from;
           while (to < txns.size() && !beyond(txns.get(to), plan.targetTxid(), until)) {
@@ -277,12 +327,18 @@ public final class Restore {
         if (state.value() != checksumAfter) {
           throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transactions up to "
               + lastTxid + " do not produce the database checksum recorded; the newest restorable point is txid "
-              + applied.txid + " (--txid " + applied.txid + ")", new ReplicaPosition(plan.lineage(), applied.txid), null);
+              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
         }
         effect.applyTo(file, pages, filePages, h.pageSize());
         filePages = sizeAfter;
         applied.txid = lastTxid;
         applied.timestampMillis = lastTimestamp;
+        verifiedKey = key;
+        verifiedBase = first - 1;
+        verifiedChecksums = new long[(int) (lastTxid - verifiedBase + 1)];
+        for (int t = 0; t < verifiedChecksums.length; t++) {
+          verifiedChecksums[t] = prepared.checksumAfter(verifiedBase + t);
+        }
         if (reachedTarget) {
           break;
         }
@@ -291,6 +347,23 @@ public final class Restore {
       file.force(true);
     }
     return applied;
+  }
+
+  /** Two objects of the chain record different databases after the same transaction {@code txid}. */
+  private static RestoreException disagreement(RestorePlan plan, String earlier, String later, long txid, long earlierSum,
+      long laterSum, long verifiedThrough) {
+    String what = String.format(java.util.Locale.ROOT, "txid %d (database checksum after it %016x in %s, %016x in %s)",
+        txid, earlierSum, earlier, laterSum, later);
+    if (earlier.equals(plan.snapshot())) {
+      return new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + later + " does not continue the "
+          + "chain from snapshot " + earlier + ": they disagree about " + what + "; the newest restorable point is txid "
+          + verifiedThrough, new ReplicaPosition(plan.lineage(), verifiedThrough), null);
+    }
+    return new RestoreException(RestoreException.Kind.CONFLICTING_SEGMENTS, "segments " + earlier + " and " + later
+        + " overlap and disagree about " + what + ": the bucket holds two different versions of the same transactions, "
+        + "which replication never writes (a foreign or damaged object). Restore txid " + verifiedThrough
+        + ", the newest point the chain through " + earlier + " verifies, or inspect both objects and remove the one "
+        + "that does not belong", new ReplicaPosition(plan.lineage(), verifiedThrough), null);
   }
 
   private static String secs(long nanos) {
@@ -362,10 +435,22 @@ public final class Restore {
       }
       throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "no restorable point "
           + (o.txid() != null ? "at txid " + o.txid() : "at or before " + o.timestamp()) + " under prefix '" + o.prefix()
-          + "'; see --list", null, null);
+          + "' (Restore.list shows the restorable ranges)", null, null);
     }
 
-    /** The plan within one lineage, or null when the target is not in it. */
+    /** A segment object and the txids its key names. */
+    private record Seg(ObjectInfo info, long first, long last) {}
+
+    /**
+     * The plan within one lineage, or null when the target is not in it.
+     *
+     * <p>Segments may overlap: a PUT that stored the object but lost its answer is retried by the shipper
+     * with more commits batched, under a new key ({@code first..last'}). The chain is chosen greedily, which
+     * gives the fewest objects: from the txid reached so far, take the segment starting at or before the
+     * next txid that reaches furthest (or, once one reaches the target txid, the smallest of those that do).
+     * The restore cuts the transactions a segment shares with the one before it, after checking that both
+     * record the same database checksum after each of them.
+     */
     private static RestorePlan planIn(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l) {
       List<ObjectInfo> snaps = l.snapshots();
       ObjectInfo snap = null;
@@ -383,39 +468,56 @@ public final class Restore {
         return null;
       }
       long target = o.txid() != null ? o.txid() : Long.MAX_VALUE;
-      List<String> keys = new ArrayList<>();
-      long bytes = snap.size();
-      long expected = snapTxid + 1;
-      long last = snapTxid;
+      List<Seg> segs = new ArrayList<>();
       for (ObjectInfo s : l.segments()) {
         BucketLayout.Parsed p = layout.parse(s.key()).orElseThrow();
-        if (p.lastTxid() <= snapTxid) {
-          continue;
+        if (p.lastTxid() > snapTxid) {
+          segs.add(new Seg(s, p.firstTxid(), p.lastTxid()));
         }
-        if (p.firstTxid() > target) {
-          break;
-        }
-        if (p.firstTxid() != expected) {
-          // A gap: the chain ends at `last`. Asking for a later point must fail loudly, never quietly
-          // restore an older state (a timestamp inside the chain is fine: the chain reaches it).
-          boolean beyondChain = o.timestamp() != null
-              ? keys.isEmpty() || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli()
-              : o.txid() == null || o.txid() >= expected;
-          if (beyondChain) {
-            throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + expected + ".."
-                + (p.firstTxid() - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
-                + last + " (--txid " + last + ")", new ReplicaPosition(l.id(), last), null);
-          }
-          break;
-        }
-        keys.add(s.key());
-        bytes += s.size();
-        expected = p.lastTxid() + 1;
-        last = p.lastTxid();
       }
+      segs.sort(java.util.Comparator.comparingLong(Seg::first).thenComparingLong(Seg::last));
+      List<String> keys = new ArrayList<>();
+      long bytes = snap.size();
+      long covered = snapTxid;
+      int next = 0;
+      Seg furthest = null; // of the segments starting at or before covered + 1
+      Seg smallestToTarget = null; // of those, the smallest that reaches the target
+      while (covered < target) {
+        while (next < segs.size() && segs.get(next).first() <= covered + 1) {
+          Seg s = segs.get(next++);
+          if (furthest == null || s.last() > furthest.last()
+              || s.last() == furthest.last() && s.info().size() < furthest.info().size()) {
+            furthest = s;
+          }
+          if (s.last() >= target && (smallestToTarget == null || s.info().size() < smallestToTarget.info().size())) {
+            smallestToTarget = s;
+          }
+        }
+        Seg pick = smallestToTarget != null ? smallestToTarget : furthest;
+        if (pick == null || pick.last() <= covered) {
+          break;
+        }
+        keys.add(pick.info().key());
+        bytes += pick.info().size();
+        covered = pick.last();
+      }
+      if (covered < target && next < segs.size()) {
+        // A gap: segments go on after it, but the chain ends at `covered`. Asking for a later point must
+        // fail loudly, never quietly restore an older state (a timestamp inside the chain is fine: the
+        // chain reaches it). Every segment not yet reached starts past covered + 1.
+        long resumesAt = segs.get(next).first();
+        boolean beyondChain = o.timestamp() == null || keys.isEmpty()
+            || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli();
+        if (beyondChain) {
+          throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
+              + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
+              + covered, new ReplicaPosition(l.id(), covered), null);
+        }
+      }
+      long last = covered;
       if (o.txid() != null && last < o.txid()) {
         throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
-            + ", before the requested txid " + o.txid() + " (txids count per lineage; see --list)",
+            + ", before the requested txid " + o.txid() + " (txids count per lineage; Restore.list shows each lineage's range)",
             new ReplicaPosition(l.id(), last), null);
       }
       return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);

@@ -100,7 +100,12 @@ public final class RestoreOptions {
       return this;
     }
 
-    /** Overwrite an existing output file (it is replaced atomically, only once the restore verified). */
+    /**
+     * Replace an existing database at the output: it is replaced atomically, only once the restore
+     * verified, and its {@code -wal}, {@code -shm} and {@code -journal} are removed first (SQLite would
+     * replay an old WAL into the restored file). Never while a process has the database open or a running
+     * store holds its directory, and never a path that is not a regular file.
+     */
     public Builder force(boolean value) {
       this.force = value;
       return this;

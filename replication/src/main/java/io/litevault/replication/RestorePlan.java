@@ -4,7 +4,8 @@ import java.util.List;
 
 /**
  * The objects a restore will download, in order: one snapshot, then segments forming an unbroken txid
- * chain up to the target.
+ * chain up to the target, with the fewest objects. Consecutive segments may overlap (a retried upload
+ * batched more commits under a new key); the restore cuts the transactions already applied.
  *
  * @param lineage the lineage restored from
  * @param snapshot the snapshot's key

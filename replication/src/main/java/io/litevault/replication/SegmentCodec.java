@@ -124,12 +124,18 @@ final class SegmentCodec {
    */
   static NetSegment decodeNet(byte[] object, String name) throws FormatException {
     NetEffect effect = new NetEffect();
+    long[][] checksums = {new long[16]};
+    int[] count = {0};
     Header h = parse(object, name, new TxnSink() {
       private int size;
 
       @Override
       public void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter) {
         size = dbSizePages;
+        if (count[0] == checksums[0].length) {
+          checksums[0] = java.util.Arrays.copyOf(checksums[0], count[0] * 2);
+        }
+        checksums[0][count[0]++] = checksumAfter;
       }
 
       @Override
@@ -142,11 +148,14 @@ final class SegmentCodec {
         effect.end(size);
       }
     });
-    return new NetSegment(h, effect);
+    return new NetSegment(h, effect, java.util.Arrays.copyOf(checksums[0], count[0]));
   }
 
-  /** A segment read by {@link #decodeNet}: its (verified) header and the net effect of all its transactions. */
-  record NetSegment(Header header, NetEffect effect) {}
+  /**
+   * A segment read by {@link #decodeNet}: its (verified) header, the net effect of all its transactions,
+   * and the database checksum after each of them, in txid order (to compare with an overlapping segment).
+   */
+  record NetSegment(Header header, NetEffect effect, long[] checksumsAfter) {}
 
   /** Receives the transactions of a segment being parsed, in order. */
   private interface TxnSink {

@@ -76,6 +76,54 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
     }
   }
 
+  /**
+   * A put that returned survives a power loss: the directories it created are entries in their parents,
+   * which need an fsync of their own, and the rename needs one of the object's directory.
+   */
+  @Test
+  void aPutMakesTheDirectoriesItCreatedAndItsRenameDurable() throws Exception {
+    Path fresh = Files.createTempDirectory("litevault-fs-durable");
+    FileSystemObjectStore durable = FileSystemObjectStore.create(FileSystemOptions.builder(fresh).build());
+    Path object = KeyPaths.path(fresh, "a/b/c/key");
+    Path c = object.getParent();
+    Path b = c.getParent();
+    Path a = b.getParent();
+    List<String> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicReference<Path> putting = new java.util.concurrent.atomic.AtomicReference<>();
+    Fsync.observer = d -> synced.add(fresh.relativize(d) + (Files.exists(putting.get()) ? " with the object" : ""));
+    try {
+      putting.set(object);
+      durable.put("a/b/c/key", new byte[10]);
+      List<String> first = List.copyOf(synced);
+      for (Path parent : List.of(fresh, a, b)) {
+        assertTrue(first.contains(fresh.relativize(parent).toString()), "the new directory's entry in " + parent + ": " + first);
+      }
+      assertTrue(first.contains(fresh.relativize(c) + " with the object"), "the rename: " + first);
+
+      synced.clear();
+      putting.set(KeyPaths.path(fresh, "a/b/c/other"));
+      durable.put("a/b/c/other", new byte[10]);
+      assertEquals(List.of(fresh.relativize(c) + " with the object"), synced, "an existing directory: only the rename's fsync");
+
+      synced.clear();
+      Path d = KeyPaths.path(fresh, "a/d/key");
+      putting.set(d);
+      assertTrue(durable.putIfAbsent("a/d/key", new byte[3]));
+      assertEquals(List.of(fresh.relativize(a).toString(), fresh.relativize(d.getParent()) + " with the object"), synced);
+
+      synced.clear();
+      Path e = KeyPaths.path(fresh, "e/key");
+      putting.set(e);
+      durable.copy("a/b/c/key", "e/key");
+      assertEquals(List.of("", fresh.relativize(e.getParent()) + " with the object"), synced);
+    } finally {
+      Fsync.observer = null;
+      try (Stream<Path> s = Files.walk(fresh)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
   @Test
   void verifyNamesAMissingDirectory() {
     FileSystemObjectStore missing = FileSystemObjectStore.create(root.resolve("no-such-dir"));

@@ -129,7 +129,8 @@ class ReplicationFaultsTest {
     assertTrue(e.getMessage().contains(last.key()), e.getMessage());
     long newest = e.newestRestorable().txid();
     assertEquals(layout.parse(last.key()).orElseThrow().firstTxid() - 1, newest);
-    assertTrue(e.getMessage().contains("--txid " + newest), e.getMessage());
+    assertTrue(e.getMessage().contains("the newest restorable point is txid " + newest), e.getMessage());
+    assertFalse(e.getMessage().contains("--"), "no command-line flag in a library message: " + e.getMessage());
     assertFalse(Files.exists(dir.resolve("x.db")), "nothing written at the output");
     Restore.run(RestoreOptions.builder(real, "f/data", dir.resolve("y.db")).txid(newest).build());
     assertEquals("ok", Dumps.integrity(dir.resolve("y.db")));

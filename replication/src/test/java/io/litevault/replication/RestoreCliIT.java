@@ -146,6 +146,102 @@ class RestoreCliIT {
     assertEquals(inFiles.stateB(), Dumps.dump(out));
   }
 
+  /**
+   * What a crashed process leaves at {@code at}: its {@code -wal} (valid, with committed frames of a table
+   * {@code stale}) and {@code -shm}, and the database file itself when {@code withMainFile}.
+   */
+  private void crashedDatabase(Path at, boolean withMainFile) throws Exception {
+    Path live = Files.createDirectories(dir.resolve("crashed-" + System.nanoTime())).resolve("live.db");
+    try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + live); var s = c.createStatement()) {
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA wal_autocheckpoint=0");
+      s.execute("CREATE TABLE stale(x TEXT)");
+      for (int i = 0; i < 50; i++) {
+        s.execute("INSERT INTO stale VALUES ('old row " + i + "')");
+      }
+      if (withMainFile) {
+        Files.copy(live, at);
+      }
+      Files.copy(live.resolveSibling("live.db-wal"), at.resolveSibling(at.getFileName() + "-wal"));
+      Files.copy(live.resolveSibling("live.db-shm"), at.resolveSibling(at.getFileName() + "-shm"));
+    }
+  }
+
+  /** The sqlite3 command-line shell's answer, as an outside judge of a restored file. */
+  private static String sqlite3(Path db, String sql) throws Exception {
+    Process p = new ProcessBuilder("sqlite3", db.toString(), sql).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    p.waitFor();
+    return out;
+  }
+
+  private static boolean hasSqlite3() {
+    try {
+      return new ProcessBuilder("sqlite3", "-version").start().waitFor() == 0;
+    } catch (java.io.IOException | InterruptedException e) {
+      return false;
+    }
+  }
+
+  @Test
+  void forceReplacesACrashedDatabaseWithoutItsStaleWal() throws Exception {
+    Path out = dir.resolve("crashed.db");
+    crashedDatabase(out, true);
+    Run r = cli("file", "--output", out.toString(), "--force");
+    assertEquals(0, r.exit(), r.toString());
+    assertFalse(Files.exists(dir.resolve("crashed.db-wal")), "the stale WAL is gone");
+    assertFalse(Files.exists(dir.resolve("crashed.db-shm")));
+    assertEquals(inFiles.stateB(), Dumps.dump(out));
+    if (hasSqlite3()) {
+      assertEquals("post", sqlite3(out, ".tables"), "sqlite3 sees the restored tables, not the old WAL's");
+      assertEquals("ok", sqlite3(out, "PRAGMA integrity_check"));
+    }
+  }
+
+  @Test
+  void ifDbNotExistsCountsAWalWithoutItsDatabaseAsADatabase() throws Exception {
+    Path out = dir.resolve("wal-only.db");
+    crashedDatabase(out, false);
+    Run r = cli("file", "--output", out.toString(), "--if-db-not-exists");
+    assertEquals(0, r.exit(), r.toString());
+    assertTrue(r.out().contains("nothing to do"), r.toString());
+    assertFalse(Files.exists(out), "nothing restored beside someone's WAL");
+    r = cli("file", "--output", out.toString());
+    assertEquals(4, r.exit(), r.toString());
+    assertTrue(r.err().contains("wal-only.db-wal") && r.err().contains("--force"), r.toString());
+    assertOneCleanLine(r);
+    assertFalse(Files.exists(out));
+  }
+
+  @Test
+  void aDirectoryThatARunningStoreHoldsIsRefusedFromAnotherProcess() throws Exception {
+    Path storeDir = dir.resolve("store");
+    try (io.litevault.store.SqliteStore store = io.litevault.store.SqliteStore.builder(storeDir).database("data").open()) {
+      store.database("data").writeAndWait(c -> c.createStatement().executeUpdate("CREATE TABLE live(x)"));
+      Run r = cli("file", "--output", storeDir.resolve("data.db").toString(), "--force");
+      assertEquals(10, r.exit(), r.toString());
+      assertTrue(r.err().contains(".litevault.lock") && r.err().contains("close the store"), r.toString());
+      assertOneCleanLine(r);
+      store.database("data").writeAndWait(c -> c.createStatement().executeUpdate("INSERT INTO live VALUES (1)"));
+    }
+    Run r = cli("file", "--output", storeDir.resolve("data.db").toString(), "--force");
+    assertEquals(0, r.exit(), "the store is closed: " + r);
+    assertEquals(inFiles.stateB(), Dumps.dump(storeDir.resolve("data.db")));
+  }
+
+  @Test
+  void aSpecialFileIsNeverReplaced() throws Exception {
+    Path fifo = dir.resolve("fifo");
+    org.junit.jupiter.api.Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0,
+        "mkfifo");
+    Run r = cli("file", "--output", fifo.toString(), "--force"); // as root, /dev/null became a regular file this way
+    assertEquals(10, r.exit(), r.toString());
+    assertTrue(r.err().contains("not a regular file"), r.toString());
+    assertOneCleanLine(r);
+    assertTrue(Files.readAttributes(fifo, java.nio.file.attribute.BasicFileAttributes.class,
+        java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "still a FIFO");
+  }
+
   @Test
   void nothingToRestoreHasItsOwnCodeUnlessIfReplicaExists() throws Exception {
     Path out = dir.resolve("none.db");
@@ -255,7 +351,7 @@ class RestoreCliIT {
   void helpDocumentsEveryExitCode() throws Exception {
     Run r = RestoreCli.run(Map.of(), "--help");
     assertEquals(0, r.exit(), r.toString());
-    for (int code = 0; code <= 9; code++) {
+    for (int code = 0; code <= 10; code++) {
       assertTrue(r.out().contains("\n  " + code + "  "), "exit code " + code + " documented:\n" + r);
     }
     assertTrue(r.out().contains("--source s3://bucket/litevault") && r.out().contains("AWS_ACCESS_KEY_ID"), r.toString());

@@ -20,7 +20,8 @@ enum ExitCode {
   INTEGRITY(6, "the restored database failed PRAGMA integrity_check"),
   STORE_UNAVAILABLE(7, "the store is unusable: credentials, bucket, endpoint, directory"),
   NO_SUCH_POINT(8, "no restorable point at that --txid / --timestamp"),
-  LOCAL_IO(9, "writing the output failed (disk full, permissions)");
+  LOCAL_IO(9, "writing the output failed (disk full, permissions)"),
+  OUTPUT_UNUSABLE(10, "the output cannot be replaced safely: a running store or process uses it, or it is not a regular file");
 
   final int code;
   final String meaning;
@@ -36,8 +37,9 @@ enum ExitCode {
       return switch (r.kind()) {
         case NOTHING_TO_RESTORE -> NOTHING_TO_RESTORE;
         case OUTPUT_EXISTS -> OUTPUT_EXISTS;
+        case OUTPUT_IN_USE, OUTPUT_NOT_A_FILE -> OUTPUT_UNUSABLE;
         case NO_SUCH_POINT -> NO_SUCH_POINT;
-        case MISSING_OBJECT, CORRUPT_OBJECT -> BAD_OBJECT;
+        case MISSING_OBJECT, CORRUPT_OBJECT, CONFLICTING_SEGMENTS -> BAD_OBJECT;
         case INTEGRITY -> INTEGRITY;
         case IO -> LOCAL_IO;
       };

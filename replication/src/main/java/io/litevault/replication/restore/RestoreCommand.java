@@ -39,7 +39,9 @@ import picocli.CommandLine.Option;
             + "--database data for a FileSystemObjectStore rooted at /root.",
         "",
         "The restore goes to a temporary file beside --output, is verified (segment chain checksums, then PRAGMA "
-            + "integrity_check) and only then renamed into place. S3 credentials come from AWS_ACCESS_KEY_ID / "
+            + "integrity_check) and only then renamed into place (with --force, after the replaced database's -wal, -shm "
+            + "and -journal are removed). Temporary files of a restore that was killed are removed by the next one into "
+            + "the same directory. S3 credentials come from AWS_ACCESS_KEY_ID / "
             + "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.",
         ""},
     footer = {"", "%s"})
@@ -79,10 +81,11 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--dry-run", description = "print what would be downloaded (objects, bytes) without writing")
   boolean dryRun;
 
-  @Option(names = "--force", description = "replace an existing output file (only once the restore verified)")
+  @Option(names = "--force", description = "replace an existing database at --output (only once the restore verified), "
+      + "removing its -wal, -shm and -journal; refused while a process or a running store uses it")
   boolean force;
 
-  @Option(names = "--if-db-not-exists", description = "exit 0 at once when the output exists (for boot scripts)")
+  @Option(names = "--if-db-not-exists", description = "exit 0 at once when the output or its -wal exists (for boot scripts)")
   boolean ifDbNotExists;
 
   @Option(names = "--if-replica-exists", description = "exit 0 when the source has nothing to restore (for boot scripts)")
@@ -155,14 +158,16 @@ public final class RestoreCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--output is required (except with --list)");
     }
     Source src = Source.parse(source);
-    if (output != null && !list && Files.exists(output)) {
+    Path existing = output == null || list ? null : existingDatabase(output);
+    if (existing != null) {
       if (ifDbNotExists) {
-        info(output + " exists; --if-db-not-exists: nothing to do");
+        info(existing + " exists; --if-db-not-exists: nothing to do");
         return ok(Map.of("skipped", "output exists", "output", output.toAbsolutePath().toString()));
       }
       if (!force && !dryRun) {
-        throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, output.toAbsolutePath()
-            + " exists; restore never overwrites a file unless asked to (--force)", null, null);
+        throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, existing + " exists"
+            + (existing.equals(output.toAbsolutePath()) ? "" : " (a write-ahead log SQLite would replay into the "
+            + "restored file)") + "; restore never overwrites a database unless asked to", null, null);
       }
     }
     if (!client.equals("minio") && !client.equals("aws")) {
@@ -206,6 +211,18 @@ public final class RestoreCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * The file that makes {@code output} an existing database: the file itself (whatever it is, a link
+   * included), or its {@code -wal} (committed transactions SQLite would replay into a file created there);
+   * null when neither exists.
+   */
+  static Path existingDatabase(Path output) {
+    Path abs = output.toAbsolutePath();
+    Path wal = abs.resolveSibling(abs.getFileName() + "-wal");
+    return Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? abs
+        : Files.exists(wal, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? wal : null;
+  }
+
   private RestoreOptions options(ObjectStore store, String prefix) {
     RestoreOptions.Builder b = RestoreOptions.builder(store, prefix, output == null ? Path.of("unused.db") : output)
         .force(force).parallelism(parallelism)
@@ -235,8 +252,8 @@ public final class RestoreCommand implements Callable<Integer> {
         long at = plan.targetTxid();
         throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments after txid " + at + " of lineage "
             + l.lineage() + " are missing (the replica has transactions up to txid " + l.lastTxid() + " under '" + prefix
-            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at + " (--txid " + at
-            + ")", new ReplicaPosition(l.lineage(), at), null);
+            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at,
+            new ReplicaPosition(l.lineage(), at), null);
       }
     }
   }
@@ -289,8 +306,9 @@ public final class RestoreCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "Would restore %s (lineage %s) to txid %d: snapshot %s (txid %d) + %d segments = %d objects,"
           + " %d bytes%n", prefix, plan.lineage(), plan.targetTxid(), plan.snapshot(), plan.snapshotTxid(),
           plan.segments().size(), plan.objects(), plan.bytes());
-      if (output != null && Files.exists(output) && !force) {
-        out.println("Note: " + output + " exists; the restore would need --force.");
+      Path existing = output == null ? null : existingDatabase(output);
+      if (existing != null && !force) {
+        out.println("Note: " + existing + " exists; the restore would need --force.");
       }
     }
     return ExitCode.OK.code;
@@ -314,6 +332,9 @@ public final class RestoreCommand implements Callable<Integer> {
     if (code == ExitCode.UNEXPECTED) {
       message = e.getClass().getSimpleName() + ": " + message;
     }
+    if (e instanceof RestoreException r) {
+      message += hint(r);
+    }
     err.println("litevault-restore: error: " + message);
     if (verbose) {
       e.printStackTrace(err);
@@ -329,6 +350,18 @@ public final class RestoreCommand implements Callable<Integer> {
       out.println(Json.write(m));
     }
     return code.code;
+  }
+
+  /** What to do next, in this command's flags (library messages name no flags). */
+  private static String hint(RestoreException e) {
+    if (e.newestRestorable() != null) {
+      return " (--txid " + e.newestRestorable().txid() + ")";
+    }
+    return switch (e.kind()) {
+      case OUTPUT_EXISTS -> " (--force replaces it, only once the restore is verified)";
+      case NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT -> " (see --list)";
+      default -> "";
+    };
   }
 
   /** ISO-8601 instants with an offset: {@code 2026-11-23T01:00:00Z}, {@code 2026-11-23T02:00:00+01:00}. */

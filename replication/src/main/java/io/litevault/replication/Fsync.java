@@ -1,0 +1,34 @@
+package io.litevault.replication;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.function.Consumer;
+
+/**
+ * Makes directory entries durable: a file created or renamed into a directory survives a power loss only
+ * once the directory itself is fsynced (and a new directory only once its parent is).
+ */
+final class Fsync {
+  /** Tests observe the directories synced, in order; null (always, outside tests) for none. */
+  static volatile Consumer<Path> observer;
+
+  private Fsync() {}
+
+  /**
+   * Fsyncs {@code dir}. Best effort: some file systems cannot open a directory for fsync (the rename or
+   * create before it is still atomic).
+   */
+  static void directory(Path dir) {
+    Consumer<Path> o = observer;
+    if (o != null) {
+      o.accept(dir);
+    }
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException e) {
+      // Not supported here: nothing more can be done.
+    }
+  }
+}
