@@ -197,10 +197,12 @@ final class Shipper implements Runnable {
         }
         log.warn("database '{}': replication step failed, retrying in {} ms: {}", db.name(),
             TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
-        sleep(backoff);
+        sleep(closing ? Math.min(backoff, CLOSING_BACKOFF_NANOS) : backoff);
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
-        if (closing && !pending.isEmpty() && backoff >= options.maxRetryBackoff().toNanos()) {
-          log.error("database '{}': giving up shipping {} commit(s) at close: {}", db.name(), pending.size(), e.toString());
+        if (closing && (backoff >= options.maxRetryBackoff().toNanos() || Thread.currentThread().isInterrupted())) {
+          // What is not shipped stays in the WAL (the gate held it) and ships after the next start.
+          log.error("database '{}': giving up at close with {} commit(s) not shipped{}: {}", db.name(), pending.size(),
+              preparedSnapshot != null || preparedSegment != null ? " and an upload not confirmed" : "", e.toString());
           return;
         }
       }
@@ -302,7 +304,16 @@ final class Shipper implements Runnable {
       for (WalTransaction tx : wal.read(catchUpFrom, pin.position().offset())) {
         items.add(new Item(tx, -1, options.clock().millis()));
       }
-      landSegment(prepareSegment(items, pin.position(), pin.txid()));
+      try {
+        landSegment(prepareSegment(items, pin.position(), pin.txid()));
+      } catch (Exception | Error e) {
+        // Not resumed until the catch-up is in the bucket: the next try starts over from the bucket's
+        // tip (which has the segment if only the answer was lost), completes the futures through the
+        // pin, and releases the gate. Kept half-resumed, nothing would do either.
+        lineage = null;
+        preparedSegment = null;
+        throw e;
+      }
     }
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
     progress.replicated(pin.txid());
@@ -563,7 +574,16 @@ final class Shipper implements Runnable {
    * are in {@link #pending}).
    */
   private ReadPin pin() throws Exception {
-    return db.pin().get(60, TimeUnit.SECONDS);
+    java.util.concurrent.CompletableFuture<ReadPin> pending = db.pin();
+    try {
+      return pending.get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+      // The request stays queued on the writer: a pin begun after we gave up must still be closed, or
+      // its read transaction would stop every checkpoint for good.
+      pending.cancel(false);
+      pending.thenAccept(ReadPin::close);
+      throw e;
+    }
   }
 
   /** Forgets the commits through store txid {@code storeTxid}: they are in the bucket. */
@@ -622,11 +642,20 @@ final class Shipper implements Runnable {
     }
   }
 
+  /** While closing, failed retries wait this long: close stays prompt, and the bucket is not hammered. */
+  private static final long CLOSING_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /**
+   * Backs off after a failure. Only the start of a close cuts it short; other signals (new commits) do
+   * not, and neither does being closed already (a failing retry would otherwise spin on the bucket).
+   */
   private void sleep(long nanos) {
     lock.lock();
     try {
-      if (!closing) {
-        wake.awaitNanos(nanos);
+      boolean wasClosing = closing;
+      long left = nanos;
+      while (left > 0 && closing == wasClosing) {
+        left = wake.awaitNanos(left);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

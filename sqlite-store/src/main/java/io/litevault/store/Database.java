@@ -269,7 +269,13 @@ public final class Database {
     writer.control(() -> {
       checkpointer.acquire(); // a running background checkpoint finishes first
       try {
-        result.complete(ReadPin.begin(c, writer.walIndexForPins(), stats.txid));
+        if (result.isDone()) {
+          return; // the caller gave up (cancelled) before the writer got here: begin nothing
+        }
+        ReadPin pin = ReadPin.begin(c, writer.walIndexForPins(), stats.txid);
+        if (!result.complete(pin)) {
+          pin.close(); // cancelled meanwhile: nobody would ever close it
+        }
       } finally {
         checkpointer.release();
       }
@@ -277,7 +283,7 @@ public final class Database {
       if (e != null) {
         result.completeExceptionally(e);
       }
-      if (!result.isDone() || result.isCompletedExceptionally()) {
+      if (!result.isDone() || result.isCompletedExceptionally()) { // includes cancelled
         try {
           c.close();
         } catch (SQLException ignored) {
