@@ -37,9 +37,14 @@ class OverlappingSegmentsTest {
 
   @TempDir Path dir;
 
-  /** The shape seen in the field, made by a real replicator against a real S3 server. */
+  /**
+   * The case that made overlapping segments in the field, through a real replicator and a real S3
+   * server: since the shipper retries a failed put with the same key and bytes, it now leaves no
+   * overlap, and the bucket restores through both clients. (Older buckets may still hold overlaps:
+   * the hand-made cases below cover those.)
+   */
   @Test
-  void aLostPutAnswerRetriedWithMoreCommitsLeavesOverlappingSegmentsThatRestore() throws Exception {
+  void aLostPutAnswerRetriedWhileMoreCommitsWaitLeavesNoOverlapAndRestores() throws Exception {
     try (EmbeddedS3 s3 = EmbeddedS3.start()) {
       S3Options s3Options = S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
           .credentials(s3.accessKey(), s3.secretKey()).build();
@@ -66,7 +71,7 @@ class OverlappingSegmentsTest {
             lastTxid = r.positionOf(db.lastTxid()).orElseThrow().txid();
           }
         }
-        assertTrue(hasOverlap(minio), "the retry wrote an overlapping segment: " + segmentKeys(minio));
+        assertFalse(hasOverlap(minio), "the retry wrote an overlapping segment: " + segmentKeys(minio));
       }
       for (ObjectStore client : List.of(MinioObjectStore.create(s3Options), S3ObjectStore.create(s3Options))) {
         try (client) {
