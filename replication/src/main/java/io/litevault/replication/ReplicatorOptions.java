@@ -43,6 +43,7 @@ public final class ReplicatorOptions {
   private final Path workDirectory;
   private final Clock clock;
   private final String owner;
+  private final boolean allowFork;
 
   private ReplicatorOptions(Builder b) {
     this.store = b.store;
@@ -59,6 +60,7 @@ public final class ReplicatorOptions {
     this.workDirectory = b.workDirectory;
     this.clock = b.clock;
     this.owner = b.owner;
+    this.allowFork = b.allowFork;
   }
 
   /**
@@ -85,6 +87,8 @@ public final class ReplicatorOptions {
   public Clock clock() { return clock; }
   /** This process's name in the lease (host, pid and a random id by default). */
   public String owner() { return owner; }
+  /** Whether a local file behind the bucket may start a new lineage (see {@link LocalBehindBucketException}). */
+  public boolean allowFork() { return allowFork; }
 
   public static final class Builder {
     private final ObjectStore store;
@@ -101,6 +105,7 @@ public final class ReplicatorOptions {
     private Path workDirectory;
     private Clock clock = Clock.systemUTC();
     private String owner = defaultOwner();
+    private boolean allowFork;
 
     private Builder(ObjectStore store, String prefix) {
       this.store = Objects.requireNonNull(store, "store");
@@ -178,6 +183,16 @@ public final class ReplicatorOptions {
         throw new IllegalArgumentException("owner must be 1 to 200 characters, got '" + value + "'");
       }
       this.owner = value;
+      return this;
+    }
+
+    /**
+     * Lets a local database that equals an earlier point of the bucket's newest lineage start a new
+     * lineage from itself, giving up the bucket's newer commits for "restore latest" (they stay
+     * restorable by lineage). Default false: replication stops with {@link LocalBehindBucketException}.
+     */
+    public Builder allowFork(boolean value) {
+      this.allowFork = value;
       return this;
     }
 

@@ -183,6 +183,11 @@ final class Shipper implements Runnable {
         log.error("database '{}': {}", db.name(), e.getMessage());
         progress.failAll(e);
         return;
+      } catch (LocalBehindBucketException e) {
+        lastError = e.getMessage();
+        log.error("database '{}': {}", db.name(), e.getMessage());
+        progress.failAll(e);
+        return;
       } catch (Error e) {
         // An OutOfMemoryError or worse: never die silently with REPLICATED writes waiting forever.
         lastError = e.toString();
@@ -260,6 +265,42 @@ final class Shipper implements Runnable {
     return resumed;
   }
 
+  /**
+   * The bucket wins: a local file equal to an earlier point of the newest lineage lost commits the
+   * bucket has, and a new lineage from it would hide them from "restore latest". Unless forks are
+   * allowed, replication stops with an error naming both positions.
+   */
+  private void refuseIfBehind(LineageCatalog.Tip tip, ReadPin pin) throws IOException {
+    if (options.allowFork()) {
+      return;
+    }
+    java.util.OptionalLong earlier = EarlierPoint.find(store, layout, tip.lineage(), localStatesAtStart(pin));
+    if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
+      throw new LocalBehindBucketException(db.name(), tip.lineage(), earlier.getAsLong(), tip.txid());
+    }
+  }
+
+  /**
+   * The states the local file may have been in when this process opened it, before the writes it made
+   * since (the application may write before the replicator has looked): the pinned state; the main
+   * file alone (the state before the first commit into a fresh WAL, while the gate kept checkpoints
+   * from copying anything since); the state before the first commit this replicator was told about.
+   * Each is read under the pin, so each is a real state or a mix that matches nothing.
+   */
+  private List<DatabaseChecksum> localStatesAtStart(ReadPin pin) throws IOException {
+    List<DatabaseChecksum> states = new ArrayList<>();
+    states.add(PageReader.pinned(files, pin).checksum());
+    if (!pin.mainFileComplete()) {
+      states.add(PageReader.at(files, NOTHING).checksum());
+      CommitEvent first = pending.peek();
+      if (first != null && first.walStart().sameWal(pin.position())
+          && first.walStart().offset() > WalPosition.WAL_HEADER_BYTES) {
+        states.add(PageReader.at(files, first.walStart()).checksum());
+      }
+    }
+    return states;
+  }
+
   /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
   private boolean catchUpWithSnapshot;
 
@@ -278,6 +319,7 @@ final class Shipper implements Runnable {
       catchUpFrom = 0;
     }
     if (at == null || at.value() != tip.checksumAfter() || at.pages() != tip.dbSizePages()) {
+      refuseIfBehind(tip, pin);
       log.info("database '{}': local files do not continue lineage {} at txid {} (the database was restored, "
           + "changed by another process, or its WAL reset): starting a new lineage", db.name(), tip.lineage(), tip.txid());
       return false;

@@ -254,6 +254,57 @@ class SpineRegressionTest {
     }
   }
 
+  /**
+   * The bucket wins. With synchronous=NORMAL a power loss can roll the local file back past commits
+   * the bucket already has; starting a new lineage from it made "restore latest" drop acknowledged
+   * REPLICATED writes. Here an older copy of the file is put back, as a power loss would leave it.
+   */
+  @Test
+  void aLocalFileBehindTheBucketStopsReplicationInsteadOfForkingPastAcknowledgedWrites() throws Exception {
+    Path live = dir.resolve("live");
+    Path old = dir.resolve("old.db");
+    try (SqliteStore store = openStore(live, DatabaseOptions.builder());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {
+      for (int i = 0; i < 5; i++) {
+        r.write(ReplicationTest.insert("before", "b" + i), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    java.nio.file.Files.copy(live.resolve("data.db"), old); // closed cleanly: the WAL was checkpointed away
+    String acknowledged;
+    try (SqliteStore store = openStore(live, DatabaseOptions.builder());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {
+      for (int i = 0; i < 5; i++) {
+        r.write(ReplicationTest.insert("acknowledged", "a" + i), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      acknowledged = store.database("data").read(Dumps::dump);
+      assertEquals(1, LineageCatalog.list(files, new BucketLayout(prefix)).size());
+    }
+    for (String side : new String[] {"data.db-wal", "data.db-shm"}) {
+      java.nio.file.Files.deleteIfExists(live.resolve(side));
+    }
+    java.nio.file.Files.copy(old, live.resolve("data.db"), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+    try (SqliteStore store = openStore(live, DatabaseOptions.builder());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {
+      var e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> r.write(ReplicationTest.insert("after", "x"), Durability.REPLICATED).get(20, TimeUnit.SECONDS));
+      LocalBehindBucketException behind = assertInstanceOf(LocalBehindBucketException.class, e.getCause());
+      assertTrue(behind.localTxid() < behind.bucketTxid(), behind.getMessage());
+      assertTrue(behind.getMessage().contains("txid " + behind.localTxid()) && behind.getMessage().contains(
+          "txid " + behind.bucketTxid()), "names both positions: " + behind.getMessage());
+      assertFalse(r.health().healthy(), r.health().toString());
+    }
+    assertEquals(1, LineageCatalog.list(files, new BucketLayout(prefix)).size(), "no lineage was forked");
+    assertEquals(acknowledged, Dumps.dump(restoreLatest(files, "latest")), "restore latest has every acknowledged write");
+
+    try (SqliteStore store = openStore(live, DatabaseOptions.builder());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix)
+            .allowFork(true).build())) {
+      r.write(ReplicationTest.insert("forked", "f"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    assertEquals(2, LineageCatalog.list(files, new BucketLayout(prefix)).size(), "a fork when allowed");
+  }
+
   private long segments(ObjectStore bucket) {
     try (var s = files.list(prefix + "/lineages/")) {
       return s.filter(o -> o.key().endsWith(".lvsg")).count();

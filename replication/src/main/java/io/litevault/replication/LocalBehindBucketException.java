@@ -1,0 +1,42 @@
+package io.litevault.replication;
+
+/**
+ * The local database equals an earlier point of the bucket's newest lineage: it lost commits the
+ * bucket already has (a power loss with {@code synchronous=NORMAL}, or an old copy put back). The bucket
+ * is the truth for what was acknowledged as {@code REPLICATED}, so the replicator does not start a new
+ * lineage from the older file, which would make "restore latest" drop those writes. Restore the
+ * database from the bucket (the newest point) and start again, or, to keep the local file and give up
+ * the bucket's newer commits, allow a fork ({@link ReplicatorOptions.Builder#allowFork}).
+ */
+public final class LocalBehindBucketException extends ReplicationException {
+  private static final long serialVersionUID = 1L;
+
+  private final String lineage;
+  private final long localTxid;
+  private final long bucketTxid;
+
+  public LocalBehindBucketException(String database, String lineage, long localTxid, long bucketTxid) {
+    super("database '" + database + "' equals txid " + localTxid + " of lineage " + lineage + ", but the bucket has "
+        + "that lineage up to txid " + bucketTxid + ": the local file lost " + (bucketTxid - localTxid)
+        + " committed transaction(s) the bucket has (a power loss with synchronous=NORMAL, or an older copy). "
+        + "Replication stopped without starting a new lineage; restore the database from the bucket and start "
+        + "again, or allow a fork to keep the local file and give up those transactions");
+    this.lineage = lineage;
+    this.localTxid = localTxid;
+    this.bucketTxid = bucketTxid;
+  }
+
+  public String lineage() {
+    return lineage;
+  }
+
+  /** The lineage txid the local file equals. */
+  public long localTxid() {
+    return localTxid;
+  }
+
+  /** The newest txid of the lineage in the bucket. */
+  public long bucketTxid() {
+    return bucketTxid;
+  }
+}
