@@ -297,23 +297,32 @@ public final class LossBench {
     Files.writeString(file, b.toString());
   }
 
-  /** Modification times (ms) of the objects under {@code prefix} whose names end with one of {@code suffixes}. */
+  /**
+   * Modification times (ms) of the objects under {@code prefix} whose names end with one of {@code suffixes}.
+   * S3Proxy writes each PUT to a temporary file beside the key and renames it: a walk may meet a file that is
+   * gone a moment later, so it is tried again.
+   */
   private static List<Long> uploadTimes(EmbeddedS3 s3, String prefix, String... suffixes) throws IOException {
     Path root = s3.directory().resolve(s3.bucket()).resolve(prefix);
-    if (!Files.isDirectory(root)) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.walk(root)) {
-      return files.filter(Files::isRegularFile)
-          .filter(p -> Stream.of(suffixes).anyMatch(s -> p.getFileName().toString().endsWith(s)))
-          .map(p -> {
-            try {
-              return Files.getLastModifiedTime(p).toMillis();
-            } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
-            }
-          })
-          .sorted(Comparator.naturalOrder()).toList();
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.isDirectory(root)) {
+        return List.of();
+      }
+      try (Stream<Path> files = Files.walk(root)) {
+        return files.filter(p -> Stream.of(suffixes).anyMatch(s -> p.getFileName().toString().endsWith(s)))
+            .map(p -> {
+              try {
+                return Files.getLastModifiedTime(p).toMillis();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            })
+            .sorted(Comparator.naturalOrder()).toList();
+      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
     }
   }
 
