@@ -366,6 +366,9 @@ final class Shipper implements Runnable {
   // --- segments
 
   private void shipPending() throws Exception {
+    // The period runs from the cut, before the WAL is read and the segment encoded: stamped in
+    // landSegment (after that work) every period was minUploadInterval plus the preparation time.
+    lastUploadNanos = System.nanoTime();
     shipPendingOnce();
     // Retention rides on uploads, so an idle database makes no requests at all.
     if (uploadedSinceRetention && retentionDue()) {
@@ -474,7 +477,6 @@ final class Shipper implements Runnable {
   private void landSegment(PreparedSegment s) throws Exception {
     preparedSegment = s;
     lease.renewIfDue();
-    lastUploadNanos = System.nanoTime(); // a period, from the start of an upload, not a gap after it
     store.put(s.key(), s.body());
     preparedSegment = null;
     Segment segment = s.segment();
