@@ -15,12 +15,14 @@ import java.util.OptionalLong;
  * replicator shipped those commits. Starting a new lineage from such a file would make "restore latest"
  * silently drop acknowledged writes, so the replicator refuses instead.
  *
- * <p>Only the newest segments are searched ({@link #SEGMENTS_SEARCHED}): a power loss drops the last
- * moments of commits, not days of them.
+ * <p>The newest segments are searched back to {@link #TRANSACTIONS_SEARCHED} transactions (each
+ * transaction's state after it, and each segment's state before it), then every snapshot of the
+ * lineage: with {@code synchronous=NORMAL} a power loss drops the commits since the WAL was last
+ * synced, at most a checkpoint interval of them, not days.
  */
 final class EarlierPoint {
-  /** How many of the lineage's newest segments are read, newest first. */
-  static final int SEGMENTS_SEARCHED = 32;
+  /** How many of the lineage's newest transactions are compared, newest first. */
+  static final int TRANSACTIONS_SEARCHED = 10_000;
 
   private EarlierPoint() {}
 
@@ -37,21 +39,52 @@ final class EarlierPoint {
     }
     List<ObjectInfo> newestFirst = new ArrayList<>(l.segments());
     newestFirst.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(layout, o)).reversed());
-    for (ObjectInfo o : newestFirst.subList(0, Math.min(SEGMENTS_SEARCHED, newestFirst.size()))) {
+    int examined = 0;
+    for (ObjectInfo o : newestFirst) {
+      if (examined >= TRANSACTIONS_SEARCHED) {
+        break;
+      }
       Segment s;
       try (InputStream in = store.get(o.key())) {
         s = SegmentCodec.decode(in.readAllBytes(), o.key());
       }
       for (int i = s.transactions().size() - 1; i >= 0; i--) {
         Segment.Txn t = s.transactions().get(i);
-        for (DatabaseChecksum c : local) {
-          if (t.checksumAfter() == c.value() && t.dbSizePages() == c.pages()) {
-            return OptionalLong.of(t.txid());
-          }
+        if (matches(local, t.checksumAfter(), t.dbSizePages())) {
+          return OptionalLong.of(t.txid());
         }
+      }
+      if (matches(local, s.checksumBefore(), -1)) {
+        return OptionalLong.of(s.firstTxid() - 1); // a state only a snapshot may hold otherwise
+      }
+      examined += s.transactions().size();
+    }
+    List<ObjectInfo> snapshots = new ArrayList<>(l.snapshots());
+    java.util.Collections.reverse(snapshots);
+    for (ObjectInfo snap : snapshots) {
+      SnapshotCodec.Header h;
+      try (InputStream in = store.get(snap.key(), 0, 512)) {
+        h = SnapshotCodec.readHeader(new java.io.DataInputStream(in), snap.key(), new long[1]);
+      }
+      java.nio.ByteBuffer trailer = java.nio.ByteBuffer.allocate(12);
+      try (InputStream in = store.get(snap.key(), snap.size() - 12, 12)) {
+        trailer.put(in.readNBytes(12));
+      }
+      if (matches(local, trailer.getLong(0), h.dbSizePages())) {
+        return OptionalLong.of(h.txid());
       }
     }
     return OptionalLong.empty();
+  }
+
+  /** Whether one of the local states has this checksum (and size, unless {@code pages} is -1). */
+  private static boolean matches(List<DatabaseChecksum> local, long checksum, int pages) {
+    for (DatabaseChecksum c : local) {
+      if (c.value() == checksum && (pages < 0 || c.pages() == pages)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static long lastTxid(BucketLayout layout, ObjectInfo o) {

@@ -274,6 +274,13 @@ final class Shipper implements Runnable {
     if (options.allowFork()) {
       return;
     }
+    if (brokeAway(tip.lineage())) {
+      // This process itself let the files move on past the lineage (a forced checkpoint, unreadable
+      // frames): a state equal to an earlier point then means the content came back to it, not a loss.
+      log.info("database '{}': the local files moved on past lineage {} after a continuity break", db.name(),
+          tip.lineage());
+      return;
+    }
     java.util.OptionalLong earlier = EarlierPoint.find(store, layout, tip.lineage(), localStatesAtStart(pin));
     if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
       throw new LocalBehindBucketException(db.name(), tip.lineage(), earlier.getAsLong(), tip.txid());
@@ -299,6 +306,36 @@ final class Shipper implements Runnable {
       }
     }
     return states;
+  }
+
+  /** The marker of a continuity break, in the work directory (see {@link #markBrokenAway}). */
+  private static final String BROKE_AWAY = "continuity-broken";
+
+  /**
+   * Records, durably and before the files move on, that the local database is leaving {@code lineage}
+   * behind on purpose (the store is about to checkpoint unshipped frames, or they were lost): after a
+   * restart, a local state equal to an earlier point of that lineage is then not a power loss.
+   */
+  void markBrokenAway() {
+    String from = lineage;
+    if (from == null) {
+      return;
+    }
+    try {
+      Files.createDirectories(workDir);
+      Path marker = workDir.resolve(BROKE_AWAY);
+      Files.writeString(marker, from + "\n");
+      try (var ch = java.nio.channels.FileChannel.open(marker, java.nio.file.StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    } catch (IOException e) {
+      log.warn("database '{}': could not record the continuity break in {}: {}", db.name(), workDir, e.toString());
+    }
+  }
+
+  private boolean brokeAway(String fromLineage) throws IOException {
+    Path marker = workDir.resolve(BROKE_AWAY);
+    return Files.exists(marker) && Files.readString(marker).strip().equals(fromLineage);
   }
 
   /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
@@ -440,6 +477,7 @@ final class Shipper implements Runnable {
         + "checkpointed or overwritten before they were shipped: starting a new lineage", db.name(), e.txid(),
         e.walStart(), e.walEnd(), why.getMessage());
     metrics.continuityBreaks.increment();
+    markBrokenAway();
     continuityBroken = true;
   }
 
@@ -585,6 +623,7 @@ final class Shipper implements Runnable {
     Files.deleteIfExists(p.file());
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
+      Files.deleteIfExists(workDir.resolve(BROKE_AWAY)); // the break is behind us: a new lineage holds the files
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
     }
