@@ -100,6 +100,7 @@ final class ScheduleGenerator {
     add(w, 20, () -> new Step.Insert(r.nextInt(100) < 70 ? 1 + r.nextInt(5) : 10 + r.nextInt(190),
         50 + r.nextInt(1950), durability(r), r.nextLong()));
     add(w, 12, () -> new Step.Burst(5 + r.nextInt(146), 1 + r.nextInt(4), pickInt(r, 0, 10, 50, 100), r.nextLong()));
+    add(w, 6, () -> new Step.ReplicatedClients(2 + r.nextInt(4), 10 + r.nextInt(91), r.nextLong()));
     add(w, 2, () -> new Step.BigTxn(Math.max(64 << 10, (int) (bigTxnBytes * (0.25 + 0.75 * r.nextDouble()))),
         durability(r), r.nextLong()));
     add(w, 2, () -> bulkLoad(r, setup, 2 + r.nextInt(15)));
@@ -179,8 +180,10 @@ final class ScheduleGenerator {
         steps.add(new Step.Insert(1 + r.nextInt(3), 100, Durability.REPLICATED, r.nextLong()));
         steps.add(new Step.LoseAnswer(1, pick(r, ErrorKind.TIMEOUT, ErrorKind.CONNECTION), 2 + r.nextInt(6), r.nextLong()));
       }
-      default -> // many commits, each followed by a background PASSIVE when passivePages is small
-          steps.add(new Step.Burst(100 + r.nextInt(301), 2 + r.nextInt(3), pickInt(r, 50, 100), r.nextLong()));
+      default -> { // many commits, each followed by a background PASSIVE when passivePages is small
+        steps.add(new Step.Burst(100 + r.nextInt(301), 2 + r.nextInt(3), pickInt(r, 50, 100), r.nextLong()));
+        steps.add(new Step.ReplicatedClients(2 + r.nextInt(4), 50 + r.nextInt(151), r.nextLong()));
+      }
     }
   }
 

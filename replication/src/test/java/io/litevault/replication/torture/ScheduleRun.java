@@ -145,10 +145,14 @@ final class ScheduleRun {
         }
       }, TortureChildMain.args(s.seed(), seg, root, s.setup().bucket(), b.location(), b.bucket(), config))) {
         if (kill != null) {
-          if (!trigger.await(10, TimeUnit.MINUTES)) {
-            h.fail("CHILD", "segment " + (seg + 1) + " made no progress in 10 minutes; stderr: " + tail(child.stderr()));
-            child.kill9();
-            return false;
+          long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(8);
+          while (!trigger.await(1, TimeUnit.SECONDS)) {
+            if (!child.alive() || System.nanoTime() > deadline) {
+              h.fail("CHILD", "segment " + (seg + 1) + (child.alive() ? " made no progress in 8 minutes" : "'s JVM died")
+                  + "; stderr: " + tail(child.stderr()));
+              child.kill9();
+              return false;
+            }
           }
           Thread.sleep(r.nextInt(100));
           child.kill9();

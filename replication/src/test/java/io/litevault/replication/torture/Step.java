@@ -37,6 +37,17 @@ sealed interface Step {
     }
   }
 
+  /** {@code threads} clients, each writing REPLICATED and waiting for the acknowledgement before its next write. */
+  record ReplicatedClients(int threads, int writesEach, long dataSeed) implements Step {
+    public String describe() {
+      return threads + " clients each doing " + writesEach + " REPLICATED write-and-wait in a row";
+    }
+
+    public int writes() {
+      return threads * writesEach;
+    }
+  }
+
   /** One transaction of {@code bytes} bytes of rows (incompressible blobs). */
   record BigTxn(int bytes, Durability durability, long dataSeed) implements Step {
     public String describe() {

@@ -119,6 +119,8 @@ final class StepRunner {
       work.submit(s.durability(), Writes.insert(t, s.rows(), s.rowBytes(), s.dataSeed()));
     } else if (step instanceof Step.Burst s) {
       burst(s.writes(), s.threads(), s.replicatedPercent(), s.dataSeed(), 0);
+    } else if (step instanceof Step.ReplicatedClients s) {
+      clients(s);
     } else if (step instanceof Step.BigTxn s) {
       work.submit(s.durability(), Writes.big("t0", s.bytes(), s.dataSeed()));
     } else if (step instanceof Step.BulkLoad s) {
@@ -275,10 +277,44 @@ final class StepRunner {
             }
           }
         }
-      }));
+      }, clientThreads));
     }
     CompletableFuture.allOf(submitters.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
   }
+
+  /** Concurrent clients, each waiting for its REPLICATED acknowledgement before its next write. */
+  private void clients(Step.ReplicatedClients s) throws Exception {
+    List<CompletableFuture<Void>> clients = new ArrayList<>();
+    for (int t = 0; t < s.threads(); t++) {
+      long seed = s.dataSeed() + t;
+      clients.add(CompletableFuture.runAsync(() -> {
+        SplittableRandom r = new SplittableRandom(seed);
+        try {
+          for (int i = 0; i < s.writesEach(); i++) {
+            work.submitAndWait(Durability.REPLICATED, Writes.small("t0", r.nextLong()));
+          }
+        } catch (Workload.Abort | InterruptedException e) {
+          throw new java.util.concurrent.CompletionException(e);
+        }
+      }, clientThreads));
+    }
+    try {
+      CompletableFuture.allOf(clients.toArray(CompletableFuture[]::new)).get(10, TimeUnit.MINUTES);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable c = e.getCause() instanceof java.util.concurrent.CompletionException ce ? ce.getCause() : e.getCause();
+      if (c instanceof Workload.Abort a) {
+        throw a;
+      }
+      throw e;
+    }
+  }
+
+  /** Threads for concurrent clients (the common pool has one thread on two cores). */
+  private static final java.util.concurrent.ExecutorService clientThreads = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "torture-client");
+    t.setDaemon(true);
+    return t;
+  });
 
   private void detached(Step.DetachedWrites s) throws Exception {
     work.awaitAll();

@@ -23,13 +23,13 @@ import java.util.stream.Stream;
  * {@code target/torture-report.txt}).
  */
 final class TortureDriver {
-  /** A schedule that takes longer than this is stuck: it is reported (with a thread dump) and abandoned. */
-  static final Duration SCHEDULE_TIMEOUT = Duration.ofMinutes(10);
 
   private TortureDriver() {}
 
   static String run(TortureConfig config, Path dir) throws Exception {
     PrintStream out = System.out;
+    // A schedule taking longer than this is stuck: reported (with a thread dump) and abandoned.
+    Duration scheduleTimeout = config.budget().isZero() ? Duration.ofMinutes(15) : Duration.ofMinutes(3);
     ScheduleGenerator generator = new ScheduleGenerator(config.bigTxnBytes());
     Findings findings = new Findings();
     Path report = Path.of("target", "torture-report.txt");
@@ -72,13 +72,13 @@ final class TortureDriver {
         ScheduleRun.Result result;
         Future<ScheduleRun.Result> f = worker.submit(() -> runner.run(schedule, root));
         try {
-          result = f.get(SCHEDULE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+          result = f.get(scheduleTimeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
           f.cancel(true);
           worker.shutdownNow();
           worker = newWorker(); // the stuck one is abandoned with its threads
           result = new ScheduleRun.Result(schedule, java.util.List.of(new Failure("HANG", 0, "the schedule did not end within "
-              + SCHEDULE_TIMEOUT.toMinutes() + " minutes; threads: " + threadDump())), SCHEDULE_TIMEOUT.toMillis(), 0);
+              + scheduleTimeout.toMinutes() + " minutes; threads: " + threadDump())), scheduleTimeout.toMillis(), 0);
         } catch (java.util.concurrent.ExecutionException e) {
           result = new ScheduleRun.Result(schedule, java.util.List.of(new Failure("HARNESS", 0,
               ScheduleRun.describe(e.getCause()))), 0, 0);

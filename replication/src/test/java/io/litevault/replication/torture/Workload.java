@@ -70,6 +70,10 @@ final class Workload {
 
   /** Queues one write; returns its tag. */
   String submit(Durability durability, Body body) {
+    return submitPending(durability, body).tag();
+  }
+
+  private Pending submitPending(Durability durability, Body body) {
     String tag = tagPrefix + opens + "w" + (++counter);
     WriteTask<Long> task = c -> {
       body.apply(c);
@@ -93,17 +97,21 @@ final class Workload {
         }
       }
     });
+    Pending p = new Pending(tag, durability, recorded);
     synchronized (pending) {
-      pending.add(new Pending(tag, durability, recorded));
+      pending.add(p);
     }
-    return tag;
+    return p;
   }
 
-  /** Submits and waits (within the stall bound). */
+  /** Submits and waits for this write only (within the stall bound); other threads may submit meanwhile. */
   String submitAndWait(Durability durability, Body body) throws Abort, InterruptedException {
-    String tag = submit(durability, body);
-    awaitAll();
-    return tag;
+    Pending p = submitPending(durability, body);
+    await(p, faults.deadlineNanos());
+    synchronized (pending) {
+      pending.remove(p);
+    }
+    return p.tag();
   }
 
   /**
@@ -119,6 +127,12 @@ final class Workload {
     }
     long deadline = faults.deadlineNanos();
     for (Pending p : all) {
+      await(p, deadline);
+    }
+  }
+
+  private void await(Pending p, long deadline) throws Abort, InterruptedException {
+    {
       try {
         p.future().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
