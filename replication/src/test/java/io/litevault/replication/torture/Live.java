@@ -29,6 +29,7 @@ final class Live {
   private Replicator replicator;
   private int epoch;
   private int instance;
+  private SlowGate slowGate;
 
   Live(Path dir, Setup setup, ObjectStore bucket, String prefix, int firstEpoch) {
     this.dir = dir;
@@ -71,6 +72,7 @@ final class Live {
   void openStore() {
     store = SqliteStore.builder(dir).database(DB, setup.databaseOptions()).open();
     db = store.database(DB);
+    slowGate = null;
     epoch++;
   }
 
@@ -84,6 +86,13 @@ final class Live {
       try {
         replicator = Replicator.start(db, setup.replicatorOptions(bucket, prefix));
         instance++;
+        if (setup.slowGateMicros() > 0) { // after the replicator's gate, every time it is (re)added
+          if (slowGate == null) {
+            slowGate = new SlowGate(db, setup.slowGateMicros());
+          }
+          db.removeCheckpointGate(slowGate);
+          db.addCheckpointGate(slowGate);
+        }
         return;
       } catch (LeaseException | ObjectStoreException e) {
         if (System.nanoTime() > deadline) {

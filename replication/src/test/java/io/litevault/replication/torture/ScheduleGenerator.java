@@ -72,7 +72,7 @@ final class ScheduleGenerator {
 
   private static Setup setup(SplittableRandom r, boolean kill) {
     int b = r.nextInt(100);
-    int file = kill ? 80 : 70; // a child JVM with an S3 client takes seconds longer to start
+    int file = kill ? 80 : 75; // S3 schedules take 2-3 times longer; a child JVM with an S3 client starts slower
     Setup.BucketKind bucket = b < file ? Setup.BucketKind.FILE : b < (file + 100) / 2 ? Setup.BucketKind.MINIO : Setup.BucketKind.AWS;
     int passive = pickInt(r, 1, 4, 20, 100, 1000);
     long restart = pickLong(r, 64L << 10, 256L << 10, 1L << 20, 1L << 20, 8L << 20, 64L << 20, 64L << 20);
@@ -90,8 +90,9 @@ final class ScheduleGenerator {
     Duration backoff = Duration.ofMillis(pickInt(r, 5, 20, 50));
     Duration maxBackoff = Duration.ofMillis(pickInt(r, 100, 500));
     Duration lease = kill ? Duration.ofSeconds(1) : r.nextInt(100) < 20 ? Duration.ofSeconds(2) : Duration.ofMinutes(2);
+    int slowGate = r.nextInt(100) < 30 ? pickInt(r, 300, 1000, 3000) : 0;
     return new Setup(bucket, kill, passive, restart, hard, idle, maxBatch, sync, minUpload, snapshotEvery, maxSegment,
-        retention, retentionCheck, codec, backoff, maxBackoff, lease);
+        retention, retentionCheck, codec, backoff, maxBackoff, lease, slowGate);
   }
 
   /** One step, by weight. */
@@ -100,7 +101,7 @@ final class ScheduleGenerator {
     add(w, 20, () -> new Step.Insert(r.nextInt(100) < 70 ? 1 + r.nextInt(5) : 10 + r.nextInt(190),
         50 + r.nextInt(1950), durability(r), r.nextLong()));
     add(w, 12, () -> new Step.Burst(5 + r.nextInt(146), 1 + r.nextInt(4), pickInt(r, 0, 10, 50, 100), r.nextLong()));
-    add(w, 6, () -> new Step.ReplicatedClients(2 + r.nextInt(4), 10 + r.nextInt(91), r.nextLong()));
+    add(w, 6, () -> new Step.ReplicatedClients(2 + r.nextInt(4), 10 + r.nextInt(51), r.nextLong()));
     add(w, 2, () -> new Step.BigTxn(Math.max(64 << 10, (int) (bigTxnBytes * (0.25 + 0.75 * r.nextDouble()))),
         durability(r), r.nextLong()));
     add(w, 2, () -> bulkLoad(r, setup, 2 + r.nextInt(15)));
@@ -182,7 +183,7 @@ final class ScheduleGenerator {
       }
       default -> { // many commits, each followed by a background PASSIVE when passivePages is small
         steps.add(new Step.Burst(100 + r.nextInt(301), 2 + r.nextInt(3), pickInt(r, 50, 100), r.nextLong()));
-        steps.add(new Step.ReplicatedClients(2 + r.nextInt(4), 50 + r.nextInt(151), r.nextLong()));
+        steps.add(new Step.ReplicatedClients(2 + r.nextInt(4), 30 + r.nextInt(91), r.nextLong()));
       }
     }
   }

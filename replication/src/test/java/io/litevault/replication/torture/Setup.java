@@ -28,7 +28,8 @@ record Setup(
     Codec codec,
     Duration retryBackoff,
     Duration maxRetryBackoff,
-    Duration leaseTtl) {
+    Duration leaseTtl,
+    int slowGateMicros) {
 
   /** Where a schedule replicates to. */
   enum BucketKind { FILE, MINIO, AWS }
@@ -80,7 +81,8 @@ record Setup(
         + "; replicator{minUpload=" + ms(minUploadInterval) + ", snapshotEvery=" + ms(snapshotInterval)
         + ", maxSegment=" + Step.bytes(maxSegmentBytes) + ", retention=" + ms(retention) + " (checked every "
         + ms(retentionCheckInterval) + "), codec=" + codec + ", retry=" + ms(retryBackoff) + ".." + ms(maxRetryBackoff)
-        + ", leaseTtl=" + ms(leaseTtl) + "}";
+        + ", leaseTtl=" + ms(leaseTtl) + "}"
+        + (slowGateMicros > 0 ? "; a slow checkpoint gate (up to " + slowGateMicros + " us on the checkpoint thread)" : "");
   }
 
   static String ms(Duration d) {
