@@ -26,6 +26,19 @@ public final class LocalBehindBucketException extends ReplicationException {
     this.bucketTxid = bucketTxid;
   }
 
+  /** The local file equals a point of an older lineage than the bucket's newest one. */
+  public LocalBehindBucketException(String database, String lineage, long localTxid, String newestLineage,
+      long newestTxid) {
+    super("database '" + database + "' equals txid " + localTxid + " of lineage " + lineage + ", older than the "
+        + "bucket's newest lineage " + newestLineage + " (up to txid " + newestTxid + "): the local file lost the "
+        + "commits since (a power loss with synchronous=NORMAL, or an older copy). Replication stopped without "
+        + "starting a new lineage; restore the database from the bucket and start again, or allow a fork to keep "
+        + "the local file and give up those transactions");
+    this.lineage = lineage;
+    this.localTxid = localTxid;
+    this.bucketTxid = Long.MAX_VALUE;
+  }
+
   public String lineage() {
     return lineage;
   }
@@ -35,7 +48,7 @@ public final class LocalBehindBucketException extends ReplicationException {
     return localTxid;
   }
 
-  /** The newest txid of the lineage in the bucket. */
+  /** The newest txid of the lineage in the bucket ({@link Long#MAX_VALUE} when the bucket moved on to a newer lineage). */
   public long bucketTxid() {
     return bucketTxid;
   }

@@ -281,9 +281,21 @@ final class Shipper implements Runnable {
           tip.lineage());
       return;
     }
-    java.util.OptionalLong earlier = EarlierPoint.find(store, layout, tip.lineage(), localStatesAtStart(pin));
+    List<DatabaseChecksum> states = localStatesAtStart(pin);
+    java.util.OptionalLong earlier = EarlierPoint.find(store, layout, tip.lineage(), states);
     if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
       throw new LocalBehindBucketException(db.name(), tip.lineage(), earlier.getAsLong(), tip.txid());
+    }
+    // A copy older than the newest lineage (a rollback past a lineage change) loses that lineage too.
+    List<String> older = new ArrayList<>(LineageCatalog.list(store, layout).keySet());
+    java.util.Collections.reverse(older);
+    for (String id : older) {
+      if (id.compareTo(tip.lineage()) < 0 && !brokeAway(id)) {
+        java.util.OptionalLong point = EarlierPoint.find(store, layout, id, states);
+        if (point.isPresent()) {
+          throw new LocalBehindBucketException(db.name(), id, point.getAsLong(), tip.lineage(), tip.txid());
+        }
+      }
     }
   }
 
@@ -581,8 +593,11 @@ final class Shipper implements Runnable {
       long now = options.clock().millis();
       boolean done = false;
       try {
+        // Stamped with the time of the newest commit it holds, as segments stamp their transactions:
+        // a restore to a time just after that commit must find this snapshot, not an older point.
+        long stamp = pin.commitMillis() > 0 ? pin.commitMillis() : now;
         SnapshotCodec.write(tmp, new SnapshotCodec.Header(options.codec(), pages.pageSize(), pages.dbSizePages(), txid,
-            now, pin.position(), target), pgno -> {
+            stamp, pin.position(), target), pgno -> {
               byte[] page = pages.page(pgno);
               state.set(pgno, page);
               return page;

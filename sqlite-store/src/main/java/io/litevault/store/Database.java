@@ -272,7 +272,7 @@ public final class Database {
         if (result.isDone()) {
           return; // the caller gave up (cancelled) before the writer got here: begin nothing
         }
-        ReadPin pin = ReadPin.begin(c, writer.walIndexForPins(), stats.txid);
+        ReadPin pin = ReadPin.begin(c, writer.walIndexForPins(), stats.txid, stats.lastCommitMillis);
         if (!result.complete(pin)) {
           pin.close(); // cancelled meanwhile: nobody would ever close it
         }

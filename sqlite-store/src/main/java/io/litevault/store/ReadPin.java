@@ -31,24 +31,27 @@ public final class ReadPin implements AutoCloseable {
   private final WalPosition position;
   private final long txid;
   private final boolean mainFileComplete;
+  private final long commitMillis;
   private boolean closed;
 
-  private ReadPin(Connection connection, WalPosition position, long txid, boolean mainFileComplete) {
+  private ReadPin(Connection connection, WalPosition position, long txid, boolean mainFileComplete, long commitMillis) {
     this.connection = connection;
     this.position = position;
     this.txid = txid;
     this.mainFileComplete = mainFileComplete;
+    this.commitMillis = commitMillis;
   }
 
   /**
    * Begins the read transaction on {@code connection}. Must run on the writer thread between commits:
    * the reader then sees exactly the state the wal-index read after it describes.
    */
-  static ReadPin begin(Connection connection, WalIndex walIndex, long txid) throws SQLException, java.io.IOException {
+  static ReadPin begin(Connection connection, WalIndex walIndex, long txid, long commitMillis)
+      throws SQLException, java.io.IOException {
     beginRead(connection);
     try {
       WalIndex.Snapshot wal = walIndex.read();
-      return new ReadPin(connection, wal.end(), txid, wal.pendingFrames() <= 0);
+      return new ReadPin(connection, wal.end(), txid, wal.pendingFrames() <= 0, commitMillis);
     } catch (java.io.IOException | RuntimeException e) {
       endRead(connection);
       throw e;
@@ -79,6 +82,14 @@ public final class ReadPin implements AutoCloseable {
   /** The store's transaction id at the pin ({@link Database#lastTxid()} then). */
   public long txid() {
     return txid;
+  }
+
+  /**
+   * When the newest commit in the pinned state was made (epoch ms, the time the store stamps on its
+   * commit events), or 0 when the store has made no commit since it opened.
+   */
+  public long commitMillis() {
+    return commitMillis;
   }
 
   /** Whether the main file alone holds the pinned state (see the class comment: then never read the WAL). */
