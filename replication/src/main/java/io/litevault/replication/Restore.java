@@ -506,8 +506,14 @@ public final class Restore {
         // fail loudly, never quietly restore an older state (a timestamp inside the chain is fine: the
         // chain reaches it). Every segment not yet reached starts past covered + 1.
         long resumesAt = segs.get(next).first();
-        boolean beyondChain = o.timestamp() == null || keys.isEmpty()
-            || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli();
+        long reached = covered;
+        // A later snapshot (a big transaction, a requested snapshot) continues the chain where segments
+        // pause; a timestamp restore that did not take it as its base asked for a time before it.
+        boolean snapshotContinues = o.timestamp() != null && snaps.stream()
+            .mapToLong(sn -> layout.parse(sn.key()).orElseThrow().lastTxid())
+            .anyMatch(t -> t > reached && t < resumesAt);
+        boolean beyondChain = !snapshotContinues && (o.timestamp() == null || keys.isEmpty()
+            || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli());
         if (beyondChain) {
           throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
               + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
