@@ -139,13 +139,7 @@ public final class FileSystemObjectStore implements ObjectStore {
       }
     } else {
       createDirectories(parent);
-      try {
-        Files.createDirectory(dir);
-      } catch (FileAlreadyExistsException e) {
-        if (!Files.isDirectory(dir)) {
-          throw e;
-        }
-      }
+      Fsync.createDirectory(dir);
       syncDir(parent);
     }
     durableDirectories.add(dir);

@@ -31,4 +31,30 @@ final class Fsync {
       // Not supported here: nothing more can be done.
     }
   }
+
+  /** Creates {@code dir} (its parent must exist); one that exists already, made by anyone, is fine. */
+  static void createDirectory(Path dir) throws IOException {
+    try {
+      java.nio.file.Files.createDirectory(dir);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      if (!java.nio.file.Files.isDirectory(dir)) {
+        throw e;
+      }
+    }
+  }
+
+  /** Creates {@code dir} and missing parents, fsyncing the parent of each one created. */
+  static void createDirectories(Path dir) throws IOException {
+    if (java.nio.file.Files.isDirectory(dir)) {
+      return;
+    }
+    Path parent = dir.getParent();
+    if (parent != null) {
+      createDirectories(parent);
+    }
+    createDirectory(dir);
+    if (parent != null) {
+      directory(parent);
+    }
+  }
 }

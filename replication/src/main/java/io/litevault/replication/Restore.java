@@ -96,7 +96,7 @@ public final class Restore {
     RestorePlan plan = Planner.plan(o);
     Path tmp = target.temp();
     try {
-      RestoreTarget.createDirectories(target.directory());
+      Fsync.createDirectories(target.directory());
       target.cleanOrphans();
       Files.createFile(tmp);
     } catch (java.nio.file.FileAlreadyExistsException e) {

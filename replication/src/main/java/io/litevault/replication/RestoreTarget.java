@@ -5,7 +5,6 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -357,27 +356,6 @@ final class RestoreTarget {
       ch.close();
     } catch (IOException ignored) {
       // nothing was written through it
-    }
-  }
-
-  /** Creates {@code dir} and missing parents, fsyncing the parent of each one created. */
-  static void createDirectories(Path dir) throws IOException {
-    if (Files.isDirectory(dir)) {
-      return;
-    }
-    Path parent = dir.getParent();
-    if (parent != null) {
-      createDirectories(parent);
-    }
-    try {
-      Files.createDirectory(dir);
-    } catch (FileAlreadyExistsException e) {
-      if (!Files.isDirectory(dir)) {
-        throw e;
-      }
-    }
-    if (parent != null) {
-      Fsync.directory(parent);
     }
   }
 

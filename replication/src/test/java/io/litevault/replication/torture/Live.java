@@ -44,6 +44,31 @@ final class Live {
     return dir;
   }
 
+  /**
+   * Waits for the replicator to continue (a lineage) or to stop; true when it stopped, as it does
+   * when the local file is behind the bucket (LocalBehindBucketException).
+   */
+  boolean replicatorRefused(java.time.Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (System.nanoTime() < deadline) {
+      io.litevault.replication.ReplicationHealth h = replicator.health();
+      if (!h.running()) {
+        return true;
+      }
+      if (h.lineage() != null) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return false;
+  }
+
+  /** The operator's answer to a refusal: the newest point of the bucket, restored over the local files. */
+  void restoreLatestOverLocal() {
+    io.litevault.replication.Restore.run(io.litevault.replication.RestoreOptions.builder(bucket, prefix, dbFile())
+        .force(true).integrityCheck(io.litevault.replication.IntegrityCheck.NONE).build());
+  }
+
   Path dbFile() {
     return dir.resolve(DB + ".db");
   }

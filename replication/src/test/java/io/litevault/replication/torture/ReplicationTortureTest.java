@@ -29,9 +29,8 @@ class ReplicationTortureTest {
 
   /**
    * The bounded form: 30 schedules (3 with kill -9), at most ~150 s of them. Tagged "torture" (run with
-   * {@code -Ptorture -Dlitevault.torture.profile=bounded}) until its open findings are fixed: a
-   * point-in-time restore to a moment whose state only a snapshot holds (PITR_TIME), and the oracle's
-   * rollback check still expects a fork where the replicator now refuses (LocalBehindBucketException).
+   * {@code -Ptorture -Dlitevault.torture.profile=bounded}) until its open finding is fixed: a power-loss
+   * rollback to a state retention has already deleted from the bucket is not recognised (ROLLBACK).
    * See docs/TORTURE.md.
    */
   @Test

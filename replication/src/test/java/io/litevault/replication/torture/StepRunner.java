@@ -225,6 +225,13 @@ final class StepRunner {
         close(true);
         Live.copyFiles(savedCopy, live.dir());
         reopen();
+        // The bucket wins: a file that lost shipped commits stops replication, and the documented
+        // recovery is to restore the bucket's newest point over it and start again.
+        if (live.replicatorRefused(java.time.Duration.ofSeconds(30))) {
+          close(true);
+          live.restoreLatestOverLocal();
+          reopen();
+        }
       }
     } else if (step instanceof Step.Restart s) {
       switch (s.kind()) {
