@@ -27,16 +27,12 @@ final class EarlierPoint {
   private EarlierPoint() {}
 
   /**
-   * The newest txid of {@code lineage} whose database checksum and size equal one of {@code local}
+   * The newest txid of lineage {@code l} whose database checksum and size equal one of {@code local}
    * (states the local file may have been in when this process started), searching the newest segments;
    * empty when none does. A 64-bit checksum equal by chance is not a concern: a match is that state.
    */
-  static OptionalLong find(ObjectStore store, BucketLayout layout, String lineage, List<DatabaseChecksum> local)
-      throws IOException {
-    LineageCatalog.Lineage l = LineageCatalog.list(store, layout).get(lineage);
-    if (l == null) {
-      return OptionalLong.empty();
-    }
+  static OptionalLong find(ObjectStore store, BucketLayout layout, LineageCatalog.Lineage l,
+      List<DatabaseChecksum> local) throws IOException {
     List<ObjectInfo> newestFirst = new ArrayList<>(l.segments());
     newestFirst.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(layout, o)).reversed());
     int examined = 0;
@@ -62,16 +58,9 @@ final class EarlierPoint {
     List<ObjectInfo> snapshots = new ArrayList<>(l.snapshots());
     java.util.Collections.reverse(snapshots);
     for (ObjectInfo snap : snapshots) {
-      SnapshotCodec.Header h;
-      try (InputStream in = store.get(snap.key(), 0, 512)) {
-        h = SnapshotCodec.readHeader(new java.io.DataInputStream(in), snap.key(), new long[1]);
-      }
-      java.nio.ByteBuffer trailer = java.nio.ByteBuffer.allocate(12);
-      try (InputStream in = store.get(snap.key(), snap.size() - 12, 12)) {
-        trailer.put(in.readNBytes(12));
-      }
-      if (matches(local, trailer.getLong(0), h.dbSizePages())) {
-        return OptionalLong.of(h.txid());
+      LineageCatalog.SnapshotPoint p = LineageCatalog.snapshotPoint(store, snap);
+      if (matches(local, p.checksum(), p.header().dbSizePages())) {
+        return OptionalLong.of(p.header().txid());
       }
     }
     return OptionalLong.empty();

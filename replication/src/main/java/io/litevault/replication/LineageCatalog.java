@@ -56,16 +56,24 @@ final class LineageCatalog {
         }
         return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis);
       }
-      SnapshotCodec.Header h;
-      try (InputStream in = store.get(snap.key(), 0, 512)) {
-        h = SnapshotCodec.readHeader(new DataInputStream(in), snap.key(), new long[1]);
-      }
-      ByteBuffer trailer = ByteBuffer.allocate(12);
-      try (InputStream in = store.get(snap.key(), snap.size() - 12, 12)) {
-        trailer.put(in.readNBytes(12));
-      }
-      return new Tip(l.id(), h.txid(), trailer.getLong(0), h.dbSizePages(), h.walEnd(), snapMillis);
+      SnapshotPoint p = snapshotPoint(store, snap);
+      return new Tip(l.id(), p.header().txid(), p.checksum(), p.header().dbSizePages(), p.header().walEnd(), snapMillis);
     }
     return null;
+  }
+
+  /** A snapshot's header and the database checksum in its trailer: two ranged reads, not the body. */
+  record SnapshotPoint(SnapshotCodec.Header header, long checksum) {}
+
+  static SnapshotPoint snapshotPoint(ObjectStore store, ObjectInfo snap) throws IOException {
+    SnapshotCodec.Header h;
+    try (InputStream in = store.get(snap.key(), 0, 512)) {
+      h = SnapshotCodec.readHeader(new DataInputStream(in), snap.key(), new long[1]);
+    }
+    ByteBuffer trailer = ByteBuffer.allocate(12);
+    try (InputStream in = store.get(snap.key(), snap.size() - 12, 12)) {
+      trailer.put(in.readNBytes(12));
+    }
+    return new SnapshotPoint(h, trailer.getLong(0));
   }
 }

@@ -57,6 +57,7 @@ final class Shipper implements Runnable {
   private final Retention retention;
   private final DatabaseFiles files;
   private final Path workDir;
+  private final BucketWins bucketWins;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final ReentrantLock lock = new ReentrantLock();
@@ -98,6 +99,7 @@ final class Shipper implements Runnable {
     this.files = db.files();
     this.workDir = options.workDirectory() != null ? options.workDirectory()
         : db.path().resolveSibling(".litevault").resolve(db.name());
+    this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
   }
 
   /** What the checkpoint gate reports. */
@@ -266,40 +268,6 @@ final class Shipper implements Runnable {
   }
 
   /**
-   * The bucket wins: a local file equal to an earlier point of the newest lineage lost commits the
-   * bucket has, and a new lineage from it would hide them from "restore latest". Unless forks are
-   * allowed, replication stops with an error naming both positions.
-   */
-  private void refuseIfBehind(LineageCatalog.Tip tip, ReadPin pin) throws IOException {
-    if (options.allowFork()) {
-      return;
-    }
-    if (brokeAway(tip.lineage())) {
-      // This process itself let the files move on past the lineage (a forced checkpoint, unreadable
-      // frames): a state equal to an earlier point then means the content came back to it, not a loss.
-      log.info("database '{}': the local files moved on past lineage {} after a continuity break", db.name(),
-          tip.lineage());
-      return;
-    }
-    List<DatabaseChecksum> states = localStatesAtStart(pin);
-    java.util.OptionalLong earlier = EarlierPoint.find(store, layout, tip.lineage(), states);
-    if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
-      throw new LocalBehindBucketException(db.name(), tip.lineage(), earlier.getAsLong(), tip.txid());
-    }
-    // A copy older than the newest lineage (a rollback past a lineage change) loses that lineage too.
-    List<String> older = new ArrayList<>(LineageCatalog.list(store, layout).keySet());
-    java.util.Collections.reverse(older);
-    for (String id : older) {
-      if (id.compareTo(tip.lineage()) < 0 && !brokeAway(id)) {
-        java.util.OptionalLong point = EarlierPoint.find(store, layout, id, states);
-        if (point.isPresent()) {
-          throw new LocalBehindBucketException(db.name(), id, point.getAsLong(), tip.lineage(), tip.txid());
-        }
-      }
-    }
-  }
-
-  /**
    * The states the local file may have been in when this process opened it, before the writes it made
    * since (the application may write before the replicator has looked): the pinned state; the main
    * file alone (the state before the first commit into a fresh WAL, while the gate kept checkpoints
@@ -320,34 +288,12 @@ final class Shipper implements Runnable {
     return states;
   }
 
-  /** The marker of a continuity break, in the work directory (see {@link #markBrokenAway}). */
-  private static final String BROKE_AWAY = "continuity-broken";
-
   /**
-   * Records, durably and before the files move on, that the local database is leaving {@code lineage}
-   * behind on purpose (the store is about to checkpoint unshipped frames, or they were lost): after a
-   * restart, a local state equal to an earlier point of that lineage is then not a power loss.
+   * Records, durably and before the files move on, that the local database is leaving the current
+   * lineage behind on purpose (see {@link BucketWins}).
    */
   void markBrokenAway() {
-    String from = lineage;
-    if (from == null) {
-      return;
-    }
-    try {
-      Files.createDirectories(workDir);
-      Path marker = workDir.resolve(BROKE_AWAY);
-      Files.writeString(marker, from + "\n");
-      try (var ch = java.nio.channels.FileChannel.open(marker, java.nio.file.StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-    } catch (IOException e) {
-      log.warn("database '{}': could not record the continuity break in {}: {}", db.name(), workDir, e.toString());
-    }
-  }
-
-  private boolean brokeAway(String fromLineage) throws IOException {
-    Path marker = workDir.resolve(BROKE_AWAY);
-    return Files.exists(marker) && Files.readString(marker).strip().equals(fromLineage);
+    bucketWins.markBrokenAway(lineage);
   }
 
   /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
@@ -368,7 +314,7 @@ final class Shipper implements Runnable {
       catchUpFrom = 0;
     }
     if (at == null || at.value() != tip.checksumAfter() || at.pages() != tip.dbSizePages()) {
-      refuseIfBehind(tip, pin);
+      bucketWins.refuseIfBehind(tip, localStatesAtStart(pin));
       log.info("database '{}': local files do not continue lineage {} at txid {} (the database was restored, "
           + "changed by another process, or its WAL reset): starting a new lineage", db.name(), tip.lineage(), tip.txid());
       return false;
@@ -638,7 +584,7 @@ final class Shipper implements Runnable {
     Files.deleteIfExists(p.file());
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
-      Files.deleteIfExists(workDir.resolve(BROKE_AWAY)); // the break is behind us: a new lineage holds the files
+      bucketWins.forgetBreak();
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
     }

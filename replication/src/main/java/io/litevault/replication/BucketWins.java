@@ -1,0 +1,102 @@
+package io.litevault.replication;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bucket wins: a local file equal to an earlier point of the bucket's lineages lost commits the
+ * bucket has (a power loss with {@code synchronous=NORMAL}, an older copy put back), and a new lineage
+ * from it would hide them from "restore latest". Unless forks are allowed, replication stops with
+ * {@link LocalBehindBucketException}, naming both positions.
+ *
+ * <p>It also keeps the marker that tells such a loss from a legitimate departure: before the store
+ * checkpoints unshipped frames (or they are found lost), the shipper records, fsynced in its work
+ * directory, that the local files are leaving the lineage behind; after a restart a local state equal
+ * to an earlier point of that lineage is then content that came back to it, not a loss.
+ */
+final class BucketWins {
+  private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
+  /** The marker's file name in the work directory. */
+  private static final String BROKE_AWAY = "continuity-broken";
+
+  private final String database;
+  private final ObjectStore store;
+  private final BucketLayout layout;
+  private final Path marker;
+  private final boolean allowFork;
+
+  BucketWins(String database, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
+    this.database = database;
+    this.store = store;
+    this.layout = layout;
+    this.marker = workDir.resolve(BROKE_AWAY);
+    this.allowFork = allowFork;
+  }
+
+  /**
+   * Called when the local files do not continue {@code tip}: throws when one of {@code localStates}
+   * (the states the file may have been in at start) is an earlier point of the newest lineage, or a
+   * point of an older one, that this process did not break away from.
+   */
+  void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
+    if (allowFork) {
+      return;
+    }
+    if (brokeAway(tip.lineage())) {
+      log.info("database '{}': the local files moved on past lineage {} after a continuity break", database,
+          tip.lineage());
+      return;
+    }
+    Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(store, layout); // one listing for every lineage
+    LineageCatalog.Lineage newest = all.get(tip.lineage());
+    OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, localStates);
+    if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
+      throw new LocalBehindBucketException(database, tip.lineage(), earlier.getAsLong(), tip.txid());
+    }
+    // A copy older than the newest lineage (a rollback past a lineage change) loses that lineage too.
+    List<LineageCatalog.Lineage> older = new ArrayList<>(all.values());
+    java.util.Collections.reverse(older);
+    for (LineageCatalog.Lineage l : older) {
+      if (l.id().compareTo(tip.lineage()) < 0 && !brokeAway(l.id())) {
+        OptionalLong point = EarlierPoint.find(store, layout, l, localStates);
+        if (point.isPresent()) {
+          throw new LocalBehindBucketException(database, l.id(), point.getAsLong(), tip.lineage(), tip.txid());
+        }
+      }
+    }
+  }
+
+  /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */
+  void markBrokenAway(String lineage) {
+    if (lineage == null) {
+      return;
+    }
+    try {
+      Files.createDirectories(marker.getParent());
+      Files.writeString(marker, lineage + "\n");
+      try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+    } catch (IOException e) {
+      log.warn("database '{}': could not record the continuity break in {}: {}", database, marker, e.toString());
+    }
+  }
+
+  /** A new lineage holds the files: the break is behind us. */
+  void forgetBreak() throws IOException {
+    Files.deleteIfExists(marker);
+  }
+
+  private boolean brokeAway(String fromLineage) throws IOException {
+    return Files.exists(marker) && Files.readString(marker).strip().equals(fromLineage);
+  }
+}
