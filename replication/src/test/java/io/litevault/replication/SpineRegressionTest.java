@@ -340,6 +340,44 @@ class SpineRegressionTest {
     }
   }
 
+  /**
+   * A snapshot whose put stored the object but lost its answer is retried from the same file (same key,
+   * same bytes), and a snapshot file a killed process left behind is deleted at the next start.
+   */
+  @Test
+  void aSnapshotWhoseAnswerWasLostIsRetriedAsIsAndAnOrphanSnapshotFileIsDeletedAtStart() throws Exception {
+    FaultyObjectStore bucket = new FaultyObjectStore(files);
+    Path live = dir.resolve("live");
+    Path work = live.resolve(".litevault").resolve("data");
+    java.nio.file.Files.createDirectories(work);
+    Path orphan = work.resolve("snapshot-20200101T000000000Z-00000000-1.tmp");
+    java.nio.file.Files.writeString(orphan, "left by a kill -9");
+    try (SqliteStore store = openStore(live, DatabaseOptions.builder())) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, prefix)
+          .minUploadInterval(Duration.ofMillis(1)).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build())) {
+        r.write(ReplicationTest.insert("a", "1"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        assertFalse(java.nio.file.Files.exists(orphan), "the orphan snapshot file was deleted at start");
+        long snapshots = r.metrics().snapshotsUploaded();
+        bucket.failAfterPut(1, ErrorKind.TIMEOUT); // the snapshot's put: stored, answer lost
+        r.maintenanceStep().run("data", null);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (r.metrics().snapshotsUploaded() == snapshots && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertEquals(snapshots + 1, r.metrics().snapshotsUploaded(), "the retried snapshot landed once");
+        assertTrue(r.metrics().uploadErrors() >= 1, "the snapshot's lost answer was seen: " + r.metrics());
+        r.write(ReplicationTest.insert("a", "2"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        assertEquals(1, r.metrics().lineagesStarted(), r.metrics().toString());
+        String source = db.read(Dumps::dump);
+        assertEquals(source, Dumps.dump(restoreLatest(bucket, "latest")));
+        try (var left = java.nio.file.Files.list(work)) {
+          assertEquals(0, left.filter(f -> f.toString().endsWith(".tmp")).count(), "no snapshot file left");
+        }
+      }
+    }
+  }
+
   private long segments(ObjectStore bucket) {
     try (var s = files.list(prefix + "/lineages/")) {
       return s.filter(o -> o.key().endsWith(".lvsg")).count();
