@@ -352,6 +352,8 @@ final class Shipper implements Runnable {
         throw e;
       }
     }
+    // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
+    holdGate = false;
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
     progress.replicated(pin.txid());
     log.info("database '{}': continuing lineage {} at txid {}", db.name(), lineage, lastTxid);
