@@ -15,7 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The bucket wins: a local file equal to an earlier point of the bucket's lineages lost commits the
  * bucket has (a power loss with {@code synchronous=NORMAL}, an older copy put back), and a new lineage
- * from it would hide them from "restore latest". Unless forks are allowed, replication stops with
+ * from it would hide them from "restore latest". A local file equal to no point the bucket keeps (an
+ * empty file where the data was lost, a wrong path, a copy older than retention keeps, a change made
+ * while nothing replicated it) is refused too: a new lineage from it would make "restore latest" return
+ * it instead of the bucket's data. Unless forks are allowed, replication stops with
  * {@link LocalBehindBucketException}, naming both positions.
  *
  * <p>It also keeps the marker that tells such a loss from a legitimate departure: before the store
@@ -43,9 +46,10 @@ final class BucketWins {
   }
 
   /**
-   * Called when the local files do not continue {@code tip}: throws when one of {@code localStates}
-   * (the states the file may have been in at start) is an earlier point of the newest lineage, or a
-   * point of an older one, that this process did not break away from.
+   * Called when the local files do not continue {@code tip}: returns (a new lineage may start) only when
+   * forks are allowed or this process broke away from {@code tip}'s lineage on purpose; otherwise throws,
+   * naming the lineage point one of {@code localStates} (the states the file may have been in at start)
+   * equals, or saying it equals none the bucket keeps.
    */
   void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
     if (allowFork) {
@@ -73,6 +77,11 @@ final class BucketWins {
         }
       }
     }
+    // Matching nothing the bucket keeps: an empty file where the data was lost, a wrong path, an older
+    // copy than retention keeps, or a change made while nothing replicated it. Content cannot tell
+    // these apart, and a new lineage from the first three would make "restore latest" return the wrong
+    // database; so the bucket wins here too, and a deliberate fork is the caller's explicit choice.
+    throw new LocalBehindBucketException(database, tip);
   }
 
   /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */

@@ -87,7 +87,7 @@ public final class ReplicatorOptions {
   public Clock clock() { return clock; }
   /** This process's name in the lease (host, pid and a random id by default). */
   public String owner() { return owner; }
-  /** Whether a local file behind the bucket may start a new lineage (see {@link LocalBehindBucketException}). */
+  /** Whether a local file that does not continue the bucket may start a new lineage ({@link LocalBehindBucketException}). */
   public boolean allowFork() { return allowFork; }
 
   public static final class Builder {
@@ -187,9 +187,13 @@ public final class ReplicatorOptions {
     }
 
     /**
-     * Lets a local database that equals an earlier point of the bucket's newest lineage start a new
-     * lineage from itself, giving up the bucket's newer commits for "restore latest" (they stay
-     * restorable by lineage). Default false: replication stops with {@link LocalBehindBucketException}.
+     * Lets a local database that does not continue the bucket's newest lineage start a new lineage from
+     * itself: one equal to an earlier point (giving up the bucket's newer commits for "restore latest";
+     * they stay restorable by lineage until retention), or one equal to no point the bucket keeps (a file
+     * changed while nothing replicated it, or deliberately a different database). Default false:
+     * replication stops with {@link LocalBehindBucketException}, because a new lineage from such a file
+     * would make "restore latest" return it instead of the bucket's data. Set it for one start, after
+     * checking that the local file is the one to keep.
      */
     public Builder allowFork(boolean value) {
       this.allowFork = value;

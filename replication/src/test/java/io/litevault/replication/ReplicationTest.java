@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,8 +170,12 @@ abstract class ReplicationTest {
     assertEquals(source, Dumps.dump(restore("at-close", b -> { })));
   }
 
+  /**
+   * A file changed while nothing replicated it equals no point the bucket keeps: refused by default (the
+   * same signal as an empty file where the data was lost), a new lineage when a fork is allowed.
+   */
   @Test
-  void aDatabaseChangedBehindReplicationsBackStartsANewLineage() throws Exception {
+  void aDatabaseChangedBehindReplicationsBackIsRefusedUnlessAForkIsAllowed() throws Exception {
     Path live = dir.resolve("live");
     String first;
     try (SqliteStore store = openStore(live)) {
@@ -179,18 +185,50 @@ abstract class ReplicationTest {
         first = r.positionOf(db.lastTxid()).orElseThrow().lineage();
       }
     }
+    String replicated = Dumps.dump(restore("before-change", b -> { }));
     try (SqliteStore store = openStore(live)) { // written while nothing replicated it
       store.database("data").writeAndWait(insert("eve", "unreplicated"));
     }
     try (SqliteStore store = openStore(live)) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, options().build())) {
+        ExecutionException e = assertThrows(ExecutionException.class,
+            () -> r.write(insert("dan", "two"), Durability.REPLICATED).get(20, TimeUnit.SECONDS));
+        LocalBehindBucketException refused = assertInstanceOf(LocalBehindBucketException.class, e.getCause());
+        assertEquals(-1, refused.localTxid(), refused.getMessage());
+        assertTrue(refused.getMessage().contains(first) && refused.getMessage().contains("equals no point"),
+            refused.getMessage());
+        assertFalse(r.health().healthy(), r.health().toString());
+      }
+    }
+    assertEquals(replicated, Dumps.dump(restore("after-refusal", b -> { })), "the bucket is unchanged");
+    try (SqliteStore store = openStore(live)) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, options().allowFork(true).build())) {
         r.write(insert("dan", "two"), Durability.REPLICATED).get();
         assertNotEquals(first, r.positionOf(db.lastTxid()).orElseThrow().lineage(), "a new lineage");
         assertEquals(1, r.metrics().lineagesStarted());
         assertEquals(db.read(Dumps::dump), Dumps.dump(restore("new-lineage", b -> { })));
       }
     }
+  }
+
+  /** The typo'd data directory or the lost disk: an empty database at a prefix with data never replaces it. */
+  @Test
+  void anEmptyDatabaseAtAPrefixWithDataIsRefused() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("live"))) {
+      try (Replicator r = Replicator.start(store.database("data"), options().build())) {
+        r.write(insert("gus", "kept"), Durability.REPLICATED).get();
+      }
+    }
+    String replicated = Dumps.dump(restore("kept", b -> { }));
+    try (SqliteStore store = openStore(dir.resolve("empty"));
+        Replicator r = Replicator.start(store.database("data"), options().build())) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> r.write(insert("new", "x"), Durability.REPLICATED).get(20, TimeUnit.SECONDS));
+      assertInstanceOf(LocalBehindBucketException.class, e.getCause());
+    }
+    assertEquals(replicated, Dumps.dump(restore("still-kept", b -> { })), "restore latest still has the data");
   }
 
   @Test
