@@ -24,13 +24,16 @@ import java.util.regex.Pattern;
  *       done only after every copy succeeded.
  * </ul>
  * Excluded everywhere: keys under {@code _litevault/} (a tier's own index and manifest). Excluded from
- * source copies: the lease {@code <db>/lease} of every replicated database (a key {@code lease} beside a
- * {@code lineages/} directory holding snapshots or segments). The lease is rewritten on every renewal, so
+ * source copies: the lease of every replicated database (its generations {@code <db>/leases/<16 hex>}, and
+ * the single {@code <db>/lease} of older versions beside a {@code lineages/} directory holding snapshots
+ * or segments). The lease changes on every renewal, so
  * copying it would cost a copy per run for nothing; it names the live replicating process, which must never
  * be confused with a backup; and restore does not read it.
  */
 final class CopyPlan {
   static final String META = "_litevault/";
+  /** A generation of a replicated database's fenced lease ({@code <db>/leases/<16 hex>}). */
+  private static final Pattern LEASE_GENERATION = Pattern.compile("(.*/)?leases/[0-9a-f]{16}");
   private static final Pattern DATA =
       Pattern.compile("(.*/)?lineages/([^/]+)/(snapshots/[0-9a-f]{16}\\.lvsn|segments/[0-9a-f]{16}-[0-9a-f]{16}\\.lvsg)");
 
@@ -57,6 +60,14 @@ final class CopyPlan {
     if (fromSource) {
       for (String lease : leases(up.keySet())) {
         if (up.remove(lease) != null) {
+          plan.skippedLeases++;
+        }
+      }
+      Set<String> databases = databases(up.keySet());
+      for (java.util.Iterator<String> it = up.keySet().iterator(); it.hasNext(); ) {
+        Matcher m = LEASE_GENERATION.matcher(it.next());
+        if (m.matches() && databases.contains(m.group(1) == null ? "" : m.group(1))) {
+          it.remove();
           plan.skippedLeases++;
         }
       }
@@ -98,13 +109,22 @@ final class CopyPlan {
         && indexed.sourceModifiedMillis() == src.lastModified().toEpochMilli();
   }
 
-  /** The lease keys of the replicated databases found in a listing. */
+  /** The lease keys of the replicated databases found in a listing (the single lease of older versions). */
   static Set<String> leases(Iterable<String> relKeys) {
+    Set<String> out = new HashSet<>();
+    for (String db : databases(relKeys)) {
+      out.add(db + "lease");
+    }
+    return out;
+  }
+
+  /** The prefixes ({@code ""} or ending in {@code /}) of the replicated databases found in a listing. */
+  private static Set<String> databases(Iterable<String> relKeys) {
     Set<String> out = new HashSet<>();
     for (String rel : relKeys) {
       Matcher m = DATA.matcher(rel);
       if (m.matches()) {
-        out.add((m.group(1) == null ? "" : m.group(1)) + "lease");
+        out.add(m.group(1) == null ? "" : m.group(1));
       }
     }
     return out;

@@ -27,12 +27,13 @@ class CopyPlanTest {
   void onlyDatabaseLeasesAreLeftBehindAndSegmentsAreChainedInTxidOrder() {
     String l = "db/a/lineages/20261123T000000Z-0000000a/";
     List<ObjectInfo> src = List.of(o("s/db/a/lease", 10, "e1"), o("s/contracts/lease", 5, "e2"),
+        o("s/db/a/leases/0000000000000007", 10, "e7"), o("s/contracts/leases/0000000000000001", 5, "e8"),
         o("s/" + l + "segments/0000000000000003-0000000000000003.lvsg", 1, "e3"),
         o("s/" + l + "segments/0000000000000002-0000000000000002.lvsg", 1, "e4"),
         o("s/" + l + "snapshots/0000000000000001.lvsn", 1, "e5"), o("s/_litevault/index.tsv", 1, "e6"));
     CopyPlan p = CopyPlan.of("s/", src, "t/daily/", List.of(o("t/daily/old", 1, "x")), TierIndex.empty(), Set.of(), true);
-    assertEquals(1, p.skippedLeases);
-    assertEquals(List.of("contracts/lease", l + "snapshots/0000000000000001.lvsn"),
+    assertEquals(2, p.skippedLeases);
+    assertEquals(List.of("contracts/lease", "contracts/leases/0000000000000001", l + "snapshots/0000000000000001.lvsn"),
         p.first.stream().map(CopyPlan.Item::relKey).sorted().toList(), "an application file named lease is data");
     assertEquals(List.of(l + "segments/0000000000000002-0000000000000002.lvsg", l + "segments/0000000000000003-0000000000000003.lvsg"),
         p.segmentChains.get(l).stream().map(CopyPlan.Item::relKey).sorted().toList());

@@ -87,6 +87,14 @@ public final class Demo implements Callable<Integer> {
     DemoReport report;
     try (Target t = Target.open(target, endpoint, client, work)) {
       t.store.verify();
+      try (var existing = t.store.list(t.prefix + "/lineages/")) {
+        if (existing.findAny().isPresent()) {
+          // The demo starts a fresh database; replication refuses to put it in place of another's data.
+          throw new CommandLine.ParameterException(new CommandLine(this), "--target already holds a replicated "
+              + "database under " + t.prefix + "/: the demo starts a fresh one, which replication refuses to put in "
+              + "its place. Give an empty target, or restore that one (the restore command) to look at it");
+        }
+      }
       err.println("litevault demo: " + String.format(Locale.ROOT, "%,d", writes) + " writes, bucket: " + t.description
           + ", work dir: " + work);
       report = run(t, work);

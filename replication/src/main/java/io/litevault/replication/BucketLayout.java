@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * tool (a backup tier) restores the same way.
  *
  * <pre>
- * &lt;prefix&gt;/lease                                              the replicating process's lease
+ * &lt;prefix&gt;/leases/&lt;generation&gt;                                the replicating process's lease (fenced)
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/snapshots/&lt;txid&gt;.lvsn            full database as of txid
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/segments/&lt;first&gt;-&lt;last&gt;.lvsg     transactions first..last
  * </pre>
@@ -56,8 +56,19 @@ final class BucketLayout {
     return prefix;
   }
 
-  String lease() {
+  /** The single lease object of Litevault versions before lease generations; honoured, never written. */
+  String legacyLease() {
     return prefix + "/lease";
+  }
+
+  /** The directory of the lease's generations. */
+  String leases() {
+    return prefix + "/leases/";
+  }
+
+  /** One generation of the lease (see {@link Lease}). */
+  String leaseGeneration(long generation) {
+    return leases() + hex(generation);
   }
 
   String lineages() {

@@ -5,120 +5,253 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lease of one replica prefix: an object written with create-only put ({@code If-None-Match: *})
- * naming its owner, a random nonce and an expiry. It is renewed (overwritten) only together with
- * uploads, so an idle database makes no requests; a process that finds someone else's unexpired lease
- * refuses to replicate, and a holder that finds its lease taken over stops before its next upload.
+ * The lease of one replica prefix, fenced: a sequence of generations {@code <prefix>/leases/<gen>}, each
+ * created with a create-only put ({@code If-None-Match: *}), so among processes racing for generation
+ * {@code g + 1} exactly one wins. Taking over, renewing and releasing all create the next generation; a
+ * holder that was paused while another process took over finds its next generation taken and stops
+ * ({@link LeaseException}) instead of overwriting the other's lease. Nothing is ever renewed by an
+ * overwrite.
+ *
+ * <p>A body names its owner, a random nonce, the holder's <em>home</em> and an expiry (wall-clock
+ * milliseconds, which other processes compare with their clocks: keep clocks within half the TTL). The
+ * home identifies the database files and the running kernel ({@link Home}); a process whose home
+ * equals the holder's holds the store lock those files are behind, so the holder is dead and the
+ * lease is taken over at once, and the lineage continued. A lease that expired on another home may
+ * belong to a paused process that will wake up: {@link #continuationSafe()} is then false, and the
+ * shipper starts a new lineage instead of appending to one the old holder might still write.
+ *
+ * <p>Renewal is due when half the TTL has passed since the last confirmation, measured on the monotonic
+ * clock (a wall clock that steps back does not extend it). The shipper renews before an upload when due,
+ * and again after it before acknowledging anything, so an upload that outlived the lease (a pause, a
+ * very slow request) is acknowledged only if nobody took over meanwhile. An idle database makes no
+ * requests; its lease simply expires.
  */
 final class Lease {
   private static final Logger log = LoggerFactory.getLogger(Lease.class);
-  private static final Pattern FIELD = Pattern.compile("\"(owner|nonce|expiresAtMillis)\":\\s*\"?([^\",}]*)\"?");
+  private static final Pattern FIELD =
+      Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released)\":\\s*\"?([^\",}]*)\"?");
+  private static final Pattern GENERATION = Pattern.compile("[0-9a-f]{16}");
 
   private final ObjectStore store;
-  private final String key;
+  private final BucketLayout layout;
   private final String owner;
+  private final String home;
   private final Duration ttl;
   private final Clock clock;
+  private final LongSupplier nanos;
   private final String nonce = UUID.randomUUID().toString();
-  private long expiresAt;
+  /** The generation we hold, 0 when none. */
+  private long generation;
+  private long confirmedNanos;
+  private boolean continuationSafe;
 
-  Lease(ObjectStore store, String key, String owner, Duration ttl, Clock clock) {
+  Lease(ObjectStore store, BucketLayout layout, String owner, String home, Duration ttl, Clock clock, LongSupplier nanos) {
     this.store = store;
-    this.key = key;
-    this.owner = owner;
+    this.layout = layout;
+    this.owner = owner.replace("\"", "'").replace("\\", "/");
+    this.home = home;
     this.ttl = ttl;
     this.clock = clock;
+    this.nanos = nanos;
   }
 
-  private record Holder(String owner, String nonce, long expiresAtMillis) {}
+  /** One generation as read from the bucket. */
+  record Holder(long generation, String owner, String nonce, String home, long expiresAtMillis, boolean released) {}
 
-  /** Takes the lease, or throws {@link LeaseException} naming the holder. */
-  void acquire() {
-    for (int attempt = 0; attempt < 3; attempt++) {
-      long until = clock.millis() + ttl.toMillis();
-      if (store.putIfAbsent(key, body(until))) {
-        expiresAt = until;
-        return;
-      }
-      Holder h = read();
-      if (h == null) {
-        continue; // released between our put and our read
-      }
-      if (h.nonce.equals(nonce)) {
-        expiresAt = h.expiresAtMillis;
-        return;
-      }
-      if (h.expiresAtMillis > clock.millis()) {
-        throw new LeaseException("replica " + store.describe() + " key '" + key + "' is leased by '" + h.owner
-            + "' until " + java.time.Instant.ofEpochMilli(h.expiresAtMillis) + ": another process replicates this "
-            + "database to the same prefix. Stop it, use another prefix, or wait for the lease to expire");
-      }
-      log.info("lease {} held by '{}' expired at {}; taking it over", key, h.owner,
-          java.time.Instant.ofEpochMilli(h.expiresAtMillis));
-      store.delete(key); // expired: remove it and race for it with If-None-Match like everyone else
-    }
-    throw new LeaseException("could not take the lease '" + key + "' of " + store.describe()
-        + " after 3 attempts: another process keeps taking it");
-  }
-
-  /** Before an upload: renews when half the TTL is gone, after checking nobody took it over. */
-  void renewIfDue() {
-    long now = clock.millis();
-    if (expiresAt - now > ttl.toMillis() / 2) {
+  /**
+   * Takes the lease, or confirms it when already held. Throws {@link LeaseException} naming the holder
+   * when another process holds it on another home and it has not expired.
+   */
+  synchronized void acquire() {
+    if (generation > 0) {
+      renewIfDue();
       return;
     }
-    Holder h = read();
-    if (h != null && !h.nonce.equals(nonce) && h.expiresAtMillis > now) {
-      throw new LeaseException("lost the lease '" + key + "' of " + store.describe() + " to '" + h.owner
-          + "' (this process was idle or paused past its expiry); replication stopped to avoid split brain. "
-          + "Restart this process once the other one is stopped");
+    refuseLegacyHolder();
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Holder top = newest();
+      boolean safe = top == null || top.released || (!home.isEmpty() && home.equals(top.home));
+      if (!safe && top.expiresAtMillis > clock.millis()) {
+        throw new LeaseException("replica " + store.describe() + " prefix '" + layout.prefix() + "' is leased by '"
+            + top.owner + "' until " + Instant.ofEpochMilli(top.expiresAtMillis) + ": another process replicates "
+            + "this database to the same prefix. Stop it, use another prefix, or wait for the lease to expire");
+      }
+      long next = (top == null ? 0 : top.generation) + 1;
+      if (store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
+        generation = next;
+        confirmedNanos = nanos.getAsLong();
+        continuationSafe = safe;
+        if (top != null && !top.released) {
+          log.info("lease of '{}' held by '{}' ({}) taken over: {}", layout.prefix(), top.owner,
+              top.expiresAtMillis <= clock.millis() ? "expired at " + Instant.ofEpochMilli(top.expiresAtMillis)
+                  : "a process on these files that is gone", safe ? "continuing its lineage"
+                  : "it may still be running elsewhere, so its lineage is not continued");
+        }
+        deleteOlderThan(next);
+        return;
+      }
     }
-    long until = now + ttl.toMillis();
-    store.put(key, body(until));
-    expiresAt = until;
+    throw new LeaseException("could not take the lease of " + store.describe() + " prefix '" + layout.prefix()
+        + "' after 3 attempts: other processes keep taking it");
   }
 
-  /** Deletes the lease if it is still ours. */
-  void release() {
+  /**
+   * Whether the lineage the previous holder wrote may be continued: true unless the lease was taken over
+   * from a process on another home whose lease had merely expired (it may be paused, not dead).
+   */
+  synchronized boolean continuationSafe() {
+    return continuationSafe;
+  }
+
+  /** Before and after an upload: renews when half the TTL has passed since the last confirmation. */
+  synchronized void renewIfDue() {
+    if (generation == 0) {
+      throw new LeaseException("the lease of '" + layout.prefix() + "' is not held");
+    }
+    if (nanos.getAsLong() - confirmedNanos < ttl.toNanos() / 2) {
+      return;
+    }
+    renew();
+  }
+
+  /** Renews now, whether due or not: proves this process still holds the lease, or throws. */
+  synchronized void confirm() {
+    if (generation == 0) {
+      throw new LeaseException("the lease of '" + layout.prefix() + "' is not held");
+    }
+    renew();
+  }
+
+  private void renew() {
+    long next = generation + 1;
+    if (!store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
+      throw lost(read(next).map(Holder::owner).orElse("another process"));
+    }
+    // Generations below the newest are deleted, so a holder paused long enough can re-create one: only
+    // the newest counts.
+    long newest = generations().stream().mapToLong(Long::longValue).max().orElse(next);
+    if (newest != next) {
+      store.delete(layout.leaseGeneration(next));
+      throw lost(read(newest).map(Holder::owner).orElse("another process"));
+    }
+    generation = next;
+    confirmedNanos = nanos.getAsLong();
+    deleteOlderThan(next);
+  }
+
+  /** Ends the lease with a released generation, if it is still ours; a successor may continue at once. */
+  synchronized void release() {
+    if (generation == 0) {
+      return;
+    }
     try {
-      Holder h = read();
-      if (h != null && h.nonce.equals(nonce)) {
-        store.delete(key);
+      if (store.putIfAbsent(layout.leaseGeneration(generation + 1), body(true))) {
+        deleteOlderThan(generation + 1);
       }
     } catch (RuntimeException e) {
-      log.warn("could not release the lease {}: {}", key, e.toString());
+      log.warn("could not release the lease of '{}': {}", layout.prefix(), e.toString());
+    } finally {
+      generation = 0;
     }
   }
 
-  private byte[] body(long until) {
-    return ("{\"owner\": \"" + owner.replace("\"", "'") + "\", \"nonce\": \"" + nonce + "\", \"expiresAtMillis\": "
-        + until + "}\n").getBytes(StandardCharsets.UTF_8);
+  private LeaseException lost(String to) {
+    generation = 0;
+    return new LeaseException("lost the lease of " + store.describe() + " prefix '" + layout.prefix() + "' to '" + to
+        + "' (this process was paused or cut off from the bucket past its lease): replication stopped to avoid "
+        + "two writers; writes not yet in the bucket were not acknowledged. Restart this process once the other "
+        + "one is stopped");
   }
 
-  private Holder read() {
+  /** A lease object written by a Litevault version before generations ({@code <prefix>/lease}). */
+  private void refuseLegacyHolder() {
+    Optional<Holder> legacy = parse(0, layout.legacyLease());
+    if (legacy.isPresent() && legacy.get().expiresAtMillis > clock.millis()) {
+      throw new LeaseException("replica " + store.describe() + " prefix '" + layout.prefix() + "' is leased by '"
+          + legacy.get().owner + "' (an older Litevault version) until " + Instant.ofEpochMilli(legacy.get().expiresAtMillis)
+          + ": stop it before starting this version on the same prefix");
+    }
+  }
+
+  private Holder newest() {
+    List<Long> gens = generations();
+    for (int i = gens.size() - 1; i >= 0; i--) {
+      Optional<Holder> h = read(gens.get(i));
+      if (h.isPresent()) {
+        return h.get();
+      }
+    }
+    return null;
+  }
+
+  /** The generations in the bucket, ascending. */
+  private List<Long> generations() {
+    List<Long> out = new ArrayList<>();
+    String dir = layout.leases();
+    try (Stream<ObjectInfo> objects = store.list(dir)) {
+      objects.map(o -> o.key().substring(dir.length()))
+          .filter(name -> GENERATION.matcher(name).matches())
+          .forEach(name -> out.add(Long.parseUnsignedLong(name, 16)));
+    }
+    out.sort(null);
+    return out;
+  }
+
+  private void deleteOlderThan(long keep) {
+    try {
+      List<String> old = generations().stream().filter(g -> g < keep).map(layout::leaseGeneration).toList();
+      if (!old.isEmpty()) {
+        store.deleteAll(old);
+      }
+    } catch (RuntimeException e) {
+      log.debug("could not delete old lease generations of '{}': {}", layout.prefix(), e.toString());
+    }
+  }
+
+  private byte[] body(boolean released) {
+    long until = released ? 0 : clock.millis() + ttl.toMillis();
+    return ("{\"owner\": \"" + owner + "\", \"nonce\": \"" + nonce + "\", \"home\": \"" + home + "\", \"expiresAtMillis\": "
+        + until + ", \"released\": " + released + "}\n").getBytes(StandardCharsets.UTF_8);
+  }
+
+  private Optional<Holder> read(long gen) {
+    return parse(gen, layout.leaseGeneration(gen));
+  }
+
+  private Optional<Holder> parse(long gen, String key) {
     String text;
     try (InputStream in = store.get(key)) {
       text = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
     } catch (ObjectNotFoundException e) {
-      return null;
+      return Optional.empty();
     } catch (IOException e) {
       throw new ReplicationException("could not read the lease '" + key + "': " + e, e);
     }
     String o = null;
     String n = null;
+    String h = "";
     long exp = 0;
+    boolean released = false;
     Matcher m = FIELD.matcher(text);
     while (m.find()) {
       switch (m.group(1)) {
         case "owner" -> o = m.group(2);
         case "nonce" -> n = m.group(2);
+        case "home" -> h = m.group(2);
+        case "released" -> released = Boolean.parseBoolean(m.group(2).trim());
         default -> exp = Long.parseLong(m.group(2).trim());
       }
     }
@@ -126,6 +259,6 @@ final class Lease {
       throw new ReplicationException("the lease object '" + key + "' is not a Litevault lease: " + text.strip()
           + "; delete it if nothing else uses this prefix");
     }
-    return new Holder(o, n, exp);
+    return Optional.of(new Holder(gen, o, n, h, exp, released));
   }
 }

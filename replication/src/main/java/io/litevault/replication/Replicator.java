@@ -49,8 +49,8 @@ public final class Replicator implements AutoCloseable {
   private Replicator(Database db, ReplicatorOptions options) {
     this.db = db;
     this.options = options;
-    this.lease = new Lease(options.store(), new BucketLayout(options.prefix()).lease(), options.owner(),
-        options.leaseTtl(), options.clock());
+    this.lease = new Lease(options.store(), new BucketLayout(options.prefix()), options.owner(),
+        Home.of(db.path(), Shipper.workDirectory(db, options)), options.leaseTtl(), options.clock(), System::nanoTime);
     this.shipper = new Shipper(db, options, lease, metrics, progress);
     this.thread = new Thread(this::runShipper, "litevault-replicator-" + db.name());
     this.thread.setDaemon(true);
@@ -175,7 +175,14 @@ public final class Replicator implements AutoCloseable {
     }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);
-    lease.release();
+    if (thread.isAlive()) {
+      // An upload may still be in flight: a released lease would let a successor continue this lineage
+      // beside it. Left to expire, a successor elsewhere starts a new lineage instead.
+      log.warn("database '{}': lease not released (the replicator thread is still running); it expires after {}",
+          db.name(), options.leaseTtl());
+    } else {
+      lease.release();
+    }
     progress.failAll(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
   }
 

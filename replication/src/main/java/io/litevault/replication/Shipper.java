@@ -97,9 +97,14 @@ final class Shipper implements Runnable {
     this.progress = progress;
     this.retention = new Retention(store, layout, metrics);
     this.files = db.files();
-    this.workDir = options.workDirectory() != null ? options.workDirectory()
-        : db.path().resolveSibling(".litevault").resolve(db.name());
+    this.workDir = workDirectory(db, options);
     this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
+  }
+
+  /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
+  static Path workDirectory(Database db, ReplicatorOptions options) {
+    return options.workDirectory() != null ? options.workDirectory()
+        : db.path().resolveSibling(".litevault").resolve(db.name());
   }
 
   /** What the checkpoint gate reports. */
@@ -296,6 +301,14 @@ final class Shipper implements Runnable {
     bucketWins.markBrokenAway(lineage);
   }
 
+  /**
+   * Data objects up to this size are written create-only (one part on every store: S3's minimum part is
+   * 5 MiB); larger ones, rare (a snapshot, a segment of big transactions), with a plain put.
+   */
+  static final int CREATE_ONLY_MAX_BYTES = 5 << 20;
+  /** The lineage this process started, which it may continue whatever the lease's history. */
+  private String createdLineage;
+
   /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
   private boolean catchUpWithSnapshot;
 
@@ -315,8 +328,13 @@ final class Shipper implements Runnable {
     }
     if (at == null || at.value() != tip.checksumAfter() || at.pages() != tip.dbSizePages()) {
       bucketWins.refuseIfBehind(tip, localStatesAtStart(pin));
-      log.info("database '{}': local files do not continue lineage {} at txid {} (the database was restored, "
-          + "changed by another process, or its WAL reset): starting a new lineage", db.name(), tip.lineage(), tip.txid());
+      log.info("database '{}': local files do not continue lineage {} at txid {} (a fork was allowed, or this "
+          + "process broke away from it): starting a new lineage", db.name(), tip.lineage(), tip.txid());
+      return false;
+    }
+    if (!lease.continuationSafe() && !tip.lineage().equals(createdLineage)) {
+      log.info("database '{}': lineage {} belongs to a process whose lease expired but which may still be running "
+          + "elsewhere: starting a new lineage from the same state instead of writing beside it", db.name(), tip.lineage());
       return false;
     }
     lineage = tip.lineage();
@@ -475,7 +493,8 @@ final class Shipper implements Runnable {
   private void landSegment(PreparedSegment s) throws Exception {
     preparedSegment = s;
     lease.renewIfDue();
-    store.put(s.key(), s.body());
+    putData(s.key(), s.body());
+    lease.renewIfDue(); // the upload may have outlived the lease: acknowledge only if nobody took over
     preparedSegment = null;
     Segment segment = s.segment();
     checksum = s.after();
@@ -579,13 +598,26 @@ final class Shipper implements Runnable {
     lease.renewIfDue();
     long size = Files.size(p.file());
     lastUploadNanos = System.nanoTime();
-    try (InputStream in = Files.newInputStream(p.file())) {
-      store.put(p.key(), in, size);
+    if (size <= CREATE_ONLY_MAX_BYTES) {
+      putData(p.key(), Files.readAllBytes(p.file()));
+    } else {
+      try (InputStream in = Files.newInputStream(p.file())) {
+        store.put(p.key(), in, size);
+      }
+    }
+    try {
+      lease.renewIfDue(); // the upload may have outlived the lease: acknowledge only if nobody took over
+    } catch (LeaseException fenced) {
+      if (p.newLineage()) {
+        deleteQuietly(p.key()); // a fenced process's new lineage would sort after the holder's: never leave it
+      }
+      throw fenced;
     }
     preparedSnapshot = null;
     Files.deleteIfExists(p.file());
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
+      createdLineage = p.lineage();
       bucketWins.forgetBreak();
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
@@ -605,6 +637,44 @@ final class Shipper implements Runnable {
     progress.position(p.storeTxid(), new ReplicaPosition(p.lineage(), p.txid()));
     progress.replicated(p.storeTxid());
     progressed();
+  }
+
+  /**
+   * Writes a data object. Up to {@link #CREATE_ONLY_MAX_BYTES} with a create-only put: a key that already
+   * holds these bytes is our own earlier attempt whose answer was lost; a key holding other bytes was
+   * written by another process. Then either this process lost the lease ({@link LeaseException}), or a
+   * fenced process wrote into this lineage before it stopped, and the lineage is left for a new one.
+   */
+  private void putData(String key, byte[] body) throws IOException {
+    if (body.length > CREATE_ONLY_MAX_BYTES) {
+      store.put(key, body);
+      return;
+    }
+    if (store.putIfAbsent(key, body) || storedEquals(key, body)) {
+      return;
+    }
+    lease.confirm();
+    bucketWins.markBrokenAway(lineage); // after a restart too, the local files continue no lineage on purpose
+    continuityBroken = true;
+    metrics.continuityBreaks.increment();
+    throw new ReplicationException("object '" + key + "' already holds other bytes: another process wrote into "
+        + "lineage " + lineage + " (a process that lost the lease); starting a new lineage");
+  }
+
+  private boolean storedEquals(String key, byte[] body) throws IOException {
+    try (InputStream in = store.get(key)) {
+      return java.util.Arrays.equals(in.readNBytes(body.length + 1), body);
+    } catch (ObjectNotFoundException e) {
+      return false;
+    }
+  }
+
+  private void deleteQuietly(String key) {
+    try {
+      store.delete(key);
+    } catch (RuntimeException e) {
+      log.error("database '{}': could not delete {} written after the lease was lost: {}", db.name(), key, e.toString());
+    }
   }
 
   private String newestLineageInBucket() {

@@ -189,7 +189,8 @@ class BucketWinsReviewTest {
       }
     }
     bucket.down(false);
-    files.delete(prefix + "/lease"); // not released while the bucket was down: as if it had expired
+    // Its lease was not released while the bucket was down; this process restarts on the same files (the
+    // same home), so it takes that lease over at once.
 
     try (SqliteStore store = openStore(live, small.get());
         Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {

@@ -29,9 +29,10 @@ public final class CrashReplicatorMain {
     SqliteStore store = SqliteStore.builder(dir).database("data", DatabaseOptions.builder()
         .migration(1, "kv", "CREATE TABLE kv(k INTEGER PRIMARY KEY, v INTEGER NOT NULL)").passiveCheckpointPages(50).build()).open();
     Database db = store.database("data");
-    // A short lease: the killed predecessor's lease must not block this run for long.
+    // The default two-minute lease: the killed predecessor ran on these files, so its lease is taken over
+    // at once (the same home) and its lineage continued.
     Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "crash/data")
-        .minUploadInterval(Duration.ofMillis(5)).leaseTtl(Duration.ofSeconds(1)).build());
+        .minUploadInterval(Duration.ofMillis(5)).build());
     out.println("ready");
     for (int t = 0; t < 4; t++) {
       new Thread(() -> {

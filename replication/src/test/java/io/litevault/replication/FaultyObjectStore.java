@@ -45,6 +45,27 @@ public final class FaultyObjectStore implements ObjectStore {
     return this;
   }
 
+  /**
+   * Runs {@code hook} once, with the key, when the next put of a key containing {@code keyContains} has
+   * been decided but not yet sent: another process's request landing in between, or (a hook that blocks)
+   * this thread pausing there.
+   */
+  public FaultyObjectStore beforePut(String keyContains, java.util.function.Consumer<String> hook) {
+    beforePut.set(new Hook(keyContains, hook));
+    return this;
+  }
+
+  private record Hook(String keyContains, java.util.function.Consumer<String> action) {}
+
+  private final java.util.concurrent.atomic.AtomicReference<Hook> beforePut = new java.util.concurrent.atomic.AtomicReference<>();
+
+  private void beforePut(String key) {
+    Hook h = beforePut.get();
+    if (h != null && key.contains(h.keyContains()) && beforePut.compareAndSet(h, null)) {
+      h.action().accept(key);
+    }
+  }
+
   /** Every call sleeps {@code d} first. */
   public FaultyObjectStore latency(Duration d) {
     this.latency = d;
@@ -98,6 +119,7 @@ public final class FaultyObjectStore implements ObjectStore {
   @Override
   public PutResult put(String key, InputStream body, long length) {
     before("put", key);
+    beforePut(key);
     PutResult r = delegate.put(key, body, length);
     afterPut(key);
     return r;
@@ -106,6 +128,7 @@ public final class FaultyObjectStore implements ObjectStore {
   @Override
   public boolean putIfAbsent(String key, byte[] body) {
     before("putIfAbsent", key);
+    beforePut(key);
     boolean r = delegate.putIfAbsent(key, body);
     afterPut(key);
     return r;

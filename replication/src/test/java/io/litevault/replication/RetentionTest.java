@@ -70,7 +70,7 @@ class RetentionTest {
       try (SqliteStore store = SqliteStore.builder(live).database("data", DatabaseOptions.builder()
           .migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
         Database db = store.database("data");
-        try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").build())) {
+        try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").allowFork(run > 0).build())) {
           r.write(ReplicationTest.insert("lin", "run " + run), Durability.REPLICATED).get();
           current = r.positionOf(db.lastTxid()).orElseThrow().lineage();
         }

@@ -73,8 +73,7 @@ class ReviewRegressionTest {
       this.delegate = delegate;
     }
 
-    @Override
-    public PutResult put(String key, InputStream body, long length) {
+    private void outage(String key) {
       if (key.endsWith(".lvsg") && failSegments.get()) {
         failedSegmentPuts.incrementAndGet();
         if (budget.get() > 0 && budget.decrementAndGet() == 0) {
@@ -82,10 +81,20 @@ class ReviewRegressionTest {
         }
         throw new ObjectStoreException(ErrorKind.SERVER_ERROR, "put", key, "put " + key + ": injected outage", null);
       }
+    }
+
+    @Override
+    public PutResult put(String key, InputStream body, long length) {
+      outage(key);
       return delegate.put(key, body, length);
     }
 
-    @Override public boolean putIfAbsent(String key, byte[] body) { return delegate.putIfAbsent(key, body); }
+    @Override
+    public boolean putIfAbsent(String key, byte[] body) {
+      outage(key); // segments are written create-only
+      return delegate.putIfAbsent(key, body);
+    }
+
     @Override public InputStream get(String key) { return delegate.get(key); }
     @Override public InputStream get(String key, long offset, long length) { return delegate.get(key, offset, length); }
     @Override public Optional<ObjectInfo> stat(String key) { return delegate.stat(key); }

@@ -1,0 +1,155 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.litevault.testing.MutableClock;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fenced lease on a real file store: every change is a create-only put of the next generation, so a
+ * holder that was paused while another process took over is refused, never overwrites the other's lease.
+ */
+class LeaseTest {
+  static final Duration TTL = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+  FileSystemObjectStore files;
+  final BucketLayout layout = new BucketLayout("fenced/db");
+  final MutableClock clock = new MutableClock(Instant.parse("2026-12-02T01:00:00Z"));
+  final AtomicLong nanos = new AtomicLong(1);
+
+  @BeforeEach
+  void bucket() throws Exception {
+    files = FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve("b"))).build());
+  }
+
+  @AfterEach
+  void close() {
+    files.close();
+  }
+
+  Lease lease(ObjectStore store, String owner, String home) {
+    return new Lease(store, layout, owner, home, TTL, clock, nanos::get);
+  }
+
+  void pass(Duration d) {
+    clock.advance(d);
+    nanos.addAndGet(d.toNanos());
+  }
+
+  String newestOwner() throws Exception {
+    List<ObjectInfo> gens = files.list(layout.leases()).toList();
+    try (InputStream in = files.get(gens.get(gens.size() - 1).key())) {
+      String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      return body.substring(body.indexOf("\"owner\": \"") + 10, body.indexOf("\", \"nonce"));
+    }
+  }
+
+  @Test
+  void anUnexpiredLeaseOnAnotherHomeIsRefusedNamingItsHolder() {
+    lease(files, "host-a", "boot/a").acquire();
+    LeaseException e = assertThrows(LeaseException.class, () -> lease(files, "host-b", "boot/b").acquire());
+    assertTrue(e.getMessage().contains("leased by 'host-a'"), e.getMessage());
+  }
+
+  /**
+   * The race of read-then-overwrite renewal: the holder decides to renew, another process takes the
+   * expired lease over, then the holder writes. The holder must be refused and the taker keep it.
+   */
+  @Test
+  void aRenewalRacingATakeoverIsRefusedInsteadOfOverwritingTheTaker() throws Exception {
+    Lease taker = lease(files, "host-b", "boot/b");
+    FaultyObjectStore racing = new FaultyObjectStore(files);
+    Lease holder = lease(racing, "host-a", "boot/a");
+    holder.acquire();
+    pass(TTL.plusSeconds(1)); // paused past its expiry: renewal is due, and the lease is up for grabs
+    racing.beforePut("/leases/", key -> taker.acquire()); // the takeover lands between the holder's decision and its write
+    assertThrows(LeaseException.class, holder::renewIfDue);
+    assertEquals("host-b", newestOwner());
+    assertFalse(taker.continuationSafe(), "an expired lease on another home may hide a paused writer");
+    pass(TTL);
+    taker.renewIfDue();
+    assertEquals("host-b", newestOwner());
+  }
+
+  /** Old generations are deleted: a holder paused for many renewals re-creates one and must still lose. */
+  @Test
+  void aHolderPausedForManyRenewalsIsRefusedEvenWhereItsNextGenerationWasDeleted() throws Exception {
+    Lease holder = lease(files, "host-a", "boot/a");
+    holder.acquire();
+    pass(TTL.plusSeconds(1));
+    Lease taker = lease(files, "host-b", "boot/b");
+    taker.acquire();
+    for (int i = 0; i < 5; i++) {
+      pass(TTL);
+      taker.renewIfDue();
+    }
+    LeaseException e = assertThrows(LeaseException.class, holder::renewIfDue);
+    assertTrue(e.getMessage().contains("host-b"), e.getMessage());
+    assertEquals("host-b", newestOwner());
+    assertEquals(1, files.list(layout.leases()).count(), "the refused holder removed the generation it re-created");
+    pass(TTL);
+    taker.renewIfDue();
+  }
+
+  /** A process restarted on the same files (same home) after a crash continues at once, not after the TTL. */
+  @Test
+  void aLeaseLeftByACrashOnTheSameHomeIsTakenOverAtOnceAndItsLineageContinued() {
+    lease(files, "pid-1", "boot/x").acquire(); // never released: kill -9
+    Lease restarted = lease(files, "pid-2", "boot/x");
+    restarted.acquire();
+    assertTrue(restarted.continuationSafe());
+    assertThrows(LeaseException.class, () -> lease(files, "elsewhere", "boot/y").acquire());
+  }
+
+  @Test
+  void aReleasedLeaseIsTakenAtOnceAndItsLineageContinued() {
+    Lease first = lease(files, "host-a", "boot/a");
+    first.acquire();
+    first.release();
+    Lease next = lease(files, "host-b", "boot/b");
+    next.acquire();
+    assertTrue(next.continuationSafe());
+  }
+
+  @Test
+  void anUnknownHomeNeverTakesOverBeforeExpiry() {
+    lease(files, "a", "").acquire();
+    assertThrows(LeaseException.class, () -> lease(files, "b", "").acquire());
+    pass(TTL.plusSeconds(1));
+    Lease b = lease(files, "b", "");
+    b.acquire();
+    assertFalse(b.continuationSafe());
+  }
+
+  @Test
+  void aLeaseOfAnOlderVersionIsHonoured() {
+    files.put(layout.legacyLease(), ("{\"owner\": \"v0\", \"nonce\": \"n\", \"expiresAtMillis\": "
+        + (clock.millis() + TTL.toMillis()) + "}\n").getBytes(StandardCharsets.UTF_8));
+    LeaseException e = assertThrows(LeaseException.class, () -> lease(files, "new", "boot/n").acquire());
+    assertTrue(e.getMessage().contains("older Litevault version"), e.getMessage());
+  }
+
+  /** Renewal is measured on the monotonic clock: a wall clock stepping back does not extend the lease. */
+  @Test
+  void aWallClockSteppingBackDoesNotPostponeRenewal() throws Exception {
+    Lease holder = lease(files, "host-a", "boot/a");
+    holder.acquire();
+    clock.advance(Duration.ofHours(-1));
+    nanos.addAndGet(TTL.toNanos());
+    holder.renewIfDue();
+    assertEquals(layout.leaseGeneration(2), files.list(layout.leases()).findFirst().orElseThrow().key(),
+        "renewed: generation 2 replaced generation 1");
+  }
+}
