@@ -30,11 +30,14 @@ final class BucketWins {
   private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
   /** The marker's file name in the work directory. */
   private static final String BROKE_AWAY = "continuity-broken";
+  /** The file that records a replicator closed while its database stayed open. */
+  private static final String DETACHED = "detached";
 
   private final String database;
   private final ObjectStore store;
   private final BucketLayout layout;
   private final Path marker;
+  private final Path detached;
   private final boolean allowFork;
 
   BucketWins(String database, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
@@ -42,6 +45,7 @@ final class BucketWins {
     this.store = store;
     this.layout = layout;
     this.marker = workDir.resolve(BROKE_AWAY);
+    this.detached = workDir.resolve(DETACHED);
     this.allowFork = allowFork;
   }
 
@@ -81,31 +85,61 @@ final class BucketWins {
     // copy than retention keeps, or a change made while nothing replicated it. Content cannot tell
     // these apart, and a new lineage from the first three would make "restore latest" return the wrong
     // database; so the bucket wins here too, and a deliberate fork is the caller's explicit choice.
+    // Closing a replicator while its database stays open is such a choice: commits made meanwhile are
+    // the application's, not a loss.
+    if (detachedFrom(tip.lineage())) {
+      log.info("database '{}': written while replication was detached from lineage {}", database, tip.lineage());
+      return;
+    }
     throw new LocalBehindBucketException(database, tip);
   }
 
   /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */
   void markBrokenAway(String lineage) {
+    write(marker, lineage);
+  }
+
+  private void write(Path file, String lineage) {
     if (lineage == null) {
       return;
     }
     try {
-      Files.createDirectories(marker.getParent());
-      Files.writeString(marker, lineage + "\n");
-      try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
+      Files.createDirectories(file.getParent());
+      Files.writeString(file, lineage + "\n");
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
+      Fsync.directory(file.getParent());
     } catch (IOException e) {
-      log.warn("database '{}': could not record the continuity break in {}: {}", database, marker, e.toString());
+      log.warn("database '{}': could not record {} in {}: {}", database, file.getFileName(), file, e.toString());
     }
+  }
+
+  /**
+   * Records that replication was closed while the database stayed open at {@code lineage}: commits from
+   * now on are the application's own, and a later start that finds files matching no point of the
+   * bucket takes them for that, not for a lost file. Weaker than a break: an earlier point is still refused.
+   */
+  void markDetached(String lineage) {
+    write(detached, lineage);
   }
 
   /** A new lineage holds the files: the break is behind us. */
   void forgetBreak() throws IOException {
     Files.deleteIfExists(marker);
+    Files.deleteIfExists(detached);
+  }
+
+  /** The files continue the lineage again: a detach left nothing behind. */
+  void forgetDetach() throws IOException {
+    Files.deleteIfExists(detached);
   }
 
   private boolean brokeAway(String fromLineage) throws IOException {
     return Files.exists(marker) && Files.readString(marker).strip().equals(fromLineage);
+  }
+
+  private boolean detachedFrom(String fromLineage) throws IOException {
+    return Files.exists(detached) && Files.readString(detached).strip().equals(fromLineage);
   }
 }

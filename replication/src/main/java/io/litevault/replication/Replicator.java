@@ -8,7 +8,11 @@ import io.litevault.store.Database;
 import io.litevault.store.WalPosition;
 import io.litevault.store.WriteTask;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -45,6 +49,8 @@ public final class Replicator implements AutoCloseable {
   private final Thread thread;
   private final Hook hook = new Hook();
   private volatile boolean closed;
+  /** Set when the store closes the database: a close then is not a detach (see {@link BucketWins#markDetached}). */
+  private volatile boolean storeClosing;
 
   private Replicator(Database db, ReplicatorOptions options) {
     this.db = db;
@@ -70,6 +76,10 @@ public final class Replicator implements AutoCloseable {
     options.store().verify();
     Replicator r = new Replicator(db, options);
     r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
+    CommitListener watch = DETACH_WATCHES.remove(db);
+    if (watch != null) {
+      db.removeCommitListener(watch);
+    }
     db.addCheckpointGate(r.hook);
     db.addCommitListener(r.hook);
     r.thread.start();
@@ -173,6 +183,9 @@ public final class Replicator implements AutoCloseable {
           db.name(), CLOSE_FLUSH_TIMEOUT.toSeconds(), shipper.pending.size());
       thread.interrupt();
     }
+    if (!storeClosing) {
+      watchDetached(); // before the gate goes: from here on commits may move the files past the lineage
+    }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);
     if (thread.isAlive()) {
@@ -184,6 +197,38 @@ public final class Replicator implements AutoCloseable {
       lease.release();
     }
     progress.failAll(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
+  }
+
+  /**
+   * Replicators closed while their database stays open, each watching for the first commit made with no
+   * replicator attached: that commit makes the files the application's own past the lineage (see
+   * {@link BucketWins#markDetached}). A close with no commit after it, the usual shutdown, records nothing.
+   */
+  private static final Map<Database, CommitListener> DETACH_WATCHES = Collections.synchronizedMap(new WeakHashMap<>());
+
+  private void watchDetached() {
+    AtomicBoolean fired = new AtomicBoolean();
+    CommitListener watch = new CommitListener() {
+      @Override
+      public void onCommit(CommitEvent event) {
+        if (fired.compareAndSet(false, true)) {
+          shipper.markDetached();
+          db.removeCommitListener(this);
+          DETACH_WATCHES.remove(db, this);
+        }
+      }
+
+      @Override
+      public void onClose(String database) {
+        db.removeCommitListener(this);
+        DETACH_WATCHES.remove(db, this);
+      }
+    };
+    CommitListener previous = DETACH_WATCHES.put(db, watch);
+    if (previous != null) {
+      db.removeCommitListener(previous);
+    }
+    db.addCommitListener(watch);
   }
 
   private void runShipper() {
@@ -215,6 +260,7 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onClose(String database) {
+      storeClosing = true;
       // The store is closing: ship the last commits so its final checkpoint can run.
       long target = db.lastTxid();
       CompletableFuture<Void> f = progress.await(target);

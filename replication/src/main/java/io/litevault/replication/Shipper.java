@@ -301,6 +301,11 @@ final class Shipper implements Runnable {
     bucketWins.markBrokenAway(lineage);
   }
 
+  /** Records, before the checkpoint gate goes, that replication stops while the database stays open. */
+  void markDetached() {
+    bucketWins.markDetached(lineage);
+  }
+
   /**
    * Data objects up to this size are written create-only (one part on every store: S3's minimum part is
    * 5 MiB); larger ones, rare (a snapshot, a segment of big transactions), with a plain put.
@@ -370,6 +375,7 @@ final class Shipper implements Runnable {
         throw e;
       }
     }
+    bucketWins.forgetDetach();
     // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
     holdGate = false;
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));

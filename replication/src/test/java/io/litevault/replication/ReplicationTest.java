@@ -213,6 +213,29 @@ abstract class ReplicationTest {
     }
   }
 
+  /**
+   * Closing a replicator while its database stays open, writing, and starting one again is the
+   * application's choice, not a lost file: a new lineage, even when a checkpoint moved the files on.
+   */
+  @Test
+  void writesMadeWhileReplicationWasDetachedStartANewLineage() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("live"))) {
+      Database db = store.database("data");
+      String first;
+      try (Replicator r = Replicator.start(db, options().build())) {
+        r.write(insert("ann", "replicated"), Durability.REPLICATED).get();
+        first = r.positionOf(db.lastTxid()).orElseThrow().lineage();
+      }
+      db.writeAndWait(insert("ann", "while detached"));
+      db.checkpoint(io.litevault.store.CheckpointMode.TRUNCATE).get();
+      try (Replicator r = Replicator.start(db, options().build())) {
+        r.write(insert("ann", "attached again"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        assertNotEquals(first, r.positionOf(db.lastTxid()).orElseThrow().lineage(), "a new lineage");
+        assertEquals(db.read(Dumps::dump), Dumps.dump(restore("reattached", b -> { })));
+      }
+    }
+  }
+
   /** The typo'd data directory or the lost disk: an empty database at a prefix with data never replaces it. */
   @Test
   void anEmptyDatabaseAtAPrefixWithDataIsRefused() throws Exception {
