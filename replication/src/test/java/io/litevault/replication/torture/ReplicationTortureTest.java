@@ -27,14 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationTortureTest {
   @TempDir Path dir;
 
-  /**
-   * The bounded form: 30 schedules (3 with kill -9), at most ~150 s of them. Tagged "torture" (run with
-   * {@code -Ptorture -Dlitevault.torture.profile=bounded}) until its open finding is fixed: a power-loss
-   * rollback to a state retention has already deleted from the bucket is not recognised (ROLLBACK).
-   * See docs/TORTURE.md.
-   */
+  /** The bounded form, part of the default {@code mvn verify}: 30 schedules (some with kill -9), at most ~150 s of them. */
   @Test
-  @Tag("torture")
   void boundedTorture() throws Exception {
     assumeFalse("long".equals(System.getProperty("litevault.torture.profile")), "-Ptorture runs the long form instead");
     String report = TortureDriver.run(TortureConfig.bounded(), dir);
