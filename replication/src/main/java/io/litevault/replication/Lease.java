@@ -83,6 +83,12 @@ final class Lease {
     refuseLegacyHolder();
     for (int attempt = 0; attempt < 3; attempt++) {
       Holder top = newest();
+      if (top != null && top.nonce.equals(nonce) && !top.released) {
+        // Ours: an earlier attempt stored it and its answer was lost (the store retried and gave up).
+        generation = top.generation;
+        confirmedNanos = nanos.getAsLong() - ttl.toNanos(); // its time is unknown: renew at the next chance
+        return;
+      }
       boolean safe = top == null || top.released || (!home.isEmpty() && home.equals(top.home));
       if (!safe && top.expiresAtMillis > clock.millis()) {
         throw new LeaseException("replica " + store.describe() + " prefix '" + layout.prefix() + "' is leased by '"
@@ -90,9 +96,10 @@ final class Lease {
             + "this database to the same prefix. Stop it, use another prefix, or wait for the lease to expire");
       }
       long next = (top == null ? 0 : top.generation) + 1;
+      long started = nanos.getAsLong();
       if (store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
         generation = next;
-        confirmedNanos = nanos.getAsLong();
+        confirmedNanos = started;
         continuationSafe = safe;
         if (top != null && !top.released) {
           log.info("lease of '{}' held by '{}' ({}) taken over: {}", layout.prefix(), top.owner,
@@ -137,8 +144,13 @@ final class Lease {
 
   private void renew() {
     long next = generation + 1;
+    long started = nanos.getAsLong(); // before the body's expiry is computed: never credit more than others do
     if (!store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
-      throw lost(read(next).map(Holder::owner).orElse("another process"));
+      Optional<Holder> h = read(next);
+      if (h.isEmpty() || !h.get().nonce().equals(nonce)) {
+        throw lost(h.map(Holder::owner).orElse("another process"));
+      }
+      // Ours: an earlier attempt stored it, and its answer or the listing after it was lost.
     }
     // Generations below the newest are deleted, so a holder paused long enough can re-create one: only
     // the newest counts.
@@ -148,7 +160,7 @@ final class Lease {
       throw lost(read(newest).map(Holder::owner).orElse("another process"));
     }
     generation = next;
-    confirmedNanos = nanos.getAsLong();
+    confirmedNanos = started;
     deleteOlderThan(next);
   }
 

@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.nio.file.Path;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
@@ -74,8 +77,20 @@ public final class Replicator implements AutoCloseable {
     Objects.requireNonNull(db, "db");
     Objects.requireNonNull(options, "options");
     options.store().verify();
-    Replicator r = new Replicator(db, options);
-    r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
+    Path file = db.path().toAbsolutePath().normalize();
+    if (!ATTACHED.add(file)) {
+      // The lease cannot tell two replicators of one process apart (the same home): refuse here.
+      throw new IllegalStateException("database '" + db.name() + "' already has a replicator in this process: "
+          + "close it before starting another");
+    }
+    Replicator r;
+    try {
+      r = new Replicator(db, options);
+      r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
+    } catch (RuntimeException | Error e) {
+      ATTACHED.remove(file);
+      throw e;
+    }
     CommitListener watch = DETACH_WATCHES.remove(db);
     if (watch != null) {
       db.removeCommitListener(watch);
@@ -188,6 +203,9 @@ public final class Replicator implements AutoCloseable {
     }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);
+    if (!thread.isAlive()) {
+      ATTACHED.remove(file()); // else when the thread ends (runShipper)
+    }
     if (thread.isAlive()) {
       // An upload may still be in flight: a released lease would let a successor continue this lineage
       // beside it. Left to expire, a successor elsewhere starts a new lineage instead.
@@ -204,6 +222,9 @@ public final class Replicator implements AutoCloseable {
    * replicator attached: that commit makes the files the application's own past the lineage (see
    * {@link BucketWins#markDetached}). A close with no commit after it, the usual shutdown, records nothing.
    */
+  /** The database files a replicator of this process is attached to. */
+  private static final Set<Path> ATTACHED = ConcurrentHashMap.newKeySet();
+
   private static final Map<Database, CommitListener> DETACH_WATCHES = Collections.synchronizedMap(new WeakHashMap<>());
 
   private void watchDetached() {
@@ -237,7 +258,15 @@ public final class Replicator implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       log.error("database '{}': replicator thread died", db.name(), e);
       throw e;
+    } finally {
+      if (closed) {
+        ATTACHED.remove(file()); // a close that gave up waiting for this thread left it attached until now
+      }
     }
+  }
+
+  private Path file() {
+    return db.path().toAbsolutePath().normalize();
   }
 
   /** The store-facing side: commit listener and checkpoint gate. Runs on the store's writer thread. */

@@ -141,6 +141,33 @@ class LeaseTest {
     assertTrue(e.getMessage().contains("older Litevault version"), e.getMessage());
   }
 
+  /** A renewal whose put was stored but whose listing failed is ours on the next try, not another's. */
+  @Test
+  void aRenewalStoredButNotConfirmedIsRecognisedAsOursNextTime() throws Exception {
+    FaultyObjectStore flaky = new FaultyObjectStore(files);
+    Lease holder = lease(flaky, "host-a", "boot/a");
+    holder.acquire();
+    pass(TTL);
+    flaky.failCall(2, ErrorKind.SERVER_ERROR); // 1: the put of generation 2; 2: the listing after it
+    assertThrows(ObjectStoreException.class, holder::renewIfDue);
+    holder.renewIfDue(); // must not take its own generation 2 for a takeover
+    assertEquals("host-a", newestOwner());
+    pass(TTL);
+    holder.renewIfDue();
+    assertEquals("host-a", newestOwner());
+  }
+
+  /** An acquire whose put was stored but whose answer was lost finds its own generation, not a holder. */
+  @Test
+  void anAcquireWhoseAnswerWasLostFindsItsOwnGeneration() {
+    FaultyObjectStore flaky = new FaultyObjectStore(files);
+    Lease a = lease(flaky, "host-a", "");
+    flaky.failAfterPut(1, ErrorKind.TIMEOUT);
+    assertThrows(ObjectStoreException.class, a::acquire);
+    a.acquire();
+    assertThrows(LeaseException.class, () -> lease(files, "host-b", "").acquire());
+  }
+
   /** Renewal is measured on the monotonic clock: a wall clock stepping back does not extend the lease. */
   @Test
   void aWallClockSteppingBackDoesNotPostponeRenewal() throws Exception {

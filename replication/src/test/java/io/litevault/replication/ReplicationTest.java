@@ -254,6 +254,23 @@ abstract class ReplicationTest {
     assertEquals(replicated, Dumps.dump(restore("still-kept", b -> { })), "restore latest still has the data");
   }
 
+  /** One process, one replicator per database: the lease cannot tell two of one process apart. */
+  @Test
+  void aSecondReplicatorOnTheSameDatabaseInOneProcessIsRefusedUntilTheFirstCloses() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("live"))) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, options().build())) {
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+            () -> Replicator.start(db, ReplicatorOptions.builder(bucket, "elsewhere/data").build()));
+        assertTrue(e.getMessage().contains("already has a replicator"), e.getMessage());
+        r.write(insert("one", "ok"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator again = Replicator.start(db, options().build())) {
+        again.write(insert("two", "ok"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+  }
+
   @Test
   void aSecondReplicatorOnTheSamePrefixIsRefused() throws Exception {
     try (SqliteStore a = openStore(dir.resolve("a")); SqliteStore b = openStore(dir.resolve("b"))) {
