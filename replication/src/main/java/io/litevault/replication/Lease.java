@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
 final class Lease {
   private static final Logger log = LoggerFactory.getLogger(Lease.class);
   private static final Pattern FIELD =
-      Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released)\":\\s*\"?([^\",}]*)\"?");
+      Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released|fence)\":\\s*\"?([^\",}]*)\"?");
   private static final Pattern GENERATION = Pattern.compile("[0-9a-f]{16}");
 
   private final ObjectStore store;
@@ -56,7 +56,8 @@ final class Lease {
   /** The generation we hold, 0 when none. */
   private long generation;
   private long confirmedNanos;
-  private boolean continuationSafe;
+  /** See {@link #continuationSafe()}; written into every generation this process creates. */
+  private boolean fence;
 
   Lease(ObjectStore store, BucketLayout layout, String owner, String home, Duration ttl, Clock clock, LongSupplier nanos) {
     this.store = store;
@@ -69,7 +70,8 @@ final class Lease {
   }
 
   /** One generation as read from the bucket. */
-  record Holder(long generation, String owner, String nonce, String home, long expiresAtMillis, boolean released) {}
+  record Holder(long generation, String owner, String nonce, String home, long expiresAtMillis, boolean released,
+      boolean fence) {}
 
   /**
    * Takes the lease, or confirms it when already held. Throws {@link LeaseException} naming the holder
@@ -86,41 +88,54 @@ final class Lease {
       if (top != null && top.nonce.equals(nonce) && !top.released) {
         // Ours: an earlier attempt stored it and its answer was lost (the store retried and gave up).
         generation = top.generation;
+        fence = top.fence;
         confirmedNanos = nanos.getAsLong() - ttl.toNanos(); // its time is unknown: renew at the next chance
         return;
       }
-      boolean safe = top == null || top.released || (!home.isEmpty() && home.equals(top.home));
-      if (!safe && top.expiresAtMillis > clock.millis()) {
+      boolean successor = top == null || top.released || (!home.isEmpty() && home.equals(top.home));
+      if (!successor && top.expiresAtMillis > clock.millis()) {
         throw new LeaseException("replica " + store.describe() + " prefix '" + layout.prefix() + "' is leased by '"
             + top.owner + "' until " + Instant.ofEpochMilli(top.expiresAtMillis) + ": another process replicates "
             + "this database to the same prefix. Stop it, use another prefix, or wait for the lease to expire");
       }
+      // A successor inherits the fence (a takeover not yet followed by a lineage of its own); a takeover
+      // of a lease that merely expired on another home sets it.
+      fence = successor ? top != null && top.fence : true;
       long next = (top == null ? 0 : top.generation) + 1;
-      long started = nanos.getAsLong();
-      if (store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
-        generation = next;
-        confirmedNanos = started;
-        continuationSafe = safe;
-        if (top != null && !top.released) {
-          log.info("lease of '{}' held by '{}' ({}) taken over: {}", layout.prefix(), top.owner,
-              top.expiresAtMillis <= clock.millis() ? "expired at " + Instant.ofEpochMilli(top.expiresAtMillis)
-                  : "a process on these files that is gone", safe ? "continuing its lineage"
-                  : "it may still be running elsewhere, so its lineage is not continued");
-        }
-        deleteOlderThan(next);
-        return;
+      long started = nanos.getAsLong(); // before the body's expiry is computed: never credit more than others do
+      if (!store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
+        continue; // another process won this generation
       }
+      if (!newestIs(next)) {
+        continue; // we re-created a generation deleted under us: a newer one exists
+      }
+      generation = next;
+      confirmedNanos = started;
+      if (top != null && !top.released) {
+        log.info("lease of '{}' held by '{}' ({}) taken over: {}", layout.prefix(), top.owner,
+            top.expiresAtMillis <= clock.millis() ? "expired at " + Instant.ofEpochMilli(top.expiresAtMillis)
+                : "a process on these files that is gone", fence ? "its lineage is not continued (the holder may still "
+                + "be running elsewhere)" : "continuing its lineage");
+      }
+      deleteOlderThan(next);
+      return;
     }
     throw new LeaseException("could not take the lease of " + store.describe() + " prefix '" + layout.prefix()
         + "' after 3 attempts: other processes keep taking it");
   }
 
   /**
-   * Whether the lineage the previous holder wrote may be continued: true unless the lease was taken over
-   * from a process on another home whose lease had merely expired (it may be paused, not dead).
+   * Whether the newest lineage may be continued: false after a takeover of a lease that merely expired on
+   * another home (its holder may be paused, not dead, and write into it when it wakes), and for every
+   * successor until the taker has started a lineage of its own ({@link #lineageStarted()}).
    */
   synchronized boolean continuationSafe() {
-    return continuationSafe;
+    return !fence;
+  }
+
+  /** The holder started a lineage of its own: from its next generation on, successors may continue. */
+  synchronized void lineageStarted() {
+    fence = false;
   }
 
   /** Before and after an upload: renews when half the TTL has passed since the last confirmation. */
@@ -152,16 +167,30 @@ final class Lease {
       }
       // Ours: an earlier attempt stored it, and its answer or the listing after it was lost.
     }
-    // Generations below the newest are deleted, so a holder paused long enough can re-create one: only
-    // the newest counts.
-    long newest = generations().stream().mapToLong(Long::longValue).max().orElse(next);
-    if (newest != next) {
-      store.delete(layout.leaseGeneration(next));
-      throw lost(read(newest).map(Holder::owner).orElse("another process"));
+    if (!newestIs(next)) {
+      throw lost(newest() == null ? "another process" : newest().owner);
     }
     generation = next;
     confirmedNanos = started;
     deleteOlderThan(next);
+  }
+
+  /**
+   * Whether {@code gen}, just created, is the newest generation. Older generations are deleted, so a
+   * process paused between reading the newest and creating the next can re-create a deleted one: only
+   * the newest counts, and a re-created one is removed again.
+   */
+  private boolean newestIs(long gen) {
+    long newest = generations().stream().mapToLong(Long::longValue).max().orElse(gen);
+    if (newest == gen) {
+      return true;
+    }
+    try {
+      store.delete(layout.leaseGeneration(gen));
+    } catch (RuntimeException e) {
+      log.warn("could not delete the stale lease generation {} of '{}': {}", gen, layout.prefix(), e.toString());
+    }
+    return false;
   }
 
   /** Ends the lease with a released generation, if it is still ours; a successor may continue at once. */
@@ -236,7 +265,7 @@ final class Lease {
   private byte[] body(boolean released) {
     long until = released ? 0 : clock.millis() + ttl.toMillis();
     return ("{\"owner\": \"" + owner + "\", \"nonce\": \"" + nonce + "\", \"home\": \"" + home + "\", \"expiresAtMillis\": "
-        + until + ", \"released\": " + released + "}\n").getBytes(StandardCharsets.UTF_8);
+        + until + ", \"released\": " + released + ", \"fence\": " + fence + "}\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private Optional<Holder> read(long gen) {
@@ -257,6 +286,7 @@ final class Lease {
     String h = "";
     long exp = 0;
     boolean released = false;
+    boolean fenced = false;
     Matcher m = FIELD.matcher(text);
     while (m.find()) {
       switch (m.group(1)) {
@@ -264,6 +294,7 @@ final class Lease {
         case "nonce" -> n = m.group(2);
         case "home" -> h = m.group(2);
         case "released" -> released = Boolean.parseBoolean(m.group(2).trim());
+        case "fence" -> fenced = Boolean.parseBoolean(m.group(2).trim());
         default -> exp = Long.parseLong(m.group(2).trim());
       }
     }
@@ -271,6 +302,6 @@ final class Lease {
       throw new ReplicationException("the lease object '" + key + "' is not a Litevault lease: " + text.strip()
           + "; delete it if nothing else uses this prefix");
     }
-    return Optional.of(new Holder(gen, o, n, h, exp, released));
+    return Optional.of(new Holder(gen, o, n, h, exp, released, fenced));
   }
 }

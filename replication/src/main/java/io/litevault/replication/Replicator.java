@@ -199,7 +199,13 @@ public final class Replicator implements AutoCloseable {
       thread.interrupt();
     }
     if (!storeClosing) {
-      watchDetached(); // before the gate goes: from here on commits may move the files past the lineage
+      // Before the gate goes: from here on checkpoints may move the files past the lineage. With
+      // commits left unshipped (the bucket was down) that may happen at once, in the store's close.
+      if (!shipper.pending.isEmpty() || thread.isAlive()) {
+        shipper.markDetached();
+      } else {
+        watchDetached();
+      }
     }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);

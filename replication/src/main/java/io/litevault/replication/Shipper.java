@@ -624,6 +624,7 @@ final class Shipper implements Runnable {
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
       createdLineage = p.lineage();
+      lease.lineageStarted();
       bucketWins.forgetBreak();
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());

@@ -17,7 +17,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ScheduleRun {
   /** What one schedule came to. */
-  record Result(Schedule schedule, List<Failure> failures, long millis, int killRounds) {}
+  /** One schedule's outcome; {@code replicatedAcked}: REPLICATED writes acknowledged, each checked by the oracle. */
+  record Result(Schedule schedule, List<Failure> failures, long millis, int killRounds, int replicatedAcked) {
+    Result(Schedule schedule, List<Failure> failures, long millis, int killRounds) {
+      this(schedule, failures, millis, killRounds, 0);
+    }
+  }
 
   private final TortureConfig config;
   private final Buckets buckets;
@@ -79,7 +84,7 @@ final class ScheduleRun {
         b.direct().close();
       }
     }
-    return new Result(s, List.copyOf(h.failures), (System.nanoTime() - t0) / 1_000_000, kills);
+    return new Result(s, List.copyOf(h.failures), (System.nanoTime() - t0) / 1_000_000, kills, h.acked().size());
   }
 
   /** All steps in this JVM; returns whether it ended with a clean close. */
