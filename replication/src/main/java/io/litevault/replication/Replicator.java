@@ -8,14 +8,10 @@ import io.litevault.store.Database;
 import io.litevault.store.WalPosition;
 import io.litevault.store.WriteTask;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Path;
-import java.util.WeakHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -52,8 +48,6 @@ public final class Replicator implements AutoCloseable {
   private final Thread thread;
   private final Hook hook = new Hook();
   private volatile boolean closed;
-  /** Set when the store closes the database: a close then is not a detach (see {@link BucketWins#markDetached}). */
-  private volatile boolean storeClosing;
 
   private Replicator(Database db, ReplicatorOptions options) {
     this.db = db;
@@ -90,10 +84,6 @@ public final class Replicator implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       ATTACHED.remove(file);
       throw e;
-    }
-    CommitListener watch = DETACH_WATCHES.remove(db);
-    if (watch != null) {
-      db.removeCommitListener(watch);
     }
     db.addCheckpointGate(r.hook);
     db.addCommitListener(r.hook);
@@ -198,15 +188,6 @@ public final class Replicator implements AutoCloseable {
           db.name(), CLOSE_FLUSH_TIMEOUT.toSeconds(), shipper.pending.size());
       thread.interrupt();
     }
-    if (!storeClosing) {
-      // Before the gate goes: from here on checkpoints may move the files past the lineage. With
-      // commits left unshipped (the bucket was down) that may happen at once, in the store's close.
-      if (!shipper.pending.isEmpty() || thread.isAlive()) {
-        shipper.markDetached();
-      } else {
-        watchDetached();
-      }
-    }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);
     if (!thread.isAlive()) {
@@ -223,40 +204,8 @@ public final class Replicator implements AutoCloseable {
     progress.failAll(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
   }
 
-  /**
-   * Replicators closed while their database stays open, each watching for the first commit made with no
-   * replicator attached: that commit makes the files the application's own past the lineage (see
-   * {@link BucketWins#markDetached}). A close with no commit after it, the usual shutdown, records nothing.
-   */
   /** The database files a replicator of this process is attached to. */
   private static final Set<Path> ATTACHED = ConcurrentHashMap.newKeySet();
-
-  private static final Map<Database, CommitListener> DETACH_WATCHES = Collections.synchronizedMap(new WeakHashMap<>());
-
-  private void watchDetached() {
-    AtomicBoolean fired = new AtomicBoolean();
-    CommitListener watch = new CommitListener() {
-      @Override
-      public void onCommit(CommitEvent event) {
-        if (fired.compareAndSet(false, true)) {
-          shipper.markDetached();
-          db.removeCommitListener(this);
-          DETACH_WATCHES.remove(db, this);
-        }
-      }
-
-      @Override
-      public void onClose(String database) {
-        db.removeCommitListener(this);
-        DETACH_WATCHES.remove(db, this);
-      }
-    };
-    CommitListener previous = DETACH_WATCHES.put(db, watch);
-    if (previous != null) {
-      db.removeCommitListener(previous);
-    }
-    db.addCommitListener(watch);
-  }
 
   private void runShipper() {
     try {
@@ -295,7 +244,6 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onClose(String database) {
-      storeClosing = true;
       // The store is closing: ship the last commits so its final checkpoint can run.
       long target = db.lastTxid();
       CompletableFuture<Void> f = progress.await(target);

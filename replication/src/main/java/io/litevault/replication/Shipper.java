@@ -98,7 +98,7 @@ final class Shipper implements Runnable {
     this.retention = new Retention(store, layout, metrics);
     this.files = db.files();
     this.workDir = workDirectory(db, options);
-    this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
+    this.bucketWins = new BucketWins(db.name(), db.path(), store, layout, workDir, options.allowFork());
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -301,10 +301,6 @@ final class Shipper implements Runnable {
     bucketWins.markBrokenAway(lineage);
   }
 
-  /** Records, before the checkpoint gate goes, that replication stops while the database stays open. */
-  void markDetached() {
-    bucketWins.markDetached(lineage);
-  }
 
   /**
    * Data objects up to this size are written create-only (one part on every store: S3's minimum part is
@@ -375,7 +371,7 @@ final class Shipper implements Runnable {
         throw e;
       }
     }
-    bucketWins.forgetDetach();
+    bucketWins.recordLocalFile(lineage);
     // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
     holdGate = false;
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
@@ -626,6 +622,7 @@ final class Shipper implements Runnable {
       createdLineage = p.lineage();
       lease.lineageStarted();
       bucketWins.forgetBreak();
+      bucketWins.recordLocalFile(p.lineage());
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
     }
