@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *   <li>save the index, run the verifier, and write the manifest last.
  * </ol>
  * Until step 4 the tier holds its whole previous state plus new objects, so it restores at every moment,
- * and a run that dies anywhere leaves it so.
+ * and a run that dies anywhere leaves it so. Between steps 2 and 3, {@link RunGuard} refuses a plan that
+ * would destroy good backups (an upstream listing nothing, too large a loss, a database's newest lineage).
  */
 final class TierRun {
   private static final Logger LOG = LoggerFactory.getLogger(TierRun.class);
@@ -43,6 +44,10 @@ final class TierRun {
     this.pool = pool;
   }
 
+  /**
+   * @throws BackupRefusedException the run was refused before copying or deleting anything (its report,
+   *     status {@link RunStatus#REFUSED}, is in the exception and the tier's manifest)
+   */
   TierRunReport run() throws InterruptedException {
     Instant started = options.clock().instant();
     String runId = started.toString().replace(":", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
@@ -58,6 +63,7 @@ final class TierRun {
     Instant stateAsOf = null;
     VerificationResult verification = VerificationResult.skipped();
     RunStatus status = RunStatus.FAILED;
+    BackupRefusedException refused = null;
     try {
       previous = RunManifest.read(target, tierPrefix);
       stateAsOf = previous.map(RunManifest::stateAsOf).orElse(null);
@@ -85,6 +91,12 @@ final class TierRun {
       List<ObjectInfo> upstream = list(from, fromPrefix);
       List<ObjectInfo> inTier = list(target, tierPrefix);
       CopyPlan plan = CopyPlan.of(fromPrefix, upstream, tierPrefix, inTier, index, indexKeys, tier.copiesFromSource());
+      if (!options.allowDestructiveRun()) {
+        String what = tier.copiesFromSource()
+            ? "the source (" + from.describe() + ", prefix '" + fromPrefix + "')"
+            : "the upstream tier '" + tier.upstream().get() + "'";
+        RunGuard.check(what, plan.upstreamKeys, plan.tierKeys, plan, options.maxLossShare(), tier.name());
+      }
       skipped = plan.skipped;
       Copier copier = new Copier(from, fromPrefix, !tier.copiesFromSource(), upstreamIndex, target, tierPrefix, index,
           pool, options.checkpointEvery(), errors);
@@ -118,6 +130,9 @@ final class TierRun {
     } catch (InterruptedException e) {
       errors.add("interrupted");
       throw e;
+    } catch (BackupRefusedException e) {
+      LOG.warn("tier {} run refused: {}", tier.name(), e.getMessage());
+      refused = e;
     } catch (RuntimeException e) {
       LOG.warn("tier {} run failed: {}", tier.name(), e.toString());
       errors.add(e.toString());
@@ -126,9 +141,16 @@ final class TierRun {
         status = RunStatus.FAILED;
       }
     }
+    if (refused != null) {
+      status = RunStatus.REFUSED;
+      errors.add(refused.getMessage());
+    }
     TierRunReport report = new TierRunReport(tier.name(), runId, started, options.clock().instant(), status, copied,
         skipped, deleted, bytes, errors.lines(), verification, stateAsOf);
     writeManifest(report, previous, tierPrefix);
+    if (refused != null) {
+      throw new BackupRefusedException(refused.reason(), refused.getMessage(), report);
+    }
     return report;
   }
 
