@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
  *   <li>only if every copy succeeded: delete from the tier what is gone upstream, oldest key first;
  *   <li>save the index, run the verifier, and write the manifest last.
  * </ol>
+ * The whole run holds the tier's {@link TierLease}, checked again before step 4.
  * Until step 4 the tier holds its whole previous state plus new objects, so it restores at every moment,
  * and a run that dies anywhere leaves it so. Between steps 2 and 3, {@link RunGuard} refuses a plan that
  * would destroy good backups (an upstream listing nothing, too large a loss, a database's newest lineage).
@@ -54,6 +55,23 @@ final class TierRun {
     options.listener().runStarted(tier.name(), started);
     ObjectStore target = options.target();
     String tierPrefix = options.tierPrefix(tier.name());
+    TierLease lease;
+    try {
+      lease = TierLease.acquire(target, tierPrefix + CopyPlan.META + "lease", options.clock(), tier.name());
+    } catch (BackupRefusedException e) {
+      throw e;
+    } catch (RuntimeException e) { // the store failed: report it, and write no manifest without the lease
+      LOG.warn("tier {} run failed: {}", tier.name(), e.toString());
+      return new TierRunReport(tier.name(), runId, started, options.clock().instant(), RunStatus.FAILED, 0, 0, 0, 0,
+          java.util.List.of("taking the tier's lease: " + e), VerificationResult.skipped(), null);
+    }
+    try (lease) {
+      return run(lease, started, runId, target, tierPrefix);
+    }
+  }
+
+  private TierRunReport run(TierLease lease, Instant started, String runId, ObjectStore target, String tierPrefix)
+      throws InterruptedException {
     Errors errors = new Errors();
     Optional<RunManifest> previous = Optional.empty();
     long copied = 0;
@@ -111,6 +129,9 @@ final class TierRun {
         }
       }
       if (allCopied) {
+        if (!plan.deletes.isEmpty()) {
+          lease.check();
+        }
         try {
           if (!plan.deletes.isEmpty()) {
             target.deleteAll(plan.deletes.stream().map(k -> tierPrefix + k).toList());

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * object metadata, and {@link CopyPlan} for what is never copied (the databases' leases). Its outcome is a
  * {@link TierRunReport}, also written last as the tier's manifest {@code <tier>/_litevault/backup-run.json},
  * given to the {@link BackupListener} and counted in {@link #metrics()}. Runs of one {@code TieredBackup}
- * never overlap; run one {@code TieredBackup} (or CLI) per target at a time.
+ * never overlap, and runs of several (or of the CLI) on one tier are kept apart by the tier's {@link TierLease}:
+ * the second is refused with {@link BackupRefusedException}.
  *
  * <h2>Schedules</h2>
  * Each tier's {@link Schedule} is evaluated against the options' {@link java.time.Clock}. A tier is due when
