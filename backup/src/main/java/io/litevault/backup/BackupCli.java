@@ -145,8 +145,8 @@ public final class BackupCli implements Callable<Integer> {
     try {
       src = o.source().open("SOURCE", o.sourceEndpoint(), o.sourceRegion(), o.sourceClient(), env);
       dst = o.target().open("TARGET", o.targetEndpoint(), o.targetRegion(), o.targetClient(), env);
-      src.verify();
-      dst.verify();
+      verify(src, "SOURCE");
+      verify(dst, "TARGET");
       BackupOptions.Builder builder = BackupOptions.builder(src, dst).sourcePrefix(o.source().prefix())
           .targetPrefix(o.target().prefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
           .allowDestructiveRun(o.allowDestructiveRun());
@@ -187,6 +187,21 @@ public final class BackupCli implements Callable<Integer> {
       if (dst != null) {
         dst.close();
       }
+    }
+  }
+
+  /** Verifies a store; when its client found no credentials, says which of this tool's variables to set. */
+  private static void verify(ObjectStore store, String role) {
+    try {
+      store.verify();
+    } catch (StoreUnavailableException e) {
+      if (e.kind() == io.litevault.replication.ErrorKind.BAD_CREDENTIALS
+          && String.valueOf(e.getMessage()).contains("no credentials found")) {
+        throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + role.toLowerCase(
+            java.util.Locale.ROOT) + " store: set " + role + "_AWS_ACCESS_KEY_ID and " + role
+            + "_AWS_SECRET_ACCESS_KEY (or the client's own sources: " + e.getMessage() + ")", e);
+      }
+      throw e;
     }
   }
 
