@@ -29,7 +29,10 @@ import picocli.CommandLine.Option;
         "  2  bad arguments",
         "  3  a store is unreachable, refuses the credentials, or its bucket does not exist",
         "  4  the copy completed but verification of the tier failed",
-        "  5  unexpected internal error"},
+        "  5  unexpected internal error",
+        "  6  refused, nothing copied or deleted: the source lists nothing, the run would shrink the tier by more",
+        "     than --max-loss-share or delete a database's newest lineage (--allow-destructive-run lets it",
+        "     through), or another run holds the tier's lease"},
     sortOptions = false)
 public final class BackupCli implements Callable<Integer> {
   static final int OK = 0;
@@ -38,6 +41,7 @@ public final class BackupCli implements Callable<Integer> {
   static final int UNAVAILABLE = 3;
   static final int VERIFICATION_FAILED = 4;
   static final int INTERNAL = 5;
+  static final int REFUSED = 6;
 
   @Option(names = "--source", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/], or file:///dir for a directory kept by FileSystemObjectStore")
   String source;
@@ -70,6 +74,16 @@ public final class BackupCli implements Callable<Integer> {
       description = "copies in flight (default ${DEFAULT-VALUE})")
   int parallelism;
 
+  @Option(names = "--max-loss-share", paramLabel = "SHARE", defaultValue = "" + BackupOptions.DEFAULT_MAX_LOSS_SHARE,
+      description = "refuse a run that would shrink the tier by more than this share of its objects, in [0, 1] "
+          + "(default ${DEFAULT-VALUE})")
+  double maxLossShare;
+
+  @Option(names = "--allow-destructive-run", description = "run even if the source lists nothing, the tier would "
+      + "shrink by more than --max-loss-share, or a database's newest lineage would be deleted (for one run you "
+      + "have checked: with it, a mistyped --source empties the tier)")
+  boolean allowDestructiveRun;
+
   @Option(names = "--verify", description = "after the run, restore every replicated database from the tier into "
       + "a temp file and run integrity_check (exit 4 when one fails)")
   boolean verify;
@@ -81,7 +95,7 @@ public final class BackupCli implements Callable<Integer> {
   /** The parsed arguments, checked. */
   record CliOptions(StoreUri source, String sourceEndpoint, StoreUri.Client sourceClient, String sourceRegion,
       StoreUri target, String targetEndpoint, StoreUri.Client targetClient, String targetRegion, String tier,
-      int parallelism, boolean verify) {}
+      int parallelism, boolean verify, double maxLossShare, boolean allowDestructiveRun) {}
 
   public static void main(String[] args) {
     System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -112,7 +126,10 @@ public final class BackupCli implements Callable<Integer> {
     try {
       o = new CliOptions(StoreUri.parse("--source", source), sourceEndpoint, client("--source-client", sourceClient),
           sourceRegion, StoreUri.parse("--target", target), targetEndpoint, client("--target-client", targetClient),
-          targetRegion, tier, parallelism, verify);
+          targetRegion, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
+      if (!(maxLossShare >= 0 && maxLossShare <= 1)) {
+        throw new IllegalArgumentException("--max-loss-share " + maxLossShare + " must be in [0, 1]");
+      }
       Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
           new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
     } catch (IllegalArgumentException e) {
@@ -128,10 +145,11 @@ public final class BackupCli implements Callable<Integer> {
     try {
       src = o.source().open("SOURCE", o.sourceEndpoint(), o.sourceRegion(), o.sourceClient(), env);
       dst = o.target().open("TARGET", o.targetEndpoint(), o.targetRegion(), o.targetClient(), env);
-      src.verify();
-      dst.verify();
+      verify(src, "SOURCE");
+      verify(dst, "TARGET");
       BackupOptions.Builder builder = BackupOptions.builder(src, dst).sourcePrefix(o.source().prefix())
-          .targetPrefix(o.target().prefix()).parallelism(o.parallelism());
+          .targetPrefix(o.target().prefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
+          .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
         builder.verifier(new RestoreVerifier(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify")));
       }
@@ -143,7 +161,18 @@ public final class BackupCli implements Callable<Integer> {
           case SUCCEEDED -> OK;
           case FAILED -> RUN_FAILED;
           case VERIFICATION_FAILED -> VERIFICATION_FAILED;
+          case REFUSED -> REFUSED; // runNow throws instead
         };
+      } catch (BackupRefusedException e) {
+        err.println("litevault-backup: refused (--source " + o.source() + ", --target " + o.target() + ", tier "
+            + o.tier() + "): " + e.getMessage());
+        err.println("litevault-backup: " + switch (e.reason()) {
+          case EMPTY_SOURCE, LINEAGE_LOSS -> "to run it anyway, add --allow-destructive-run";
+          case TOO_MUCH_LOSS -> "to run it anyway, raise --max-loss-share (now " + o.maxLossShare()
+              + ") or add --allow-destructive-run";
+          case TIER_LEASED -> "wait for that run to end (or its lease to expire), then run again";
+        });
+        return REFUSED;
       }
     } catch (StoreUnavailableException e) {
       err.println("litevault-backup: " + e.getMessage());
@@ -158,6 +187,21 @@ public final class BackupCli implements Callable<Integer> {
       if (dst != null) {
         dst.close();
       }
+    }
+  }
+
+  /** Verifies a store; when its client found no credentials, says which of this tool's variables to set. */
+  private static void verify(ObjectStore store, String role) {
+    try {
+      store.verify();
+    } catch (StoreUnavailableException e) {
+      if (e.kind() == io.litevault.replication.ErrorKind.BAD_CREDENTIALS
+          && String.valueOf(e.getMessage()).contains("no credentials found")) {
+        throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + role.toLowerCase(
+            java.util.Locale.ROOT) + " store: set " + role + "_AWS_ACCESS_KEY_ID and " + role
+            + "_AWS_SECRET_ACCESS_KEY (or the client's own sources: " + e.getMessage() + ")", e);
+      }
+      throw e;
     }
   }
 

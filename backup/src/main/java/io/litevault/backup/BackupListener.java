@@ -16,7 +16,7 @@ public interface BackupListener {
   /** A run ended, whatever its {@link TierRunReport#status()}. */
   default void runFinished(TierRunReport report) {}
 
-  /** A run ended {@link RunStatus#FAILED}; called after {@link #runFinished}. */
+  /** A run ended {@link RunStatus#FAILED} or {@link RunStatus#REFUSED}; called after {@link #runFinished}. */
   default void runFailed(TierRunReport report) {}
 
   /** The fresh tier did not pass verification; called after {@link #runFinished}. */

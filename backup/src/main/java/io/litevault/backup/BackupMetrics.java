@@ -30,7 +30,7 @@ public final class BackupMetrics {
    * @param stateAsOf the point in time its content represents (see {@link TierRunReport#stateAsOf()}), or
    *     {@code null} if unknown
    * @param runs runs ended since this process started
-   * @param failures runs that ended {@link RunStatus#FAILED}
+   * @param failures runs that ended {@link RunStatus#FAILED} or {@link RunStatus#REFUSED}
    * @param verificationFailures runs that ended {@link RunStatus#VERIFICATION_FAILED}
    * @param objectsCopied objects copied
    * @param bytesCopied body bytes copied
@@ -73,7 +73,7 @@ public final class BackupMetrics {
       TierStats t = s == null ? TierStats.empty(k) : s;
       boolean ok = r.status() == RunStatus.SUCCEEDED;
       return new TierStats(k, ok ? r.finished() : t.lastSuccess(), r.stateAsOf() != null ? r.stateAsOf() : t.stateAsOf(),
-          t.runs() + 1, t.failures() + (r.status() == RunStatus.FAILED ? 1 : 0),
+          t.runs() + 1, t.failures() + (r.status() == RunStatus.FAILED || r.status() == RunStatus.REFUSED ? 1 : 0),
           t.verificationFailures() + (r.status() == RunStatus.VERIFICATION_FAILED ? 1 : 0),
           t.objectsCopied() + r.copied(), t.bytesCopied() + r.bytesCopied(), t.objectsDeleted() + r.deleted());
     });

@@ -31,6 +31,14 @@ public final class BackupOptions {
   public static final int DEFAULT_CHECKPOINT_EVERY = 1000;
   /** Retry a failed tier run after 15 minutes: long enough for a blip to pass, short against a day. */
   public static final Duration DEFAULT_RETRY_DELAY = Duration.ofMinutes(15);
+  /**
+   * A run may shrink a tier by at most half of its objects. A normal run replaces what retention removed
+   * upstream with what was written since, so the count moves by a few percent (even a 2-week tier that
+   * turns over all of its objects copies about as many as it deletes); losing half takes a mistyped or
+   * wrong prefix, a source that lost data, or a retention cut — each something a person should confirm
+   * (by raising the share or allowing a destructive run) before backups are deleted.
+   */
+  public static final double DEFAULT_MAX_LOSS_SHARE = 0.5;
   /** Schedules in UTC: no daylight-saving jumps that skip or repeat a 02:00 run. */
   public static final ZoneId DEFAULT_ZONE = ZoneOffset.UTC;
 
@@ -46,8 +54,12 @@ public final class BackupOptions {
   private final Duration retryDelay;
   private final TierVerifier verifier;
   private final BackupListener listener;
+  private final double maxLossShare;
+  private final boolean allowDestructiveRun;
 
   private BackupOptions(Builder b) {
+    maxLossShare = b.maxLossShare;
+    allowDestructiveRun = b.allowDestructiveRun;
     source = b.source;
     sourcePrefix = b.sourcePrefix;
     target = b.target;
@@ -79,6 +91,10 @@ public final class BackupOptions {
   public Duration retryDelay() { return retryDelay; }
   public TierVerifier verifier() { return verifier; }
   public BackupListener listener() { return listener; }
+  /** The largest share of a tier's objects one run may lose (net of its copies); see {@link #DEFAULT_MAX_LOSS_SHARE}. */
+  public double maxLossShare() { return maxLossShare; }
+  /** Whether runs skip the checks that refuse destructive runs ({@link BackupRefusedException}). */
+  public boolean allowDestructiveRun() { return allowDestructiveRun; }
 
   /** The prefix of tier {@code name} in the target. */
   public String tierPrefix(String name) {
@@ -106,6 +122,8 @@ public final class BackupOptions {
     private Duration retryDelay = DEFAULT_RETRY_DELAY;
     private TierVerifier verifier = TierVerifier.NONE;
     private BackupListener listener = BackupListener.NONE;
+    private double maxLossShare = DEFAULT_MAX_LOSS_SHARE;
+    private boolean allowDestructiveRun;
 
     private Builder(ObjectStore source, ObjectStore target) {
       this.source = Objects.requireNonNull(source, "source store");
@@ -192,6 +210,29 @@ public final class BackupOptions {
 
     public Builder listener(BackupListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * The largest share of a tier's objects a run may lose, net of the objects it copies, in [0, 1]
+     * (default {@link #DEFAULT_MAX_LOSS_SHARE}); a run that would lose more is refused with
+     * {@link BackupRefusedException.Reason#TOO_MUCH_LOSS} before it copies or deletes anything.
+     */
+    public Builder maxLossShare(double share) {
+      if (!(share >= 0 && share <= 1)) {
+        throw new IllegalArgumentException("maxLossShare must be in [0, 1], was " + share);
+      }
+      this.maxLossShare = share;
+      return this;
+    }
+
+    /**
+     * Lets runs through that would be refused otherwise: an upstream that lists nothing, a loss above
+     * {@link #maxLossShare}, or a database's newest lineage deleted (default false). Meant for one run a
+     * person has confirmed, not for a scheduled backup: with it, a mistyped prefix empties the tier.
+     */
+    public Builder allowDestructiveRun(boolean allow) {
+      this.allowDestructiveRun = allow;
       return this;
     }
 

@@ -47,6 +47,10 @@ final class CopyPlan {
   final List<String> staleIndexEntries = new ArrayList<>();
   long skipped;
   long skippedLeases;
+  /** The upstream's keys that a run mirrors (no leases, nothing under {@link #META}), relative. */
+  Set<String> upstreamKeys = Set.of();
+  /** The tier's keys (nothing under {@link #META}), relative. */
+  Set<String> tierKeys = Set.of();
 
   int copies() {
     return first.size() + segmentChains.values().stream().mapToInt(List::size).sum();
@@ -98,6 +102,8 @@ final class CopyPlan {
         plan.staleIndexEntries.add(rel);
       }
     }
+    plan.upstreamKeys = Set.copyOf(up.keySet());
+    plan.tierKeys = Set.copyOf(have.keySet());
     return plan;
   }
 

@@ -11,5 +11,10 @@ public enum RunStatus {
    */
   FAILED,
   /** The copy completed but the {@link TierVerifier} found the fresh tier not restorable. */
-  VERIFICATION_FAILED
+  VERIFICATION_FAILED,
+  /**
+   * The run was refused before it copied or deleted anything, because it would have destroyed what looks
+   * like good backups (see {@link BackupRefusedException.Reason}); the tier is exactly as it was.
+   */
+  REFUSED
 }

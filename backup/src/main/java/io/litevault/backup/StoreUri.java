@@ -68,7 +68,7 @@ record StoreUri(String scheme, String bucket, String prefix) {
     if (scheme.equals("file")) {
       return FileSystemObjectStore.create(Path.of(bucket)); // a missing directory fails verify(): exit 3
     }
-    S3Options.Builder b = S3Options.builder(bucket).region(region).pathStyle(endpoint != null);
+    S3Options.Builder b = S3Options.builder(bucket).region(region).pathStyle(endpoint != null).interactive();
     if (endpoint != null) {
       b.endpoint(endpoint);
     }

@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *   <li>only if every copy succeeded: delete from the tier what is gone upstream, oldest key first;
  *   <li>save the index, run the verifier, and write the manifest last.
  * </ol>
+ * The whole run holds the tier's {@link TierLease}, checked again before step 4.
  * Until step 4 the tier holds its whole previous state plus new objects, so it restores at every moment,
- * and a run that dies anywhere leaves it so.
+ * and a run that dies anywhere leaves it so. Between steps 2 and 3, {@link RunGuard} refuses a plan that
+ * would destroy good backups (an upstream listing nothing, too large a loss, a database's newest lineage).
  */
 final class TierRun {
   private static final Logger LOG = LoggerFactory.getLogger(TierRun.class);
@@ -43,12 +45,33 @@ final class TierRun {
     this.pool = pool;
   }
 
+  /**
+   * @throws BackupRefusedException the run was refused before copying or deleting anything (its report,
+   *     status {@link RunStatus#REFUSED}, is in the exception and the tier's manifest)
+   */
   TierRunReport run() throws InterruptedException {
     Instant started = options.clock().instant();
     String runId = started.toString().replace(":", "") + "-" + UUID.randomUUID().toString().substring(0, 8);
     options.listener().runStarted(tier.name(), started);
     ObjectStore target = options.target();
     String tierPrefix = options.tierPrefix(tier.name());
+    TierLease lease;
+    try {
+      lease = TierLease.acquire(target, tierPrefix + CopyPlan.META + "lease", options.clock(), tier.name());
+    } catch (BackupRefusedException e) {
+      throw e;
+    } catch (RuntimeException e) { // the store failed: report it, and write no manifest without the lease
+      LOG.warn("tier {} run failed: {}", tier.name(), e.toString());
+      return new TierRunReport(tier.name(), runId, started, options.clock().instant(), RunStatus.FAILED, 0, 0, 0, 0,
+          java.util.List.of("taking the tier's lease: " + e), VerificationResult.skipped(), null);
+    }
+    try (lease) {
+      return run(lease, started, runId, target, tierPrefix);
+    }
+  }
+
+  private TierRunReport run(TierLease lease, Instant started, String runId, ObjectStore target, String tierPrefix)
+      throws InterruptedException {
     Errors errors = new Errors();
     Optional<RunManifest> previous = Optional.empty();
     long copied = 0;
@@ -58,6 +81,7 @@ final class TierRun {
     Instant stateAsOf = null;
     VerificationResult verification = VerificationResult.skipped();
     RunStatus status = RunStatus.FAILED;
+    BackupRefusedException refused = null;
     try {
       previous = RunManifest.read(target, tierPrefix);
       stateAsOf = previous.map(RunManifest::stateAsOf).orElse(null);
@@ -85,6 +109,12 @@ final class TierRun {
       List<ObjectInfo> upstream = list(from, fromPrefix);
       List<ObjectInfo> inTier = list(target, tierPrefix);
       CopyPlan plan = CopyPlan.of(fromPrefix, upstream, tierPrefix, inTier, index, indexKeys, tier.copiesFromSource());
+      if (!options.allowDestructiveRun()) {
+        String what = tier.copiesFromSource()
+            ? "the source (" + from.describe() + ", prefix '" + fromPrefix + "')"
+            : "the upstream tier '" + tier.upstream().get() + "'";
+        RunGuard.check(what, plan.upstreamKeys, plan.tierKeys, plan, options.maxLossShare(), tier.name());
+      }
       skipped = plan.skipped;
       Copier copier = new Copier(from, fromPrefix, !tier.copiesFromSource(), upstreamIndex, target, tierPrefix, index,
           pool, options.checkpointEvery(), errors);
@@ -99,6 +129,9 @@ final class TierRun {
         }
       }
       if (allCopied) {
+        if (!plan.deletes.isEmpty()) {
+          lease.check();
+        }
         try {
           if (!plan.deletes.isEmpty()) {
             target.deleteAll(plan.deletes.stream().map(k -> tierPrefix + k).toList());
@@ -118,6 +151,9 @@ final class TierRun {
     } catch (InterruptedException e) {
       errors.add("interrupted");
       throw e;
+    } catch (BackupRefusedException e) {
+      LOG.warn("tier {} run refused: {}", tier.name(), e.getMessage());
+      refused = e;
     } catch (RuntimeException e) {
       LOG.warn("tier {} run failed: {}", tier.name(), e.toString());
       errors.add(e.toString());
@@ -126,9 +162,16 @@ final class TierRun {
         status = RunStatus.FAILED;
       }
     }
+    if (refused != null) {
+      status = RunStatus.REFUSED;
+      errors.add(refused.getMessage());
+    }
     TierRunReport report = new TierRunReport(tier.name(), runId, started, options.clock().instant(), status, copied,
         skipped, deleted, bytes, errors.lines(), verification, stateAsOf);
     writeManifest(report, previous, tierPrefix);
+    if (refused != null) {
+      throw new BackupRefusedException(refused.reason(), refused.getMessage(), report);
+    }
     return report;
   }
 

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * object metadata, and {@link CopyPlan} for what is never copied (the databases' leases). Its outcome is a
  * {@link TierRunReport}, also written last as the tier's manifest {@code <tier>/_litevault/backup-run.json},
  * given to the {@link BackupListener} and counted in {@link #metrics()}. Runs of one {@code TieredBackup}
- * never overlap; run one {@code TieredBackup} (or CLI) per target at a time.
+ * never overlap, and runs of several (or of the CLI) on one tier are kept apart by the tier's {@link TierLease}:
+ * the second is refused with {@link BackupRefusedException}.
  *
  * <h2>Schedules</h2>
  * Each tier's {@link Schedule} is evaluated against the options' {@link java.time.Clock}. A tier is due when
@@ -92,10 +93,29 @@ public final class TieredBackup implements AutoCloseable {
    *
    * @throws IllegalArgumentException if there is no such tier
    */
+  /**
+   * @throws BackupRefusedException the run was refused before it copied or deleted anything (the tier is
+   *     as it was): its upstream listed nothing, it would have lost too much, or another run holds the tier
+   */
   public TierRunReport runNow(String tier) {
     Tier t = options.tier(tier);
     loadState();
-    return run(t);
+    RunOutcome o = run(t);
+    if (o.refused() != null) {
+      throw o.refused();
+    }
+    return o.report();
+  }
+
+  /** A run's report, or (refused) the refusal with the report if one was written. */
+  private record RunOutcome(TierRunReport report, BackupRefusedException refused) {
+    void addTo(List<TierRunReport> reports) {
+      if (report != null) {
+        reports.add(report);
+      } else if (refused.report().isPresent()) {
+        reports.add(refused.report().get());
+      }
+    }
   }
 
   /**
@@ -117,11 +137,11 @@ public final class TieredBackup implements AutoCloseable {
         deferred.add(0, t); // after its upstream, upstream-first
         continue;
       }
-      reports.add(run(t));
+      run(t).addTo(reports);
     }
     for (Tier t : deferred) {
       if (state(t.upstream().get()).lastSuccessStarted != null) {
-        reports.add(run(t));
+        run(t).addTo(reports);
       }
     }
     return reports;
@@ -197,10 +217,22 @@ public final class TieredBackup implements AutoCloseable {
     return s.lastFailure == null || !s.lastFailure.isAfter(fire) || !now.isBefore(s.lastFailure.plus(options.retryDelay()));
   }
 
-  private TierRunReport run(Tier t) {
+  private RunOutcome run(Tier t) {
     runLock.lock();
     try {
-      TierRunReport r = new TierRun(options, t, pool).run();
+      TierRunReport r;
+      BackupRefusedException refused = null;
+      try {
+        r = new TierRun(options, t, pool).run();
+      } catch (BackupRefusedException e) {
+        refused = e;
+        r = e.report().orElse(null);
+        if (r == null) { // nothing ran: another run holds the tier
+          state(t.name()).lastFailure = options.clock().instant();
+          LOG.warn("tier {} run refused: {}", t.name(), e.getMessage());
+          return new RunOutcome(null, e);
+        }
+      }
       TierState s = state(t.name());
       if (r.status() == RunStatus.SUCCEEDED) {
         s.lastSuccessStarted = r.started();
@@ -211,7 +243,7 @@ public final class TieredBackup implements AutoCloseable {
       metrics.record(r);
       notifyListener(r);
       LOG.info("{}", r);
-      return r;
+      return new RunOutcome(refused == null ? r : null, refused);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("tier " + t.name() + " run interrupted", e);
@@ -224,7 +256,7 @@ public final class TieredBackup implements AutoCloseable {
     BackupListener l = options.listener();
     try {
       l.runFinished(r);
-      if (r.status() == RunStatus.FAILED) {
+      if (r.status() == RunStatus.FAILED || r.status() == RunStatus.REFUSED) {
         l.runFailed(r);
       } else if (r.status() == RunStatus.VERIFICATION_FAILED) {
         l.verificationFailed(r, r.verification());

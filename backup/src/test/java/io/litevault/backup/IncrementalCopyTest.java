@@ -93,14 +93,14 @@ class IncrementalCopyTest {
       assertEquals(17, second.skipped());
       assertEquals(3, delta(s1, b.source, Operation.GET));
       assertEquals(0, delta(s1, b.source, Operation.HEAD));
-      // 3 copies + the index + the manifest.
-      assertEquals(5, delta(t1, b.target, Operation.PUT));
+      // 3 copies + the index + the manifest + the tier's lease (a create-only put).
+      assertEquals(6, delta(t1, b.target, Operation.PUT));
       assertEquals(1, delta(t1, b.target, Operation.DELETE_BATCH));
       expected = contents(b.source, src);
       expected.remove("db/data/lease");
       assertEquals(expected, contents(b.target, "tiers1/daily/"));
 
-      // Nothing changed: the source sees list requests only; the target writes the manifest only.
+      // Nothing changed: the source sees list requests only; the target writes the lease and the manifest only.
       Map<Operation, Long> s2 = requests(b.source);
       Map<Operation, Long> t2 = requests(b.target);
       TierRunReport third = backup.runNow("daily");
@@ -110,7 +110,7 @@ class IncrementalCopyTest {
       long sourceRequests = b.source.metrics().totalRequests() - s2.values().stream().mapToLong(Long::longValue).sum();
       assertEquals(delta(s2, b.source, Operation.LIST), sourceRequests, "an unchanged source costs list requests only");
       assertEquals(1, sourceRequests);
-      assertEquals(1, delta(t2, b.target, Operation.PUT), "only the manifest");
+      assertEquals(2, delta(t2, b.target, Operation.PUT), "only the lease and the manifest");
       assertEquals(0, delta(t2, b.target, Operation.DELETE_BATCH));
 
       String manifest = read(b.target, "tiers1/daily/_litevault/backup-run.json");
@@ -134,7 +134,7 @@ class IncrementalCopyTest {
       assertEquals(RunStatus.SUCCEEDED, week.status(), week.toString());
       assertEquals(10, week.copied());
       assertEquals(10, delta(t0, b.target, Operation.COPY), "server-side copies");
-      assertEquals(0, delta(t0, b.target, Operation.GET) - 4, "only manifests and indexes are read");
+      assertEquals(0, delta(t0, b.target, Operation.GET) - 5, "only manifests, indexes and the lease are read");
       assertEquals(0, b.source.metrics().totalRequests() - s0.values().stream().mapToLong(Long::longValue).sum(),
           "a tier-to-tier run does not touch the source");
       assertEquals(contents(b.target, "tiers2/daily/"), contents(b.target, "tiers2/1-week/"));
@@ -182,7 +182,7 @@ class IncrementalCopyTest {
       TierRunReport r = backup.runNow("2-week");
       assertEquals(RunStatus.FAILED, r.status());
       assertTrue(r.errors().get(0).contains("upstream tier '1-week' has never completed a run"), r.errors().toString());
-      assertEquals(1, delta(t0, b.target, Operation.PUT), "only the manifest recording the failure");
+      assertEquals(2, delta(t0, b.target, Operation.PUT), "only the lease and the manifest recording the failure");
       assertEquals(1, backup.metrics().tier("2-week").failures());
     }
   }

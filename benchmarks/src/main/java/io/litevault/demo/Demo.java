@@ -37,7 +37,12 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "litevault-demo", mixinStandardHelpOptions = true, sortOptions = false,
     description = "Simulates a production day on a replicated Litevault store, then restores it from the bucket and "
-        + "checks the copy is identical.")
+        + "checks the copy is identical.",
+    footer = {"", "Credentials for an s3:// --target come from the environment, never from arguments: with --client "
+        + "minio, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or MINIO_ACCESS_KEY and MINIO_SECRET_KEY); with "
+        + "--client aws, the AWS SDK's default chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, the profile "
+        + "AWS_PROFILE in ~/.aws/credentials, the container or instance role). With none of them set, the run stops "
+        + "at once saying so."})
 public final class Demo implements Callable<Integer> {
   @Option(names = "--writes", defaultValue = "2000000", description = "writes to simulate (default: ${DEFAULT-VALUE})")
   long writes;

@@ -34,6 +34,10 @@ final class BatchRunner {
     try {
       return r.run(statements.connection());
     } finally {
+      // A task that re-set the interrupt flag (as the JDK advises after catching InterruptedException)
+      // must not reach the writer's own blocking calls: an interrupted FileChannel read closes the
+      // wal-index for good and an interrupted queue wait would end the thread. The task's outcome stands.
+      Thread.interrupted();
       statements.afterTask();
     }
   }

@@ -338,7 +338,7 @@ public final class Database {
   }
 
   private void requireOpen() {
-    if (!writer.accepting()) {
+    if (!writer.open()) {
       throw new StoreClosedException(name);
     }
   }

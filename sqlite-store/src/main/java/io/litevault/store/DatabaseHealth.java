@@ -7,7 +7,8 @@ import java.time.Instant;
  *
  * @param name the database name
  * @param writerAlive whether its writer thread is running
- * @param acceptingWrites false once the store is closing
+ * @param acceptingWrites false once the store is closing, or once the writer thread died (writes then fail
+ *     at once with {@link WriterDeadException})
  * @param queueDepth writes waiting in the queue
  * @param txid the last committed transaction id (0 before the first commit)
  * @param lastCommit time of the last commit since open, or null

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * the futures in commit order while the writer goes on, then lets the {@link Checkpointer} act.
  * Control requests (checkpoint now, pause for maintenance, close) travel through the same FIFO queue,
  * so they see every write queued before them committed. Nothing thrown on this thread ends it:
- * task errors fail their own future, anything else goes to the {@link WriterErrorHandler}.
+ * task errors fail their own future, anything else goes to the {@link WriterErrorHandler}; an interrupt
+ * flag a task leaves set is cleared after it. Should the thread die anyway (an {@link Error} thrown by
+ * the error handler), queued and later writes fail at once with {@link WriterDeadException}.
  *
  * <p>Admission: the queue itself is unbounded, and a semaphore of {@code queueCapacity} permits bounds
  * the writes in it, so control requests can always get in.
@@ -65,6 +67,8 @@ final class Writer {
   private static final Object COMPLETER_STOP = new Object();
 
   private volatile boolean accepting = true;
+  /** What ended the writer thread other than close(), or null while it runs; see {@link #submit}. */
+  private volatile Throwable died;
   /** Set once the thread has exited and the queue was emptied; see {@link #submit}. */
   private volatile boolean finished;
   /** While paused for maintenance, callers on a full queue wait this long instead. */
@@ -129,6 +133,10 @@ final class Writer {
     if (!accepting) {
       throw new StoreClosedException(name);
     }
+    Throwable cause = died;
+    if (cause != null) {
+      throw new WriterDeadException(name, cause);
+    }
     Duration wait = holdTimeout != null && holdTimeout.compareTo(options.enqueueTimeout()) > 0
         ? holdTimeout : options.enqueueTimeout();
     try {
@@ -144,6 +152,8 @@ final class Writer {
     if (finished && queue.remove(request)) {
       // Lost the race with close(): the writer is gone and nobody else will see this request.
       request.future.completeExceptionally(new StoreClosedException(name));
+    } else if (died != null && queue.remove(request)) {
+      request.future.completeExceptionally(new WriterDeadException(name, died));
     }
     return request.future;
   }
@@ -155,10 +165,16 @@ final class Writer {
       done.completeExceptionally(new StoreClosedException(name));
       return done;
     }
+    if (died != null) {
+      done.completeExceptionally(new WriterDeadException(name, died));
+      return done;
+    }
     ControlRequest request = new ControlRequest(control, done);
     queue.add(request);
     if (finished && queue.remove(request)) {
       done.completeExceptionally(new StoreClosedException(name));
+    } else if (died != null && queue.remove(request)) {
+      done.completeExceptionally(new WriterDeadException(name, died));
     }
     return done;
   }
@@ -175,7 +191,13 @@ final class Writer {
     return thread.isAlive();
   }
 
+  /** False once close() began or the writer thread died. */
   boolean accepting() {
+    return accepting && died == null;
+  }
+
+  /** False once close() began (reads go on while the writer is dead: the readers are not). */
+  boolean open() {
     return accepting;
   }
 
@@ -242,7 +264,7 @@ final class Writer {
     long idleNanos = options.idleCheckpointAfter().toNanos();
     try {
       while (true) {
-        Object first = idleNanos > 0 ? queue.poll(idleNanos, TimeUnit.NANOSECONDS) : queue.take();
+        Object first = next(idleNanos);
         if (first == null) {
           checkpointer.onIdle();
           continue;
@@ -270,14 +292,48 @@ final class Writer {
           ((ControlRequest) o).done.completeExceptionally(new StoreClosedException(name));
         }
       }
-    } catch (InterruptedException e) {
-      log.warn("database '{}': writer thread interrupted; it stops and queued writes fail", name);
+    } catch (Throwable t) {
+      // Nothing a task or a listener does should get here (see runBatch); an Error thrown by the
+      // error handler itself can. Fail what was drained and what is queued, and every later write.
+      died = t;
+      log.error("database '{}': the writer thread stops; queued and later writes fail", name, t);
+      for (Object o : drained) {
+        failDead(o, t);
+      }
+      Object left;
+      while ((left = queue.poll()) != null) {
+        failDead(left, t);
+      }
     } finally {
       try {
         runner.closeStatements();
         connection.close(); // the wal-index descriptor is closed by the store after the readers
       } catch (SQLException e) {
         options.errorHandler().handle(name, "closing the writer connection", e);
+      }
+    }
+  }
+
+  private void failDead(Object o, Throwable cause) {
+    WriterDeadException dead = new WriterDeadException(name, cause);
+    if (o instanceof WriteRequest<?> w) {
+      w.future.completeExceptionally(dead); // no-op for one already completed
+    } else if (o instanceof ControlRequest c) {
+      c.done.completeExceptionally(dead);
+    }
+  }
+
+  /**
+   * Waits for the next request. An interrupt of the writer thread (something handed the thread out)
+   * is cleared and logged: only close() ends the loop.
+   */
+  private Object next(long idleNanos) {
+    while (true) {
+      try {
+        return idleNanos > 0 ? queue.poll(idleNanos, TimeUnit.NANOSECONDS) : queue.take();
+      } catch (InterruptedException e) {
+        log.warn("database '{}': the writer thread was interrupted; the interrupt is ignored (close the store "
+            + "to stop it)", name);
       }
     }
   }
@@ -291,6 +347,8 @@ final class Writer {
       throw stop;
     } catch (Throwable t) {
       request.done.completeExceptionally(t);
+    } finally {
+      Thread.interrupted(); // a control's interrupt must not reach the writer's next wait
     }
   }
 

@@ -54,6 +54,15 @@ public final class ChildJvm implements AutoCloseable {
 
   /** Starts {@code mainClass} with {@code args} on the current class path. */
   public static ChildJvm start(Class<?> mainClass, Consumer<String> stdoutLines, String... args) throws IOException {
+    return start(java.util.Map.of(), mainClass, stdoutLines, args);
+  }
+
+  /**
+   * Like {@link #start(Class, Consumer, String...)} with {@code env} set in the child's environment on top
+   * of this one's (a null value removes the variable).
+   */
+  public static ChildJvm start(java.util.Map<String, String> env, Class<?> mainClass, Consumer<String> stdoutLines,
+      String... args) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx256m");
@@ -61,7 +70,15 @@ public final class ChildJvm implements AutoCloseable {
     cmd.add(System.getProperty("java.class.path"));
     cmd.add(mainClass.getName());
     cmd.addAll(List.of(args));
-    return new ChildJvm(new ProcessBuilder(cmd).start(), stdoutLines);
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    env.forEach((k, v) -> {
+      if (v == null) {
+        pb.environment().remove(k);
+      } else {
+        pb.environment().put(k, v);
+      }
+    });
+    return new ChildJvm(pb.start(), stdoutLines);
   }
 
   public long pid() {

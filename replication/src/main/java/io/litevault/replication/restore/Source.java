@@ -101,7 +101,7 @@ record Source(String scheme, String location, String prefix) {
   }
 
   private ObjectStore openS3(String endpoint, String region, String client) {
-    S3Options.Builder b = S3Options.builder(location).pathStyle(endpoint != null);
+    S3Options.Builder b = S3Options.builder(location).pathStyle(endpoint != null).interactive();
     if (endpoint != null) {
       b.endpoint(endpoint);
     }

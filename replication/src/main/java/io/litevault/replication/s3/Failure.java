@@ -7,6 +7,17 @@ import io.litevault.replication.ErrorKind;
  * ({@code ""} if none).
  */
 record Failure(ErrorKind kind, int status, String code) {
+  /** The code of a request that was never sent: the client found no credentials anywhere. */
+  static final String NO_CREDENTIALS = "NoCredentials";
+
+  /** The client found no credentials: nothing was sent. */
+  static Failure noCredentials() {
+    return new Failure(ErrorKind.BAD_CREDENTIALS, 0, NO_CREDENTIALS);
+  }
+
+  boolean noCredentialsFound() {
+    return NO_CREDENTIALS.equals(code);
+  }
 
   /** Classifies an answer by its status and S3 error code, the same way for both clients. */
   static Failure ofResponse(int status, String code) {
@@ -58,6 +69,9 @@ record Failure(ErrorKind kind, int status, String code) {
 
   @Override
   public String toString() {
+    if (noCredentialsFound()) {
+      return "no credentials found (nothing was sent)";
+    }
     return kind + (status == 0 ? " (no answer)" : " (HTTP " + status + (code.isEmpty() ? "" : " " + code) + ")");
   }
 }

@@ -230,6 +230,9 @@ public final class MinioObjectStore extends S3StoreBase {
     if (c instanceof IOException) {
       return Failure.ofIo(c);
     }
+    if (c instanceof java.security.ProviderException) { // every provider of the credential chain came back empty
+      return Failure.noCredentials();
+    }
     return new Failure(io.litevault.replication.ErrorKind.OTHER, 0, c.getClass().getSimpleName());
   }
 

@@ -30,7 +30,12 @@ final class Retrier {
   private final Function<Throwable, Failure> classifier;
   private final String store;
 
-  Retrier(RetryPolicy policy, ObjectStoreMetrics metrics, Function<Throwable, Failure> classifier, String store) {
+  /** Where the client looked for credentials, for the message when it found none. */
+  private final String credentialSources;
+
+  Retrier(RetryPolicy policy, ObjectStoreMetrics metrics, Function<Throwable, Failure> classifier, String store,
+      String credentialSources) {
+    this.credentialSources = credentialSources;
     this.policy = policy;
     this.metrics = metrics;
     this.classifier = classifier;
@@ -69,7 +74,9 @@ final class Retrier {
   /** Sleeps the backoff after failed attempt {@code attempt}; an interrupt ends the retries. */
   void pause(Operation op, String key, Failure f, int attempt, Throwable cause) {
     Duration d = policy.backoff(attempt);
-    LOG.debug("{} {} on {} failed: {}; retry {} in {} ms", op, key, store, f, attempt, d.toMillis());
+    // One line per retry, so a slow or silent store is never a silent wait.
+    LOG.warn("{}{} on {} failed: {}; retry {} of {} in {} ms", op.name().toLowerCase(java.util.Locale.ROOT),
+        key == null ? "" : " " + key, store, f, attempt, policy.maxAttempts() - 1, d.toMillis());
     try {
       Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
     } catch (InterruptedException ie) {
@@ -87,7 +94,8 @@ final class Retrier {
       return new ObjectNotFoundException(name, key, store, cause);
     }
     String msg = name + (key == null ? "" : " " + key) + " on " + store + " failed: " + f
-        + (attempts > 1 ? " after " + attempts + " attempts" : "");
+        + (attempts > 1 ? " after " + attempts + " attempts" : "")
+        + (f.noCredentialsFound() ? "; " + credentialSources : "");
     return switch (f.kind()) {
       case BAD_CREDENTIALS, ACCESS_DENIED, NO_SUCH_BUCKET -> new StoreUnavailableException(f.kind(), name, msg, cause);
       default -> new ObjectStoreException(f.kind(), name, key, msg, cause);

@@ -212,6 +212,9 @@ public final class S3ObjectStore extends S3StoreBase {
     if (c instanceof IOException || (c instanceof SdkClientException && isIoOrTimeout(c))) {
       return Failure.ofIo(c);
     }
+    if (c instanceof SdkClientException && String.valueOf(c.getMessage()).contains("Unable to load credentials")) {
+      return Failure.noCredentials();
+    }
     return new Failure(ErrorKind.OTHER, 0, c.getClass().getSimpleName());
   }
 

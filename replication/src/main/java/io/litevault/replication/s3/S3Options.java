@@ -34,6 +34,20 @@ public final class S3Options {
    */
   public static final Duration DEFAULT_SOCKET_TIMEOUT = Duration.ofSeconds(30);
 
+  /**
+   * Command-line tools ({@link Builder#interactive()}): 3 s to connect and 10 s without a byte, 3 attempts
+   * with at most 1 s between them. A person waits for the answer: an endpoint that accepts and never
+   * answers fails one request after at most 3 × (3 s + 10 s) + 2 × 1 s = 41 s (see
+   * {@link #maxWaitWithoutAnswer()}), with one logged line per retry, instead of the service defaults'
+   * 6 × 30 s. A slow but live store still works: the 10 s count from the last byte, not the request start.
+   */
+  public static final Duration INTERACTIVE_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  /** See {@link #INTERACTIVE_CONNECT_TIMEOUT}. */
+  public static final Duration INTERACTIVE_SOCKET_TIMEOUT = Duration.ofSeconds(10);
+  /** See {@link #INTERACTIVE_CONNECT_TIMEOUT}. */
+  public static final RetryPolicy INTERACTIVE_RETRY_POLICY =
+      new RetryPolicy(3, Duration.ofMillis(200), Duration.ofSeconds(1));
+
   /** 1000 keys per listing page: S3's maximum, the fewest billed LIST requests. */
   public static final int DEFAULT_LIST_PAGE_SIZE = 1000;
 
@@ -110,6 +124,16 @@ public final class S3Options {
 
   public RetryPolicy retryPolicy() {
     return retryPolicy;
+  }
+
+  /**
+   * The longest one request waits on a store that accepts connections and never answers, retries
+   * included: {@code maxAttempts × (connectTimeout + socketTimeout) + (maxAttempts - 1) × maxDelay}.
+   * A store that answers slowly, byte by byte, is not bounded by it.
+   */
+  public Duration maxWaitWithoutAnswer() {
+    int n = retryPolicy.maxAttempts();
+    return connectTimeout.plus(socketTimeout).multipliedBy(n).plus(retryPolicy.maxDelay().multipliedBy(n - 1L));
   }
 
   /** {@code http://host:port bucket name}: for messages. */
@@ -232,6 +256,15 @@ public final class S3Options {
     public Builder socketTimeout(Duration timeout) {
       this.socketTimeout = positive(timeout, "socketTimeout");
       return this;
+    }
+
+    /**
+     * Timeouts and retries for a command-line tool a person waits on: {@link #INTERACTIVE_CONNECT_TIMEOUT},
+     * {@link #INTERACTIVE_SOCKET_TIMEOUT} and {@link #INTERACTIVE_RETRY_POLICY}.
+     */
+    public Builder interactive() {
+      return connectTimeout(INTERACTIVE_CONNECT_TIMEOUT).socketTimeout(INTERACTIVE_SOCKET_TIMEOUT)
+          .retryPolicy(INTERACTIVE_RETRY_POLICY);
     }
 
     public Builder retryPolicy(RetryPolicy policy) {

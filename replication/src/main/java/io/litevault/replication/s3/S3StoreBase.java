@@ -50,10 +50,21 @@ abstract class S3StoreBase implements ObjectStore {
   S3StoreBase(S3Options options, String kind) {
     this.options = Objects.requireNonNull(options, "options");
     this.name = options.describe(kind);
-    this.retrier = new Retrier(options.retryPolicy(), metrics, this::classify, name);
+    this.retrier = new Retrier(options.retryPolicy(), metrics, this::classify, name, credentialSources(kind));
   }
 
   // ---- raw requests, one HTTP request each, no retries -------------------------------------------------
+
+  /** Where the default credential chain of client {@code kind} looks, for the message when it finds nothing. */
+  static String credentialSources(String kind) {
+    return kind.equals("minio")
+        ? "the MinIO client reads them from the environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+            + "(or AWS_ACCESS_KEY and AWS_SECRET_KEY), then MINIO_ACCESS_KEY and MINIO_SECRET_KEY; set one pair"
+        : "the AWS SDK reads them from the Java system properties aws.accessKeyId and aws.secretAccessKey, the "
+            + "environment variables AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), a web identity "
+            + "token (AWS_WEB_IDENTITY_TOKEN_FILE), the profile AWS_PROFILE (or 'default') in ~/.aws/credentials and "
+            + "~/.aws/config, then the container or EC2 instance role; set one of them";
+  }
 
   abstract String rawPut(String key, byte[] body, int length, boolean createOnly) throws Exception;
 
@@ -337,7 +348,7 @@ abstract class S3StoreBase implements ObjectStore {
       ErrorKind kind = e.kind() == ErrorKind.NOT_FOUND ? ErrorKind.NO_SUCH_BUCKET : e.kind();
       String why = switch (kind) {
         case NO_SUCH_BUCKET -> "the bucket does not exist";
-        case CONNECTION, TIMEOUT -> "the endpoint is unreachable";
+        case CONNECTION, TIMEOUT -> "the endpoint is unreachable or does not answer";
         default -> "the store refused the request";
       };
       throw new StoreUnavailableException(kind, "verify", "cannot use " + name + ": " + why + " (" + e.getMessage() + ")",

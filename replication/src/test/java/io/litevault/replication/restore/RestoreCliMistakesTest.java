@@ -1,0 +1,96 @@
+package io.litevault.replication.restore;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.litevault.testing.ChildJvm;
+import io.litevault.testing.EmbeddedS3;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * "A typo never destroys data", items 5 and 7, for {@code restore} as a child process: an endpoint that
+ * accepts and never answers ends within a minute with a message naming it and a line per retry; no
+ * credentials at all says so, and where they are read from.
+ */
+class RestoreCliMistakesTest {
+  @TempDir Path dir;
+
+  /** The environment of a machine with no AWS credentials anywhere (no instance metadata either). */
+  static Map<String, String> noCredentials(Path dir) {
+    Map<String, String> env = new HashMap<>();
+    for (String k : List.of("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+        "MINIO_ACCESS_KEY", "MINIO_SECRET_KEY", "MINIO_ROOT_USER", "MINIO_ROOT_PASSWORD")) {
+      env.put(k, null);
+    }
+    env.put("AWS_SHARED_CREDENTIALS_FILE", dir.resolve("no-credentials").toString());
+    env.put("AWS_CONFIG_FILE", dir.resolve("no-config").toString());
+    env.put("AWS_EC2_METADATA_DISABLED", "true");
+    return env;
+  }
+
+  record Result(int code, String out, String err) {}
+
+  static Result restore(Map<String, String> env, String... args) throws Exception {
+    List<String> out = Collections.synchronizedList(new ArrayList<>());
+    try (ChildJvm child = ChildJvm.start(env, RestoreCommand.class, out::add, args)) {
+      int code = child.waitFor(60); // throws if it takes longer
+      return new Result(code, String.join("\n", out), child.stderr());
+    }
+  }
+
+  @Test
+  void anEndpointThatNeverAnswersEndsWithinAMinuteNamingItAndTheRetries() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
+      Thread acceptor = new Thread(() -> {
+        try {
+          while (true) {
+            accepted.add(silent.accept()); // and never answer
+          }
+        } catch (Exception closed) {
+          // the test ended
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+      String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+      Map<String, String> env = new HashMap<>(Map.of("AWS_ACCESS_KEY_ID", "someone", "AWS_SECRET_ACCESS_KEY", "secret-9"));
+      Result r = restore(env, "--source", "s3://bucket/prefix", "--endpoint", endpoint, "--database", "data",
+          "--output", dir.resolve("data.db").toString());
+      assertEquals(ExitCode.STORE_UNAVAILABLE.code, r.code(), r.err());
+      assertTrue(r.err().contains("127.0.0.1:" + silent.getLocalPort()), "names the endpoint: " + r.err());
+      assertTrue(r.err().contains("no answer") || r.err().contains("unreachable"), r.err());
+      assertTrue(r.err().toLowerCase().contains("retry"), "says what it retries: " + r.err());
+      assertFalse(Files.exists(dir.resolve("data.db")));
+      for (Socket s : accepted) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
+  void noCredentialsAtAllSaysSoAndWhereTheyAreRead() throws Exception {
+    try (EmbeddedS3 s3 = EmbeddedS3.builder().bucket("bucket").start()) {
+      Result r = restore(noCredentials(dir), "--source", "s3://bucket/prefix", "--endpoint", s3.endpoint().toString(),
+          "--database", "data", "--output", dir.resolve("data.db").toString());
+      assertEquals(ExitCode.STORE_UNAVAILABLE.code, r.code(), r.err());
+      assertTrue(r.err().contains("no credentials"), r.err());
+      assertTrue(r.err().contains("AWS_ACCESS_KEY_ID") && r.err().contains("AWS_SECRET_ACCESS_KEY"), r.err());
+      assertTrue(r.err().contains(".aws/credentials"), r.err());
+      assertFalse(r.err().contains("OTHER (no answer)"), r.err());
+    }
+  }
+}
