@@ -105,6 +105,10 @@ public final class Restore {
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
     }
+    // Ctrl-C (or any orderly exit) mid-restore removes the temporary file; a kill -9 leaves it to the
+    // next restore's orphan cleanup.
+    Thread cleanup = new Thread(() -> deleteTemp(tmp), "litevault-restore-cleanup");
+    Runtime.getRuntime().addShutdownHook(cleanup);
     ExecutorService pool = Executors.newFixedThreadPool(o.parallelism(), r -> {
       Thread t = new Thread(r, "litevault-restore-download");
       t.setDaemon(true);
@@ -131,14 +135,24 @@ public final class Restore {
       throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
     } finally {
       pool.shutdownNow();
+      deleteTemp(tmp);
       try {
-        Files.deleteIfExists(tmp);
-        for (String suffix : RestoreTarget.SIDE_FILES) {
-          Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
-        }
-      } catch (IOException e) {
-        log.warn("could not delete {}", tmp, e);
+        Runtime.getRuntime().removeShutdownHook(cleanup);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs (or ran) anyway
       }
+    }
+  }
+
+  /** Deletes a restore's temporary file and SQLite's side files of it (after an install, only the latter exist). */
+  private static void deleteTemp(Path tmp) {
+    try {
+      Files.deleteIfExists(tmp);
+      for (String suffix : RestoreTarget.SIDE_FILES) {
+        Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
+      }
+    } catch (IOException e) {
+      log.warn("could not delete {}", tmp, e);
     }
   }
 

@@ -95,6 +95,14 @@ public final class ChildJvm implements AutoCloseable {
     pump.join(5_000);
   }
 
+  /** SIGINT, as Ctrl-C in a terminal sends it (the JVM runs its shutdown hooks and exits). */
+  public void interrupt() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -INT " + process.pid() + " failed");
+    }
+  }
+
   /** Waits for a normal exit and returns the exit code. */
   public int waitFor(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {

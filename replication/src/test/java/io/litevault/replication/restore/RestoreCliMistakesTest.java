@@ -81,6 +81,50 @@ class RestoreCliMistakesTest {
     }
   }
 
+  /** Ctrl-C in the middle of a download leaves no {@code *.restoring-<pid>} file behind. */
+  @Test
+  void ctrlCDuringARestoreLeavesNoTemporaryFile() throws Exception {
+    try (EmbeddedS3 s3 = EmbeddedS3.builder().bucket("bucket").start();
+        io.litevault.testing.FaultProxy proxy = io.litevault.testing.FaultProxy.start(s3.endpoint())) {
+      io.litevault.replication.ObjectStore bucket = io.litevault.replication.s3.S3ObjectStore.create(
+          io.litevault.replication.s3.S3Options.builder("bucket").endpoint(s3.endpoint().toString())
+              .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build());
+      try (bucket; io.litevault.store.SqliteStore store = io.litevault.store.SqliteStore.builder(dir.resolve("live"))
+          .database("data", io.litevault.store.DatabaseOptions.builder()
+              .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").build()).open();
+          io.litevault.replication.Replicator r = io.litevault.replication.Replicator.start(store.database("data"),
+              io.litevault.replication.ReplicatorOptions.builder(bucket, "prefix/data").build())) {
+        r.write(c -> c.createStatement().executeUpdate("INSERT INTO t(v) VALUES ('x')"),
+            io.litevault.replication.Durability.REPLICATED).get(30, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      proxy.inject(io.litevault.testing.Fault.stall(java.time.Duration.ofSeconds(60)), 10,
+          h -> h.isObjectGet() && h.target().contains(".lvsn"));
+      Path out = Files.createDirectories(dir.resolve("out"));
+      Map<String, String> env = new HashMap<>(Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY",
+          s3.secretKey()));
+      try (ChildJvm child = ChildJvm.start(env, RestoreCommand.class, line -> { }, "--source", "s3://bucket/prefix",
+          "--endpoint", proxy.endpoint().toString(), "--database", "data", "--output", out.resolve("data.db").toString())) {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (temporaries(out).isEmpty()) {
+          assertTrue(System.nanoTime() < deadline && child.alive(), "the restore never created its temporary file: "
+              + child.stderr());
+          Thread.sleep(20);
+        }
+        Thread.sleep(300); // now stuck in the snapshot's download
+        child.interrupt();
+        child.waitFor(30);
+      }
+      assertEquals(List.of(), temporaries(out), "files left by an interrupted restore");
+      assertFalse(Files.exists(out.resolve("data.db")));
+    }
+  }
+
+  static List<String> temporaries(Path dir) throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.contains(".restoring-")).toList();
+    }
+  }
+
   @Test
   void noCredentialsAtAllSaysSoAndWhereTheyAreRead() throws Exception {
     try (EmbeddedS3 s3 = EmbeddedS3.builder().bucket("bucket").start()) {
