@@ -162,7 +162,8 @@ public interface ObjectStore extends AutoCloseable {
 
   /**
    * Checks at startup that the store can be used: the endpoint answers, the credentials are accepted and
-   * the bucket exists (one request).
+   * the bucket exists (one request, retried at most once: a startup check fails fast, within two of the
+   * store's timeouts, and the caller decides whether to try again later).
    *
    * @throws StoreUnavailableException naming the endpoint and bucket (never the secret) if not
    */

@@ -52,6 +52,12 @@ final class Retrier {
 
   /** Sends an idempotent request, retrying it on retryable failures; {@code bytesOut} are counted per try. */
   <T> T call(Operation op, String key, long bytesOut, Request<T> request) {
+    return call(op, key, bytesOut, request, policy.maxAttempts());
+  }
+
+  /** As {@link #call(Operation, String, long, Request)}, with at most {@code maxAttempts} attempts. */
+  <T> T call(Operation op, String key, long bytesOut, Request<T> request, int maxAttempts) {
+    int cap = Math.min(maxAttempts, policy.maxAttempts());
     for (int attempt = 1; ; attempt++) {
       metrics.request(op, attempt > 1);
       metrics.sent(op, bytesOut);
@@ -63,7 +69,7 @@ final class Retrier {
           Thread.currentThread().interrupt(); // waiting on the client's future was interrupted: stop
         }
         Failure f = classify(e);
-        if (!f.kind().retryable() || attempt >= policy.maxAttempts()) {
+        if (!f.kind().retryable() || attempt >= cap) {
           throw translate(op, key, unwrap(e), f, attempt);
         }
         pause(op, key, f, attempt, unwrap(e));

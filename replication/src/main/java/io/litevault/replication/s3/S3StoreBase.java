@@ -335,13 +335,19 @@ abstract class S3StoreBase implements ObjectStore {
     });
   }
 
+  /**
+   * A startup check fails fast: one retry, so an endpoint that accepts connections and never answers
+   * costs at most two socket timeouts (about a minute with the defaults, 20 s with {@code interactive()}).
+   */
+  static final int VERIFY_ATTEMPTS = 2;
+
   @Override
   public void verify() {
     try {
       retrier.call(Operation.HEAD_BUCKET, null, 0, () -> {
         rawHeadBucket();
         return null;
-      });
+      }, VERIFY_ATTEMPTS);
     } catch (StoreUnavailableException e) {
       throw e;
     } catch (ObjectStoreException e) {
