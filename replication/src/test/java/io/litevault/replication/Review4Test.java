@@ -218,4 +218,98 @@ class Review4Test {
       assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("latest")));
     }
   }
+
+  // --- 4. a lineage continued through a catch-up snapshot never records 'local-file'
+
+  /**
+   * Disaster recovery: the database is restored from the bucket to a new disk, the service starts and
+   * writes LOCAL for a moment before its replicator attaches (more than a segment holds), so resumeAt
+   * continues the lineage through a catch-up snapshot: it returns before recordLocalFile, and the
+   * snapshot (not a new lineage) records nothing either. Later the store closes during a bucket outage
+   * with a LOCAL commit unshipped (the case 3781c7e's same-file rule is for). The restart of the same
+   * file is refused: there is no 'local-file'. With a small catch-up (a segment) it is accepted.
+   */
+  @Test
+  void aRestoredFileContinuedThroughACatchUpSnapshotCanRestartAfterClosingDuringAnOutage() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("primary"));
+        Replicator r = Replicator.start(store.database("data"), options(files).build())) {
+      r.write(ReplicationTest.insert("primary", "replicated"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    Path live = dir.resolve("recovered");
+    Restore.run(RestoreOptions.builder(files, prefix, live.resolve("data.db")).build());
+    FaultyObjectStore bucket = new FaultyObjectStore(files);
+    ReplicatorOptions.Builder small = options(bucket).maxSegmentBytes(64 * 1024);
+    String lineage;
+    try (SqliteStore store = openStore(live)) {
+      Database db = store.database("data");
+      for (int i = 0; i < 30; i++) {
+        db.writeAndWait(ReplicationTest.insert("local", i + "x".repeat(3000))); // before attach: ~100 KB of frames
+      }
+      try (Replicator r = Replicator.start(db, small.build())) {
+        r.write(ReplicationTest.insert("recovered", "replicated"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        lineage = r.health().lineage();
+        bucket.down(true);
+        db.writeAndWait(ReplicationTest.insert("recovered", "committed while the bucket is down"));
+      } // gives up at close; the store's close checkpoints the unshipped commit
+    }
+    bucket.down(false);
+    assertEquals(1, LineageCatalog.list(files, new BucketLayout(prefix)).size(), "the recovered file continued the "
+        + "primary's lineage " + lineage + ": " + bucketKeys());
+
+    try (SqliteStore store = openStore(live);
+        Replicator r = Replicator.start(store.database("data"), small.build())) {
+      try {
+        r.write(ReplicationTest.insert("recovered", "after the restart"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        fail("a restart of the same file after closing during a bucket outage is refused because its lineage was "
+            + "continued through a catch-up snapshot, which never records local-file: " + e.getCause());
+      }
+      assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("latest")));
+    }
+  }
+
+  // --- 5. failover to a restored standby whose first start met the dead primary's lease
+
+  /**
+   * The primary dies (kill -9: its lease stays until it expires). The standby restores the bucket and
+   * starts the new release, whose migration v2 runs at SqliteStore.open. Replicator.start is refused
+   * (LeaseException: the dead primary's lease has not expired), so the service exits and is restarted
+   * (its store's close checkpoints the migration). Once the lease expired, the next start is refused for
+   * good with LocalBehindBucketException: the restored file plus a migration equals no point and is not
+   * 'the same file' (nothing recorded it). The same deploy on the primary's own file is accepted. The
+   * failover needs allowFork (or a second restore, which fails the same way).
+   */
+  @Test
+  void aFailoverToARestoredStandbyWithAMigrationReplicatesOnceTheDeadPrimarysLeaseExpired() throws Exception {
+    try (SqliteStore store = openStore(dir.resolve("primary"));
+        Replicator r = Replicator.start(store.database("data"), options(files).build())) {
+      r.write(ReplicationTest.insert("primary", "replicated"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    Duration ttl = Duration.ofSeconds(1);
+    new Lease(files, new BucketLayout(prefix), "primary (killed)", "boot/primary", ttl, java.time.Clock.systemUTC(),
+        System::nanoTime).acquire(); // what a kill -9 leaves: a lease nobody releases
+
+    Path standby = dir.resolve("standby");
+    Restore.run(RestoreOptions.builder(files, prefix, standby.resolve("data.db")).build());
+    java.util.function.Supplier<SqliteStore> release2 = () -> SqliteStore.builder(standby).database("data",
+        DatabaseOptions.builder().migration(1, "post", SpineRegressionTest.SCHEMA)
+            .migration(2, "tag", "CREATE TABLE tag(id INTEGER PRIMARY KEY, name TEXT NOT NULL)").build()).open();
+    try (SqliteStore store = release2.get()) {
+      assertThrows(LeaseException.class, () -> Replicator.start(store.database("data"), options(files).owner("standby")
+          .build()), "the dead primary's lease has not expired yet");
+    } // the service exits; it is restarted a moment later
+    Thread.sleep(ttl.toMillis() + 200);
+    try (SqliteStore store = release2.get();
+        Replicator r = Replicator.start(store.database("data"), options(files).owner("standby").build())) {
+      try {
+        r.write(ReplicationTest.insert("standby", "first write after the failover"), Durability.REPLICATED)
+            .get(20, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        fail("the failover to a standby restored from the bucket is refused once the dead primary's lease "
+            + "expired, because the new release's migration ran (and was checkpointed) while the lease "
+            + "refused the first start: " + e.getCause());
+      }
+      assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("latest")));
+    }
+  }
 }
