@@ -312,4 +312,46 @@ class Review4Test {
       assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("latest")));
     }
   }
+
+  // --- 6. a renewal accepted as 'ours' after a lost answer gets credit from the retry, not from its expiry
+
+  /**
+   * A renewal's create-only put of generation g+1 is stored (expiry = then + TTL) but its answer is lost,
+   * and the bucket stays unreachable for a while (0.6 TTL: with the default 2 min TTL, a 72 s outage).
+   * When it answers again, the retried renewal finds g+1 holds its own nonce and accepts it, but takes
+   * confirmedNanos from the retry's start, while the expiry others read in g+1 dates from the first
+   * attempt. Half a TTL of credit from the retry outlives that expiry by 0.1 TTL: another process takes
+   * over (the generation has expired on every clock) while the holder's renewIfDue says "not due", so it
+   * uploads and acknowledges beside the taker. The same bug 7ae2668 fixed for the first attempt.
+   */
+  @Test
+  void aRenewalAcceptedAfterALostAnswerIsNotCreditedBeyondTheExpiryItStored() {
+    Duration ttl = Duration.ofSeconds(10);
+    io.litevault.testing.MutableClock clock = new io.litevault.testing.MutableClock(java.time.Instant.parse("2026-12-02T02:00:00Z"));
+    java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong(1);
+    java.util.function.Consumer<Duration> pass = d -> {
+      clock.advance(d);
+      nanos.addAndGet(d.toNanos());
+    };
+    BucketLayout layout = new BucketLayout(prefix);
+    FaultyObjectStore holderBucket = new FaultyObjectStore(files);
+    Lease holder = new Lease(holderBucket, layout, "host-a", "boot/a", ttl, clock, nanos::get);
+    holder.acquire(); // generation 1
+    pass.accept(ttl.dividedBy(2).plusMillis(100)); // a renewal is due at the next upload
+    holderBucket.failAfterPut(1, ErrorKind.CONNECTION); // generation 2 is stored, its answer lost
+    assertThrows(ObjectStoreException.class, holder::renewIfDue);
+    holderBucket.down(true);
+    pass.accept(ttl.multipliedBy(6).dividedBy(10)); // the bucket is unreachable; the shipper backs off and retries
+    assertThrows(ObjectStoreException.class, holder::renewIfDue);
+    holderBucket.down(false);
+    holder.renewIfDue(); // finds its own generation 2 and accepts it
+    pass.accept(ttl.multipliedBy(45).dividedBy(100)); // 1.05 TTL after generation 2's expiry basis
+    Lease taker = new Lease(files, layout, "host-b", "boot/b", ttl, clock, nanos::get);
+    taker.acquire(); // generation 2 has expired on every clock: taken over
+    String generations = files.list(layout.leases()).map(o -> o.key().substring(layout.leases().length())).toList()
+        .toString();
+    assertThrows(LeaseException.class, holder::renewIfDue,
+        "the holder still believes it holds the lease (renewal not due) after another process took it over: it "
+            + "uploads and acknowledges beside the taker; generations " + generations);
+  }
 }
