@@ -18,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * from it would hide them from "restore latest". A local file equal to no point the bucket keeps (an
  * empty file where the data was lost, a wrong path, a copy older than retention keeps, a change made
  * while nothing replicated it) is refused too: a new lineage from it would make "restore latest" return
- * it instead of the bucket's data, unless it is the same file (device and inode) that held the
- * lineage, moved on while nothing replicated it. Unless forks are allowed, replication stops with
+ * it instead of the bucket's data. (A replicator closed while its store stays open leaves a gate that
+ * keeps the WAL, so the files never move past the lineage behind its back: see
+ * {@link Replicator#close()}.) Unless forks are allowed, replication stops with
  * {@link LocalBehindBucketException}, naming both positions.
  *
  * <p>It also keeps the marker that tells such a loss from a legitimate departure: before the store
@@ -31,24 +32,20 @@ final class BucketWins {
   private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
   /** The marker's file name in the work directory. */
   private static final String BROKE_AWAY = "continuity-broken";
-  /** The file that records which database file (device, inode) held which lineage. */
-  private static final String LOCAL_FILE = "local-file";
+  /** The marker's content for a break while no lineage was held yet. */
+  private static final String ANY_LINEAGE = "*";
 
   private final String database;
   private final ObjectStore store;
   private final BucketLayout layout;
   private final Path marker;
-  private final Path localFile;
-  private final Path databaseFile;
   private final boolean allowFork;
 
-  BucketWins(String database, Path databaseFile, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
+  BucketWins(String database, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
     this.database = database;
     this.store = store;
     this.layout = layout;
     this.marker = workDir.resolve(BROKE_AWAY);
-    this.localFile = workDir.resolve(LOCAL_FILE);
-    this.databaseFile = databaseFile;
     this.allowFork = allowFork;
   }
 
@@ -88,21 +85,13 @@ final class BucketWins {
     // copy than retention keeps, or a change made while nothing replicated it. Content cannot tell
     // these apart, and a new lineage from the first three would make "restore latest" return the wrong
     // database; so the bucket wins here too, and a deliberate fork is the caller's explicit choice.
-    // One exception: the very file (device and inode) that held this lineage's state moved on while
-    // nothing replicated it (migrations or writes before the replicator attached, a detached
-    // replicator, a close while the bucket was down). A lost disk, a wrong path or a copy put in its
-    // place is another file.
-    if (sameFileAs(tip.lineage())) {
-      log.info("database '{}': the file that held lineage {} changed while nothing replicated it", database,
-          tip.lineage());
-      return;
-    }
     throw new LocalBehindBucketException(database, tip);
   }
 
   /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */
   void markBrokenAway(String lineage) {
-    write(marker, lineage);
+    // No lineage yet (the replicator is still starting): the files leave whichever the bucket's newest is.
+    write(marker, lineage == null ? ANY_LINEAGE : lineage);
   }
 
   private void write(Path file, String lineage) {
@@ -121,39 +110,17 @@ final class BucketWins {
     }
   }
 
-  /**
-   * Records, fsynced, that this database file (its device and inode) holds {@code lineage}'s state: a
-   * later start that finds it matching no point the bucket keeps knows it is the same file moved on,
-   * not another file put in its place.
-   */
-  void recordLocalFile(String lineage) {
-    String key = fileKey();
-    if (key != null) {
-      write(localFile, lineage + " " + key);
-    }
-  }
-
   /** A new lineage holds the files: the break is behind us. */
   void forgetBreak() throws IOException {
     Files.deleteIfExists(marker);
   }
 
   private boolean brokeAway(String fromLineage) throws IOException {
-    return Files.exists(marker) && Files.readString(marker).strip().equals(fromLineage);
-  }
-
-  private boolean sameFileAs(String lineage) throws IOException {
-    String key = fileKey();
-    return key != null && Files.exists(localFile) && Files.readString(localFile).strip().equals(lineage + " " + key);
-  }
-
-  /** The database file's identity on this machine ({@code (dev=…,ino=…)} on Linux), or null if unknown. */
-  private String fileKey() {
-    try {
-      Object key = Files.readAttributes(databaseFile, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
-      return key == null ? null : key.toString().replace(' ', '_');
-    } catch (IOException e) {
-      return null;
+    if (!Files.exists(marker)) {
+      return false;
     }
+    String from = Files.readString(marker).strip();
+    return from.equals(fromLineage) || from.equals(ANY_LINEAGE);
   }
+
 }

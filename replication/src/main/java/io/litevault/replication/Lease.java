@@ -165,7 +165,10 @@ final class Lease {
       if (h.isEmpty() || !h.get().nonce().equals(nonce)) {
         throw lost(h.map(Holder::owner).orElse("another process"));
       }
-      // Ours: an earlier attempt stored it, and its answer or the listing after it was lost.
+      // Ours: an earlier attempt stored it, and its answer or the listing after it was lost. Credit only
+      // what its stored expiry leaves: others count from that.
+      long left = Math.max(0, h.get().expiresAtMillis() - clock.millis());
+      started = Math.min(started, nanos.getAsLong() - (ttl.toNanos() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left)));
     }
     if (!newestIs(next)) {
       throw lost(newest() == null ? "another process" : newest().owner);

@@ -8,7 +8,10 @@ import io.litevault.store.Database;
 import io.litevault.store.WalPosition;
 import io.litevault.store.WriteTask;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.Map;
 import java.util.Objects;
+import java.util.WeakHashMap;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Path;
@@ -48,6 +51,8 @@ public final class Replicator implements AutoCloseable {
   private final Thread thread;
   private final Hook hook = new Hook();
   private volatile boolean closed;
+  /** Set when the store closes the database (then nothing is left to hold, and no replicator can follow). */
+  private volatile boolean storeClosed;
 
   private Replicator(Database db, ReplicatorOptions options) {
     this.db = db;
@@ -64,29 +69,42 @@ public final class Replicator implements AutoCloseable {
    * newest lineage if the local files continue it, or starts a new one with a snapshot — in the
    * background: writes go on meanwhile, and checkpoints wait.
    *
+   * <p>If it fails, checkpoints stay held (see {@link #close()}): what the application writes until a
+   * replicator starts stays in the WAL and ships then.
+   *
    * @throws LeaseException another process replicates to this prefix
    * @throws StoreUnavailableException the bucket cannot be used (credentials, bucket, endpoint)
    */
   public static Replicator start(Database db, ReplicatorOptions options) {
     Objects.requireNonNull(db, "db");
     Objects.requireNonNull(options, "options");
-    options.store().verify();
     Path file = db.path().toAbsolutePath().normalize();
     if (!ATTACHED.add(file)) {
       // The lease cannot tell two replicators of one process apart (the same home): refuse here.
       throw new IllegalStateException("database '" + db.name() + "' already has a replicator in this process: "
           + "close it before starting another");
     }
-    Replicator r;
+    Replicator r = null;
     try {
       r = new Replicator(db, options);
+      options.store().verify();
       r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
     } catch (RuntimeException | Error e) {
       ATTACHED.remove(file);
+      if (r != null) {
+        // The application means to replicate this database: what it writes until a replicator runs
+        // stays in the WAL (even through the store's close), to ship then, instead of becoming a file
+        // the bucket has no point of (a standby's migration while a dead primary's lease runs out).
+        r.leaveParting();
+      }
       throw e;
     }
     db.addCheckpointGate(r.hook);
     db.addCommitListener(r.hook);
+    PartingGate parting = PARTING.remove(db);
+    if (parting != null) {
+      parting.remove(); // after the new gate is in: never a moment without one
+    }
     r.thread.start();
     return r;
   }
@@ -169,7 +187,11 @@ public final class Replicator implements AutoCloseable {
 
   /**
    * Ships what is pending (bounded by the store's retries and {@link #CLOSE_FLUSH_TIMEOUT}), stops, and
-   * releases the lease. The database stays open; its checkpoints are no longer held.
+   * releases the lease. The database stays open. Its checkpoints stay held at what was shipped (a
+   * parting gate), so the files never move past the lineage behind replication's back: a replicator
+   * started again on it, in this process or after a restart, ships what was written meanwhile and
+   * continues the lineage. Without one the WAL grows to the store's hard limit; there the store
+   * checkpoints anyway, and the next replicator starts a new lineage.
    */
   @Override
   public void close() {
@@ -188,6 +210,9 @@ public final class Replicator implements AutoCloseable {
           db.name(), CLOSE_FLUSH_TIMEOUT.toSeconds(), shipper.pending.size());
       thread.interrupt();
     }
+    if (!storeClosed) {
+      leaveParting(); // before the replicator's gate goes: no moment without one
+    }
     db.removeCommitListener(hook);
     db.removeCheckpointGate(hook);
     if (!thread.isAlive()) {
@@ -204,6 +229,57 @@ public final class Replicator implements AutoCloseable {
     progress.failAll(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
   }
 
+  /** Holds the store's checkpoints at what this replicator shipped, after it, until the next one starts. */
+  private void leaveParting() {
+    PartingGate parting = new PartingGate(shipper.safePosition());
+    db.addCheckpointGate(parting);
+    db.addCommitListener(parting);
+    PartingGate previous = PARTING.put(db, parting);
+    if (previous != null) {
+      previous.remove();
+    }
+  }
+
+  /** The parting gates of replicators closed (or failed to start) while their database stays open. */
+  private static final Map<Database, PartingGate> PARTING = Collections.synchronizedMap(new WeakHashMap<>());
+
+  /**
+   * Left by {@link #close()} while the database stays open: holds checkpoints at what was shipped, so the
+   * frames written meanwhile stay in the WAL for the next replicator; if the store forces a checkpoint
+   * past its hard limit, records the continuity break, so the next replicator starts a new lineage
+   * instead of refusing the files.
+   */
+  private final class PartingGate implements CheckpointGate, CommitListener {
+    private final WalPosition shipped;
+
+    PartingGate(WalPosition shipped) {
+      this.shipped = shipped;
+    }
+
+    @Override
+    public WalPosition safePosition() {
+      return shipped;
+    }
+
+    @Override
+    public void onCommit(CommitEvent event) {}
+
+    @Override
+    public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
+      shipper.markBrokenAway();
+    }
+
+    @Override
+    public void onClose(String database) {
+      PARTING.remove(db, this);
+    }
+
+    void remove() {
+      db.removeCheckpointGate(this);
+      db.removeCommitListener(this);
+    }
+  }
+
   /** The database files a replicator of this process is attached to. */
   private static final Set<Path> ATTACHED = ConcurrentHashMap.newKeySet();
 
@@ -214,7 +290,7 @@ public final class Replicator implements AutoCloseable {
       log.error("database '{}': replicator thread died", db.name(), e);
       throw e;
     } finally {
-      if (closed) {
+      if (closed || storeClosed) {
         ATTACHED.remove(file()); // a close that gave up waiting for this thread left it attached until now
       }
     }
@@ -244,6 +320,7 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onClose(String database) {
+      storeClosed = true;
       // The store is closing: ship the last commits so its final checkpoint can run.
       long target = db.lastTxid();
       CompletableFuture<Void> f = progress.await(target);

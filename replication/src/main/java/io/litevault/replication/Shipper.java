@@ -98,7 +98,7 @@ final class Shipper implements Runnable {
     this.retention = new Retention(store, layout, metrics);
     this.files = db.files();
     this.workDir = workDirectory(db, options);
-    this.bucketWins = new BucketWins(db.name(), db.path(), store, layout, workDir, options.allowFork());
+    this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -371,7 +371,6 @@ final class Shipper implements Runnable {
         throw e;
       }
     }
-    bucketWins.recordLocalFile(lineage);
     // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
     holdGate = false;
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
@@ -621,8 +620,9 @@ final class Shipper implements Runnable {
     if (p.newLineage()) {
       createdLineage = p.lineage();
       lease.lineageStarted();
-      bucketWins.forgetBreak();
-      bucketWins.recordLocalFile(p.lineage());
+      if (breaks.get() == p.breaksBefore()) {
+        bucketWins.forgetBreak(); // else a break after its pin is still ahead of this lineage: keep it
+      }
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
     }

@@ -199,4 +199,39 @@ class BucketWinsReviewTest {
       assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("latest")));
     }
   }
+
+  /**
+   * Found by the torture harness (seed 15585547061): a replicator still starting (its resume retrying
+   * while the bucket is down) when the store forces a checkpoint past its hard WAL limit held no lineage
+   * yet, so the break was recorded for none; the resume then found files matching no point and refused
+   * them for good, though the store itself had moved them on.
+   */
+  @Test
+  void aForcedCheckpointWhileTheReplicatorIsStillStartingStartsANewLineage() throws Exception {
+    Path live = dir.resolve("live");
+    java.util.function.Supplier<DatabaseOptions.Builder> small =
+        () -> DatabaseOptions.builder().restartWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024);
+    try (SqliteStore store = openStore(live, small.get());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {
+      r.write(ReplicationTest.insert("first", "shipped"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    FaultyObjectStore bucket = new FaultyObjectStore(files).downAtFirst("list", "/lineages/");
+    try (SqliteStore store = openStore(live, small.get())) {
+      Database db = store.database("data");
+      // The resume's first listing of the lineages finds the bucket down: it is retried, no lineage held.
+      Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, prefix)
+          .retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build());
+      try (r) {
+        for (int i = 0; i < 2000 && db.health().continuityBreaks() == 0; i++) {
+          db.write(ReplicationTest.insert("outage", "z".repeat(1500))).get(); // past the hard WAL limit
+        }
+        assertTrue(db.health().continuityBreaks() > 0, "the store forced a checkpoint");
+      } // stopped while the bucket is still down, before any lineage was held
+    }
+    try (SqliteStore store = openStore(live, small.get());
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(files, prefix).build())) {
+      r.write(ReplicationTest.insert("after", "the outage"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      assertEquals(store.database("data").read(Dumps::dump), Dumps.dump(restoreLatest("after-outage")));
+    }
+  }
 }

@@ -66,6 +66,17 @@ public final class FaultyObjectStore implements ObjectStore {
     }
   }
 
+  /**
+   * Goes {@linkplain #down down} at the first {@code op} call (as named in this class: "list", "get",
+   * "put", ...) whose key or prefix contains {@code keyContains}; that call already fails.
+   */
+  public FaultyObjectStore downAtFirst(String op, String keyContains) {
+    this.downTrigger = new String[] {op, keyContains};
+    return this;
+  }
+
+  private volatile String[] downTrigger;
+
   /** Every call sleeps {@code d} first. */
   public FaultyObjectStore latency(Duration d) {
     this.latency = d;
@@ -97,6 +108,11 @@ public final class FaultyObjectStore implements ObjectStore {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+    String[] trigger = downTrigger;
+    if (trigger != null && trigger[0].equals(op) && key != null && key.contains(trigger[1])) {
+      downTrigger = null;
+      down = true;
     }
     if (failCall.compareAndSet(n, -1)) {
       throw injected(op, key);
