@@ -1,6 +1,8 @@
 package io.litevault.demo;
 
 import io.litevault.replication.Durability;
+import io.litevault.replication.FileSystemObjectStore;
+import io.litevault.replication.ObjectInfo;
 import io.litevault.replication.OperationStats;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
@@ -14,10 +16,13 @@ import io.litevault.store.SqliteStore;
 import io.litevault.backup.BackupOptions;
 import io.litevault.backup.TierRunReport;
 import io.litevault.backup.TieredBackup;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
@@ -90,8 +95,18 @@ public final class Demo implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this), work + " already holds a demo run: give an empty --work-dir");
     }
     DemoReport report;
-    try (Target t = Target.open(target, endpoint, client, work)) {
-      t.store.verify();
+    Target opened;
+    try {
+      opened = Target.open(target, endpoint, client, work);
+      opened.store.verify();
+    } catch (IllegalArgumentException | io.litevault.replication.ObjectStoreException | java.io.IOException
+        | java.io.UncheckedIOException e) {
+      err.println("litevault-demo: cannot use --target " + (target == null ? "(embedded)" : target) + ": "
+          + (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException
+              ? "cannot create or open that directory (" + e + ")" : e.getMessage()));
+      return 2;
+    }
+    try (Target t = opened) {
       try (var existing = t.store.list(t.prefix + "/lineages/")) {
         if (existing.findAny().isPresent()) {
           // The demo starts a fresh database; replication refuses to put it in place of another's data.
@@ -136,6 +151,9 @@ public final class Demo implements Callable<Integer> {
         data.writeAndWait(Workload.post(ThreadLocalRandom.current()));
       }
       Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix).build());
+      // Ctrl-C: close the replicator, so its lease is released and the next run is not kept waiting.
+      Thread onCtrlC = new Thread(replicator::close, "litevault-demo-ctrl-c");
+      Runtime.getRuntime().addShutdownHook(onCtrlC);
       try {
         // Open for traffic once the lineage's first snapshot is in the bucket (as a service would after boot):
         // a maintenance window during that snapshot would have to skip its checkpoint.
@@ -162,6 +180,11 @@ public final class Demo implements Callable<Integer> {
         lag.close();
       } finally {
         replicator.close();
+        try {
+          Runtime.getRuntime().removeShutdownHook(onCtrlC);
+        } catch (IllegalStateException shuttingDown) {
+          // the hook runs anyway
+        }
       }
       requests = t.store.metrics().totalRequests();
       bytesSent = t.store.metrics().snapshot().values().stream().mapToLong(OperationStats::bytesSent).sum();
@@ -178,21 +201,24 @@ public final class Demo implements Callable<Integer> {
     ContentDigest.Result a = ContentDigest.of(original);
     ContentDigest.Result b = ContentDigest.of(restored);
     String integrity = ContentDigest.integrity(restored);
-    DemoReport.TierSummary tier = backupTier(t, work, a.sha256());
+    List<String> byHand = new ArrayList<>();
+    byHand.add(restoreCommand(t, t.prefix, work.resolve("bucket-export"), work.resolve("by-hand").resolve("data.db")));
+    DemoReport.TierSummary tier = backupTier(t, work, a.sha256(), byHand);
     return new DemoReport(t.description, traffic.writes.sum(), traffic.replicatedWrites.sum(), traffic.reads.sum(),
         traffic.failures.sum(), writeSeconds, seconds, traffic.writeLatency.percentileMillis(0.5),
         traffic.writeLatency.percentileMillis(0.99),
         traffic.replicatedLatency.percentileMillis(0.5), traffic.replicatedLatency.percentileMillis(0.99),
         lag.lag.percentileMillis(0.5), lag.lag.percentileMillis(0.99), maintenanceNanos.get() / 1e9, requests, bytesSent,
         segments, snapshots, restoreSeconds, result.txid(), b.rows(), a.sha256(), b.sha256(), integrity,
-        work.toString(), failure, ttlSummary, tier);
+        work.toString(), failure, ttlSummary, tier, byHand);
   }
 
   /**
    * At the end of the day: the daily tier of the bucket into a second bucket (AWS SDK on that side),
    * then a restore of {@code data} from the tier, compared with the original.
    */
-  private DemoReport.TierSummary backupTier(Target t, Path work, String originalSha256) throws Exception {
+  private DemoReport.TierSummary backupTier(Target t, Path work, String originalSha256, List<String> byHand)
+      throws Exception {
     try (Target backup = t.backupTarget(backupTarget, endpoint, work)) {
       err.println("backup: the daily tier into " + backup.description);
       long b0 = System.nanoTime();
@@ -203,10 +229,38 @@ public final class Demo implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - b0) / 1e9;
       Path fromTier = work.resolve("restored-from-tier").resolve("data.db");
-      Restore.run(RestoreOptions.builder(backup.store, backup.tierPrefix + "daily/" + t.prefix, fromTier).build());
+      String tierReplica = backup.tierPrefix + "daily/" + t.prefix;
+      Restore.run(RestoreOptions.builder(backup.store, tierReplica, fromTier).build());
+      byHand.add(restoreCommand(backup, tierReplica, work.resolve("backup-export"),
+          work.resolve("by-hand").resolve("data-from-tier.db")));
       return new DemoReport.TierSummary(backup.description, run.copied(), run.bytesCopied(), seconds, run.status().name(),
           ContentDigest.of(fromTier).sha256().equals(originalSha256), ContentDigest.integrity(fromTier));
     }
+  }
+
+  /**
+   * The restore command that rebuilds replica {@code replica} ({@code <base>/data}) of {@code t} by hand
+   * after the demo has exited. The embedded server is gone by then: its objects are copied first into
+   * {@code exportDir} in the file layout the restore command reads.
+   */
+  private static String restoreCommand(Target t, String replica, Path exportDir, Path output) throws Exception {
+    String root = t.rootUri;
+    if (root == null) {
+      try (FileSystemObjectStore copy = FileSystemObjectStore.create(Files.createDirectories(exportDir));
+          var objects = t.store.list(replica + "/")) {
+        for (ObjectInfo o : (Iterable<ObjectInfo>) objects::iterator) {
+          try (InputStream in = t.store.get(o.key())) {
+            copy.put(o.key(), in, o.size());
+          }
+        }
+      }
+      root = exportDir.toUri().toString();
+    }
+    String base = replica.contains("/") ? replica.substring(0, replica.lastIndexOf('/')) : "";
+    String source = root.replaceAll("/+$", "") + (base.isEmpty() ? "" : "/" + base);
+    return "java -jar replication/target/litevault-restore.jar --source " + source + " --database "
+        + replica.substring(replica.lastIndexOf('/') + 1) + " --output " + output
+        + (t.endpoint != null ? " --endpoint " + t.endpoint : "");
   }
 
   /** The live progress line on stderr: redrawn on a terminal, a line every 5 s otherwise. */

@@ -15,7 +15,7 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     double lagP50Ms, double lagP99Ms, double maintenanceSeconds, long bucketRequests, long bucketBytesSent,
     long segmentsUploaded, long snapshotsUploaded, double restoreSeconds, long restoredTxid, long rows,
     String originalSha256, String restoredSha256, String integrity, String workDir, String failure,
-    TtlSummary ttl, TierSummary tier) {
+    TtlSummary ttl, TierSummary tier, java.util.List<String> byHand) {
 
   /** The TTL tables during the run: rows purged, purges, one-time codes used, writers' p99 during purges. */
   record TtlSummary(long rowsPurged, long purges, long codesTaken, double writeP99DuringPurgeMs, double writeP99Ms) {}
@@ -71,6 +71,7 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     m.put("backupTierSeconds", round(tier.seconds()));
     m.put("backupTierStatus", tier.status());
     m.put("backupTierRestore", tier.pass() ? "PASS" : "FAIL");
+    m.put("restoreByHand", String.join("\n", byHand));
     m.put("workDir", workDir);
     m.put("failure", failure);
     return m;
@@ -124,6 +125,10 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
         tier.objects(), tier.bytes() / 1048576.0, tier.seconds(), tier.target(), tier.status(), tier.pass() ? "PASS (identical, integrity ok)"
             : "FAIL (identical=" + tier.restoreIdentical() + ", integrity " + tier.restoreIntegrity() + ")"));
     sb.append(String.format(Locale.ROOT, "files               %s/data/data.db and %s/restored/data.db%n", workDir, workDir));
+    sb.append("restore by hand     (works after the demo has exited; from the repository's root)").append(System.lineSeparator());
+    for (String c : byHand) {
+      sb.append("  ").append(c).append(System.lineSeparator());
+    }
     if (failure != null) {
       sb.append("failure             ").append(failure).append(System.lineSeparator());
     }

@@ -23,6 +23,13 @@ final class Target implements AutoCloseable {
   private final EmbeddedS3 embedded;
   /** For a backup target: the prefix the tiers go under ({@code <prefix>daily/...}). */
   String tierPrefix = "tiers/";
+  /**
+   * The store's root as the restore command's {@code --source} takes it ({@code file:///dir},
+   * {@code s3://bucket}), or null for the embedded server, which is gone when the demo ends.
+   */
+  String rootUri;
+  /** The endpoint of an {@code s3://} target, for the restore command; null otherwise. */
+  String endpoint;
 
   private Target(ObjectStore store, String prefix, String description, EmbeddedS3 embedded) {
     this.store = store;
@@ -45,7 +52,9 @@ final class Target implements AutoCloseable {
     if ("file".equals(u.getScheme())) {
       Path dir = Path.of(u);
       Files.createDirectories(dir);
-      return new Target(FileSystemObjectStore.create(dir), "litevault/data", "directory " + dir, null);
+      Target t = new Target(FileSystemObjectStore.create(dir), "litevault/data", "directory " + dir, null);
+      t.rootUri = dir.toUri().toString();
+      return t;
     }
     if ("s3".equals(u.getScheme()) && u.getHost() != null) {
       String pre = u.getPath() == null ? "" : u.getPath().replaceAll("^/+|/+$", "");
@@ -55,7 +64,10 @@ final class Target implements AutoCloseable {
       }
       S3Options o = b.build();
       ObjectStore store = "aws".equals(client) ? S3ObjectStore.create(o) : MinioObjectStore.create(o);
-      return new Target(store, pre.isEmpty() ? "data" : pre + "/data", store.describe(), null);
+      Target t = new Target(store, pre.isEmpty() ? "data" : pre + "/data", store.describe(), null);
+      t.rootUri = "s3://" + u.getHost();
+      t.endpoint = endpoint;
+      return t;
     }
     throw new IllegalArgumentException("--target must be file:///dir or s3://bucket/prefix, was: " + target);
   }
@@ -78,7 +90,9 @@ final class Target implements AutoCloseable {
       return new Target(S3ObjectStore.create(o), prefix, "embedded S3 bucket litevault-backup (aws client)", null);
     }
     Path dir = Files.createDirectories(workDir.resolve("backup"));
-    return new Target(FileSystemObjectStore.create(dir), prefix, "directory " + dir, null);
+    Target t = new Target(FileSystemObjectStore.create(dir), prefix, "directory " + dir, null);
+    t.rootUri = dir.toUri().toString();
+    return t;
   }
 
   @Override

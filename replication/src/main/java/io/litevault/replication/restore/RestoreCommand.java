@@ -113,6 +113,11 @@ public final class RestoreCommand implements Callable<Integer> {
     this.err = err;
   }
 
+  /** The command on the process's standard streams, for embedding it in another picocli program. */
+  public RestoreCommand() {
+    this(System.out, System.err);
+  }
+
   public static void main(String[] args) {
     boolean verbose = List.of(args).contains("--verbose");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
