@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.litevault.testing.ChildJvm;
 import io.litevault.testing.EmbeddedS3;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,29 +35,14 @@ class BackupCliMistakesTest {
 
   @Test
   void aSourceThatNeverAnswersEndsWithinAMinuteNamingIt() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            accepted.add(silent.accept()); // and never answer
-          }
-        } catch (Exception closed) {
-          // the test ended
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+    try (io.litevault.testing.SilentEndpoint silent = io.litevault.testing.SilentEndpoint.start()) {
+      String endpoint = silent.endpoint();
       Map<String, String> env = Map.of("SOURCE_AWS_ACCESS_KEY_ID", "someone", "SOURCE_AWS_SECRET_ACCESS_KEY", "secret-1");
       Result r = cli(env, "--source", "s3://app/", "--source-endpoint", endpoint,
           "--target", dir.toUri().toString(), "--tier", "daily");
       assertEquals(BackupCli.UNAVAILABLE, r.code(), r.out() + r.err());
-      assertTrue(r.err().contains("127.0.0.1:" + silent.getLocalPort()), "names the endpoint: " + r.err());
+      assertTrue(r.err().contains("127.0.0.1:" + silent.port()), "names the endpoint: " + r.err());
       assertTrue(r.err().toLowerCase().contains("retry"), "says what it retries: " + r.err());
-      for (Socket s : accepted) {
-        s.close();
-      }
     }
   }
 

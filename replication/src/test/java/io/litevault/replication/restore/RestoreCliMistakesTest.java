@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.litevault.testing.ChildJvm;
 import io.litevault.testing.EmbeddedS3;
 import java.io.InputStream;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,31 +51,16 @@ class RestoreCliMistakesTest {
 
   @Test
   void anEndpointThatNeverAnswersEndsWithinAMinuteNamingItAndTheRetries() throws Exception {
-    try (ServerSocket silent = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      List<Socket> accepted = Collections.synchronizedList(new ArrayList<>());
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            accepted.add(silent.accept()); // and never answer
-          }
-        } catch (Exception closed) {
-          // the test ended
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      String endpoint = "http://127.0.0.1:" + silent.getLocalPort();
+    try (io.litevault.testing.SilentEndpoint silent = io.litevault.testing.SilentEndpoint.start()) {
+      String endpoint = silent.endpoint();
       Map<String, String> env = new HashMap<>(Map.of("AWS_ACCESS_KEY_ID", "someone", "AWS_SECRET_ACCESS_KEY", "secret-9"));
       Result r = restore(env, "--source", "s3://bucket/prefix", "--endpoint", endpoint, "--database", "data",
           "--output", dir.resolve("data.db").toString());
       assertEquals(ExitCode.STORE_UNAVAILABLE.code, r.code(), r.err());
-      assertTrue(r.err().contains("127.0.0.1:" + silent.getLocalPort()), "names the endpoint: " + r.err());
+      assertTrue(r.err().contains("127.0.0.1:" + silent.port()), "names the endpoint: " + r.err());
       assertTrue(r.err().contains("no answer") || r.err().contains("unreachable"), r.err());
       assertTrue(r.err().toLowerCase().contains("retry"), "says what it retries: " + r.err());
       assertFalse(Files.exists(dir.resolve("data.db")));
-      for (Socket s : accepted) {
-        s.close();
-      }
     }
   }
 

@@ -92,28 +92,13 @@ class StartupErrorsTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("clients")
   void aSilentEndpointIsGivenUpAfterTwoAttempts(String name, Function<S3Options, ObjectStore> factory) throws Exception {
-    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      java.util.List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
-      Thread acceptor = new Thread(() -> {
-        try {
-          while (true) {
-            accepted.add(silent.accept()); // and never answer
-          }
-        } catch (java.io.IOException closed) {
-          // the test ended
-        }
-      });
-      acceptor.setDaemon(true);
-      acceptor.start();
-      S3Options o = S3Options.builder("bucket").endpoint("http://127.0.0.1:" + silent.getLocalPort())
+    try (io.litevault.testing.SilentEndpoint silent = io.litevault.testing.SilentEndpoint.start()) {
+      S3Options o = S3Options.builder("bucket").endpoint(silent.endpoint())
           .credentials("someone", WRONG_SECRET).socketTimeout(Duration.ofMillis(500))
           .retryPolicy(new RetryPolicy(6, Duration.ofMillis(5), Duration.ofMillis(10))).build();
       StoreUnavailableException e = verifyFails(factory, o);
       assertTrue(e.kind() == ErrorKind.TIMEOUT || e.kind() == ErrorKind.CONNECTION, e.toString());
-      assertEquals(2, accepted.size(), "connections the startup check made against a store allowing 6 attempts");
-      for (java.net.Socket s : accepted) {
-        s.close();
-      }
+      assertEquals(2, silent.connections(), "connections the startup check made against a store allowing 6 attempts");
     }
   }
 }
