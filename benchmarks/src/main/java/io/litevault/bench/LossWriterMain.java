@@ -63,7 +63,7 @@ public final class LossWriterMain {
       S3Options s3 = S3Options.builder(args[4]).endpoint(args[3]).region("us-east-1").credentials(args[6], args[7]).build();
       ObjectStore bucket = args[8].equals("aws") ? S3ObjectStore.create(s3) : MinioObjectStore.create(s3);
       SqliteStore store = SqliteStore.builder(Path.of(args[1]))
-          .database("data", DatabaseOptions.builder().migration(1, "w", TABLE_DDL).build()).open();
+          .database("data", DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "w", TABLE_DDL).build()).open();
       Database db = store.database("data");
       Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, args[5]).build());
       WriteTask<Long> row0 = c -> insert(c, 0);

@@ -126,7 +126,7 @@ public final class Demo implements Callable<Integer> {
   private DemoReport run(Target t, Path work) throws Exception {
     Path original = work.resolve("data").resolve("data.db");
     Path restored = work.resolve("restored").resolve("data.db");
-    DatabaseOptions dataOptions = DatabaseOptions.builder()
+    DatabaseOptions dataOptions = DatabaseOptions.builder().holdWalUntilGate(true) // replicated: see README
         .migration(1, "posts", Workload.POST)
         .migration(2, "comments", Workload.COMMENT)
         .migration(3, "comments by post", Workload.COMMENT_INDEX)

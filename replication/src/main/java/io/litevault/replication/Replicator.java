@@ -78,6 +78,11 @@ public final class Replicator implements AutoCloseable {
   public static Replicator start(Database db, ReplicatorOptions options) {
     Objects.requireNonNull(db, "db");
     Objects.requireNonNull(options, "options");
+    if (!db.options().holdWalUntilGate()) {
+      log.warn("database '{}' is not opened with holdWalUntilGate(true): what it writes before a replicator attaches "
+          + "(migrations, writes after a crash) may be checkpointed first, and the bucket then refuses the file "
+          + "(LocalBehindBucketException)", db.name());
+    }
     Path file = db.path().toAbsolutePath().normalize();
     if (!ATTACHED.add(file)) {
       // The lease cannot tell two replicators of one process apart (the same home): refuse here.

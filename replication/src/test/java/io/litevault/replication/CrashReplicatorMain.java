@@ -26,7 +26,7 @@ public final class CrashReplicatorMain {
     ObjectStore bucket = args[3].equals("minio") ? MinioObjectStore.create(s3) : S3ObjectStore.create(s3);
     AtomicLong next = new AtomicLong(Long.parseLong(args[4]));
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
-    SqliteStore store = SqliteStore.builder(dir).database("data", DatabaseOptions.builder()
+    SqliteStore store = SqliteStore.builder(dir).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
         .migration(1, "kv", "CREATE TABLE kv(k INTEGER PRIMARY KEY, v INTEGER NOT NULL)").passiveCheckpointPages(50).build()).open();
     Database db = store.database("data");
     // The default two-minute lease: the killed predecessor ran on these files, so its lease is taken over

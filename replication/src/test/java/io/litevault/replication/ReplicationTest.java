@@ -237,6 +237,42 @@ abstract class ReplicationTest {
     }
   }
 
+  /**
+   * A restart after a crash (or a deploy's migration) writes before the replicator attaches: with
+   * holdWalUntilGate the store keeps those frames in the WAL, so the replicator ships them in the same
+   * lineage; without it a checkpoint moves the file past the bucket, which then refuses it.
+   */
+  @Test
+  void writesBeforeTheReplicatorAttachesShipInTheSameLineageWhenTheStoreHoldsTheWal() throws Exception {
+    for (boolean hold : new boolean[] {true, false}) {
+      Path live = dir.resolve("live-" + hold);
+      String replica = prefix + "-" + hold;
+      java.util.function.Supplier<SqliteStore> open = () -> SqliteStore.builder(live).database("data",
+          DatabaseOptions.builder().migration(1, "post", SCHEMA).holdWalUntilGate(hold).build()).open();
+      String first;
+      try (SqliteStore store = open.get();
+          Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, replica).build())) {
+        r.write(insert("kim", "replicated"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        first = r.positionOf(store.database("data").lastTxid()).orElseThrow().lineage();
+      }
+      try (SqliteStore store = open.get()) {
+        Database db = store.database("data");
+        db.writeAndWait(insert("kim", "before the replicator attached"));
+        db.checkpoint(io.litevault.store.CheckpointMode.TRUNCATE).get();
+        try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, replica).build())) {
+          var write = r.write(insert("kim", "attached"), Durability.REPLICATED);
+          if (hold) {
+            write.get(20, TimeUnit.SECONDS);
+            assertEquals(first, r.positionOf(db.lastTxid()).orElseThrow().lineage(), "the same lineage");
+          } else {
+            ExecutionException e = assertThrows(ExecutionException.class, () -> write.get(20, TimeUnit.SECONDS));
+            assertInstanceOf(LocalBehindBucketException.class, e.getCause());
+          }
+        }
+      }
+    }
+  }
+
   /** The typo'd data directory or the lost disk: an empty database at a prefix with data never replaces it. */
   @Test
   void anEmptyDatabaseAtAPrefixWithDataIsRefused() throws Exception {

@@ -213,7 +213,26 @@ public final class Database {
   /** Adds a gate every later checkpoint must pass. */
   public void addCheckpointGate(CheckpointGate gate) {
     gates.add(Objects.requireNonNull(gate, "gate"));
+    gates.remove(HOLD_UNTIL_GATE); // after the add: never a moment without a gate
   }
+
+  /**
+   * The gate of {@link DatabaseOptions.Builder#holdWalUntilGate}: releases nothing, and goes when the
+   * first real gate comes.
+   */
+  static final CheckpointGate HOLD_UNTIL_GATE = new CheckpointGate() {
+    private final WalPosition nothing = new WalPosition(0, 0, 0);
+
+    @Override
+    public WalPosition safePosition() {
+      return nothing;
+    }
+
+    @Override
+    public String toString() {
+      return "hold until a gate is added (holdWalUntilGate)";
+    }
+  };
 
   public void removeCheckpointGate(CheckpointGate gate) {
     gates.remove(gate);

@@ -73,6 +73,7 @@ public final class DatabaseOptions {
   private final long restartWalBytes;
   private final long hardWalLimitBytes;
   private final Duration idleCheckpointAfter;
+  private final boolean holdWalUntilGate;
   private final long cacheMaxEntries;
   private final Duration cacheTtl;
   private final boolean foreignKeys;
@@ -95,6 +96,7 @@ public final class DatabaseOptions {
     this.restartWalBytes = b.restartWalBytes;
     this.hardWalLimitBytes = b.hardWalLimitBytes;
     this.idleCheckpointAfter = b.idleCheckpointAfter;
+    this.holdWalUntilGate = b.holdWalUntilGate;
     this.cacheMaxEntries = b.cacheMaxEntries;
     this.cacheTtl = b.cacheTtl;
     this.foreignKeys = b.foreignKeys;
@@ -129,6 +131,7 @@ public final class DatabaseOptions {
     b.restartWalBytes = restartWalBytes;
     b.hardWalLimitBytes = hardWalLimitBytes;
     b.idleCheckpointAfter = idleCheckpointAfter;
+    b.holdWalUntilGate = holdWalUntilGate;
     b.cacheMaxEntries = cacheMaxEntries;
     b.cacheTtl = cacheTtl;
     b.foreignKeys = foreignKeys;
@@ -152,6 +155,9 @@ public final class DatabaseOptions {
   public long restartWalBytes() { return restartWalBytes; }
   public long hardWalLimitBytes() { return hardWalLimitBytes; }
   public Duration idleCheckpointAfter() { return idleCheckpointAfter; }
+
+  /** Whether checkpoints wait for the first {@link CheckpointGate}; see {@link Builder#holdWalUntilGate}. */
+  public boolean holdWalUntilGate() { return holdWalUntilGate; }
   public long cacheMaxEntries() { return cacheMaxEntries; }
   public Duration cacheTtl() { return cacheTtl; }
   public boolean foreignKeys() { return foreignKeys; }
@@ -187,6 +193,7 @@ public final class DatabaseOptions {
     private long restartWalBytes = DEFAULT_RESTART_WAL_BYTES;
     private long hardWalLimitBytes = DEFAULT_HARD_WAL_LIMIT_BYTES;
     private Duration idleCheckpointAfter = DEFAULT_IDLE_CHECKPOINT_AFTER;
+    private boolean holdWalUntilGate;
     private long cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
     private Duration cacheTtl = DEFAULT_CACHE_TTL;
     private boolean foreignKeys = true;
@@ -298,6 +305,19 @@ public final class DatabaseOptions {
     public Builder hardWalLimitBytes(long bytes) {
       requireArgument(bytes >= 64 * 1024, "hardWalLimitBytes must be >= 65536, got %s", bytes);
       this.hardWalLimitBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Holds every checkpoint from the moment the database opens until the first {@link CheckpointGate}
+     * is added (a replicator attaching), as if a gate had released nothing: what is written before then
+     * (migrations at open, writes after a crash before the replicator started) stays in the WAL for the
+     * replicator to ship, instead of moving the file past what the bucket has. The hard WAL limit still
+     * applies. Set it for a replicated database. Default false: a store without replication
+     * checkpoints freely.
+     */
+    public Builder holdWalUntilGate(boolean value) {
+      this.holdWalUntilGate = value;
       return this;
     }
 

@@ -268,6 +268,9 @@ public final class SqliteStore implements AutoCloseable {
         CoherentCache cache = new CoherentCache(options);
         List<CommitListener> listeners = Database.newListenerList();
         List<CheckpointGate> gates = Database.newGateList();
+        if (options.holdWalUntilGate()) {
+          gates.add(Database.HOLD_UNTIL_GATE);
+        }
         WalIndex walIndex = new WalIndex(file);
         Checkpointer checkpointer = new Checkpointer(name, writerConnection, options, walIndex, gates, listeners, stats);
         Writer writer = new Writer(name, file.toString(), options, writerConnection, walIndex, cache, listeners,

@@ -47,7 +47,7 @@ record Setup(
   }
 
   DatabaseOptions databaseOptions() {
-    return DatabaseOptions.builder()
+    return DatabaseOptions.builder().holdWalUntilGate(true)
         .migration(1, "wlog", SCHEMA_WLOG)
         .migration(2, "t0", SCHEMA_T0)
         .readers(2)
