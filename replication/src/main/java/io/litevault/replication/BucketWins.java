@@ -32,8 +32,8 @@ final class BucketWins {
   private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
   /** The marker's file name in the work directory. */
   private static final String BROKE_AWAY = "continuity-broken";
-  /** The marker's content for a break while no lineage was held yet. */
-  private static final String ANY_LINEAGE = "*";
+  /** The marker's content for a break while no lineage was held: {@code state <checksum> <pages>}. */
+  private static final String STATE = "state ";
 
   private final String database;
   private final ObjectStore store;
@@ -64,9 +64,18 @@ final class BucketWins {
           tip.lineage());
       return;
     }
+    // A break while no lineage was held moved the files on before they were ever compared with the
+    // bucket: what is compared is the state they had before it, kept in the marker.
+    List<DatabaseChecksum> before = statesBeforeBreak();
+    List<DatabaseChecksum> states = before == null ? localStates : before;
     Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(store, layout); // one listing for every lineage
     LineageCatalog.Lineage newest = all.get(tip.lineage());
-    OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, localStates);
+    OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, states);
+    if (before != null && earlier.isPresent() && earlier.getAsLong() == tip.txid()) {
+      log.info("database '{}': the local files equalled lineage {} at txid {} when a forced checkpoint moved them on",
+          database, tip.lineage(), tip.txid());
+      return;
+    }
     if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
       throw new LocalBehindBucketException(database, tip.lineage(), earlier.getAsLong(), tip.txid());
     }
@@ -75,7 +84,7 @@ final class BucketWins {
     java.util.Collections.reverse(older);
     for (LineageCatalog.Lineage l : older) {
       if (l.id().compareTo(tip.lineage()) < 0 && !brokeAway(l.id())) {
-        OptionalLong point = EarlierPoint.find(store, layout, l, localStates);
+        OptionalLong point = EarlierPoint.find(store, layout, l, states);
         if (point.isPresent()) {
           throw new LocalBehindBucketException(database, l.id(), point.getAsLong(), tip.lineage(), tip.txid());
         }
@@ -90,8 +99,38 @@ final class BucketWins {
 
   /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */
   void markBrokenAway(String lineage) {
-    // No lineage yet (the replicator is still starting): the files leave whichever the bucket's newest is.
-    write(marker, lineage == null ? ANY_LINEAGE : lineage);
+    write(marker, lineage);
+  }
+
+  /**
+   * Records, before the files move on, a break while no lineage was held (a replicator still starting,
+   * or one that failed to start): the files were never compared with the bucket, so the state they had
+   * before the break is kept, and compared later like a local state (a power-loss rollback stays a
+   * rollback, whatever the break wrote over it).
+   */
+  void markBrokenAwayFrom(List<DatabaseChecksum> before) {
+    StringBuilder b = new StringBuilder(STATE.strip());
+    for (DatabaseChecksum c : before) {
+      b.append(' ').append(c.value()).append(' ').append(c.pages());
+    }
+    write(marker, b.toString());
+  }
+
+  /** The states kept by {@link #markBrokenAwayFrom}, or null. */
+  private List<DatabaseChecksum> statesBeforeBreak() throws IOException {
+    if (!Files.exists(marker)) {
+      return null;
+    }
+    String text = Files.readString(marker).strip();
+    if (!text.startsWith(STATE)) {
+      return null;
+    }
+    String[] parts = text.substring(STATE.length()).split(" ");
+    List<DatabaseChecksum> out = new ArrayList<>();
+    for (int i = 0; i + 1 < parts.length; i += 2) {
+      out.add(DatabaseChecksum.summary(Long.parseLong(parts[i]), Integer.parseInt(parts[i + 1])));
+    }
+    return out;
   }
 
   private void write(Path file, String lineage) {
@@ -119,8 +158,7 @@ final class BucketWins {
     if (!Files.exists(marker)) {
       return false;
     }
-    String from = Files.readString(marker).strip();
-    return from.equals(fromLineage) || from.equals(ANY_LINEAGE);
+    return Files.readString(marker).strip().equals(fromLineage);
   }
 
 }

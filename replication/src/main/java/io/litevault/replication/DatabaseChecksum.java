@@ -61,6 +61,14 @@ final class DatabaseChecksum {
     return pages;
   }
 
+  /** A checksum known only by its value and size: for comparing with others, not for updating. */
+  static DatabaseChecksum summary(long value, int pages) {
+    DatabaseChecksum c = new DatabaseChecksum();
+    c.value = value;
+    c.pages = pages;
+    return c;
+  }
+
   DatabaseChecksum copy() {
     DatabaseChecksum c = new DatabaseChecksum();
     c.hashes = Arrays.copyOf(hashes, hashes.length);

@@ -233,6 +233,13 @@ final class Shipper implements Runnable {
     lease.acquire();
     Files.createDirectories(workDir);
     cleanOrphans();
+    if (continuityBroken && lineage == null && heldLineage == null) {
+      // A break before this process held any lineage: the files were never compared with the bucket.
+      LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
+      if (tip != null) {
+        bucketWins.refuseIfBehind(tip, List.of());
+      }
+    }
     if (!continuityBroken && resume()) {
       holdGate = false;
       db.requestCheckpoint();
@@ -298,8 +305,29 @@ final class Shipper implements Runnable {
    * lineage behind on purpose (see {@link BucketWins}).
    */
   void markBrokenAway() {
-    bucketWins.markBrokenAway(lineage);
+    String held = lineage != null ? lineage : heldLineage;
+    if (held != null) {
+      bucketWins.markBrokenAway(held);
+      return;
+    }
+    // No lineage held yet: keep the states the files may have had when this process opened them (as
+    // localStatesAtStart: the main file alone, which the gates kept since the store opened, and the
+    // state before the first commit this replicator saw), to compare with the bucket later.
+    try {
+      List<DatabaseChecksum> states = new ArrayList<>();
+      states.add(PageReader.at(files, NOTHING).checksum());
+      CommitEvent first = pending.peek();
+      if (first != null && first.walStart().offset() > WalPosition.WAL_HEADER_BYTES) {
+        states.add(PageReader.at(files, first.walStart()).checksum());
+      }
+      bucketWins.markBrokenAwayFrom(states);
+    } catch (IOException | RuntimeException e) {
+      log.warn("database '{}': could not record the state before a continuity break: {}", db.name(), e.toString());
+    }
   }
+
+  /** The last lineage this process held (resumed or started); never cleared. */
+  private volatile String heldLineage;
 
 
   /**
@@ -339,6 +367,7 @@ final class Shipper implements Runnable {
       return false;
     }
     lineage = tip.lineage();
+    heldLineage = lineage;
     lastTxid = tip.txid();
     checksum = at;
     lastShipped = catchUpFrom == WalPosition.WAL_HEADER_BYTES && !pin.position().sameWal(p)
@@ -619,6 +648,7 @@ final class Shipper implements Runnable {
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
       createdLineage = p.lineage();
+      heldLineage = p.lineage();
       lease.lineageStarted();
       if (breaks.get() == p.breaksBefore()) {
         bucketWins.forgetBreak(); // else a break after its pin is still ahead of this lineage: keep it
