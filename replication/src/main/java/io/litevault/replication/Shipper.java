@@ -264,6 +264,7 @@ final class Shipper implements Runnable {
   }
 
   private boolean resume() throws Exception {
+    breaksAtResume = breaks.get();
     LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
     if (tip == null) {
       return false;
@@ -325,6 +326,9 @@ final class Shipper implements Runnable {
       log.warn("database '{}': could not record the state before a continuity break: {}", db.name(), e.toString());
     }
   }
+
+  /** {@link #breaks} when the current resume began. */
+  private int breaksAtResume;
 
   /** The last lineage this process held (resumed or started); never cleared. */
   private volatile String heldLineage;
@@ -399,6 +403,11 @@ final class Shipper implements Runnable {
         preparedSegment = null;
         throw e;
       }
+    }
+    if (breaks.get() == breaksAtResume) {
+      // The files continue the lineage: a break recorded earlier did not move them (a checkpoint a reader
+      // kept from running, a kill -9 before it), and a marker left standing would excuse a later rollback.
+      bucketWins.forgetBreak();
     }
     // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
     holdGate = false;
