@@ -12,6 +12,7 @@ public final class ReplicationMetrics {
   final LongAdder uploadErrors = new LongAdder();
   final LongAdder lineagesStarted = new LongAdder();
   final LongAdder continuityBreaks = new LongAdder();
+  final LongAdder unannouncedWalLosses = new LongAdder();
   final LongAdder objectsDeletedByRetention = new LongAdder();
   final AtomicLong lastSnapshotMillis = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
@@ -30,6 +31,14 @@ public final class ReplicationMetrics {
    * value above 0 deserves an alarm.
    */
   public long continuityBreaks() { return continuityBreaks.sum(); }
+  /**
+   * Continuity breaks the store did not announce: frames not yet shipped could no longer be read, yet
+   * no forced checkpoint had been announced since this replicator last started a lineage. Something
+   * checkpointed the database behind the checkpoint gate: another process (a {@code sqlite3} shell on
+   * the live file) or a bug. Counted in {@link #continuityBreaks()} too; any value above 0 is a bug
+   * report or an operator mistake, never normal operation.
+   */
+  public long unannouncedWalLosses() { return unannouncedWalLosses.sum(); }
   public long objectsDeletedByRetention() { return objectsDeletedByRetention.sum(); }
   public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
   public long lastUploadMillis() { return lastUploadMillis.get(); }
@@ -38,6 +47,7 @@ public final class ReplicationMetrics {
   public String toString() {
     return "ReplicationMetrics{segments=" + segmentsUploaded() + ", snapshots=" + snapshotsUploaded() + ", bytes="
         + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
-        + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
+        + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks()
+        + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
   }
 }

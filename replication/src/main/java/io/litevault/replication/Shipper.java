@@ -225,6 +225,7 @@ final class Shipper implements Runnable {
 
   private void start() throws Exception {
     holdGate = true;
+    breaksAtStart = breaks.get();
     if (continuityBroken) {
       // A segment of the broken chain still waiting for its retry must not land after the new
       // lineage's snapshot: it would move the state back to the old chain. The snapshot covers it.
@@ -245,8 +246,17 @@ final class Shipper implements Runnable {
       db.requestCheckpoint();
       return;
     }
-    continuityBroken = false;
-    snapshot(true);
+    continuityBroken = false; // before the read: a break announced during it must stand
+    try {
+      snapshot(true);
+    } catch (Exception | Error e) {
+      if (preparedSnapshot == null) {
+        // Nothing read (the bucket's list failed, say): the break stands, or the next turn would ship the
+        // pending commits into the lineage the store broke away from.
+        continuityBroken = true;
+      }
+      throw e;
+    }
   }
 
   /** Deletes snapshot files a killed process left in the work directory (once, before the first snapshot). */
@@ -329,6 +339,9 @@ final class Shipper implements Runnable {
 
   /** {@link #breaks} when the current resume began. */
   private int breaksAtResume;
+
+  /** {@link #breaks} when the last {@link #start} began: a loss of frames with none announced since is unexplained. */
+  private int breaksAtStart;
 
   /** The last lineage this process held (resumed or started); never cleared. */
   private volatile String heldLineage;
@@ -494,6 +507,13 @@ final class Shipper implements Runnable {
         + "checkpointed or overwritten before they were shipped: starting a new lineage", db.name(), e.txid(),
         e.walStart(), e.walEnd(), why.getMessage());
     metrics.continuityBreaks.increment();
+    if (breaks.get() == breaksAtStart) {
+      // The store announces every checkpoint it forces past the gate before it runs it; none since this
+      // lineage began means something checkpointed behind the gate.
+      log.error("database '{}': no forced checkpoint was announced: the database was checkpointed behind "
+          + "the checkpoint gate (another process on the live file?)", db.name());
+      metrics.unannouncedWalLosses.increment();
+    }
     markBrokenAway();
     continuityBroken = true;
   }

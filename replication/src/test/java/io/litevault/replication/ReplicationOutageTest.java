@@ -46,10 +46,47 @@ class ReplicationOutageTest {
         r.write(ReplicationTest.insert("o", "after"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         String second = r.positionOf(db.lastTxid()).orElseThrow().lineage();
         assertNotEquals(first, second, "a new lineage, started from a snapshot");
+        assertEquals(0, r.metrics().unannouncedWalLosses(), "the store announced its forced checkpoint: " + r.metrics());
         Path out = dir.resolve("restored.db");
         Restore.run(RestoreOptions.builder(real, "o/data", out).build());
         assertEquals(db.read(Dumps::dump), Dumps.dump(out), "nothing lost");
         assertTrue(r.health().healthy(), r.health().toString());
+      }
+    }
+  }
+
+  /**
+   * A sqlite3 shell (any connection but the store's) checkpoints the live file behind the gate, and the
+   * next write restarts the WAL over frames not yet shipped. The shipper cannot read them back: a new
+   * lineage, and {@code unannouncedWalLosses} says the store did not announce it (the signature of a
+   * checkpoint that bypassed the gate, which the torture harness checks after every schedule).
+   */
+  @Test
+  void framesCheckpointedBehindTheGateAreAnUnannouncedLossAndANewLineage() throws Exception {
+    ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "g/data")
+          .minUploadInterval(Duration.ofHours(1)).build())) {
+        r.write(ReplicationTest.insert("g", "shipped"), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        String first = r.positionOf(db.lastTxid()).orElseThrow().lineage();
+        for (int i = 0; i < 3; i++) { // LOCAL: not due for an hour, so not read yet
+          db.writeAndWait(ReplicationTest.insert("g", "unshipped " + i));
+        }
+        try (java.sql.Connection shell = java.sql.DriverManager.getConnection("jdbc:sqlite:" + db.path());
+            java.sql.ResultSet rs = shell.createStatement().executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+          assertTrue(rs.next());
+          assertEquals(0, rs.getInt(1), "the shell's checkpoint was not blocked");
+        }
+        db.writeAndWait(ReplicationTest.insert("g", "restarts the WAL"));
+        r.write(ReplicationTest.insert("g", "after"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        assertEquals(1, r.metrics().unannouncedWalLosses(), r.metrics().toString());
+        assertEquals(0, db.health().continuityBreaks(), "the store forced nothing: " + db.health());
+        assertNotEquals(first, r.positionOf(db.lastTxid()).orElseThrow().lineage(), "a new lineage");
+        Path out = dir.resolve("restored.db");
+        Restore.run(RestoreOptions.builder(bucket, "g/data", out).build());
+        assertEquals(db.read(Dumps::dump), Dumps.dump(out), "nothing lost");
       }
     }
   }

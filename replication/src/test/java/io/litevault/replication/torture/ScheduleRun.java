@@ -103,6 +103,10 @@ final class ScheduleRun {
       }
       runner.finish(s.seed() % 2 == 0);
       clean = true;
+      if (live.unannouncedWalLosses() > 0) {
+        h.fail("UNANNOUNCED_LOSS", live.unannouncedWalLosses() + " time(s) unshipped WAL frames became unreadable "
+            + "with no forced checkpoint announced: a checkpoint ran behind the gate");
+      }
     } catch (Workload.Abort e) {
       // recorded where it happened
     } catch (Throwable t) {
