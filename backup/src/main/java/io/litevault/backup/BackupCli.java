@@ -1,7 +1,7 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.StoreUnavailableException;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.StoreUnavailableException;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -195,7 +195,7 @@ public final class BackupCli implements Callable<Integer> {
     try {
       store.verify();
     } catch (StoreUnavailableException e) {
-      if (e.kind() == io.litevault.replication.ErrorKind.BAD_CREDENTIALS
+      if (e.kind() == io.litevault.bucket.ErrorKind.BAD_CREDENTIALS
           && String.valueOf(e.getMessage()).contains("no credentials found")) {
         throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + role.toLowerCase(
             java.util.Locale.ROOT) + " store: set " + role + "_AWS_ACCESS_KEY_ID and " + role

@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Per-tier counters of a {@link TieredBackup}: last success, the age of the state each tier holds, objects
  * and bytes copied, failures and verification failures. Thread-safe; read with {@link #tier(String)} or
  * {@link #snapshot()}. Publish them to a registry from a gauge; request counts per store are in each
- * {@link io.litevault.replication.ObjectStore#metrics()}.
+ * {@link io.litevault.bucket.ObjectStore#metrics()}.
  */
 public final class BackupMetrics {
   private final Clock clock;

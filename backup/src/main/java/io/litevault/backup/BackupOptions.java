@@ -1,6 +1,6 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;

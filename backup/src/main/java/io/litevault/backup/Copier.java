@@ -1,7 +1,7 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.PutResult;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.PutResult;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

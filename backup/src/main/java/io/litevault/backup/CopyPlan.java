@@ -1,6 +1,6 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectInfo;
+import io.litevault.bucket.ObjectInfo;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,7 +1,7 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectNotFoundException;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectNotFoundException;
+import io.litevault.bucket.ObjectStore;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;

@@ -1,7 +1,7 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

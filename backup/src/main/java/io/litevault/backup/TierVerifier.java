@@ -1,6 +1,6 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 
 /**
  * Checks that a freshly copied tier restores: for each replicated database under the tier, restore it

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;

@@ -5,11 +5,11 @@ import static io.litevault.backup.TwoBuckets.put;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.ListEntry;
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.ObjectStoreMetrics;
-import io.litevault.replication.PutResult;
+import io.litevault.bucket.ListEntry;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.PutResult;
 import io.litevault.testing.ChildJvm;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -1,12 +1,12 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ErrorKind;
-import io.litevault.replication.ListEntry;
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.ObjectStoreException;
-import io.litevault.replication.ObjectStoreMetrics;
-import io.litevault.replication.PutResult;
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.ListEntry;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreException;
+import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.PutResult;
 import java.io.InputStream;
 import java.util.Collection;
 import java.util.Optional;

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.Operation;
-import io.litevault.replication.OperationStats;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.Operation;
+import io.litevault.bucket.OperationStats;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.time.Instant;

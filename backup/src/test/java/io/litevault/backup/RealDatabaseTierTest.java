@@ -4,11 +4,11 @@ import io.litevault.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.replication.Durability;
-import io.litevault.replication.ObjectInfo;
+import io.litevault.bucket.ObjectInfo;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreOptions;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;

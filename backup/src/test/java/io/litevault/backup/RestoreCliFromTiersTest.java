@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.replication.restore.RestoreCommand;
+import io.litevault.cli.RestoreCommand;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;

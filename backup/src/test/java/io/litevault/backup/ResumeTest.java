@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.ErrorKind;
-import io.litevault.replication.FaultyObjectStore;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,10 +1,10 @@
 package io.litevault.backup;
 
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,10 +4,10 @@ import io.litevault.testing.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.ErrorKind;
-import io.litevault.replication.FaultyObjectStore;
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -4,7 +4,7 @@ import io.litevault.backup.BackupOptions;
 import io.litevault.backup.RunStatus;
 import io.litevault.backup.TierRunReport;
 import io.litevault.backup.TieredBackup;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -1,10 +1,10 @@
 package io.litevault.bench;
 
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreOptions;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.ChildJvm;
 import io.litevault.testing.EmbeddedS3;
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package io.litevault.bench;
 
 import io.litevault.replication.Durability;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;

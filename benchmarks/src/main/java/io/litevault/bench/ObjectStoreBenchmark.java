@@ -1,6 +1,6 @@
 package io.litevault.bench;
 
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 import io.litevault.testing.EmbeddedS3;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package io.litevault.bench;
 
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.PutResult;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.PutResult;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.nio.file.Files;

@@ -1,14 +1,14 @@
 package io.litevault.demo;
 
 import io.litevault.replication.Durability;
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.OperationStats;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.OperationStats;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreOptions;
-import io.litevault.replication.RestoreResult;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestoreResult;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.MaintenancePlan;
@@ -99,7 +99,7 @@ public final class Demo implements Callable<Integer> {
     try {
       opened = Target.open(target, endpoint, client, work);
       opened.store.verify();
-    } catch (IllegalArgumentException | io.litevault.replication.ObjectStoreException | java.io.IOException
+    } catch (IllegalArgumentException | io.litevault.bucket.ObjectStoreException | java.io.IOException
         | java.io.UncheckedIOException e) {
       err.println("litevault-demo: cannot use --target " + (target == null ? "(embedded)" : target) + ": "
           + (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException

@@ -2,14 +2,14 @@ package io.litevault.demo;
 
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreOptions;
-import io.litevault.replication.RestorePlan;
-import io.litevault.replication.RestoreResult;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
-import io.litevault.replication.ObjectStore;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestorePlan;
+import io.litevault.replication.restore.RestoreResult;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
+import io.litevault.bucket.ObjectStore;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
@@ -52,7 +52,7 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
   String client;
 
   @Option(names = "--integrity-check", defaultValue = "FULL", description = "FULL, QUICK or NONE (default: ${DEFAULT-VALUE})")
-  io.litevault.replication.IntegrityCheck check;
+  io.litevault.replication.restore.IntegrityCheck check;
 
   @Option(names = "--reuse", description = "reuse the database and bucket a previous run left in --dir; time again")
   boolean reuse;

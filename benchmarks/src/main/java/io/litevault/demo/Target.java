@@ -1,10 +1,10 @@
 package io.litevault.demo;
 
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3;
 import java.net.URI;
 import java.nio.file.Files;

@@ -67,7 +67,7 @@ class DemoTest {
     ContentDigest.Result original = ContentDigest.of(dir.resolve("work").resolve("data").resolve("data.db"));
     for (String command : commands) {
       String[] args = command.split(" ");
-      assertEquals(0, new CommandLine(new io.litevault.replication.restore.RestoreCommand()).execute(args), command);
+      assertEquals(0, new CommandLine(new io.litevault.cli.RestoreCommand()).execute(args), command);
       Path output = Path.of(args[java.util.Arrays.asList(args).indexOf("--output") + 1]);
       assertEquals(original, ContentDigest.of(output), command);
       assertEquals("ok", ContentDigest.integrity(output));

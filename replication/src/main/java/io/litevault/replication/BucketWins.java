@@ -1,5 +1,10 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.Fsync;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.DatabaseChecksum;
+import io.litevault.replication.format.LineageCatalog;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;

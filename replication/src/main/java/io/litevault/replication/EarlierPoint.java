@@ -1,5 +1,12 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.DatabaseChecksum;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.format.Segment;
+import io.litevault.replication.format.SegmentCodec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.fs.Fsync;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

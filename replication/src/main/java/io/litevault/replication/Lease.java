@@ -1,5 +1,9 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectNotFoundException;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

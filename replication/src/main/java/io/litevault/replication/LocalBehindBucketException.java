@@ -1,5 +1,7 @@
 package io.litevault.replication;
 
+import io.litevault.replication.format.LineageCatalog;
+
 /**
  * The local database equals an earlier point of the bucket's lineages, or no point the bucket keeps: it
  * lost commits the bucket already has (a power loss with {@code synchronous=NORMAL}, or an old copy put

@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.replication.format.DatabaseChecksum;
 import io.litevault.store.DatabaseFiles;
 import io.litevault.store.ReadPin;
 import io.litevault.store.WalPosition;

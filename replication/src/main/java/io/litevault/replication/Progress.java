@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.replication.format.ReplicaPosition;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;

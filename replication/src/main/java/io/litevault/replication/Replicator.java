@@ -1,5 +1,7 @@
 package io.litevault.replication;
 
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.CommitListener;
 import io.litevault.store.CheckpointGate;

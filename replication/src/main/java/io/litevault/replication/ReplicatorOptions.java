@@ -1,5 +1,8 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.Codec;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -1,5 +1,9 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,5 +1,14 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectNotFoundException;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.DatabaseChecksum;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.format.Segment;
+import io.litevault.replication.format.SegmentCodec;
+import io.litevault.replication.format.SnapshotCodec;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseFiles;

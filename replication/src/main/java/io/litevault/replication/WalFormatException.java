@@ -7,7 +7,7 @@ import java.io.IOException;
  * another WAL, a broken checksum chain, or frames missing. The replicator reacts by starting a new
  * lineage from a snapshot; nothing already in the bucket is touched.
  */
-public final class WalFormatException extends IOException {
+final class WalFormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
   public WalFormatException(String message) {

@@ -1,13 +1,8 @@
 /**
- * Continuous replication to S3-compatible storage (issue: replication), and its bucket layer.
- *
- * <p>The bucket layer: {@link io.litevault.replication.ObjectStore} is the one contract every other part
- * uses to reach a bucket (its Javadoc states missing-key behaviour, idempotence, ordering, streaming and
- * which errors are retryable). Implementations: {@link io.litevault.replication.FileSystemObjectStore}
- * here, {@link io.litevault.replication.s3.MinioObjectStore} and {@link io.litevault.replication.s3.S3ObjectStore}
- * in {@code .s3}. Values are records ({@link io.litevault.replication.ObjectInfo},
- * {@link io.litevault.replication.PutResult}, {@link io.litevault.replication.OperationStats}); failures are
- * {@link io.litevault.replication.ObjectStoreException}s with an {@link io.litevault.replication.ErrorKind};
- * every request is counted in {@link io.litevault.replication.ObjectStoreMetrics}.
+ * Continuous replication of one database to a bucket: {@link io.litevault.replication.Replicator} (the
+ * user's handle, configured by {@link io.litevault.replication.ReplicatorOptions}) reads committed WAL
+ * frames and ships them as segments and snapshots in the formats of {@code .format}, through the
+ * {@link io.litevault.bucket.ObjectStore} contract. Package-private inside: the shipper thread, WAL
+ * reading, the lease that fences a second writer, retention, and the bucket-wins check at start.
  */
 package io.litevault.replication;

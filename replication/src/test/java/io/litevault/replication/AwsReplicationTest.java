@@ -1,7 +1,8 @@
 package io.litevault.replication;
 
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 
 /** Replication end to end through the Aws client. */
 class AwsReplicationTest extends EmbeddedS3ReplicationTest {

@@ -1,5 +1,12 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.store.Database;

@@ -1,8 +1,9 @@
 package io.litevault.replication;
 
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;

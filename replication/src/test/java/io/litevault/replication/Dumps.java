@@ -12,10 +12,10 @@ import java.util.Arrays;
 import java.util.List;
 
 /** A canonical dump of a database's content, to compare a restore with its source. */
-final class Dumps {
+public final class Dumps {
   private Dumps() {}
 
-  static String dump(Connection c) throws SQLException {
+  public static String dump(Connection c) throws SQLException {
     StringBuilder b = new StringBuilder();
     List<String> tables = new ArrayList<>();
     try (Statement s = c.createStatement();
@@ -47,13 +47,13 @@ final class Dumps {
     return b.toString();
   }
 
-  static String dump(Path file) throws SQLException {
+  public static String dump(Path file) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file)) {
       return dump(c);
     }
   }
 
-  static String integrity(Path file) throws SQLException {
+  public static String integrity(Path file) throws SQLException {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("PRAGMA integrity_check")) {
       rs.next();

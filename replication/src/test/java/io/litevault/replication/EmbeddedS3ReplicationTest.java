@@ -1,6 +1,7 @@
 package io.litevault.replication;
 
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -1,5 +1,8 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
 import java.nio.file.Files;
 
 class FileSystemReplicationTest extends ReplicationTest {

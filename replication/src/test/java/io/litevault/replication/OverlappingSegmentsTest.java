@@ -1,13 +1,31 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.Codec;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.format.Segment;
+import io.litevault.replication.format.SegmentCodec;
+import io.litevault.replication.format.SnapshotCodec;
+import io.litevault.replication.restore.IntegrityCheck;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestorePlan;
+import io.litevault.replication.restore.RestoreResult;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;

@@ -1,9 +1,14 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.ChildJvm;
 import io.litevault.testing.EmbeddedS3;
 import java.nio.file.Path;

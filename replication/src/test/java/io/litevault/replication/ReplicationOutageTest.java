@@ -1,5 +1,10 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.store.Database;

@@ -1,5 +1,10 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.store.Database;
@@ -22,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * End to end: a real store, a real replicator, a real bucket, a real restore. Run against every
  * {@link ObjectStore} by the subclasses (file system; MinIO client and AWS SDK against EmbeddedS3).
  */
-abstract class ReplicationTest {
+public abstract class ReplicationTest {
   @TempDir Path dir;
   protected ObjectStore bucket;
   private final List<AutoCloseable> closeLast = new ArrayList<>();
@@ -47,7 +52,7 @@ abstract class ReplicationTest {
     bucket.close();
   }
 
-  static final String SCHEMA = "CREATE TABLE post(id INTEGER PRIMARY KEY, author TEXT NOT NULL, body TEXT NOT NULL)";
+  public static final String SCHEMA = "CREATE TABLE post(id INTEGER PRIMARY KEY, author TEXT NOT NULL, body TEXT NOT NULL)";
 
   SqliteStore openStore(Path where) {
     return SqliteStore.builder(where).database("data", DatabaseOptions.builder().migration(1, "post", SCHEMA).build()).open();
@@ -57,7 +62,7 @@ abstract class ReplicationTest {
     return ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ofMillis(20));
   }
 
-  static io.litevault.store.WriteTask<Long> insert(String author, String body) {
+  public static io.litevault.store.WriteTask<Long> insert(String author, String body) {
     return c -> {
       try (var ps = c.prepareStatement("INSERT INTO post(author, body) VALUES (?, ?) RETURNING id")) {
         ps.setString(1, author);

@@ -1,5 +1,10 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
 import static org.junit.jupiter.api.Assertions.*;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.arbitrary;
@@ -23,9 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.quicktheories.api.Pair;
 import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3;
 
 /**

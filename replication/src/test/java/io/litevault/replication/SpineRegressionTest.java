@@ -1,5 +1,16 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestoreResult;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.store.CheckpointMode;

@@ -1,13 +1,13 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.FileSystemObjectStore;
-import io.litevault.replication.FileSystemOptions;
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.RetryPolicy;
-import io.litevault.replication.s3.MinioObjectStore;
-import io.litevault.replication.s3.S3ObjectStore;
-import io.litevault.replication.s3.S3Options;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.RetryPolicy;
+import io.litevault.bucket.s3.MinioObjectStore;
+import io.litevault.bucket.s3.S3ObjectStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3;
 import io.litevault.testing.FaultProxy;
 import java.io.IOException;

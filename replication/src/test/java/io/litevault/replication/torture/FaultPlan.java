@@ -1,7 +1,7 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.ErrorKind;
-import io.litevault.replication.FaultyObjectStore;
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.FaultyObjectStore;
 import io.litevault.testing.Fault;
 import io.litevault.testing.FaultProxy;
 import io.litevault.testing.HttpRequestHead;

@@ -1,8 +1,8 @@
 package io.litevault.replication.torture;
 
 import io.litevault.replication.LeaseException;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.ObjectStoreException;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.Replicator;
 import io.litevault.store.Database;
 import io.litevault.store.SqliteStore;
@@ -67,8 +67,8 @@ final class Live {
 
   /** The operator's answer to a refusal: the newest point of the bucket, restored over the local files. */
   void restoreLatestOverLocal() {
-    io.litevault.replication.Restore.run(io.litevault.replication.RestoreOptions.builder(bucket, prefix, dbFile())
-        .force(true).integrityCheck(io.litevault.replication.IntegrityCheck.NONE).build());
+    io.litevault.replication.restore.Restore.run(io.litevault.replication.restore.RestoreOptions.builder(bucket, prefix, dbFile())
+        .force(true).integrityCheck(io.litevault.replication.restore.IntegrityCheck.NONE).build());
   }
 
   Path dbFile() {

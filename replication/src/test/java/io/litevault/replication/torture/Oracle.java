@@ -1,12 +1,12 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.IntegrityCheck;
-import io.litevault.replication.ObjectInfo;
-import io.litevault.replication.ObjectStore;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreException;
-import io.litevault.replication.RestoreOptions;
-import io.litevault.replication.RestoreResult;
+import io.litevault.replication.restore.IntegrityCheck;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestoreResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.Codec;
+import io.litevault.replication.format.Codec;
 import io.litevault.replication.Durability;
-import io.litevault.replication.ErrorKind;
+import io.litevault.bucket.ErrorKind;
 import io.litevault.store.CheckpointMode;
 import io.litevault.store.Synchronous;
 import java.time.Duration;

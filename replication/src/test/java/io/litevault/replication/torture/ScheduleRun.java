@@ -1,6 +1,6 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.FaultyObjectStore;
+import io.litevault.bucket.FaultyObjectStore;
 import io.litevault.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.ArrayList;

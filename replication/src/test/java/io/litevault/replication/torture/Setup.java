@@ -1,7 +1,7 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.Codec;
-import io.litevault.replication.ObjectStore;
+import io.litevault.replication.format.Codec;
+import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.Synchronous;

@@ -1,7 +1,7 @@
 package io.litevault.replication.torture;
 
 import io.litevault.replication.Durability;
-import io.litevault.replication.ErrorKind;
+import io.litevault.bucket.ErrorKind;
 import io.litevault.store.CheckpointMode;
 
 /**

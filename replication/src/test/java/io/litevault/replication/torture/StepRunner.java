@@ -1,11 +1,11 @@
 package io.litevault.replication.torture;
 
 import io.litevault.replication.Durability;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.Replicator;
-import io.litevault.replication.Restore;
-import io.litevault.replication.RestoreException;
-import io.litevault.replication.RestoreOptions;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.store.CheckpointMode;
 import io.litevault.store.CheckpointResult;
 import io.litevault.store.Database;
@@ -121,6 +121,7 @@ final class StepRunner {
       burst(s.writes(), s.threads(), s.replicatedPercent(), s.dataSeed(), 0);
     } else if (step instanceof Step.ReplicatedClients s) {
       clients(s);
+
     } else if (step instanceof Step.BigTxn s) {
       work.submit(s.durability(), Writes.big("t0", s.bytes(), s.dataSeed()));
     } else if (step instanceof Step.BulkLoad s) {

@@ -1,7 +1,7 @@
 package io.litevault.replication.torture;
 
-import io.litevault.replication.FaultyObjectStore;
-import io.litevault.replication.ObjectStore;
+import io.litevault.bucket.FaultyObjectStore;
+import io.litevault.bucket.ObjectStore;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;

@@ -1,0 +1,393 @@
+package io.litevault.cli;
+
+import io.litevault.replication.restore.IntegrityCheck;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestorePlan;
+import io.litevault.replication.restore.RestoreResult;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code java -jar litevault-restore.jar --source <uri> --database <name> --output <path>}: restores a
+ * replicated database from a bucket or directory. A thin layer over {@link Restore}: arguments become
+ * {@link RestoreOptions}, exceptions become one line on stderr and an {@link ExitCode}.
+ */
+@Command(name = "litevault-restore", mixinStandardHelpOptions = true, sortOptions = false,
+    versionProvider = RestoreCommand.Version.class,
+    description = {
+        "Restores a Litevault-replicated SQLite database from its replica (the MinIO bucket or any backup tier).",
+        "",
+        "The replica prefix is <source prefix>/<database>: a replicator started with prefix 'litevault/data' is "
+            + "restored with --source s3://bucket/litevault --database data, or --source file:///root/litevault "
+            + "--database data for a FileSystemObjectStore rooted at /root.",
+        "",
+        "The restore goes to a temporary file beside --output, is verified (segment chain checksums, then PRAGMA "
+            + "integrity_check) and only then renamed into place (with --force, after the replaced database's -wal, -shm "
+            + "and -journal are removed). Temporary files of a restore that was killed are removed by the next one into "
+            + "the same directory. S3 credentials come from AWS_ACCESS_KEY_ID / "
+            + "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.",
+        ""},
+    footer = {"", "%s"})
+public final class RestoreCommand implements Callable<Integer> {
+  @Option(names = "--source", required = true, paramLabel = "<uri>",
+      description = "file:///dir or s3://bucket[/prefix]")
+  String source;
+
+  @Option(names = "--database", required = true, paramLabel = "<name>", description = "the database name (last prefix segment)")
+  String database;
+
+  @Option(names = "--output", paramLabel = "<path>", description = "where the restored file goes (not needed with --list)")
+  Path output;
+
+  @Option(names = "--endpoint", paramLabel = "<url>", description = "S3-compatible endpoint, e.g. http://minio:9000 (default: AWS S3)")
+  String endpoint;
+
+  @Option(names = "--region", paramLabel = "<region>", description = "S3 region (default us-east-1)")
+  String region;
+
+  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "aws", description = "S3 client library (default: ${DEFAULT-VALUE})")
+  String client;
+
+  @Option(names = "--timestamp", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
+      description = "restore the newest transaction committed at or before this time, e.g. 2026-11-23T01:00:00Z")
+  Instant timestamp;
+
+  @Option(names = "--txid", paramLabel = "<n>", description = "restore exactly this transaction of the lineage")
+  Long txid;
+
+  @Option(names = "--lineage", paramLabel = "<id>", description = "restore from this lineage (default: the newest; see --list)")
+  String lineage;
+
+  @Option(names = "--list", description = "list lineages, snapshots and the txid and time ranges that can be restored")
+  boolean list;
+
+  @Option(names = "--dry-run", description = "print what would be downloaded (objects, bytes) without writing")
+  boolean dryRun;
+
+  @Option(names = "--force", description = "replace an existing database at --output (only once the restore verified), "
+      + "removing its -wal, -shm and -journal; refused while a process or a running store uses it")
+  boolean force;
+
+  @Option(names = "--if-db-not-exists", description = "exit 0 at once when the output or its -wal exists (for boot scripts)")
+  boolean ifDbNotExists;
+
+  @Option(names = "--if-replica-exists", description = "exit 0 when the source has nothing to restore (for boot scripts)")
+  boolean ifReplicaExists;
+
+  @Option(names = "--integrity-check", paramLabel = "full|quick|none", defaultValue = "full",
+      description = "the SQLite check before the rename (default: ${DEFAULT-VALUE})")
+  String integrityCheck;
+
+  @Option(names = "--parallelism", paramLabel = "<n>", defaultValue = "" + RestoreOptions.DEFAULT_PARALLELISM,
+      description = "downloads in flight, 1-64 (default: ${DEFAULT-VALUE}); memory is bounded by one segment each")
+  int parallelism;
+
+  @Option(names = "--json", description = "print the result (or error) as JSON on stdout")
+  boolean json;
+
+  @Option(names = "--verbose", description = "log progress details and print stack traces")
+  boolean verbose;
+
+  private final PrintStream out;
+  private final PrintStream err;
+
+  RestoreCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  /** The command on the process's standard streams, for embedding it in another picocli program. */
+  public RestoreCommand() {
+    this(System.out, System.err);
+  }
+
+  public static void main(String[] args) {
+    boolean verbose = List.of(args).contains("--verbose");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.exit(execute(args, System.out, System.err));
+  }
+
+  /**
+   * Runs the command in this JVM, as {@code main} would but without exiting: for boot code and tests
+   * that restore before opening the store. Credentials come from the environment, as for the jar.
+   *
+   * @return the exit code (see {@code --help})
+   */
+  public static int execute(String[] args, PrintStream out, PrintStream err) {
+    CommandLine cl = new CommandLine(new RestoreCommand(out, err));
+    cl.setOut(new java.io.PrintWriter(out, true));
+    cl.setErr(new java.io.PrintWriter(err, true));
+    cl.getCommandSpec().usageMessage().footer("", ExitCode.table());
+    cl.setExitCodeExceptionMapper(e -> ExitCode.USAGE.code);
+    cl.setParameterExceptionHandler((e, a) -> {
+      err.println("litevault-restore: error: " + e.getMessage() + " (see --help)");
+      return ExitCode.USAGE.code;
+    });
+    return cl.execute(args);
+  }
+
+  @Override
+  public Integer call() {
+    try {
+      return run();
+    } catch (CommandLine.ParameterException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      return fail(e);
+    }
+  }
+
+  private int run() {
+    if (txid != null && timestamp != null) {
+      throw new IllegalArgumentException("give --txid or --timestamp, not both");
+    }
+    if (!list && output == null) {
+      throw new IllegalArgumentException("--output is required (except with --list)");
+    }
+    Source src = Source.parse(source);
+    Path existing = output == null || list ? null : existingDatabase(output);
+    if (existing != null) {
+      if (ifDbNotExists) {
+        info(existing + " exists; --if-db-not-exists: nothing to do");
+        return ok(Map.of("skipped", "output exists", "output", output.toAbsolutePath().toString()));
+      }
+      if (!force && !dryRun) {
+        throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, existing + " exists"
+            + (existing.equals(output.toAbsolutePath()) ? "" : " (a write-ahead log SQLite would replay into the "
+            + "restored file)") + "; restore never overwrites a database unless asked to", null, null);
+      }
+    }
+    if (!client.equals("minio") && !client.equals("aws")) {
+      throw new IllegalArgumentException("--client must be minio or aws, was: " + client);
+    }
+    Source.Opened opened = src.open(database, endpoint, region, client);
+    String prefix = opened.replicaPrefix();
+    try (ObjectStore store = opened.store()) {
+      store.verify();
+      if (list) {
+        return list(store, prefix);
+      }
+      RestoreOptions options = options(store, prefix);
+      RestorePlan plan = Restore.plan(options);
+      requireNoTrailingGap(store, prefix, plan);
+      if (dryRun) {
+        return dryRun(plan, prefix);
+      }
+      RestoreResult r;
+      try (ProgressMeter meter = new ProgressMeter(store, plan.bytes(), System.console() != null, err)) {
+        r = Restore.run(options);
+      }
+      info(String.format(Locale.ROOT, "restored %s (lineage %s) to %s at txid %d (%s): %d objects, %.1f MiB in %.1f s",
+          prefix, r.lineage(), r.output(), r.txid(), r.timestamp(), r.objects(), r.bytes() / 1048576.0,
+          r.took().toMillis() / 1000.0));
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("lineage", r.lineage());
+      m.put("txid", r.txid());
+      m.put("timestamp", r.timestamp().toString());
+      m.put("bytes", r.bytes());
+      m.put("objects", r.objects());
+      m.put("seconds", r.took().toMillis() / 1000.0);
+      m.put("output", r.output().toString());
+      return ok(m);
+    } catch (RestoreException e) {
+      if (e.kind() == RestoreException.Kind.NOTHING_TO_RESTORE && ifReplicaExists) {
+        info(e.getMessage() + "; --if-replica-exists: nothing to do");
+        return ok(Map.of("skipped", "nothing to restore"));
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The file that makes {@code output} an existing database: the file itself (whatever it is, a link
+   * included), or its {@code -wal} (committed transactions SQLite would replay into a file created there);
+   * null when neither exists.
+   */
+  static Path existingDatabase(Path output) {
+    Path abs = output.toAbsolutePath();
+    Path wal = abs.resolveSibling(abs.getFileName() + "-wal");
+    return Files.exists(abs, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? abs
+        : Files.exists(wal, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? wal : null;
+  }
+
+  private RestoreOptions options(ObjectStore store, String prefix) {
+    RestoreOptions.Builder b = RestoreOptions.builder(store, prefix, output == null ? Path.of("unused.db") : output)
+        .force(force).parallelism(parallelism)
+        .integrityCheck(IntegrityCheck.valueOf(integrityCheck.toUpperCase(Locale.ROOT)));
+    if (txid != null) {
+      b.txid(txid);
+    }
+    if (timestamp != null) {
+      b.timestamp(timestamp);
+    }
+    if (lineage != null) {
+      b.lineage(lineage);
+    }
+    return b.build();
+  }
+
+  /**
+   * For the default target (the latest state), a plan ending before the newest uploaded transaction means
+   * segments in between are missing: fail rather than restore an older state in silence.
+   */
+  private void requireNoTrailingGap(ObjectStore store, String prefix, RestorePlan plan) {
+    if (txid != null || timestamp != null) {
+      return;
+    }
+    for (Restore.LineageSummary l : Restore.list(store, prefix)) {
+      if (l.lineage().equals(plan.lineage()) && l.lastTxid() > plan.targetTxid()) {
+        long at = plan.targetTxid();
+        throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments after txid " + at + " of lineage "
+            + l.lineage() + " are missing (the replica has transactions up to txid " + l.lastTxid() + " under '" + prefix
+            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at,
+            new ReplicaPosition(l.lineage(), at), null);
+      }
+    }
+  }
+
+  private int list(ObjectStore store, String prefix) {
+    List<Restore.LineageSummary> all = Restore.list(store, prefix);
+    if (all.isEmpty()) {
+      throw new RestoreException(RestoreException.Kind.NOTHING_TO_RESTORE, "nothing to restore under "
+          + store.describe() + " prefix '" + prefix + "' (no snapshot found)", null, null);
+    }
+    if (json) {
+      List<Object> rows = new ArrayList<>();
+      for (Restore.LineageSummary l : all) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("lineage", l.lineage());
+        m.put("snapshots", l.snapshots());
+        m.put("segments", l.segments());
+        m.put("firstTxid", l.firstTxid());
+        m.put("lastTxid", l.lastTxid());
+        m.put("firstUpload", l.firstUpload().toString());
+        m.put("lastUpload", l.lastUpload().toString());
+        m.put("bytes", l.bytes());
+        rows.add(m);
+      }
+      out.println(Json.write(Map.of("prefix", prefix, "lineages", rows)));
+      return ExitCode.OK.code;
+    }
+    out.println("Replica " + prefix + " in " + store.describe() + " (oldest lineage first; restore any txid in a range):");
+    out.printf(Locale.ROOT, "%-30s %9s %9s %-21s %-24s %-24s %12s%n", "lineage", "snapshots", "segments", "txids",
+        "uploaded from", "uploaded to", "bytes");
+    for (Restore.LineageSummary l : all) {
+      out.printf(Locale.ROOT, "%-30s %9d %9d %-21s %-24s %-24s %12d%n", l.lineage(), l.snapshots(), l.segments(),
+          l.firstTxid() + ".." + l.lastTxid(), l.firstUpload(), l.lastUpload(), l.bytes());
+    }
+    return ExitCode.OK.code;
+  }
+
+  private int dryRun(RestorePlan plan, String prefix) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("lineage", plan.lineage());
+    m.put("snapshot", plan.snapshot());
+    m.put("snapshotTxid", plan.snapshotTxid());
+    m.put("segments", plan.segments().size());
+    m.put("targetTxid", plan.targetTxid());
+    m.put("objects", plan.objects());
+    m.put("bytes", plan.bytes());
+    if (json) {
+      out.println(Json.write(m));
+    } else {
+      out.printf(Locale.ROOT, "Would restore %s (lineage %s) to txid %d: snapshot %s (txid %d) + %d segments = %d objects,"
+          + " %d bytes%n", prefix, plan.lineage(), plan.targetTxid(), plan.snapshot(), plan.snapshotTxid(),
+          plan.segments().size(), plan.objects(), plan.bytes());
+      Path existing = output == null ? null : existingDatabase(output);
+      if (existing != null && !force) {
+        out.println("Note: " + existing + " exists; the restore would need --force.");
+      }
+    }
+    return ExitCode.OK.code;
+  }
+
+  private int ok(Map<String, Object> result) {
+    if (json) {
+      out.println(Json.write(result));
+    }
+    return ExitCode.OK.code;
+  }
+
+  /** A line for people: stderr with --json (stdout stays machine-readable), else stdout. */
+  private void info(String line) {
+    (json ? err : out).println(line);
+  }
+
+  private int fail(RuntimeException e) {
+    ExitCode code = ExitCode.of(e);
+    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    if (code == ExitCode.UNEXPECTED) {
+      message = e.getClass().getSimpleName() + ": " + message;
+    }
+    if (e instanceof RestoreException r) {
+      message += hint(r);
+    }
+    err.println("litevault-restore: error: " + message);
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    if (json) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("error", message);
+      m.put("exitCode", code.code);
+      if (e instanceof RestoreException r && r.newestRestorable() != null) {
+        m.put("newestRestorableLineage", r.newestRestorable().lineage());
+        m.put("newestRestorableTxid", r.newestRestorable().txid());
+      }
+      out.println(Json.write(m));
+    }
+    return code.code;
+  }
+
+  /** What to do next, in this command's flags (library messages name no flags). */
+  private static String hint(RestoreException e) {
+    if (e.newestRestorable() != null) {
+      return " (--txid " + e.newestRestorable().txid() + ")";
+    }
+    return switch (e.kind()) {
+      case OUTPUT_EXISTS -> " (--force replaces it, only once the restore is verified)";
+      case NO_SUCH_POINT, MISSING_OBJECT, CORRUPT_OBJECT -> " (see --list)";
+      default -> "";
+    };
+  }
+
+  /** ISO-8601 instants with an offset: {@code 2026-11-23T01:00:00Z}, {@code 2026-11-23T02:00:00+01:00}. */
+  static final class InstantConverter implements CommandLine.ITypeConverter<Instant> {
+    @Override
+    public Instant convert(String value) {
+      try {
+        return OffsetDateTime.parse(value).toInstant();
+      } catch (DateTimeParseException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not an ISO-8601 time with an offset, "
+            + "e.g. 2026-11-23T01:00:00Z");
+      }
+    }
+  }
+
+  /** The version from the jar's manifest, when packaged. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = RestoreCommand.class.getPackage().getImplementationVersion();
+      return new String[] {"litevault-restore " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.litevault.replication.format;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Where a replicated database's objects live under its prefix (docs/FORMAT.md). Everything a restore
+ * needs is in these keys and the objects' bodies, never in object metadata, so a copy made by any S3
+ * tool (a backup tier) restores the same way.
+ *
+ * <pre>
+ * &lt;prefix&gt;/leases/&lt;generation&gt;                                the replicating process's lease (fenced)
+ * &lt;prefix&gt;/lineages/&lt;lineage&gt;/snapshots/&lt;txid&gt;.lvsn            full database as of txid
+ * &lt;prefix&gt;/lineages/&lt;lineage&gt;/segments/&lt;first&gt;-&lt;last&gt;.lvsg     transactions first..last
+ * </pre>
+ * A lineage ({@code 20261123T011234567Z-1f2e3d4c}: start time to the millisecond, then 8 random hex
+ * digits; always sorting after every lineage already in the prefix) is one unbroken
+ * chain of transactions starting with a snapshot; txids are 16 lower-case hex digits, so key order is
+ * time and txid order.
+ */
+public final class BucketLayout {
+  private static final DateTimeFormatter LINEAGE_TIME =
+      DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'", Locale.ROOT).withZone(ZoneOffset.UTC);
+  public static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{9}Z-[0-9a-f]{8}");
+  private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
+  private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
+
+  private final String prefix;
+
+  public BucketLayout(String prefix) {
+    this.prefix = requirePrefix(prefix);
+  }
+
+  /** Checks a replica prefix: path segments of letters, digits, '.', '_' and '-', no "." or "..". */
+  public static String requirePrefix(String prefix) {
+    if (prefix == null || !PREFIX.matcher(prefix).matches() || prefix.length() > 512) {
+      throw new IllegalArgumentException("invalid replica prefix '" + prefix
+          + "': use segments of letters, digits, '.', '_' or '-' separated by '/', with no leading or trailing '/'");
+    }
+    for (String seg : prefix.split("/")) {
+      if (seg.equals(".") || seg.equals("..")) {
+        throw new IllegalArgumentException("invalid replica prefix '" + prefix + "': '.' and '..' are not allowed");
+      }
+    }
+    return prefix;
+  }
+
+  public String prefix() {
+    return prefix;
+  }
+
+  /** The single lease object of Litevault versions before lease generations; honoured, never written. */
+  public String legacyLease() {
+    return prefix + "/lease";
+  }
+
+  /** The directory of the lease's generations. */
+  public String leases() {
+    return prefix + "/leases/";
+  }
+
+  /** One generation of the lease (see {@link Lease}). */
+  public String leaseGeneration(long generation) {
+   return leases() + hex(generation);
+  }
+
+  String lineages() {
+    return prefix + "/lineages/";
+  }
+
+  String lineage(String lineage) {
+    return lineages() + lineage + "/";
+  }
+
+  public String snapshot(String lineage, long txid) {
+    return lineage(lineage) + "snapshots/" + hex(txid) + ".lvsn";
+  }
+
+  public String segment(String lineage, long first, long last) {
+    return lineage(lineage) + "segments/" + hex(first) + "-" + hex(last) + ".lvsg";
+  }
+
+  /**
+   * A new lineage id that sorts after {@code after} (the newest id in the prefix, or null), even when
+   * the clock stepped back or two lineages start in the same millisecond: restore picks the last in order.
+   */
+  public static String newLineage(Instant now, String after) {
+    Instant t = now;
+    if (after != null) {
+      Instant previous = java.time.LocalDateTime.parse(after.substring(0, 18),
+          DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS", Locale.ROOT)).toInstant(ZoneOffset.UTC);
+      if (!t.isAfter(previous)) {
+        t = previous.plusMillis(1);
+      }
+    }
+    return LINEAGE_TIME.format(t) + "-" + String.format("%08x", ThreadLocalRandom.current().nextInt());
+  }
+
+  public static String hex(long txid) {
+    return String.format("%016x", txid);
+  }
+
+  /** What a key under a lineage is. */
+  public record Parsed(String lineage, boolean snapshot, long firstTxid, long lastTxid) {}
+
+  /** Parses a key of this layout; empty for anything else (the lease, foreign objects). */
+  public Optional<Parsed> parse(String key) {
+    if (!key.startsWith(lineages())) {
+      return Optional.empty();
+    }
+    String rest = key.substring(lineages().length());
+    int slash = rest.indexOf('/');
+    if (slash < 0 || !LINEAGE.matcher(rest.substring(0, slash)).matches()) {
+      return Optional.empty();
+    }
+    String lineage = rest.substring(0, slash);
+    String tail = rest.substring(slash + 1);
+    if (tail.startsWith("snapshots/")) {
+      Matcher m = SNAPSHOT.matcher(tail.substring("snapshots/".length()));
+      if (m.matches()) {
+        long txid = Long.parseUnsignedLong(m.group(1), 16);
+        return Optional.of(new Parsed(lineage, true, txid, txid));
+      }
+    } else if (tail.startsWith("segments/")) {
+      Matcher m = SEGMENT.matcher(tail.substring("segments/".length()));
+      if (m.matches()) {
+        return Optional.of(new Parsed(lineage, false, Long.parseUnsignedLong(m.group(1), 16),
+            Long.parseUnsignedLong(m.group(2), 16)));
+      }
+    }
+    return Optional.empty();
+  }
+}

@@ -1,0 +1,260 @@
+package io.litevault.replication.format;
+
+import io.litevault.store.WalPosition;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.CRC32C;
+import java.util.zip.CheckedInputStream;
+
+/**
+ * Writes and reads segment objects (format version 1, big-endian; docs/FORMAT.md):
+ *
+ * <pre>
+ * header:  magic "LVSG" | u16 version=1 | u8 codec | u8 flags=0 | u32 pageSize | u32 txnCount
+ *          | u64 firstTxid | u64 lastTxid | u64 lastTimestampMillis | u64 checksumBefore
+ *          | u64 checksumAfter | u32 dbSizePagesAfter | u32 walSalt1 | u32 walSalt2 | u64 walOffset
+ *          | u8 lineageLength | lineage (ASCII)
+ * payload: codec-compressed, per transaction: u64 txid | u64 timestampMillis | u32 dbSizePages
+ *          | u64 checksumAfter | u32 pageCount | pageCount x (u32 pgno | page)
+ * trailer: u32 CRC-32C of every byte before it
+ * </pre>
+ * The header repeats what a lister needs (txid range, time, checksums) so a plan can be made from
+ * headers alone; the trailer makes any flipped byte detectable.
+ */
+public final class SegmentCodec {
+  static final int MAGIC = 0x4C565347; // "LVSG"
+  static final int VERSION = 1;
+
+  private SegmentCodec() {}
+
+  public static byte[] encode(Segment s, Codec codec) throws IOException {
+    ByteArrayOutputStream buf = new ByteArrayOutputStream(64 * 1024);
+    DataOutputStream out = new DataOutputStream(buf);
+    Segment.Txn last = s.last();
+    out.writeInt(MAGIC);
+    out.writeShort(VERSION);
+    out.writeByte(codec.id);
+    out.writeByte(0);
+    out.writeInt(s.pageSize());
+    out.writeInt(s.transactions().size());
+    out.writeLong(s.firstTxid());
+    out.writeLong(last.txid());
+    out.writeLong(last.timestampMillis());
+    out.writeLong(s.checksumBefore());
+    out.writeLong(last.checksumAfter());
+    out.writeInt(last.dbSizePages());
+    out.writeInt((int) s.walEnd().salt1());
+    out.writeInt((int) s.walEnd().salt2());
+    out.writeLong(s.walEnd().offset());
+    byte[] lineage = s.lineage().getBytes(StandardCharsets.US_ASCII);
+    out.writeByte(lineage.length);
+    out.write(lineage);
+    try (OutputStream z = codec.compress(out); DataOutputStream p = new DataOutputStream(z)) {
+      for (Segment.Txn t : s.transactions()) {
+        p.writeLong(t.txid());
+        p.writeLong(t.timestampMillis());
+        p.writeInt(t.dbSizePages());
+        p.writeLong(t.checksumAfter());
+        p.writeInt(t.pages().size());
+        for (Map.Entry<Integer, byte[]> e : t.pages().entrySet()) {
+          p.writeInt(e.getKey());
+          p.write(e.getValue());
+        }
+      }
+    }
+    out.flush();
+    CRC32C crc = new CRC32C();
+    crc.update(buf.toByteArray());
+    out.writeInt((int) crc.getValue());
+    return buf.toByteArray();
+  }
+
+  /** The header fields. */
+  public record Header(Codec codec, int pageSize, int txnCount, long firstTxid, long lastTxid, long lastTimestampMillis,
+      long checksumBefore, long checksumAfter, int dbSizePagesAfter, WalPosition walEnd, String lineage) {}
+
+  /** Reads a whole segment, verifying magic, version, CRC and the internal consistency of its header. */
+  public static Segment decode(byte[] object, String name) throws FormatException {
+    List<Segment.Txn> txns = new ArrayList<>();
+    Header h = parse(object, name, new TxnSink() {
+      private long txid;
+      private long ts;
+      private int size;
+      private long after;
+      private Map<Integer, byte[]> pages;
+
+      @Override
+      public void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter) {
+        this.txid = txid;
+        this.ts = timestampMillis;
+        this.size = dbSizePages;
+        this.after = checksumAfter;
+        this.pages = new LinkedHashMap<>();
+      }
+
+      @Override
+      public byte[] page(int pgno, int pageSize) {
+        byte[] page = new byte[pageSize];
+        pages.put(pgno, page);
+        return page;
+      }
+
+      @Override
+      public void end() {
+        txns.add(new Segment.Txn(txid, ts, size, after, pages));
+      }
+    });
+    return new Segment(h.lineage(), h.pageSize(), h.checksumBefore(), txns, h.walEnd());
+  }
+
+  /**
+   * Reads a whole segment for its net effect only (for a restore that applies all of it): the last image
+   * of each page, read in place over the previous one, so 8,000 transactions of one hot page cost one
+   * page of memory, not 8,000. Verifies exactly what {@link #decode} verifies.
+   */
+  public static NetSegment decodeNet(byte[] object, String name) throws FormatException {
+    NetEffect effect = new NetEffect();
+    long[][] checksums = {new long[16]};
+    int[] count = {0};
+    Header h = parse(object, name, new TxnSink() {
+      private int size;
+
+      @Override
+      public void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter) {
+        size = dbSizePages;
+        if (count[0] == checksums[0].length) {
+          checksums[0] = java.util.Arrays.copyOf(checksums[0], count[0] * 2);
+        }
+        checksums[0][count[0]++] = checksumAfter;
+      }
+
+      @Override
+      public byte[] page(int pgno, int pageSize) {
+        return effect.pageBuffer(pgno, pageSize);
+      }
+
+      @Override
+      public void end() {
+        effect.end(size);
+      }
+    });
+    return new NetSegment(h, effect, java.util.Arrays.copyOf(checksums[0], count[0]));
+  }
+
+  /**
+   * A segment read by {@link #decodeNet}: its (verified) header, the net effect of all its transactions,
+   * and the database checksum after each of them, in txid order (to compare with an overlapping segment).
+   */
+  public record NetSegment(Header header, NetEffect effect, long[] checksumsAfter) {}
+
+  /** Receives the transactions of a segment being parsed, in order. */
+  private interface TxnSink {
+    void begin(long txid, long timestampMillis, int dbSizePages, long checksumAfter);
+
+    /** The array the next image of page {@code pgno} is read into. */
+    byte[] page(int pgno, int pageSize);
+
+    void end();
+  }
+
+  /** Verifies the CRC, parses every transaction into {@code sink}, and checks them against the header. */
+  private static Header parse(byte[] object, String name, TxnSink sink) throws FormatException {
+    if (object.length < 8) {
+      throw new FormatException(name + ": " + object.length + " bytes is too short for a segment");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(object, 0, object.length - 4);
+    int stored = ((object[object.length - 4] & 0xff) << 24) | ((object[object.length - 3] & 0xff) << 16)
+        | ((object[object.length - 2] & 0xff) << 8) | (object[object.length - 1] & 0xff);
+    if ((int) crc.getValue() != stored) {
+      throw new FormatException(name + ": CRC-32C mismatch (the object is corrupt or truncated)");
+    }
+    try {
+      DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(object, 0, object.length - 4));
+      Header h = readHeader(in, name);
+      long txid = 0;
+      long ts = 0;
+      int size = 0;
+      long after = 0;
+      try (DataInputStream p = new DataInputStream(h.codec().decompress(in))) {
+        for (int i = 0; i < h.txnCount(); i++) {
+          long previous = txid;
+          txid = p.readLong();
+          ts = p.readLong();
+          size = p.readInt();
+          after = p.readLong();
+          int count = p.readInt();
+          if (i == 0 ? txid != h.firstTxid() : txid != previous + 1) {
+            throw new FormatException(name + ": transaction ids are not consecutive from the header's first");
+          }
+          if (count < 0) {
+            throw new FormatException(name + ": negative page count in transaction " + txid);
+          }
+          sink.begin(txid, ts, size, after);
+          for (int j = 0; j < count; j++) {
+            p.readFully(sink.page(p.readInt(), h.pageSize()));
+          }
+          sink.end();
+        }
+      }
+      if (txid != h.lastTxid() || after != h.checksumAfter() || size != h.dbSizePagesAfter()
+          || ts != h.lastTimestampMillis()) {
+        throw new FormatException(name + ": the header does not match the transactions inside");
+      }
+      return h;
+    } catch (EOFException e) {
+      throw new FormatException(name + ": truncated payload");
+    } catch (FormatException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      // The decompressor choked on damaged bytes (zstd and LZ4 report it as IOException or their own
+      // runtime exceptions): a corrupt object, typed as such.
+      throw new FormatException(name + ": unreadable payload (" + e + ")");
+    }
+  }
+
+  static Header readHeader(DataInputStream in, String name) throws IOException {
+    int magic = in.readInt();
+    if (magic != MAGIC) {
+      throw new FormatException(String.format("%s: not a Litevault segment (magic 0x%08x)", name, magic));
+    }
+    int version = in.readUnsignedShort();
+    if (version != VERSION) {
+      throw new FormatException(name + ": segment format version " + version + " is not supported (this code reads "
+          + VERSION + "): use a newer Litevault");
+    }
+    Codec codec = Codec.byId(in.readUnsignedByte());
+    in.readUnsignedByte();
+    int pageSize = in.readInt();
+    int count = in.readInt();
+    long first = in.readLong();
+    long last = in.readLong();
+    long ts = in.readLong();
+    long before = in.readLong();
+    long after = in.readLong();
+    int size = in.readInt();
+    WalPosition walEnd = new WalPosition(Integer.toUnsignedLong(in.readInt()), Integer.toUnsignedLong(in.readInt()), in.readLong());
+    byte[] lineage = new byte[in.readUnsignedByte()];
+    in.readFully(lineage);
+    if (pageSize < 512 || pageSize > 65536 || Integer.bitCount(pageSize) != 1 || count < 1 || last - first + 1 != count) {
+      throw new FormatException(name + ": inconsistent segment header");
+    }
+    return new Header(codec, pageSize, count, first, last, ts, before, after, size, walEnd,
+        new String(lineage, StandardCharsets.US_ASCII));
+  }
+
+  /** Reads just the header from the start of a stream (for listing without downloading bodies). */
+  public static Header peekHeader(InputStream in, String name) throws IOException {
+    return readHeader(new DataInputStream(new CheckedInputStream(in, new CRC32C())), name);
+  }
+}

@@ -1,0 +1,133 @@
+package io.litevault.replication.restore;
+
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * What to restore, from where, to where. Build with {@link #builder(ObjectStore, String, Path)}; the
+ * default target is the newest transaction of the newest lineage.
+ */
+public final class RestoreOptions {
+  /** Downloads in flight at once: enough to hide per-request latency, bounded memory (one segment each). */
+  public static final int DEFAULT_PARALLELISM = 4;
+
+  private final ObjectStore store;
+  private final String prefix;
+  private final Path output;
+  private final Long txid;
+  private final Instant timestamp;
+  private final String lineage;
+  private final boolean force;
+  private final IntegrityCheck integrityCheck;
+  private final int parallelism;
+
+  private RestoreOptions(Builder b) {
+    this.store = b.store;
+    this.prefix = b.prefix;
+    this.output = b.output;
+    this.txid = b.txid;
+    this.timestamp = b.timestamp;
+    this.lineage = b.lineage;
+    this.force = b.force;
+    this.integrityCheck = b.integrityCheck;
+    this.parallelism = b.parallelism;
+  }
+
+  /**
+   * @param store the bucket (the MinIO replica, or any backup tier)
+   * @param prefix the replica prefix of the database (as given to the replicator)
+   * @param output where the restored database file goes
+   */
+  public static Builder builder(ObjectStore store, String prefix, Path output) {
+    return new Builder(store, prefix, output);
+  }
+
+  public ObjectStore store() { return store; }
+  public String prefix() { return prefix; }
+  public Path output() { return output; }
+  /** The lineage txid to restore, or null. */
+  public Long txid() { return txid; }
+  /** Restore the newest transaction committed at or before this time, or null. */
+  public Instant timestamp() { return timestamp; }
+  /** The lineage to restore from, or null for the newest (or, with a timestamp, the one covering it). */
+  public String lineage() { return lineage; }
+  public boolean force() { return force; }
+  public IntegrityCheck integrityCheck() { return integrityCheck; }
+  public int parallelism() { return parallelism; }
+
+  public static final class Builder {
+    private final ObjectStore store;
+    private final String prefix;
+    private final Path output;
+    private Long txid;
+    private Instant timestamp;
+    private String lineage;
+    private boolean force;
+    private IntegrityCheck integrityCheck = IntegrityCheck.FULL;
+    private int parallelism = DEFAULT_PARALLELISM;
+
+    private Builder(ObjectStore store, String prefix, Path output) {
+      this.store = Objects.requireNonNull(store, "store");
+      this.prefix = BucketLayout.requirePrefix(prefix);
+      this.output = Objects.requireNonNull(output, "output");
+    }
+
+    public Builder txid(long value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("txid must be >= 1, got " + value);
+      }
+      if (timestamp != null) {
+        throw new IllegalArgumentException("give a txid or a timestamp, not both");
+      }
+      this.txid = value;
+      return this;
+    }
+
+    public Builder timestamp(Instant value) {
+      if (txid != null) {
+        throw new IllegalArgumentException("give a txid or a timestamp, not both");
+      }
+      this.timestamp = Objects.requireNonNull(value, "timestamp");
+      return this;
+    }
+
+    public Builder lineage(String value) {
+      if (!BucketLayout.LINEAGE.matcher(value).matches()) {
+        throw new IllegalArgumentException("invalid lineage id '" + value + "' (expected like 20261123T011234567Z-1f2e3d4c)");
+      }
+      this.lineage = value;
+      return this;
+    }
+
+    /**
+     * Replace an existing database at the output: it is replaced atomically, only once the restore
+     * verified, and its {@code -wal}, {@code -shm} and {@code -journal} are removed first (SQLite would
+     * replay an old WAL into the restored file). Never while a process has the database open or a running
+     * store holds its directory, and never a path that is not a regular file.
+     */
+    public Builder force(boolean value) {
+      this.force = value;
+      return this;
+    }
+
+    public Builder integrityCheck(IntegrityCheck value) {
+      this.integrityCheck = Objects.requireNonNull(value, "integrityCheck");
+      return this;
+    }
+
+    public Builder parallelism(int value) {
+      if (value < 1 || value > 64) {
+        throw new IllegalArgumentException("parallelism must be between 1 and 64, got " + value);
+      }
+      this.parallelism = value;
+      return this;
+    }
+
+    public RestoreOptions build() {
+      return new RestoreOptions(this);
+    }
+  }
+}

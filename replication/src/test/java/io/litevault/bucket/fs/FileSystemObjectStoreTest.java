@@ -1,0 +1,138 @@
+package io.litevault.bucket.fs;
+
+import io.litevault.bucket.ErrorKind;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreContractTest;
+import io.litevault.bucket.StoreUnavailableException;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The contract of {@link FileSystemObjectStore}, plus its path-safety rules. */
+class FileSystemObjectStoreTest extends ObjectStoreContractTest {
+  static Path root;
+  static FileSystemObjectStore store;
+
+  @BeforeAll
+  static void open() throws Exception {
+    root = Files.createTempDirectory("litevault-fs-store");
+    store = FileSystemObjectStore.create(FileSystemOptions.builder(root).fsync(false).build());
+  }
+
+  @AfterAll
+  static void cleanUp() throws Exception {
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    }
+  }
+
+  @Override
+  protected ObjectStore store() {
+    return store;
+  }
+
+  @Override
+  protected int minimumPartsForLarge() {
+    return 1;
+  }
+
+  @Override
+  protected long expectedListPages(int n) {
+    return 1;
+  }
+
+  @Test
+  void keysThatAreNotSafeRelativePathsAreRefused() throws Exception {
+    for (String bad : List.of("../escape", "a/../../b", "/absolute", "a//b", "a/./b", "trailing/", "..")) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> store.put(bad, new byte[1]),
+          bad);
+      assertTrue(e.getMessage().contains("safe relative path"), e.getMessage());
+    }
+    try (Stream<Path> s = Files.list(root.getParent())) {
+      assertTrue(s.noneMatch(f -> f.getFileName().toString().equals("escape")));
+    }
+  }
+
+  /** S3 allows it (MinIO and S3Proxy's file stores do not, so the contract does not promise it). */
+  @Test
+  void aKeyCanAlsoBeAPrefixOfOtherKeys() {
+    store.put(p + "a", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.put(p + "a/b", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals("file", new String(read(store.get(p + "a")), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(List.of(p + "a", p + "a/b"), keys(p));
+  }
+
+  @Test
+  void writesLeaveNoTemporaryFilesBehind() throws Exception {
+    store.put(p + "x", new byte[100]);
+    store.putIfAbsent(p + "y", new byte[5]);
+    store.putIfAbsent(p + "y", new byte[5]);
+    try (Stream<Path> s = Files.walk(root)) {
+      assertTrue(s.noneMatch(f -> f.getFileName().toString().contains("%tmp-")));
+    }
+  }
+
+  /**
+   * A put that returned survives a power loss: the directories it created are entries in their parents,
+   * which need an fsync of their own, and the rename needs one of the object's directory.
+   */
+  @Test
+  void aPutMakesTheDirectoriesItCreatedAndItsRenameDurable() throws Exception {
+    Path fresh = Files.createTempDirectory("litevault-fs-durable");
+    FileSystemObjectStore durable = FileSystemObjectStore.create(FileSystemOptions.builder(fresh).build());
+    Path object = KeyPaths.path(fresh, "a/b/c/key");
+    Path c = object.getParent();
+    Path b = c.getParent();
+    Path a = b.getParent();
+    List<String> synced = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+    java.util.concurrent.atomic.AtomicReference<Path> putting = new java.util.concurrent.atomic.AtomicReference<>();
+    Fsync.observer = d -> synced.add(fresh.relativize(d) + (Files.exists(putting.get()) ? " with the object" : ""));
+    try {
+      putting.set(object);
+      durable.put("a/b/c/key", new byte[10]);
+      List<String> first = List.copyOf(synced);
+      for (Path parent : List.of(fresh, a, b)) {
+        assertTrue(first.contains(fresh.relativize(parent).toString()), "the new directory's entry in " + parent + ": " + first);
+      }
+      assertTrue(first.contains(fresh.relativize(c) + " with the object"), "the rename: " + first);
+
+      synced.clear();
+      putting.set(KeyPaths.path(fresh, "a/b/c/other"));
+      durable.put("a/b/c/other", new byte[10]);
+      assertEquals(List.of(fresh.relativize(c) + " with the object"), synced, "an existing directory: only the rename's fsync");
+
+      synced.clear();
+      Path d = KeyPaths.path(fresh, "a/d/key");
+      putting.set(d);
+      assertTrue(durable.putIfAbsent("a/d/key", new byte[3]));
+      assertEquals(List.of(fresh.relativize(a).toString(), fresh.relativize(d.getParent()) + " with the object"), synced);
+
+      synced.clear();
+      Path e = KeyPaths.path(fresh, "e/key");
+      putting.set(e);
+      durable.copy("a/b/c/key", "e/key");
+      assertEquals(List.of("", fresh.relativize(e.getParent()) + " with the object"), synced);
+    } finally {
+      Fsync.observer = null;
+      try (Stream<Path> s = Files.walk(fresh)) {
+        s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
+  }
+
+  @Test
+  void verifyNamesAMissingDirectory() {
+    FileSystemObjectStore missing = FileSystemObjectStore.create(root.resolve("no-such-dir"));
+    StoreUnavailableException e = assertThrows(StoreUnavailableException.class, missing::verify);
+    assertEquals(ErrorKind.NO_SUCH_BUCKET, e.kind());
+    assertTrue(e.getMessage().contains("no-such-dir"));
+  }
+}
