@@ -89,7 +89,8 @@ final class Findings {
       return "checkpoint: " + c.mode();
     } else if (step instanceof Step.PassiveUntilComplete || step instanceof Step.Maintenance
         || step instanceof Step.SnapshotUnderWrites || step instanceof Step.ConcurrentRestore
-        || step instanceof Step.RestoreOverStale || step instanceof Step.DetachedWrites || step instanceof Step.Idle) {
+        || step instanceof Step.RestoreOverStale || step instanceof Step.DetachedWrites || step instanceof Step.Idle
+        || step instanceof Step.IdleRace) {
       return "other: " + step.getClass().getSimpleName();
     }
     return null;

@@ -79,6 +79,11 @@ final class Live {
     return db;
   }
 
+  /** The slow gate, or null when the setup has none. */
+  SlowGate slowGate() {
+    return slowGate;
+  }
+
   Replicator replicator() {
     return replicator;
   }

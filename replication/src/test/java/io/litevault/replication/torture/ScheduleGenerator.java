@@ -15,7 +15,8 @@ import java.util.function.Supplier;
  * Seed to schedule, deterministically: the same seed (and the same big-transaction size) always gives the
  * same setup and steps. Steps are drawn one by one by weight, and now and then as a motif: a short
  * sequence known to stress a weak spot (a checkpoint that copies the whole WAL followed by a snapshot under
- * writes; a lost PUT answer while writes keep coming; a checkpoint storm).
+ * writes; a lost PUT answer while writes keep coming; a checkpoint storm, and with a slow gate, a commit made
+ * while the idle checkpoint consults the gates).
  *
  * <p>Seeds divisible by 20 are kill schedules: 2 to 4 segments, each run by a child JVM killed with kill -9
  * at its end (the last one closes cleanly).
@@ -184,6 +185,9 @@ final class ScheduleGenerator {
       default -> { // many commits, each followed by a background PASSIVE when passivePages is small
         steps.add(new Step.Burst(100 + r.nextInt(301), 2 + r.nextInt(3), pickInt(r, 50, 100), r.nextLong()));
         steps.add(new Step.ReplicatedClients(2 + r.nextInt(4), 30 + r.nextInt(91), r.nextLong()));
+        if (setup.slowGateMicros() > 0 && !setup.idleCheckpointAfter().isZero()) {
+          steps.add(new Step.IdleRace(3 + r.nextInt(8), r.nextLong())); // the slow gate is where the commit is made
+        }
       }
     }
   }

@@ -20,6 +20,8 @@ import java.util.concurrent.locks.LockSupport;
 final class SlowGate implements CheckpointGate {
   private final DatabaseFiles files;
   private final int maxMicros;
+  /** Run during each check on the checkpoint thread, after the sleep (see {@code Step.IdleRace}); null for none. */
+  volatile Runnable duringCheck;
 
   SlowGate(Database db, int maxMicros) {
     this.files = db.files();
@@ -30,6 +32,10 @@ final class SlowGate implements CheckpointGate {
   public WalPosition safePosition() {
     if (Thread.currentThread().getName().startsWith("litevault-checkpoint-")) {
       LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(maxMicros + 1L) * 1000);
+      Runnable hook = duringCheck;
+      if (hook != null) {
+        hook.run();
+      }
     }
     ByteBuffer header = ByteBuffer.allocate(24);
     try {

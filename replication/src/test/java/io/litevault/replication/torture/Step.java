@@ -37,6 +37,23 @@ sealed interface Step {
     }
   }
 
+  /**
+   * The race of the background checkpoint with a commit (bug 4), made to happen: {@code rounds} times, a
+   * REPLICATED write (so everything is shipped and the gates release the WAL), then an idle pause in which
+   * the writer's idle checkpoint runs; if that checkpoint consults the gates on its own thread, the slow
+   * gate commits a LOCAL write in the middle of the check (a commit landing between the gate check and
+   * SQLite's checkpoint); then two more writes, which restart the WAL if that checkpoint copied it all.
+   */
+  record IdleRace(int rounds, long dataSeed) implements Step {
+    public String describe() {
+      return rounds + " rounds of a REPLICATED write, an idle checkpoint (a commit during its gate check), two writes";
+    }
+
+    public int writes() {
+      return rounds * 3;
+    }
+  }
+
   /** {@code threads} clients, each writing REPLICATED and waiting for the acknowledgement before its next write. */
   record ReplicatedClients(int threads, int writesEach, long dataSeed) implements Step {
     public String describe() {

@@ -121,7 +121,8 @@ final class StepRunner {
       burst(s.writes(), s.threads(), s.replicatedPercent(), s.dataSeed(), 0);
     } else if (step instanceof Step.ReplicatedClients s) {
       clients(s);
-
+    } else if (step instanceof Step.IdleRace s) {
+      idleRace(s);
     } else if (step instanceof Step.BigTxn s) {
       work.submit(s.durability(), Writes.big("t0", s.bytes(), s.dataSeed()));
     } else if (step instanceof Step.BulkLoad s) {
@@ -288,6 +289,64 @@ final class StepRunner {
       }, clientThreads));
     }
     CompletableFuture.allOf(submitters.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
+  }
+
+  /** See {@link Step.IdleRace}. */
+  private void idleRace(Step.IdleRace s) throws Exception {
+    SplittableRandom r = new SplittableRandom(s.dataSeed());
+    SplittableRandom inGate = new SplittableRandom(s.dataSeed() + 1);
+    SlowGate gate = live.slowGate();
+    Database db = live.db();
+    java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong madeAt = new java.util.concurrent.atomic.AtomicLong(-1);
+    int hits = 0;
+    if (gate != null) {
+      gate.duringCheck = () -> {
+        if (armed.getAndSet(false)) { // once per round: a commit while the checkpoint thread is in the gates
+          long before = db.lastTxid();
+          work.submit(Durability.LOCAL, Writes.small("t0", inGate.nextLong()));
+          long until = System.nanoTime() + 200_000_000L; // bounded: the writer may be waiting for this thread
+          while (db.lastTxid() == before && System.nanoTime() < until) {
+            Thread.onSpinWait();
+          }
+          madeAt.set(WalIndexFile.read(db).mxFrame());
+        }
+      };
+    }
+    try {
+      for (int i = 0; i < s.rounds(); i++) {
+        work.submitAndWait(Durability.REPLICATED, Writes.small("t0", r.nextLong()));
+        // The bucket is down for the idle pause: a commit made in it cannot be shipped, so no gate may
+        // release it, and no checkpoint may copy it.
+        faults.down(true);
+        madeAt.set(-1);
+        armed.set(true);
+        Thread.sleep(setup.idleCheckpointAfter().toMillis() + 20);
+        armed.set(false);
+        long made = madeAt.get();
+        if (made > 0) {
+          hits++;
+          WalIndexFile.Header wal = WalIndexFile.read(db);
+          if (wal.nBackfill() >= made) {
+            rec.failure("CHECKPOINT_PAST_GATE", "a checkpoint copied WAL frame " + made + ", committed while it "
+                + "consulted the gates and never shipped (nBackfill " + wal.nBackfill() + ", mxFrame " + wal.mxFrame() + ")");
+          }
+        }
+        faults.down(false);
+        work.submit(Durability.LOCAL, Writes.small("t0", r.nextLong()));
+        work.submit(Durability.LOCAL, Writes.small("t0", r.nextLong()));
+      }
+    } finally {
+      if (gate != null) {
+        gate.duringCheck = null;
+      }
+      faults.down(false);
+    }
+    work.awaitAll();
+    if (verbose) {
+      System.out.printf("  idle race: %d of %d rounds committed during a gate check on the checkpoint thread%n",
+          hits, s.rounds());
+    }
   }
 
   /** Concurrent clients, each waiting for its REPLICATED acknowledgement before its next write. */

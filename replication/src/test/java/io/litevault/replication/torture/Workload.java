@@ -45,7 +45,7 @@ final class Workload {
   private final List<Pending> pending = new ArrayList<>();
   private Live live;
   private int opens;
-  private int counter;
+  private final java.util.concurrent.atomic.AtomicInteger counter = new java.util.concurrent.atomic.AtomicInteger(); // clients submit from many threads
   private int sweptInstance = -1;
   private int quiescentPoints;
   static final long ALWAYS_HASH_BYTES = 4L << 20;
@@ -74,7 +74,7 @@ final class Workload {
   }
 
   private Pending submitPending(Durability durability, Body body) {
-    String tag = tagPrefix + opens + "w" + (++counter);
+    String tag = tagPrefix + opens + "w" + counter.incrementAndGet();
     WriteTask<Long> task = c -> {
       body.apply(c);
       try (PreparedStatement ps = c.prepareStatement("INSERT INTO wlog(tag) VALUES (?) RETURNING seq")) {
