@@ -1,15 +1,15 @@
 package io.litevault.backup;
 
 import io.litevault.bucket.ObjectInfo;
+import io.litevault.replication.format.BucketLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What one run must do, computed from the upstream listing, the tier listing and the tier's index (keys
@@ -32,10 +32,6 @@ import java.util.regex.Pattern;
  */
 final class CopyPlan {
   static final String META = "_litevault/";
-  /** A generation of a replicated database's fenced lease ({@code <db>/leases/<16 hex>}). */
-  private static final Pattern LEASE_GENERATION = Pattern.compile("(.*/)?leases/[0-9a-f]{16}");
-  private static final Pattern DATA =
-      Pattern.compile("(.*/)?lineages/([^/]+)/(snapshots/[0-9a-f]{16}\\.lvsn|segments/[0-9a-f]{16}-[0-9a-f]{16}\\.lvsg)");
 
   /** One object to copy: its key relative to the prefixes, and what the upstream listing said of it. */
   record Item(String relKey, ObjectInfo source) {}
@@ -62,15 +58,11 @@ final class CopyPlan {
     Map<String, ObjectInfo> have = relative(tierPrefix, tier);
     CopyPlan plan = new CopyPlan();
     if (fromSource) {
-      for (String lease : leases(up.keySet())) {
-        if (up.remove(lease) != null) {
-          plan.skippedLeases++;
-        }
-      }
+      // Leases (every generation, and the single lease of older versions) of the databases replicated here.
       Set<String> databases = databases(up.keySet());
       for (java.util.Iterator<String> it = up.keySet().iterator(); it.hasNext(); ) {
-        Matcher m = LEASE_GENERATION.matcher(it.next());
-        if (m.matches() && databases.contains(m.group(1) == null ? "" : m.group(1))) {
+        Optional<BucketLayout.Located> k = BucketLayout.locate(it.next());
+        if (k.isPresent() && isLease(k.get().kind()) && databases.contains(k.get().databasePrefix())) {
           it.remove();
           plan.skippedLeases++;
         }
@@ -84,10 +76,10 @@ final class CopyPlan {
         continue;
       }
       Item item = new Item(rel, src);
-      Matcher m = DATA.matcher(rel);
-      if (m.matches() && m.group(3).startsWith("segments/")) {
-        String lineage = rel.substring(0, rel.length() - m.group(3).length());
-        plan.segmentChains.computeIfAbsent(lineage, k -> new ArrayList<>()).add(item);
+      Optional<BucketLayout.Located> k = BucketLayout.locate(rel);
+      if (k.isPresent() && k.get().kind() == BucketLayout.Kind.SEGMENT) {
+        String lineage = rel.substring(0, rel.lastIndexOf("segments/")); // <db>/lineages/<lineage>/
+        plan.segmentChains.computeIfAbsent(lineage, x -> new ArrayList<>()).add(item);
       } else {
         plan.first.add(item);
       }
@@ -115,23 +107,15 @@ final class CopyPlan {
         && indexed.sourceModifiedMillis() == src.lastModified().toEpochMilli();
   }
 
-  /** The lease keys of the replicated databases found in a listing (the single lease of older versions). */
-  static Set<String> leases(Iterable<String> relKeys) {
-    Set<String> out = new HashSet<>();
-    for (String db : databases(relKeys)) {
-      out.add(db + "lease");
-    }
-    return out;
+  private static boolean isLease(BucketLayout.Kind kind) {
+    return kind == BucketLayout.Kind.LEASE_GENERATION || kind == BucketLayout.Kind.LEGACY_LEASE;
   }
 
-  /** The prefixes ({@code ""} or ending in {@code /}) of the replicated databases found in a listing. */
+  /** The prefixes ({@code ""} for the root) of the replicated databases found in a listing: those with data. */
   private static Set<String> databases(Iterable<String> relKeys) {
     Set<String> out = new HashSet<>();
     for (String rel : relKeys) {
-      Matcher m = DATA.matcher(rel);
-      if (m.matches()) {
-        out.add(m.group(1) == null ? "" : m.group(1));
-      }
+      BucketLayout.locate(rel).filter(k -> !isLease(k.kind())).ifPresent(k -> out.add(k.databasePrefix()));
     }
     return out;
   }

@@ -7,6 +7,7 @@ import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.replication.restore.RestoreResult;
+import io.litevault.replication.format.BucketLayout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,8 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -25,8 +24,6 @@ import java.util.stream.Stream;
  * {@code PRAGMA integrity_check} on it. Any failure names the database and what failed.
  */
 public final class RestoreVerifier implements TierVerifier {
-  private static final Pattern SNAPSHOT = Pattern.compile("(.+)/lineages/[^/]+/snapshots/[0-9a-f]{16}\\.lvsn");
-
   private final Path scratch;
 
   /** @param scratch a directory for the temporary restored files (deleted after each check) */
@@ -38,12 +35,9 @@ public final class RestoreVerifier implements TierVerifier {
   public VerificationResult verify(ObjectStore tierStore, String tierPrefix) {
     TreeSet<String> databases = new TreeSet<>();
     try (Stream<ObjectInfo> all = tierStore.list(tierPrefix)) {
-      all.forEach(o -> {
-        Matcher m = SNAPSHOT.matcher(o.key());
-        if (m.matches()) {
-          databases.add(m.group(1));
-        }
-      });
+      all.forEach(o -> BucketLayout.locate(o.key())
+          .filter(k -> k.kind() == BucketLayout.Kind.SNAPSHOT && !k.databasePrefix().isEmpty())
+          .ifPresent(k -> databases.add(k.databasePrefix())));
     }
     List<String> passed = new ArrayList<>();
     for (String prefix : databases) {

@@ -1,13 +1,12 @@
 package io.litevault.backup;
 
+import io.litevault.replication.format.BucketLayout;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What a run must not do without an explicit {@link BackupOptions#allowDestructiveRun()}: the checks are
@@ -23,8 +22,6 @@ import java.util.regex.Pattern;
  * </ul>
  */
 final class RunGuard {
-  private static final Pattern LINEAGE = Pattern.compile("((?:.*/)?)lineages/([^/]+)/.*");
-
   private RunGuard() {}
 
   /** Throws if the plan must be refused; {@code upstream} and {@code tier} are relative keys. */
@@ -71,7 +68,7 @@ final class RunGuard {
     newestInTier.forEach((db, lineage) -> {
       String up = newestUpstream.get(db);
       if (up == null || up.compareTo(lineage) < 0) {
-        lost.add(db + "lineages/" + lineage);
+        lost.add((db.isEmpty() ? "" : db + "/") + "lineages/" + lineage);
       }
     });
     return lost;
@@ -81,10 +78,11 @@ final class RunGuard {
     Map<String, String> newest = new TreeMap<>();
     Set<String> seen = new HashSet<>();
     for (String k : keys) {
-      Matcher m = LINEAGE.matcher(k);
-      if (m.matches() && seen.add(m.group(1) + "\n" + m.group(2))) {
-        newest.merge(m.group(1), m.group(2), (a, b) -> a.compareTo(b) >= 0 ? a : b);
-      }
+      BucketLayout.locate(k).filter(l -> l.parsed() != null).ifPresent(l -> {
+        if (seen.add(l.databasePrefix() + "\n" + l.parsed().lineage())) {
+          newest.merge(l.databasePrefix(), l.parsed().lineage(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        }
+      });
     }
     return newest;
   }

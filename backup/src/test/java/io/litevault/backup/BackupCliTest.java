@@ -52,7 +52,7 @@ class BackupCliTest {
   @Test
   void copiesBetweenBucketsWithCredentialsFromTheEnvironmentOnly() {
     put(b.source, "cli/app/a", "a");
-    put(b.source, "cli/db/data/lineages/20261123T000000Z-0000000a/snapshots/0000000000000001.lvsn", "snap");
+    put(b.source, "cli/db/data/lineages/20261123T000000000Z-0000000a/snapshots/0000000000000001.lvsn", "snap");
     put(b.source, "cli/db/data/lease", "lease");
     Result daily = run(env, s3Args("cli/", "cli-backups/", "daily"));
     assertEquals(BackupCli.OK, daily.code(), daily.err());

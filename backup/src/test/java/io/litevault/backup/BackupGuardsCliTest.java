@@ -67,8 +67,8 @@ class BackupGuardsCliTest {
 
   @Test
   void aMistypedOrEmptySourceIsRefusedAndTheTierKeepsEverything() throws Exception {
-    database("typo/", "app", "20261123T000000Z-0000000a", 15);
-    database("typo/", "notes", "20261123T000000Z-0000000b", 15);
+    database("typo/", "app", "20261123T000000000Z-0000000a", 15);
+    database("typo/", "notes", "20261123T000000000Z-0000000b", 15);
     Result first = cli(args("typo/", "typo-backups/"));
     assertEquals(BackupCli.OK, first.code(), first.out() + first.err());
     Map<String, String> before = contents(b.target, "typo-backups/daily/");
@@ -94,8 +94,8 @@ class BackupGuardsCliTest {
 
   @Test
   void losingMoreThanTheAllowedShareOrADatabaseIsRefused() throws Exception {
-    database("share/", "app", "20261123T000000Z-0000000a", 5);
-    database("share/", "notes", "20261123T000000Z-0000000b", 5);
+    database("share/", "app", "20261123T000000000Z-0000000a", 5);
+    database("share/", "notes", "20261123T000000000Z-0000000b", 5);
     for (int i = 0; i < 20; i++) {
       put(b.source, "share/uploads/" + i + ".jpg", "jpeg " + i);
     }
@@ -124,11 +124,11 @@ class BackupGuardsCliTest {
     Map<String, String> beforeLineage = contents(b.target, "share-backups/daily/");
     Result lineage = cli(args("share/", "share-backups/"));
     assertEquals(BackupCli.REFUSED, lineage.code(), lineage.out() + lineage.err());
-    assertTrue(lineage.err().contains("notes/lineages/20261123T000000Z-0000000b"), lineage.err());
+    assertTrue(lineage.err().contains("notes/lineages/20261123T000000000Z-0000000b"), lineage.err());
     assertEquals(beforeLineage, contents(b.target, "share-backups/daily/"));
 
     // an old lineage retired by retention while a newer one of the database is upstream: a normal run
-    database("share/", "notes", "20261130T000000Z-0000000c", 1);
+    database("share/", "notes", "20261130T000000000Z-0000000c", 1);
     Result normal = cli(args("share/", "share-backups/"));
     assertEquals(BackupCli.OK, normal.code(), normal.out() + normal.err());
     assertTrue(normal.out().contains("6 deleted"), normal.out());

@@ -25,7 +25,7 @@ class CopyPlanTest {
 
   @Test
   void onlyDatabaseLeasesAreLeftBehindAndSegmentsAreChainedInTxidOrder() {
-    String l = "db/a/lineages/20261123T000000Z-0000000a/";
+    String l = "db/a/lineages/20261123T000000000Z-0000000a/";
     List<ObjectInfo> src = List.of(o("s/db/a/lease", 10, "e1"), o("s/contracts/lease", 5, "e2"),
         o("s/db/a/leases/0000000000000007", 10, "e7"), o("s/contracts/leases/0000000000000001", 5, "e8"),
         o("s/" + l + "segments/0000000000000003-0000000000000003.lvsg", 1, "e3"),

@@ -65,8 +65,8 @@ class IncrementalCopyTest {
     for (int i = 0; i < 20; i++) {
       put(b.source, src + "app/img-" + i, "image " + i);
     }
-    put(b.source, src + "db/data/lineages/20261123T000000Z-0000000a/snapshots/0000000000000001.lvsn", "snap");
-    put(b.source, src + "db/data/lineages/20261123T000000Z-0000000a/segments/0000000000000002-0000000000000003.lvsg", "seg");
+    put(b.source, src + "db/data/lineages/20261123T000000000Z-0000000a/snapshots/0000000000000001.lvsn", "snap");
+    put(b.source, src + "db/data/lineages/20261123T000000000Z-0000000a/segments/0000000000000002-0000000000000003.lvsg", "seg");
     put(b.source, src + "db/data/lease", "owner=pid-1");
     try (TieredBackup backup = backup(src, "tiers1/")) {
       Map<Operation, Long> s0 = requests(b.source);

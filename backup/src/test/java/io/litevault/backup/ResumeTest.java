@@ -55,7 +55,7 @@ class ResumeTest {
 
   /** State A: lineage L1 (snapshot + 8 segments), 10 app files, a lease. */
   private static void writeA(String src) {
-    String l1 = src + "db/data/lineages/20261123T000000Z-0000000a/";
+    String l1 = src + "db/data/lineages/20261123T000000000Z-0000000a/";
     put(b.source, l1 + "snapshots/0000000000000001.lvsn", "snapshot 1");
     for (int i = 2; i < 10; i++) {
       put(b.source, l1 + seg(i), "segment " + i);
@@ -68,13 +68,13 @@ class ResumeTest {
 
   /** State B: lineage L2 replaces L1 (retention), 2 files changed, 3 added, 2 removed: 14 copies, 11 deletes. */
   private static void writeB(String src) {
-    String l2 = src + "db/data/lineages/20261123T060000Z-0000000b/";
+    String l2 = src + "db/data/lineages/20261123T060000000Z-0000000b/";
     put(b.source, l2 + "snapshots/0000000000000010.lvsn", "snapshot 16");
     for (int i = 17; i < 25; i++) {
       put(b.source, l2 + seg(i), "segment " + i);
     }
     List<String> gone = new ArrayList<>();
-    try (var s = b.source.list(src + "db/data/lineages/20261123T000000Z-0000000a/")) {
+    try (var s = b.source.list(src + "db/data/lineages/20261123T000000000Z-0000000a/")) {
       s.forEach(o -> gone.add(o.key()));
     }
     gone.add(src + "app/file-8");

@@ -46,7 +46,7 @@ class ThirtyDaySimulationTest {
   }
 
   static String lineage(int w) {
-    return String.format("db/data/lineages/2026010%dT000000Z-%08x/", 1, w);
+    return String.format("db/data/lineages/2026010%dT000000000Z-%08x/", 1, w);
   }
 
   static String hex(long v) {

@@ -38,7 +38,7 @@ class VerificationAndScheduleTest {
   void aFailedVerificationIsReportedToListenerMetricsAndManifest() throws Exception {
     ObjectStore s = source();
     ObjectStore t = target();
-    s.put("db/data/lineages/20261123T000000Z-0000000a/snapshots/0000000000000001.lvsn", "x".getBytes(StandardCharsets.UTF_8));
+    s.put("db/data/lineages/20261123T000000000Z-0000000a/snapshots/0000000000000001.lvsn", "x".getBytes(StandardCharsets.UTF_8));
     List<String> heard = new CopyOnWriteArrayList<>();
     List<String> verifiedPrefixes = new CopyOnWriteArrayList<>();
     BackupListener listener = new BackupListener() {
@@ -54,7 +54,7 @@ class VerificationAndScheduleTest {
     };
     TierVerifier failing = (store, prefix) -> {
       verifiedPrefixes.add(prefix);
-      assertTrue(store.stat(prefix + "db/data/lineages/20261123T000000Z-0000000a/snapshots/0000000000000001.lvsn").isPresent(),
+      assertTrue(store.stat(prefix + "db/data/lineages/20261123T000000000Z-0000000a/snapshots/0000000000000001.lvsn").isPresent(),
           "the verifier sees the fresh tier");
       return VerificationResult.failed(1, "data: integrity_check: row 3 missing from index");
     };

@@ -667,7 +667,15 @@ final class Shipper implements Runnable {
     long size = Files.size(p.file());
     lastUploadNanos = System.nanoTime();
     if (size <= CREATE_ONLY_MAX_BYTES) {
-      putData(p.key(), Files.readAllBytes(p.file()));
+      try {
+        putData(p.key(), Files.readAllBytes(p.file()));
+      } catch (ReplicationException foreign) {
+        // Another writer's bytes at the key: this snapshot can never land there. Dropped, so the next
+        // turn starts the new lineage putData asked for instead of retrying the same key forever.
+        preparedSnapshot = null;
+        Files.deleteIfExists(p.file());
+        throw foreign;
+      }
     } else {
       try (InputStream in = Files.newInputStream(p.file())) {
         store.put(p.key(), in, size);

@@ -42,11 +42,14 @@ final class Checkpointer {
   private final WriterErrorHandler errorHandler;
   private final DatabaseStats stats;
   /**
-   * The gate position whose loss was last announced: a second forced checkpoint that overrules the
-   * same position loses nothing new, but one that overrules a later position (a new lineage was
-   * started in the same WAL meanwhile) must be announced again.
+   * The gate position and the WAL end of the last announced forced checkpoint. Another forced checkpoint
+   * with both unchanged (a retry: nothing committed since) loses nothing new and is not announced again;
+   * any commit since is announced, even with the gate at the same position: a listener may have moved on
+   * meanwhile without its gate showing it (a new lineage's snapshot read but not yet uploaded, a new
+   * replicator on the same open store), and only an announcement tells it that frames were lost again.
    */
   private WalPosition announcedLostFrom;
+  private WalPosition announcedEnd;
   /**
    * One permit, held while any checkpoint runs. A semaphore, not a lock: the writer thread takes it when
    * it hands a pinned PASSIVE checkpoint to the background thread, which gives it back when done.
@@ -406,10 +409,11 @@ final class Checkpointer {
   private void announceBreak(WalIndex.Snapshot wal) {
     WalPosition end = wal.end();
     WalPosition lostFrom = firstHeldPosition(end);
-    if (lostFrom.equals(announcedLostFrom)) {
+    if (lostFrom.equals(announcedLostFrom) && end.equals(announcedEnd)) {
       return;
     }
     announcedLostFrom = lostFrom;
+    announcedEnd = end;
     log.warn("database '{}': checkpointing a {}-byte WAL that replication has not released; "
         + "replication must start over from a snapshot", database, end.offset());
     for (CommitListener l : listeners) {

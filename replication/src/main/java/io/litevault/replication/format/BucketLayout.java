@@ -30,6 +30,7 @@ public final class BucketLayout {
   public static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{9}Z-[0-9a-f]{8}");
   private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
   private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
+  private static final Pattern LEASE_GENERATION = Pattern.compile("(?:(.*)/)?leases/[0-9a-f]{16}");
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
   private final String prefix;
@@ -68,7 +69,7 @@ public final class BucketLayout {
 
   /** One generation of the lease (see {@link Lease}). */
   public String leaseGeneration(long generation) {
-   return leases() + hex(generation);
+    return leases() + hex(generation);
   }
 
   String lineages() {
@@ -112,24 +113,65 @@ public final class BucketLayout {
 
   /** Parses a key of this layout; empty for anything else (the lease, foreign objects). */
   public Optional<Parsed> parse(String key) {
-    if (!key.startsWith(lineages())) {
+    return key.startsWith(prefix + "/") ? parseTail(key.substring(prefix.length() + 1)) : Optional.empty();
+  }
+
+  /** What an object of some database's layout is. */
+  public enum Kind { SNAPSHOT, SEGMENT, LEASE_GENERATION, LEGACY_LEASE }
+
+  /**
+   * A key found in a listing of many databases (a backup tier, a tool): the prefix of the database it
+   * belongs to ({@code ""} when the listing's root is the database's prefix), what it is, and for a
+   * snapshot or segment its lineage and txids (null for a lease).
+   */
+  public record Located(String databasePrefix, Kind kind, Parsed parsed) {}
+
+  /**
+   * Finds the database a key belongs to by the shape of its tail, the one rule backup and tools use to
+   * read a bucket of many databases: {@code <db>/lineages/<lineage>/snapshots/<txid>.lvsn},
+   * {@code <db>/lineages/<lineage>/segments/<first>-<last>.lvsg}, {@code <db>/leases/<16 hex>} and the
+   * legacy {@code <db>/lease}. Empty for anything else.
+   */
+  public static Optional<Located> locate(String key) {
+    for (int i = key.lastIndexOf("lineages/"); i >= 0; i = i == 0 ? -1 : key.lastIndexOf("lineages/", i - 1)) {
+      if (i == 0 || key.charAt(i - 1) == '/') {
+        Optional<Parsed> p = parseTail(key.substring(i));
+        if (p.isPresent()) {
+          return Optional.of(new Located(i == 0 ? "" : key.substring(0, i - 1),
+              p.get().snapshot() ? Kind.SNAPSHOT : Kind.SEGMENT, p.get()));
+        }
+      }
+    }
+    Matcher lease = LEASE_GENERATION.matcher(key);
+    if (lease.matches()) {
+      return Optional.of(new Located(lease.group(1) == null ? "" : lease.group(1), Kind.LEASE_GENERATION, null));
+    }
+    if (key.equals("lease") || key.endsWith("/lease")) {
+      return Optional.of(new Located(key.length() == 5 ? "" : key.substring(0, key.length() - 6), Kind.LEGACY_LEASE, null));
+    }
+    return Optional.empty();
+  }
+
+  /** Parses {@code lineages/<lineage>/...}, the part of a key after its database prefix. */
+  private static Optional<Parsed> parseTail(String tail) {
+    if (!tail.startsWith("lineages/")) {
       return Optional.empty();
     }
-    String rest = key.substring(lineages().length());
+    String rest = tail.substring("lineages/".length());
     int slash = rest.indexOf('/');
     if (slash < 0 || !LINEAGE.matcher(rest.substring(0, slash)).matches()) {
       return Optional.empty();
     }
     String lineage = rest.substring(0, slash);
-    String tail = rest.substring(slash + 1);
-    if (tail.startsWith("snapshots/")) {
-      Matcher m = SNAPSHOT.matcher(tail.substring("snapshots/".length()));
+    String object = rest.substring(slash + 1);
+    if (object.startsWith("snapshots/")) {
+      Matcher m = SNAPSHOT.matcher(object.substring("snapshots/".length()));
       if (m.matches()) {
         long txid = Long.parseUnsignedLong(m.group(1), 16);
         return Optional.of(new Parsed(lineage, true, txid, txid));
       }
-    } else if (tail.startsWith("segments/")) {
-      Matcher m = SEGMENT.matcher(tail.substring("segments/".length()));
+    } else if (object.startsWith("segments/")) {
+      Matcher m = SEGMENT.matcher(object.substring("segments/".length()));
       if (m.matches()) {
         return Optional.of(new Parsed(lineage, false, Long.parseUnsignedLong(m.group(1), 16),
             Long.parseUnsignedLong(m.group(2), 16)));
