@@ -176,7 +176,7 @@ public final class Demo implements Callable<Integer> {
           }
         }
         ttlSummary = new DemoReport.TtlSummary(sessions.rowsPurged.sum(), sessions.purges.sum(), sessions.codesTaken.sum(),
-            sessions.writeLatencyDuringPurge.percentileMillis(0.99), traffic.writeLatency.percentileMillis(0.99));
+            Latency.millisAt(sessions.writeLatencyDuringPurge, 0.99), Latency.millisAt(traffic.writeLatency, 0.99));
         lag.close();
       } finally {
         replicator.close();
@@ -205,10 +205,10 @@ public final class Demo implements Callable<Integer> {
     byHand.add(restoreCommand(t, t.prefix, work.resolve("bucket-export"), work.resolve("by-hand").resolve("data.db")));
     DemoReport.TierSummary tier = backupTier(t, work, a.sha256(), byHand);
     return new DemoReport(t.description, traffic.writes.sum(), traffic.replicatedWrites.sum(), traffic.reads.sum(),
-        traffic.failures.sum(), writeSeconds, seconds, traffic.writeLatency.percentileMillis(0.5),
-        traffic.writeLatency.percentileMillis(0.99),
-        traffic.replicatedLatency.percentileMillis(0.5), traffic.replicatedLatency.percentileMillis(0.99),
-        lag.lag.percentileMillis(0.5), lag.lag.percentileMillis(0.99), maintenanceNanos.get() / 1e9, requests, bytesSent,
+        traffic.failures.sum(), writeSeconds, seconds, Latency.millisAt(traffic.writeLatency, 0.5),
+        Latency.millisAt(traffic.writeLatency, 0.99),
+        Latency.millisAt(traffic.replicatedLatency, 0.5), Latency.millisAt(traffic.replicatedLatency, 0.99),
+        Latency.millisAt(lag.lag, 0.5), Latency.millisAt(lag.lag, 0.99), maintenanceNanos.get() / 1e9, requests, bytesSent,
         segments, snapshots, restoreSeconds, result.txid(), b.rows(), a.sha256(), b.sha256(), integrity,
         work.toString(), failure, ttlSummary, tier, byHand);
   }
@@ -273,6 +273,9 @@ public final class Demo implements Callable<Integer> {
       thread = new Thread(() -> {
         long start = System.nanoTime();
         long ticks = 0;
+        long lastWrites = 0;
+        long lastReads = 0;
+        long last = start;
         while (!done) {
           try {
             Thread.sleep(1000);
@@ -280,10 +283,18 @@ public final class Demo implements Callable<Integer> {
             return;
           }
           ticks++;
+          long now = System.nanoTime();
           long w = traffic.writes.sum();
-          double s = (System.nanoTime() - start) / 1e9;
-          String line = String.format(Locale.ROOT, "%5.1f s  writes %,d/%,d (%,d/s)  reads %,d  replication lag %d ms",
-              s, w, total, Math.round(w / s), traffic.reads.sum(), replicator.health().lagMillis());
+          long r = traffic.reads.sum();
+          double s = (now - start) / 1e9;
+          double dt = Math.max(1e-3, (now - last) / 1e9);
+          // The rates of the last second, not since the start: a cumulative rate decays once a phase ends.
+          String line = String.format(Locale.ROOT, "%5.1f s  writes %,d/%,d (%,d/s now)  reads %,d (%,d/s now)  "
+              + "replication lag %d ms", s, w, total, Math.round((w - lastWrites) / dt), r,
+              Math.round((r - lastReads) / dt), replicator.health().lagMillis());
+          lastWrites = w;
+          lastReads = r;
+          last = now;
           if (terminal) {
             err.print("\r" + line + "   ");
           } else if (ticks % 5 == 0) {

@@ -13,7 +13,7 @@ import java.util.ArrayDeque;
 final class LagSampler implements AutoCloseable {
   private final Database db;
   private final Replicator replicator;
-  final Histogram lag = new Histogram();
+  final org.HdrHistogram.ConcurrentHistogram lag = Latency.histogram();
   private final Thread thread;
   private volatile boolean stop;
 
@@ -37,7 +37,7 @@ final class LagSampler implements AutoCloseable {
       }
       long replicated = replicator.replicatedTxid();
       while (!pending.isEmpty() && pending.peek()[0] <= replicated) {
-        lag.recordNanos(now - pending.poll()[1]);
+        Latency.recordNanos(lag, now - pending.poll()[1]);
       }
       try {
         Thread.sleep(10);

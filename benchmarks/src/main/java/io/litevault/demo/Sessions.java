@@ -34,7 +34,7 @@ final class Sessions implements AutoCloseable {
   final LongAdder rowsPurged = new LongAdder();
   final LongAdder purges = new LongAdder();
   final LongAdder codesTaken = new LongAdder();
-  final Histogram writeLatencyDuringPurge = new Histogram();
+  final org.HdrHistogram.ConcurrentHistogram writeLatencyDuringPurge = Latency.histogram();
 
   Sessions(Database ttl) {
     DemoClock clock = new DemoClock(SPEED);

@@ -25,19 +25,26 @@ final class Traffic {
   static final int IN_FLIGHT = 64;
   static final int IN_FLIGHT_REPLICATED = 512;
   static final int READS_PER_WRITE = 10;
+  /**
+   * How far reads and writes may drift apart (in reads) before the one ahead waits: the day's reads come
+   * interleaved with its writes, and both end together instead of reads running on alone.
+   */
+  static final long PACE_SLACK = 50_000;
 
   private final Database data;
   private final Sessions sessions;
   private final Replicator replicator;
   private final long totalWrites;
   final LongAdder submitted = new LongAdder();
+  /** Writers wait for readers only when there are any. */
+  private volatile boolean pacedByReaders;
   final LongAdder writes = new LongAdder();
   final LongAdder replicatedWrites = new LongAdder();
   final LongAdder reads = new LongAdder();
   final LongAdder failures = new LongAdder();
   final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-  final Histogram writeLatency = new Histogram();
-  final Histogram replicatedLatency = new Histogram();
+  final org.HdrHistogram.ConcurrentHistogram writeLatency = Latency.histogram();
+  final org.HdrHistogram.ConcurrentHistogram replicatedLatency = Latency.histogram();
   private final AtomicLong maxPost = new AtomicLong();
   /** When the last write of the run was acknowledged (nanoTime), set by {@link #run}. */
   volatile long writesDoneNanos;
@@ -52,6 +59,7 @@ final class Traffic {
 
   /** Runs the writers and readers to the end; {@code halfway} runs once half the writes are acknowledged. */
   void run(int writerThreads, int readerThreads, Runnable halfway) throws InterruptedException {
+    pacedByReaders = readerThreads > 0;
     List<Thread> threads = new ArrayList<>();
     for (int w = 0; w < writerThreads; w++) {
       long share = totalWrites / writerThreads + (w < totalWrites % writerThreads ? 1 : 0);
@@ -86,13 +94,16 @@ final class Traffic {
     Semaphore replicated = new Semaphore(IN_FLIGHT_REPLICATED);
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     for (long i = 0; i < count; i++) {
+      while (pacedByReaders && submitted.sum() * READS_PER_WRITE > reads.sum() + PACE_SLACK && failures.sum() == 0) {
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000); // the readers are behind: let them catch up
+      }
       Workload.Kind kind = Workload.pick(rnd);
       Semaphore inFlight = kind == Workload.Kind.POST ? replicated : local;
       inFlight.acquireUninterruptibly();
       long t0 = System.nanoTime();
       boolean duringPurge = sessions.purging;
       CompletableFuture<?> f;
-      Histogram extra = null;
+      org.HdrHistogram.ConcurrentHistogram extra = null;
       try {
         switch (kind) {
           case POST -> {
@@ -108,19 +119,19 @@ final class Traffic {
         f = CompletableFuture.failedFuture(e);
       }
       submitted.increment();
-      Histogram also = extra;
+      org.HdrHistogram.ConcurrentHistogram also = extra;
       f.whenComplete((v, e) -> {
         long took = System.nanoTime() - t0;
         if (e != null) {
           failures.increment();
           firstFailure.compareAndSet(null, e);
         } else {
-          writeLatency.recordNanos(took);
+          Latency.recordNanos(writeLatency, took);
           if (duringPurge) {
-            sessions.writeLatencyDuringPurge.recordNanos(took);
+            Latency.recordNanos(sessions.writeLatencyDuringPurge, took);
           }
           if (also != null) {
-            also.recordNanos(took);
+            Latency.recordNanos(also, took);
             replicatedWrites.increment();
           }
         }
@@ -136,6 +147,10 @@ final class Traffic {
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     long target = totalWrites * READS_PER_WRITE;
     while (reads.sum() < target && failures.sum() == 0) {
+      if (reads.sum() > submitted.sum() * READS_PER_WRITE + PACE_SLACK) {
+        java.util.concurrent.locks.LockSupport.parkNanos(100_000); // ahead of the writers: stay interleaved
+        continue;
+      }
       for (int i = 0; i < 64; i++) {
         long post = Workload.hot(rnd, maxPost.get());
         try {
