@@ -1,5 +1,9 @@
 package io.litevault.backup;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStore;
 import java.io.IOException;
@@ -7,9 +11,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -47,8 +50,10 @@ record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastS
     store.put(key(tierPrefix), toJson().getBytes(StandardCharsets.UTF_8));
   }
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   String toJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
+    ObjectNode m = JSON.createObjectNode();
     m.put("format", FORMAT);
     m.put("version", 1L);
     m.put("tier", last.tier());
@@ -66,35 +71,52 @@ record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastS
     m.put("verification", last.verification().outcome().name());
     m.put("verifiedDatabases", (long) last.verification().databasesChecked());
     m.put("verificationDetail", last.verification().detail());
-    m.put("errors", last.errors());
-    return Json.write(m);
+    ArrayNode errors = m.putArray("errors");
+    last.errors().forEach(errors::add);
+    return m.toString();
   }
 
   static RunManifest parse(String text, String where) {
     try {
-      Map<String, Object> m = Json.read(text);
-      if (!FORMAT.equals(m.get("format"))) {
+      JsonNode m = JSON.readTree(text);
+      if (m == null || !FORMAT.equals(m.path("format").asText(null))) {
         throw new IllegalArgumentException("not a " + FORMAT + " object");
       }
-      VerificationResult v = new VerificationResult(VerificationResult.Outcome.valueOf((String) m.get("verification")),
-          ((Long) m.get("verifiedDatabases")).intValue(), (String) m.get("verificationDetail"));
-      @SuppressWarnings("unchecked")
-      List<String> errors = (List<String>) m.get("errors");
-      TierRunReport r = new TierRunReport((String) m.get("tier"), (String) m.get("runId"),
-          Instant.parse((String) m.get("started")), Instant.parse((String) m.get("finished")),
-          RunStatus.valueOf((String) m.get("status")), (Long) m.get("copied"), (Long) m.get("skipped"),
-          (Long) m.get("deleted"), (Long) m.get("bytesCopied"), errors, v, instant(m.get("stateAsOf")));
-      return new RunManifest(r, instant(m.get("lastSuccessStarted")), instant(m.get("lastSuccessFinished")));
-    } catch (RuntimeException e) {
+      VerificationResult v = new VerificationResult(VerificationResult.Outcome.valueOf(text(m, "verification")),
+          (int) number(m, "verifiedDatabases"), m.path("verificationDetail").asText(null));
+      List<String> errors = new ArrayList<>();
+      m.path("errors").forEach(e -> errors.add(e.asText()));
+      TierRunReport r = new TierRunReport(text(m, "tier"), text(m, "runId"), Instant.parse(text(m, "started")),
+          Instant.parse(text(m, "finished")), RunStatus.valueOf(text(m, "status")), number(m, "copied"),
+          number(m, "skipped"), number(m, "deleted"), number(m, "bytesCopied"), errors, v, instant(m, "stateAsOf"));
+      return new RunManifest(r, instant(m, "lastSuccessStarted"), instant(m, "lastSuccessFinished"));
+    } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("unreadable run manifest " + where + ": " + e.getMessage(), e);
     }
   }
 
-  private static Object str(Instant i) {
-    return i == null ? null : i.toString();
+  private static String text(JsonNode m, String field) {
+    JsonNode n = m.get(field);
+    if (n == null || !n.isTextual()) {
+      throw new IllegalArgumentException("field '" + field + "' is missing or not a string");
+    }
+    return n.asText();
   }
 
-  private static Instant instant(Object o) {
-    return o == null ? null : Instant.parse((String) o);
+  private static long number(JsonNode m, String field) {
+    JsonNode n = m.get(field);
+    if (n == null || !n.canConvertToLong()) {
+      throw new IllegalArgumentException("field '" + field + "' is missing or not a whole number");
+    }
+    return n.asLong();
+  }
+
+  private static Instant instant(JsonNode m, String field) {
+    JsonNode n = m.get(field);
+    return n == null || n.isNull() ? null : Instant.parse(n.asText());
+  }
+
+  private static String str(Instant i) {
+    return i == null ? null : i.toString();
   }
 }

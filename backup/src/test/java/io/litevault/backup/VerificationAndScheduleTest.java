@@ -67,8 +67,8 @@ class VerificationAndScheduleTest {
       assertEquals(1, backup.metrics().tier("daily").verificationFailures());
       assertEquals(null, backup.metrics().tier("daily").lastSuccess(), "not a success");
       String manifest = TwoBuckets.read(t, "b/daily/_litevault/backup-run.json");
-      assertTrue(manifest.contains("\"status\": \"VERIFICATION_FAILED\""), manifest);
-      assertTrue(manifest.contains("\"verification\": \"FAILED\""), manifest);
+      assertEquals("VERIFICATION_FAILED", json(manifest).path("status").asText(), manifest);
+      assertEquals("FAILED", json(manifest).path("verification").asText(), manifest);
       assertTrue(manifest.contains("row 3 missing from index"), manifest);
     }
     // A verifier that throws is a failure too, never silent.
@@ -159,5 +159,9 @@ class VerificationAndScheduleTest {
       assertEquals(1, reports.get(0).copied());
       assertTrue(backup.nextDue().orElseThrow().isAfter(Instant.now()));
     }
+  }
+
+  private static com.fasterxml.jackson.databind.JsonNode json(String text) throws java.io.IOException {
+    return new com.fasterxml.jackson.databind.ObjectMapper().readTree(text);
   }
 }

@@ -283,7 +283,7 @@ public final class RestoreCommand implements Callable<Integer> {
         m.put("bytes", l.bytes());
         rows.add(m);
       }
-      out.println(Json.write(Map.of("prefix", prefix, "lineages", rows)));
+      out.println(json(Map.of("prefix", prefix, "lineages", rows)));
       return ExitCode.OK.code;
     }
     out.println("Replica " + prefix + " in " + store.describe() + " (oldest lineage first; restore any txid in a range):");
@@ -306,7 +306,7 @@ public final class RestoreCommand implements Callable<Integer> {
     m.put("objects", plan.objects());
     m.put("bytes", plan.bytes());
     if (json) {
-      out.println(Json.write(m));
+      out.println(json(m));
     } else {
       out.printf(Locale.ROOT, "Would restore %s (lineage %s) to txid %d: snapshot %s (txid %d) + %d segments = %d objects,"
           + " %d bytes%n", prefix, plan.lineage(), plan.targetTxid(), plan.snapshot(), plan.snapshotTxid(),
@@ -321,7 +321,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
   private int ok(Map<String, Object> result) {
     if (json) {
-      out.println(Json.write(result));
+      out.println(json(result));
     }
     return ExitCode.OK.code;
   }
@@ -352,7 +352,7 @@ public final class RestoreCommand implements Callable<Integer> {
         m.put("newestRestorableLineage", r.newestRestorable().lineage());
         m.put("newestRestorableTxid", r.newestRestorable().txid());
       }
-      out.println(Json.write(m));
+      out.println(json(m));
     }
     return code.code;
   }
@@ -388,6 +388,17 @@ public final class RestoreCommand implements Callable<Integer> {
     public String[] getVersion() {
       String v = RestoreCommand.class.getPackage().getImplementationVersion();
       return new String[] {"litevault-restore " + (v == null ? "(development build)" : v)};
+    }
+  }
+
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /** One line of {@code --json} output: maps, lists, strings, numbers, booleans and null, written by Jackson. */
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("cannot write JSON output: " + e.getOriginalMessage(), e);
     }
   }
 }
