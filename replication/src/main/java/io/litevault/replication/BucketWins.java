@@ -150,7 +150,7 @@ final class BucketWins {
       }
       Fsync.directory(file.getParent());
     } catch (IOException e) {
-      log.warn("database '{}': could not record {} in {}: {}", database, file.getFileName(), file, e.toString());
+      log.warn("database '{}': could not record {} in {}", database, file.getFileName(), file, e);
     }
   }
 

@@ -195,7 +195,7 @@ final class Lease {
     try {
       store.delete(layout.leaseGeneration(gen));
     } catch (RuntimeException e) {
-      log.warn("could not delete the stale lease generation {} of '{}': {}", gen, layout.prefix(), e.toString());
+      log.warn("could not delete the stale lease generation {} of '{}'", gen, layout.prefix(), e);
     }
     return false;
   }
@@ -210,7 +210,7 @@ final class Lease {
         deleteOlderThan(generation + 1);
       }
     } catch (RuntimeException e) {
-      log.warn("could not release the lease of '{}': {}", layout.prefix(), e.toString());
+      log.warn("could not release the lease of '{}'", layout.prefix(), e);
     } finally {
       generation = 0;
     }

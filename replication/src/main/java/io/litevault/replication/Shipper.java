@@ -193,6 +193,7 @@ final class Shipper implements Runnable {
           continue;
         }
         lastError = null;
+        bugStreak = 0;
         backoff = options.retryBackoff().toNanos();
       } catch (LeaseException e) {
         lastError = e.getMessage();
@@ -210,14 +211,34 @@ final class Shipper implements Runnable {
         log.error("database '{}': replication stopped: {}", db.name(), e.toString(), e);
         progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped: " + e, e));
         return;
+      } catch (NullPointerException | ClassCastException | IndexOutOfBoundsException | ArithmeticException e) {
+        // A bug, not a fault of the bucket or the disk: logged with its stack trace every time, retried a
+        // few times (a race may pass), then replication stops loudly instead of retrying it forever while
+        // REPLICATED writes wait.
+        lastError = e.toString();
+        if (++bugStreak >= MAX_BUG_RETRIES) {
+          log.error("database '{}': replication stopped by a bug ({} times in a row): {}", db.name(), bugStreak,
+              e.toString(), e);
+          progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped by a bug: " + e, e));
+          return;
+        }
+        log.error("database '{}': replication step failed by a bug, retrying in {} ms", db.name(),
+            TimeUnit.NANOSECONDS.toMillis(backoff), e);
+        sleep(backoff);
+        backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
       } catch (Exception e) {
         metrics.uploadErrors.increment();
         lastError = e.toString();
         if (closing && lineage == null) {
           return;
         }
-        log.warn("database '{}': replication step failed, retrying in {} ms: {}", db.name(),
-            TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
+        if (backoff == options.retryBackoff().toNanos()) { // the first failure of a streak: with its stack trace
+          log.warn("database '{}': replication step failed, retrying in {} ms", db.name(),
+              TimeUnit.NANOSECONDS.toMillis(backoff), e);
+        } else {
+          log.warn("database '{}': replication step failed, retrying in {} ms: {}", db.name(),
+              TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
+        }
         sleep(closing ? Math.min(backoff, CLOSING_BACKOFF_NANOS) : backoff);
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
         if (closing && (backoff >= options.maxRetryBackoff().toNanos() || Thread.currentThread().isInterrupted())) {
@@ -342,9 +363,13 @@ final class Shipper implements Runnable {
       }
       bucketWins.markBrokenAwayFrom(states);
     } catch (IOException | RuntimeException e) {
-      log.warn("database '{}': could not record the state before a continuity break: {}", db.name(), e.toString());
+      log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
   }
+
+  /** A bug (a NullPointerException, say) is retried this many times in a row at most; see {@link #run}. */
+  static final int MAX_BUG_RETRIES = 3;
+  private int bugStreak;
 
   /** {@link #breaks} when the current resume began. */
   private int breaksAtResume;
@@ -753,7 +778,7 @@ final class Shipper implements Runnable {
     try {
       store.delete(key);
     } catch (RuntimeException e) {
-      log.error("database '{}': could not delete {} written after the lease was lost: {}", db.name(), key, e.toString());
+      log.error("database '{}': could not delete {} written after the lease was lost", db.name(), key, e);
     }
   }
 

@@ -96,6 +96,41 @@ class ReplicationOutageTest {
     }
   }
 
+  /**
+   * A NullPointerException is a bug, not a bucket fault: the shipper used to retry every exception
+   * forever, so REPLICATED writes waited for good with health() saying only "retrying". Now a bug is
+   * retried a few times (a one-off passes), then replication stops loudly: waiting writes fail naming the
+   * bug, and health() says replication is not running.
+   */
+  @Test
+  void aBugInTheBucketLayerIsRetriedAFewTimesThenStopsReplicationLoudly() throws Exception {
+    ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    FaultyObjectStore bucket = new FaultyObjectStore(real);
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "n/data").minUploadInterval(Duration.ZERO)
+          .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build())) {
+        r.write(ReplicationTest.insert("n", "shipped"), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        bucket.beforePut("/segments/", key -> {
+          throw new NullPointerException("a one-off bug");
+        });
+        r.write(ReplicationTest.insert("n", "after a one-off"), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
+        java.util.function.Consumer<String>[] always = new java.util.function.Consumer[1];
+        always[0] = key -> {
+          bucket.beforePut("/segments/", always[0]); // every put of a segment, from now on
+          throw new NullPointerException("a bug in an ObjectStore");
+        };
+        bucket.beforePut("/segments/", always[0]);
+        java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+            () -> r.write(ReplicationTest.insert("n", "waits"), Durability.REPLICATED).get(10, TimeUnit.SECONDS));
+        assertTrue(e.getCause().getMessage().contains("stopped by a bug"), e.getCause().toString());
+        assertFalse(r.health().running(), r.health().toString());
+        db.writeAndWait(ReplicationTest.insert("n", "LOCAL writes go on")); // the store is not harmed
+      }
+    }
+  }
+
   /** Regression: under steady writes the gate never covered the moving WAL end, so the WAL only grew. */
   @Test
   void steadyWritesKeepTheWalBoundedWithoutBreakingTheLineage() throws Exception {

@@ -337,12 +337,12 @@ final class RestoreTarget {
             log.info("removed {}, left by a restore that did not finish ({})", p, start == null
                 ? "process " + pid + " is gone" : "pid " + pid + " now belongs to a process started after it was written");
           } catch (IOException e) {
-            log.warn("could not remove {}, left by a restore that did not finish: {}", p, e.toString());
+            log.warn("could not remove {}, left by a restore that did not finish", p, e);
           }
         }
       }
     } catch (IOException | RuntimeException e) {
-      log.warn("could not look for temporary files of unfinished restores in {}: {}", dir, e.toString());
+      log.warn("could not look for temporary files of unfinished restores in {}", dir, e);
     }
   }
 
