@@ -22,14 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationOutageTest {
   @TempDir Path dir;
 
-  private static void eventually(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!ok.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "not within 20 s: " + what);
-      Thread.sleep(10);
-    }
-  }
-
   @Test
   void pastTheHardWalLimitTheStoreCheckpointsAndTheReplicatorStartsANewLineageWhenTheBucketReturns() throws Exception {
     ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
@@ -175,7 +167,7 @@ class ReplicationOutageTest {
         }
         long snapshots = r.metrics().snapshotsUploaded();
         store.maintenance(MaintenancePlan.builder().vacuum(true).step("replication snapshot", r.maintenanceStep()).build());
-        eventually("a snapshot after the window", () -> r.metrics().snapshotsUploaded() > snapshots);
+        ReviewRegressionTest.await("a snapshot after the window", () -> r.metrics().snapshotsUploaded() > snapshots);
         Path out = dir.resolve("restored.db");
         Restore.run(RestoreOptions.builder(bucket, "m/data", out).build());
         assertEquals(db.read(Dumps::dump), Dumps.dump(out));

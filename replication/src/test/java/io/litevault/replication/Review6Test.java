@@ -26,14 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class Review6Test {
   @TempDir Path dir;
 
-  private static void eventually(String what, java.util.function.BooleanSupplier ok) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (!ok.getAsBoolean()) {
-      assertTrue(System.nanoTime() < deadline, "not within 20 s: " + what);
-      Thread.sleep(10);
-    }
-  }
-
   /**
    * Two forced checkpoints, both made by the store past the hard WAL limit; the second is not announced
    * because the gate (a failed new-lineage snapshot upload reopened it at the old lineage's position)
@@ -59,7 +51,7 @@ class Review6Test {
         // snapshot is read, and its upload fails (the bucket goes down again).
         bucket.downAtFirst("putIfAbsent", "/snapshots/");
         bucket.down(false);
-        eventually("a new-lineage snapshot read and waiting for its upload", () -> {
+        ReviewRegressionTest.await("a new-lineage snapshot read and waiting for its upload", () -> {
           String e = r.health().lastError();
           return e != null && e.contains("/snapshots/");
         });
@@ -103,7 +95,7 @@ class Review6Test {
       bucket.downAtFirst("putIfAbsent", "/snapshots/");
       bucket.down(false);
       try (Replicator r = Replicator.start(db, options)) {
-        eventually("the first snapshot read and waiting for its upload", () -> {
+        ReviewRegressionTest.await("the first snapshot read and waiting for its upload", () -> {
           String e = r.health().lastError();
           return e != null && e.contains("/snapshots/");
         });
@@ -142,7 +134,7 @@ class Review6Test {
         String first = r.positionOf(db.lastTxid()).orElseThrow().lineage();
         bucket.beforePut("/snapshots/", key -> real.put(key, "a fenced process's snapshot".getBytes()));
         r.maintenanceStep().run("data", null);
-        eventually("the snapshot's put met the foreign bytes", () -> r.metrics().continuityBreaks() >= 1);
+        ReviewRegressionTest.await("the snapshot's put met the foreign bytes", () -> r.metrics().continuityBreaks() >= 1);
         r.write(ReplicationTest.insert("s", "after"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         assertNotEquals(first, r.positionOf(db.lastTxid()).orElseThrow().lineage(), "a new lineage");
         Path out = dir.resolve("restored.db");
