@@ -1,13 +1,16 @@
 package io.litevault.cli;
 
 import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.s3.MinioObjectStore;
 import io.litevault.bucket.s3.S3ObjectStore;
 import io.litevault.bucket.s3.S3Options;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.stream.Stream;
 
 /**
  * Where to restore from: {@code file:///dir[/prefix]} (a {@link FileSystemObjectStore} root, then a key
@@ -19,7 +22,7 @@ import java.nio.file.Path;
  * @param scheme {@code file} or {@code s3}
  * @param location the whole path (file) or the bucket (s3)
  * @param prefix the key prefix inside the bucket, without leading or trailing {@code /}; may be empty.
- *     Always empty for file sources: their path is the directory that holds the replicas.
+ *     For file sources it is found when opening: see {@link #open}.
  */
 record Source(String scheme, String location, String prefix) {
 
@@ -62,13 +65,37 @@ record Source(String scheme, String location, String prefix) {
   /**
    * Opens the store and finds the replica of {@code database}. For s3: {@code endpoint} null means AWS S3
    * (virtual-hosted addressing), otherwise path-style as MinIO wants; credentials come from the environment
-   * or the default provider chain. For file: the path is the directory that holds the replicas (a file
-   * bucket's keys are plain paths, so {@code file:///dir/litevault} with database {@code data} reads the
-   * objects under {@code /dir/litevault/data/}).
+   * or the default provider chain. For file: the path is a store root followed by a prefix, split where
+   * the replica's objects are found (a store lays keys out in its own directory encoding); when none is
+   * found, the deepest existing directory is the root.
    */
   Opened open(String database, String endpoint, String region, String client) {
     if (scheme.equals("file")) {
-      return new Opened(FileSystemObjectStore.create(Path.of(location)), database);
+      Path full = Path.of(location);
+      Path fallback = null;
+      for (Path root = full; root != null; root = root.getParent()) {
+        if (!Files.isDirectory(root)) {
+          continue;
+        }
+        String pre = join(root.relativize(full).toString().replace(java.io.File.separatorChar, '/'), database);
+        FileSystemObjectStore store = FileSystemObjectStore.create(root);
+        boolean found;
+        try (Stream<ObjectInfo> objects = store.list(pre + "/")) {
+          found = objects.findAny().isPresent();
+        } catch (RuntimeException e) {
+          found = false;
+        }
+        if (found) {
+          return new Opened(store, pre);
+        }
+        store.close();
+        if (fallback == null) {
+          fallback = root;
+        }
+      }
+      Path root = fallback == null ? full : fallback;
+      return new Opened(FileSystemObjectStore.create(root),
+          join(root.relativize(full).toString().replace(java.io.File.separatorChar, '/'), database));
     }
     return new Opened(openS3(endpoint, region, client), join(prefix, database));
   }

@@ -127,7 +127,7 @@ class RestoreCliIT {
     Path out = dir.resolve("never.db");
     Run dry = cli(kind, "--output", out.toString(), "--dry-run");
     assertEquals(0, dry.exit(), dry.toString());
-    assertTrue(dry.out().contains("Would restore ") && dry.out().contains("data (lineage ") && dry.out().contains("to txid " + replica.txidB()), dry.toString());
+    assertTrue(dry.out().contains("Would restore litevault/data") && dry.out().contains("to txid " + replica.txidB()), dry.toString());
     assertFalse(Files.exists(out), "a dry run writes nothing");
   }
 
@@ -252,7 +252,7 @@ class RestoreCliIT {
     Run r = RestoreCli.run(Map.of(), "--source", fileRoot.toUri() + "litevault", "--database", "nothing-here",
         "--output", out.toString());
     assertEquals(3, r.exit(), r.toString());
-    assertTrue(r.err().contains("nothing to restore") && r.err().contains("litevault prefix 'nothing-here'"), r.toString());
+    assertTrue(r.err().contains("nothing to restore") && r.err().contains("litevault/nothing-here"), r.toString());
     assertOneCleanLine(r);
     r = RestoreCli.run(Map.of(), "--source", fileRoot.toUri() + "litevault", "--database", "nothing-here",
         "--output", out.toString(), "--if-replica-exists");

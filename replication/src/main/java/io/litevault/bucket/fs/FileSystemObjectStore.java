@@ -97,7 +97,7 @@ public final class FileSystemObjectStore implements ObjectStore {
       return new PutResult(key, a.size(), etag(a), 1);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw clashOr(key, target, failure("put", key, e));
+      throw failure("put", key, e);
     } catch (RuntimeException e) {
       metrics.error(Operation.PUT);
       throw e;
@@ -109,9 +109,6 @@ public final class FileSystemObjectStore implements ObjectStore {
   @Override
   public boolean putIfAbsent(String key, byte[] body) {
     Path target = KeyPaths.path(root, key);
-    if (Files.isDirectory(target)) {
-      throw clashOr(key, target, null); // link(2) would say "exists", as if another writer had won
-    }
     metrics.request(Operation.PUT, false);
     metrics.sent(Operation.PUT, body.length);
     Path tmp = null;
@@ -121,13 +118,10 @@ public final class FileSystemObjectStore implements ObjectStore {
       syncDir(target.getParent());
       return true;
     } catch (FileAlreadyExistsException e) {
-      if (Files.isDirectory(target)) {
-        throw clashOr(key, target, null);
-      }
       return false;
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw clashOr(key, target, failure("putIfAbsent", key, e));
+      throw failure("putIfAbsent", key, e);
     } finally {
       deleteQuietly(tmp);
     }
@@ -228,10 +222,6 @@ public final class FileSystemObjectStore implements ObjectStore {
   private InputStream open(String key, long offset, long length) {
     Path p = KeyPaths.path(root, key);
     metrics.request(Operation.GET, false);
-    if (Files.isDirectory(p)) { // Linux opens a directory for reading: only a prefix here, not an object
-      metrics.error(Operation.GET);
-      throw new ObjectNotFoundException("get", key, describe(), null);
-    }
     try {
       FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
       ch.position(Math.min(offset, ch.size()));
@@ -241,9 +231,6 @@ public final class FileSystemObjectStore implements ObjectStore {
       throw new ObjectNotFoundException("get", key, describe(), e);
     } catch (IOException e) {
       metrics.error(Operation.GET);
-      if (!Files.isRegularFile(p)) { // a directory (only a prefix), or a file where a directory would be
-        throw new ObjectNotFoundException("get", key, describe(), e);
-      }
       throw failure("get", key, e);
     }
   }
@@ -300,15 +287,13 @@ public final class FileSystemObjectStore implements ObjectStore {
           continue; // deleted while listing
         }
         if (a.isDirectory()) {
-          if (KeyPaths.isLegacyDirectory(name)) {
-            throw legacyLayout(e);
-          }
-          String sub = base + name + "/";
-          if (sub.startsWith(prefix) || prefix.startsWith(sub)) {
+          String seg = KeyPaths.decodeDir(name);
+          String sub = seg == null ? null : base + seg + "/";
+          if (sub != null && (sub.startsWith(prefix) || prefix.startsWith(sub))) {
             walk(e, sub, prefix, out);
           }
         } else if (a.isRegularFile()) {
-          String seg = KeyPaths.segmentOf(name);
+          String seg = KeyPaths.decodeFile(name);
           if (seg != null && (base + seg).startsWith(prefix)) {
             out.add(info(base + seg, a));
           }
@@ -342,17 +327,10 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path p = KeyPaths.path(root, key);
     metrics.request(Operation.DELETE, false);
     try {
-      deleteObject(p);
+      Files.deleteIfExists(p);
     } catch (IOException e) {
       metrics.error(Operation.DELETE);
       throw failure("delete", key, e);
-    }
-  }
-
-  /** Deletes the object's file; a directory of that name is a prefix, not an object, and stays. */
-  private static void deleteObject(Path p) throws IOException {
-    if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      Files.deleteIfExists(p);
     }
   }
 
@@ -366,7 +344,7 @@ public final class FileSystemObjectStore implements ObjectStore {
         metrics.request(Operation.DELETE_BATCH, false);
       }
       try {
-        deleteObject(paths.get(i));
+        Files.deleteIfExists(paths.get(i));
       } catch (IOException e) {
         failures.put(key, e.getClass().getSimpleName());
       }
@@ -443,82 +421,6 @@ public final class FileSystemObjectStore implements ObjectStore {
     Object id = a.fileKey();
     long t = a.lastModifiedTime().toMillis();
     return Long.toHexString(a.size()) + "-" + Long.toHexString(t) + "-" + Integer.toHexString(Objects.hashCode(id));
-  }
-
-  /**
-   * The clear error for a key that is also a prefix here (a directory where the object goes, or an object
-   * where a directory must go), or {@code otherwise} when that is not the problem.
-   */
-  private ObjectStoreException clashOr(String key, Path target, ObjectStoreException otherwise) {
-    String what = null;
-    if (Files.isDirectory(target)) {
-      what = "other keys start with '" + key + "/'";
-    } else {
-      for (Path p = target.getParent(); p != null && p.startsWith(root) && !p.equals(root); p = p.getParent()) {
-        if (Files.isRegularFile(p)) {
-          what = "the object '" + root.relativize(p).toString().replace(java.io.File.separatorChar, '/')
-              + "' is a prefix of it";
-          break;
-        }
-      }
-    }
-    if (what == null) {
-      return otherwise;
-    }
-    return new ObjectStoreException(ErrorKind.OTHER, "put", key, "cannot store '" + key + "' in " + describe()
-        + ": " + what + ". A file bucket cannot hold a key that is also a prefix of other keys (S3 can); "
-        + "choose names where no key is a prefix of another", null);
-  }
-
-  /** A directory of the layout before plain paths: the store refuses to guess rather than list nothing. */
-  private ObjectStoreException legacyLayout(Path dir) {
-    return new ObjectStoreException(ErrorKind.OTHER, "list", null, describe() + " holds a bucket in the old "
-        + "encoded layout (directory '" + root.relativize(dir) + "'): convert it once, with no process using it, "
-        + "by FileSystemObjectStore.migrateLegacyLayout(" + root + "), then open it again", null);
-  }
-
-  /**
-   * Converts a directory written by versions before plain paths (directories named {@code <segment>%d},
-   * {@code %} written {@code %25}) to the plain layout, in place: children first, each a rename within its
-   * directory. Run it once with no process using the bucket; running it again changes nothing. Refuses,
-   * leaving what it renamed so far (a rerun continues), when a plain name is taken already.
-   *
-   * @return how many files and directories were renamed
-   */
-  public static long migrateLegacyLayout(Path root) throws IOException {
-    long[] renamed = {0};
-    Files.walkFileTree(root, new java.nio.file.SimpleFileVisitor<>() {
-      @Override
-      public java.nio.file.FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-        rename(file, false);
-        return java.nio.file.FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public java.nio.file.FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-        if (e != null) {
-          throw e;
-        }
-        if (!dir.equals(root)) {
-          rename(dir, true);
-        }
-        return java.nio.file.FileVisitResult.CONTINUE;
-      }
-
-      private void rename(Path p, boolean directory) throws IOException {
-        String name = p.getFileName().toString();
-        if (name.contains(KeyPaths.TMP_MARK) || (directory && !KeyPaths.isLegacyDirectory(name))) {
-          return;
-        }
-        String plain = KeyPaths.legacyToPlain(name, directory);
-        if (!plain.equals(name)) {
-          Files.move(p, p.resolveSibling(plain)); // fails if the plain name exists: nothing is overwritten
-          Fsync.directory(p.getParent());
-          renamed[0]++;
-        }
-      }
-    });
-    return renamed[0];
   }
 
   private ObjectStoreException failure(String op, String key, IOException e) {

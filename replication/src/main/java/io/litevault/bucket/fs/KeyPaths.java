@@ -5,21 +5,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * Maps keys to paths under a root, safely: the key {@code a/b/c} is the file {@code <root>/a/b/c}, so the
- * directory looks like the bucket (any S3 tool's copy of it, {@code aws s3 sync} or {@code rclone}, restores).
+ * Maps keys to paths under a root, safely and without collisions.
  *
  * <p>A key is split at {@code /}; a segment that is empty, {@code .} or {@code ..} is refused, so no key
- * can leave the root (absolute keys start with an empty segment). A segment holding {@value #TMP_MARK} is
- * refused too: temporary files carry it, and listings skip them. One thing S3 allows cannot be mapped: a
- * key that is also a prefix of other keys ({@code a/b} and {@code a/b/c}); the store refuses the second
- * one with a clear error (MinIO's file backend refuses it too).
- *
- * <p>Buckets written before this layout encoded directories as {@code <segment>%d} and {@code %} as
- * {@code %25}; {@link #isLegacyDirectory} recognises them (see {@link FileSystemObjectStore#migrateLegacyLayout}).
+ * can leave the root (absolute keys start with an empty segment). {@code %} is written {@code %25}. The
+ * last segment is the object's file name; every other segment names a directory with the suffix
+ * {@value #DIR_SUFFIX}. A proper encoding never ends with a lone {@code %d}, so the directory of
+ * {@code a/b/c} cannot clash with the object {@code a/b}, and S3's "a key may also be a prefix" holds.
+ * Temporary files carry {@value #TMP_MARK}, which no encoding contains, and are skipped by listings.
  */
 final class KeyPaths {
+  static final String DIR_SUFFIX = "%d";
   static final String TMP_MARK = "%tmp-";
-  static final String LEGACY_DIR_SUFFIX = "%d";
   private static final int MAX_NAME_BYTES = 240; // under the usual 255-byte limit, leaving room for TMP_MARK
 
   private KeyPaths() {}
@@ -35,15 +32,12 @@ final class KeyPaths {
         throw new IllegalArgumentException("key " + quoted(key) + " is not a safe relative path: segment "
             + (i + 1) + " is " + (s.isEmpty() ? "empty (absolute key, '//' or trailing '/')" : "'" + s + "'"));
       }
-      if (s.contains(TMP_MARK)) {
-        throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (i + 1) + " contains '" + TMP_MARK
-            + "', which a file bucket reserves for its temporary files");
-      }
-      if (s.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
+      String name = encode(s) + (i < segments.length - 1 ? DIR_SUFFIX : "");
+      if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
         throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (i + 1) + " is longer than "
             + MAX_NAME_BYTES + " bytes, too long for a file name");
       }
-      p = p.resolve(s);
+      p = p.resolve(name);
     }
     if (!p.normalize().startsWith(root)) {
       throw new IllegalArgumentException("key " + quoted(key) + " leaves the store's directory");
@@ -56,23 +50,33 @@ final class KeyPaths {
     return dirPrefix.isEmpty() ? root : path(root, dirPrefix + "x").getParent();
   }
 
-  /** The key segment of a file name, or {@code null} for a temporary file. */
-  static String segmentOf(String name) {
-    return name.contains(TMP_MARK) ? null : name;
+  static String encode(String segment) {
+    return segment.replace("%", "%25");
   }
 
-  /** A directory name of the old encoded layout. */
-  static boolean isLegacyDirectory(String name) {
-    return name.endsWith(LEGACY_DIR_SUFFIX) && name.length() > LEGACY_DIR_SUFFIX.length();
+  /** The key segment of a file name, or {@code null} if the name is not one we wrote (temp files). */
+  static String decodeFile(String name) {
+    return validEncoding(name) ? name.replace("%25", "%") : null;
   }
 
-  /** The plain name of an old-layout name: the directory suffix dropped, {@code %25} decoded. */
-  static String legacyToPlain(String name, boolean directory) {
-    String n = directory ? name.substring(0, name.length() - LEGACY_DIR_SUFFIX.length()) : name;
-    return n.replace("%25", "%");
+  /** The key segment of a directory name, or {@code null}. */
+  static String decodeDir(String name) {
+    if (!name.endsWith(DIR_SUFFIX)) {
+      return null;
+    }
+    return decodeFile(name.substring(0, name.length() - DIR_SUFFIX.length()));
   }
 
-  static String quoted(String key) {
+  private static boolean validEncoding(String name) {
+    for (int i = name.indexOf('%'); i >= 0; i = name.indexOf('%', i + 1)) {
+      if (!name.startsWith("%25", i)) {
+        return false;
+      }
+    }
+    return !name.isEmpty();
+  }
+
+  private static String quoted(String key) {
     return "'" + (key.length() > 80 ? key.substring(0, 80) + "…" : key) + "'";
   }
 }

@@ -3,7 +3,6 @@ package io.litevault.bucket.fs;
 import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.ObjectStoreContractTest;
-import io.litevault.bucket.ObjectStoreException;
 import io.litevault.bucket.StoreUnavailableException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -62,49 +61,13 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
     }
   }
 
-  /**
-   * S3 allows a key that is also a prefix of others; a directory cannot be a file too (MinIO's and
-   * S3Proxy's file stores refuse it as well, so the contract does not promise it): a clear error, and
-   * nothing else changes.
-   */
+  /** S3 allows it (MinIO and S3Proxy's file stores do not, so the contract does not promise it). */
   @Test
-  void aKeyThatIsAlsoAPrefixOfOtherKeysIsRefusedClearly() {
+  void aKeyCanAlsoBeAPrefixOfOtherKeys() {
     store.put(p + "a", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    ObjectStoreException below = assertThrows(ObjectStoreException.class,
-        () -> store.put(p + "a/b", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    assertTrue(below.getMessage().contains("is a prefix of it"), below.getMessage());
-    store.put(p + "c/d", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    ObjectStoreException above = assertThrows(ObjectStoreException.class,
-        () -> store.putIfAbsent(p + "c", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    assertTrue(above.getMessage().contains("other keys start with"), above.getMessage());
-    assertThrows(ObjectStoreException.class, () -> store.put(p + "c", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
-    assertThrows(io.litevault.bucket.ObjectNotFoundException.class, () -> store.get(p + "c"), "a prefix, not an object");
-    store.delete(p + "c"); // idempotent: there is no such object
-    assertEquals(List.of(p + "a", p + "c/d"), keys(p));
+    store.put(p + "a/b", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8));
     assertEquals("file", new String(read(store.get(p + "a")), java.nio.charset.StandardCharsets.UTF_8));
-  }
-
-  /** The directory looks like the bucket: key a/b/c is the file a/b/c. */
-  @Test
-  void keysArePlainPaths() throws Exception {
-    store.put(p + "x/y%z/w", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    assertTrue(Files.isRegularFile(root.resolve(p + "x/y%z/w")), "plain path");
-  }
-
-  /** A directory of the old encoded layout is converted once, and then restores as before. */
-  @Test
-  void aLegacyEncodedBucketIsRefusedUntilMigrated(@org.junit.jupiter.api.io.TempDir Path legacy) throws Exception {
-    Path file = legacy.resolve("litevault%d").resolve("data%d").resolve("lin%25e");
-    Files.createDirectories(file.getParent());
-    Files.writeString(file, "old");
-    Files.writeString(legacy.resolve("top"), "t");
-    FileSystemObjectStore old = FileSystemObjectStore.create(legacy);
-    ObjectStoreException e = assertThrows(ObjectStoreException.class, () -> old.list("").toList());
-    assertTrue(e.getMessage().contains("migrateLegacyLayout"), e.getMessage());
-    assertEquals(3, FileSystemObjectStore.migrateLegacyLayout(legacy));
-    assertEquals(0, FileSystemObjectStore.migrateLegacyLayout(legacy), "a second run changes nothing");
-    assertEquals(List.of("litevault/data/lin%e", "top"), old.list("").map(o -> o.key()).toList());
-    assertEquals("old", new String(read(old.get("litevault/data/lin%e")), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(List.of(p + "a", p + "a/b"), keys(p));
   }
 
   @Test
