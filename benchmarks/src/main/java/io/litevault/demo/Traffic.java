@@ -25,19 +25,14 @@ final class Traffic {
   static final int IN_FLIGHT = 64;
   static final int IN_FLIGHT_REPLICATED = 512;
   static final int READS_PER_WRITE = 10;
-  /**
-   * How far reads and writes may drift apart (in reads) before the one ahead waits: the day's reads come
-   * interleaved with its writes, and both end together instead of reads running on alone.
-   */
-  static final long PACE_SLACK = 50_000;
+
 
   private final Database data;
   private final Sessions sessions;
   private final Replicator replicator;
   private final long totalWrites;
   final LongAdder submitted = new LongAdder();
-  /** Writers wait for readers only when there are any. */
-  private volatile boolean pacedByReaders;
+
   final LongAdder writes = new LongAdder();
   final LongAdder replicatedWrites = new LongAdder();
   final LongAdder reads = new LongAdder();
@@ -59,7 +54,6 @@ final class Traffic {
 
   /** Runs the writers and readers to the end; {@code halfway} runs once half the writes are acknowledged. */
   void run(int writerThreads, int readerThreads, Runnable halfway) throws InterruptedException {
-    pacedByReaders = readerThreads > 0;
     List<Thread> threads = new ArrayList<>();
     for (int w = 0; w < writerThreads; w++) {
       long share = totalWrites / writerThreads + (w < totalWrites % writerThreads ? 1 : 0);
@@ -94,9 +88,6 @@ final class Traffic {
     Semaphore replicated = new Semaphore(IN_FLIGHT_REPLICATED);
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     for (long i = 0; i < count; i++) {
-      while (pacedByReaders && submitted.sum() * READS_PER_WRITE > reads.sum() + PACE_SLACK && failures.sum() == 0) {
-        java.util.concurrent.locks.LockSupport.parkNanos(100_000); // the readers are behind: let them catch up
-      }
       Workload.Kind kind = Workload.pick(rnd);
       Semaphore inFlight = kind == Workload.Kind.POST ? replicated : local;
       inFlight.acquireUninterruptibly();
@@ -147,10 +138,6 @@ final class Traffic {
     ThreadLocalRandom rnd = ThreadLocalRandom.current();
     long target = totalWrites * READS_PER_WRITE;
     while (reads.sum() < target && failures.sum() == 0) {
-      if (reads.sum() > submitted.sum() * READS_PER_WRITE + PACE_SLACK) {
-        java.util.concurrent.locks.LockSupport.parkNanos(100_000); // ahead of the writers: stay interleaved
-        continue;
-      }
       for (int i = 0; i < 64; i++) {
         long post = Workload.hot(rnd, maxPost.get());
         try {
