@@ -54,7 +54,7 @@ final class PageReader {
       filePageSize = ps == 1 ? 65536 : ps;
       fileSize = header.getInt(24) == header.getInt(92) ? header.getInt(28) : 0;
     }
-    if (at.offset() <= WalPosition.WAL_HEADER_BYTES) {
+    if (at.offset() <= WalHeader.BYTES) {
       if (filePageSize == 0) {
         throw new WalFormatException("the database file is empty and its WAL holds nothing: nothing to read");
       }
@@ -68,7 +68,7 @@ final class PageReader {
     ByteBuffer fh = ByteBuffer.allocate(24);
     int size = -1;
     Map<Integer, Long> frames = new HashMap<>();
-    for (long pos = WalPosition.WAL_HEADER_BYTES; pos < at.offset(); pos += frame) {
+    for (long pos = WalHeader.BYTES; pos < at.offset(); pos += frame) {
       fh.clear();
       if (files.read(DatabaseFiles.Kind.WAL, pos, fh) < 24) {
         throw new WalFormatException("WAL frame at " + pos + " is missing (expected frames up to " + at.offset() + ")");
@@ -114,8 +114,8 @@ final class PageReader {
    * (<a href="https://www.sqlite.org/fileformat2.html#wal_file_format">file format, 4.1</a>).
    */
   private byte[] walPage(int pgno, long pageOffset) throws IOException {
-    ByteBuffer frame = ByteBuffer.allocate(WalPosition.FRAME_HEADER_BYTES + pageSize);
-    int n = files.read(DatabaseFiles.Kind.WAL, pageOffset - WalPosition.FRAME_HEADER_BYTES, frame);
+    ByteBuffer frame = ByteBuffer.allocate(WalHeader.FRAME_HEADER_BYTES + pageSize);
+    int n = files.read(DatabaseFiles.Kind.WAL, pageOffset - WalHeader.FRAME_HEADER_BYTES, frame);
     if (n < frame.capacity()) {
       throw new WalFormatException("WAL frame of page " + pgno + " is torn");
     }
@@ -125,7 +125,7 @@ final class PageReader {
           + " was overwritten while it was read (the WAL restarted)");
     }
     byte[] page = new byte[pageSize];
-    frame.get(WalPosition.FRAME_HEADER_BYTES, page);
+    frame.get(WalHeader.FRAME_HEADER_BYTES, page);
     return page;
   }
 

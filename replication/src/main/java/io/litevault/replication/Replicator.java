@@ -7,6 +7,7 @@ import io.litevault.store.CommitListener;
 import io.litevault.store.CheckpointGate;
 import io.litevault.store.Committed;
 import io.litevault.store.Database;
+import io.litevault.store.ReplicationPort;
 import io.litevault.store.WalPosition;
 import io.litevault.store.WriteTask;
 import java.time.Duration;
@@ -106,8 +107,8 @@ public final class Replicator implements AutoCloseable {
       }
       throw e;
     }
-    db.addCheckpointGate(r.hook);
-    db.addCommitListener(r.hook);
+    ReplicationPort.of(db).addCheckpointGate(r.hook);
+    ReplicationPort.of(db).addCommitListener(r.hook);
     PartingGate parting = PARTING.remove(db);
     if (parting != null) {
       parting.remove(); // after the new gate is in: never a moment without one
@@ -220,8 +221,8 @@ public final class Replicator implements AutoCloseable {
     if (!storeClosed) {
       leaveParting(); // before the replicator's gate goes: no moment without one
     }
-    db.removeCommitListener(hook);
-    db.removeCheckpointGate(hook);
+    ReplicationPort.of(db).removeCommitListener(hook);
+    ReplicationPort.of(db).removeCheckpointGate(hook);
     if (!thread.isAlive()) {
       ATTACHED.remove(file()); // else when the thread ends (runShipper)
     }
@@ -239,8 +240,8 @@ public final class Replicator implements AutoCloseable {
   /** Holds the store's checkpoints at what this replicator shipped, after it, until the next one starts. */
   private void leaveParting() {
     PartingGate parting = new PartingGate(shipper.safePosition());
-    db.addCheckpointGate(parting);
-    db.addCommitListener(parting);
+    ReplicationPort.of(db).addCheckpointGate(parting);
+    ReplicationPort.of(db).addCommitListener(parting);
     PartingGate previous = PARTING.put(db, parting);
     if (previous != null) {
       previous.remove();
@@ -282,8 +283,8 @@ public final class Replicator implements AutoCloseable {
     }
 
     void remove() {
-      db.removeCheckpointGate(this);
-      db.removeCommitListener(this);
+      ReplicationPort.of(db).removeCheckpointGate(this);
+      ReplicationPort.of(db).removeCommitListener(this);
     }
   }
 

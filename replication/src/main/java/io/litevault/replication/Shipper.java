@@ -13,6 +13,7 @@ import io.litevault.store.CommitEvent;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseFiles;
 import io.litevault.store.ReadPin;
+import io.litevault.store.ReplicationPort;
 import io.litevault.store.WalPosition;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,6 +58,7 @@ final class Shipper implements Runnable {
       int pages, WalPosition position, long storeTxid, long takenMillis, boolean newLineage, int breaksBefore) {}
 
   private final Database db;
+  private final ReplicationPort port;
   private final ReplicatorOptions options;
   private final ObjectStore store;
   private final BucketLayout layout;
@@ -98,6 +100,7 @@ final class Shipper implements Runnable {
 
   Shipper(Database db, ReplicatorOptions options, Lease lease, ReplicationMetrics metrics, Progress progress) {
     this.db = db;
+    this.port = ReplicationPort.of(db);
     this.options = options;
     this.store = options.store();
     this.layout = new BucketLayout(options.prefix());
@@ -105,7 +108,7 @@ final class Shipper implements Runnable {
     this.metrics = metrics;
     this.progress = progress;
     this.retention = new Retention(store, layout, metrics);
-    this.files = db.files();
+    this.files = port.files();
     this.workDir = workDirectory(db, options);
     this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
   }
@@ -273,7 +276,7 @@ final class Shipper implements Runnable {
     }
     if (!continuityBroken && resume()) {
       holdGate = false;
-      db.requestCheckpoint();
+      port.requestCheckpoint();
       return;
     }
     continuityBroken = false; // before the read: a break announced during it must stand
@@ -334,7 +337,7 @@ final class Shipper implements Runnable {
       states.add(PageReader.at(files, NOTHING).checksum());
       CommitEvent first = pending.peek();
       if (first != null && first.walStart().sameWal(pin.position())
-          && first.walStart().offset() > WalPosition.WAL_HEADER_BYTES) {
+          && first.walStart().offset() > WalHeader.BYTES) {
         states.add(PageReader.at(files, first.walStart()).checksum());
       }
     }
@@ -358,7 +361,7 @@ final class Shipper implements Runnable {
       List<DatabaseChecksum> states = new ArrayList<>();
       states.add(PageReader.at(files, NOTHING).checksum());
       CommitEvent first = pending.peek();
-      if (first != null && first.walStart().offset() > WalPosition.WAL_HEADER_BYTES) {
+      if (first != null && first.walStart().offset() > WalHeader.BYTES) {
         states.add(PageReader.at(files, first.walStart()).checksum());
       }
       bucketWins.markBrokenAwayFrom(states);
@@ -396,12 +399,12 @@ final class Shipper implements Runnable {
     WalPosition p = tip.walEnd();
     DatabaseChecksum at;
     long catchUpFrom;
-    if (p.offset() > WalPosition.WAL_HEADER_BYTES && pin.position().sameWal(p) && p.offset() <= pin.position().offset()) {
+    if (p.offset() > WalHeader.BYTES && pin.position().sameWal(p) && p.offset() <= pin.position().offset()) {
       at = PageReader.at(files, p).checksum(); // frames are salt-checked: a WAL restarted meanwhile fails
       catchUpFrom = p.offset();
-    } else if (!pin.position().sameWal(p) || p.offset() <= WalPosition.WAL_HEADER_BYTES) {
+    } else if (!pin.position().sameWal(p) || p.offset() <= WalHeader.BYTES) {
       at = PageReader.at(files, NOTHING).checksum(); // the main file alone: P's WAL was checkpointed
-      catchUpFrom = WalPosition.WAL_HEADER_BYTES;
+      catchUpFrom = WalHeader.BYTES;
     } else {
       at = null;
       catchUpFrom = 0;
@@ -421,8 +424,8 @@ final class Shipper implements Runnable {
     heldLineage = lineage;
     lastTxid = tip.txid();
     checksum = at;
-    lastShipped = catchUpFrom == WalPosition.WAL_HEADER_BYTES && !pin.position().sameWal(p)
-        ? new WalPosition(pin.position().salt1(), pin.position().salt2(), WalPosition.WAL_HEADER_BYTES) : p;
+    lastShipped = catchUpFrom == WalHeader.BYTES && !pin.position().sameWal(p)
+        ? new WalPosition(pin.position().salt1(), pin.position().salt2(), WalHeader.BYTES) : p;
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
@@ -495,7 +498,7 @@ final class Shipper implements Runnable {
       // The size from the WAL offsets, before reading anything: a huge transaction is never read whole
       // into the heap.
       long size = (e.walEnd().offset() - e.walStart().offset())
-          / (WalPosition.FRAME_HEADER_BYTES + e.pageSize()) * e.pageSize();
+          / (WalHeader.FRAME_HEADER_BYTES + e.pageSize()) * e.pageSize();
       if (size > options.maxSegmentBytes()) {
         if (items.isEmpty()) {
           snapshot(false); // a huge transaction (a VACUUM, a bulk load) goes as a snapshot, streamed from disk
@@ -554,7 +557,7 @@ final class Shipper implements Runnable {
 
   private boolean contiguous(WalPosition shipped, WalPosition start) {
     return shipped.sameWal(start) ? shipped.offset() == start.offset()
-        : start.offset() == WalPosition.WAL_HEADER_BYTES;
+        : start.offset() == WalHeader.BYTES;
   }
 
   /** Builds the segment of {@code items}, ending at WAL position {@code end}; nothing is uploaded yet. */
@@ -638,7 +641,7 @@ final class Shipper implements Runnable {
     } finally {
       holdGate = false;
     }
-    db.requestCheckpoint();
+    port.requestCheckpoint();
   }
 
   /** Reads the pinned database into a local file: the snapshot object, ready to upload. */
@@ -795,7 +798,7 @@ final class Shipper implements Runnable {
    * are in {@link #pending}).
    */
   private ReadPin pin() throws Exception {
-    java.util.concurrent.CompletableFuture<ReadPin> pending = db.pin();
+    java.util.concurrent.CompletableFuture<ReadPin> pending = port.pin();
     try {
       return pending.get(60, TimeUnit.SECONDS);
     } catch (java.util.concurrent.TimeoutException | InterruptedException e) {

@@ -9,7 +9,10 @@ import java.nio.ByteBuffer;
  */
 record WalHeader(boolean bigEndianChecksums, int pageSize, long checkpointSequence, long salt1, long salt2,
     int checksum1, int checksum2) {
+  /** "The WAL header is 32 bytes in size" (fileformat2.html, 4.1); the first frame starts here. */
   static final int BYTES = 32;
+  /** "Each frame consists of a 24-byte frame-header followed by a page-size bytes of page data." */
+  static final int FRAME_HEADER_BYTES = 24;
   private static final int MAGIC_LE = 0x377f0682;
   private static final int MAGIC_BE = 0x377f0683;
   private static final int VERSION = 3007000;

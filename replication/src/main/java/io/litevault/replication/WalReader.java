@@ -100,7 +100,7 @@ final class WalReader {
         return;
       }
       byte[] page = new byte[header.pageSize()];
-      frame.get(24, page);
+      frame.get(WalHeader.FRAME_HEADER_BYTES, page);
       pages.put(frame.getInt(0), page);
       pos += frameSize;
       int commitSize = frame.getInt(4);
@@ -121,7 +121,7 @@ final class WalReader {
     }
     int[] next = {sum[0], sum[1]};
     WalChecksum.update(next, frame, 0, 8, header.bigEndianChecksums());
-    WalChecksum.update(next, frame, 24, header.pageSize(), header.bigEndianChecksums());
+    WalChecksum.update(next, frame, WalHeader.FRAME_HEADER_BYTES, header.pageSize(), header.bigEndianChecksums());
     if (next[0] != frame.getInt(16) || next[1] != frame.getInt(20)) {
       return "checksum mismatch";
     }
@@ -138,8 +138,8 @@ final class WalReader {
     if (offset == WalHeader.BYTES) {
       return new int[] {header.checksum1(), header.checksum2()};
     }
-    ByteBuffer prev = ByteBuffer.allocate(24);
-    if (source.read(offset - header.frameSize(), prev) < 24) {
+    ByteBuffer prev = ByteBuffer.allocate(WalHeader.FRAME_HEADER_BYTES);
+    if (source.read(offset - header.frameSize(), prev) < WalHeader.FRAME_HEADER_BYTES) {
       throw new WalFormatException("frame before offset " + offset + " is missing");
     }
     if (Integer.toUnsignedLong(prev.getInt(8)) != header.salt1() || Integer.toUnsignedLong(prev.getInt(12)) != header.salt2()) {

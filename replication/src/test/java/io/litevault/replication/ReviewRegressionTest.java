@@ -270,7 +270,7 @@ class ReviewRegressionTest {
   }
 
   /**
-   * Bug C. The shipper waits 60 s for {@code db.pin()}; when the writer is busy longer (a long write, a
+   * Bug C. The shipper waits 60 s for {@code io.litevault.store.ReplicationPort.of(db).pin()}; when the writer is busy longer (a long write, a
    * maintenance window with a VACUUM), it gives up, but the pin request stays queued and later begins a
    * read transaction that nobody ever closes. That reader stops every checkpoint at its mark and keeps
    * SQLite from restarting or truncating the WAL, for as long as the process lives.
@@ -295,7 +295,7 @@ class ReviewRegressionTest {
         // Everything is shipped and nobody reads: a TRUNCATE checkpoint must complete.
         CheckpointResult res = db.checkpoint(CheckpointMode.TRUNCATE).get(30, TimeUnit.SECONDS);
         assertTrue(res.ran() && res.complete(), "a read transaction left open by a pin nobody holds blocks the "
-            + "checkpoint: " + res + ", WAL " + db.files().size(io.litevault.store.DatabaseFiles.Kind.WAL) + " bytes");
+            + "checkpoint: " + res + ", WAL " + io.litevault.store.ReplicationPort.of(db).files().size(io.litevault.store.DatabaseFiles.Kind.WAL) + " bytes");
       }
     }
   }

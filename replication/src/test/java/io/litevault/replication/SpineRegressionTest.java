@@ -162,14 +162,14 @@ class SpineRegressionTest {
       Database db = store.database("data");
       AtomicLong commits = new AtomicLong();
       AtomicReference<WalPosition> lastEnd = new AtomicReference<>(new WalPosition(0, 0, 0));
-      db.addCommitListener(new CommitListener() {
+      io.litevault.store.ReplicationPort.of(db).addCommitListener(new CommitListener() {
         @Override
         public void onCommit(CommitEvent e) {
           lastEnd.set(e.walEnd());
           commits.incrementAndGet();
         }
       });
-      db.addCheckpointGate(() -> { // releases what is committed, but only after the next commit
+      io.litevault.store.ReplicationPort.of(db).addCheckpointGate(() -> { // releases what is committed, but only after the next commit
         long seen = commits.get();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
         while (commits.get() == seen && System.nanoTime() < deadline) {

@@ -12,7 +12,7 @@ package io.litevault.store;
  *
  * <p>Called on the writer thread or the background checkpoint thread; must be fast, non-blocking and
  * thread-safe. A gate that has released everything
- * calls {@link Database#requestCheckpoint} to let the store act at once.
+ * calls {@link ReplicationPort#requestCheckpoint} to let the store act at once.
  */
 @FunctionalInterface
 public interface CheckpointGate {

@@ -29,6 +29,7 @@ public final class Database {
   private final List<CommitListener> listeners;
   private final List<CheckpointGate> gates;
   private final DatabaseFiles files;
+  private final ReplicationPort port = new ReplicationPort(this);
   private final java.util.concurrent.ConcurrentHashMap<String, List<String>> singleTableNamespaces =
       new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -194,7 +195,7 @@ public final class Database {
    * Asks the writer to apply its checkpoint policy soon (on its thread, after the writes queued now).
    * A {@link CheckpointGate} calls this once it has released frames. Never blocks.
    */
-  public void requestCheckpoint() {
+  void requestCheckpoint() {
     writer.control(() -> {
       checkpointer.maybeCheckpoint(writer.walSnapshot());
       writer.resync();
@@ -202,16 +203,16 @@ public final class Database {
   }
 
   /** Adds a listener told about every later commit. */
-  public void addCommitListener(CommitListener listener) {
+  void addCommitListener(CommitListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
-  public void removeCommitListener(CommitListener listener) {
+  void removeCommitListener(CommitListener listener) {
     listeners.remove(listener);
   }
 
   /** Adds a gate every later checkpoint must pass. */
-  public void addCheckpointGate(CheckpointGate gate) {
+  void addCheckpointGate(CheckpointGate gate) {
     gates.add(Objects.requireNonNull(gate, "gate"));
     gates.remove(HOLD_UNTIL_GATE); // after the add: never a moment without a gate
   }
@@ -234,12 +235,12 @@ public final class Database {
     }
   };
 
-  public void removeCheckpointGate(CheckpointGate gate) {
+  void removeCheckpointGate(CheckpointGate gate) {
     gates.remove(gate);
   }
 
   /** Read access to the database and WAL files, for replication; see {@link DatabaseFiles}. */
-  public DatabaseFiles files() {
+  DatabaseFiles files() {
     return files;
   }
 
@@ -249,7 +250,7 @@ public final class Database {
    * point (for a snapshot) without stopping writes for longer than the call: a gate that holds the WAL
    * from before this call on keeps the main file and the WAL frames before the point unchanged.
    */
-  public <T> CompletableFuture<T> atCommitBoundary(java.util.function.Function<WalPosition, T> action) {
+  <T> CompletableFuture<T> atCommitBoundary(java.util.function.Function<WalPosition, T> action) {
     Objects.requireNonNull(action, "action");
     CompletableFuture<T> result = new CompletableFuture<>();
     writer.control(() -> {
@@ -276,7 +277,7 @@ public final class Database {
    * takes its snapshots this way: the checkpoint gate alone does not freeze the files, since SQLite
    * restarts a fully copied WAL at the next write with no checkpoint call.
    */
-  public CompletableFuture<ReadPin> pin() {
+  CompletableFuture<ReadPin> pin() {
     Connection c;
     try {
       c = Connections.openPin(path, options); // opened here, not on the writer thread
@@ -331,6 +332,10 @@ public final class Database {
   }
 
   // --- package-private, for the store, maintenance and metrics
+
+  ReplicationPort port() {
+    return port;
+  }
 
   Writer writer() {
     return writer;

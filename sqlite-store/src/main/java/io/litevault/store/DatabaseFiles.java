@@ -20,7 +20,7 @@ import java.nio.file.StandardOpenOption;
  * after a checkpoint let the WAL restart. A caller holding a {@link CheckpointGate} closed can therefore
  * read the main file plus the WAL frames up to a commit and get exactly the database as of that commit.
  */
-public final class DatabaseFiles implements AutoCloseable {
+public final class DatabaseFiles {
   /** The two files. */
   public enum Kind { DATABASE, WAL }
 
@@ -90,9 +90,11 @@ public final class DatabaseFiles implements AutoCloseable {
     }
   }
 
-  /** Called by the store after every connection of the database is closed. */
-  @Override
-  public synchronized void close() throws IOException {
+  /**
+   * Called by the store after every connection of the database is closed; package-private because a
+   * close while SQLite holds its locks would drop them (see above).
+   */
+  synchronized void close() throws IOException {
     closed = true;
     try {
       if (databaseChannel != null) {

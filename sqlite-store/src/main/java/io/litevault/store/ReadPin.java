@@ -6,7 +6,7 @@ import java.sql.Statement;
 
 /**
  * A read transaction that holds one committed state of a database, taken at a commit boundary
- * ({@link Database#pin()}), so that the database's files can be read as of that state while writes go
+ * ({@link ReplicationPort#pin()}), so that the database's files can be read as of that state while writes go
  * on. Close it promptly: while it is open, checkpoints cannot copy frames past it and SQLite cannot
  * restart the WAL under it, so the WAL grows.
  *

@@ -15,9 +15,9 @@ package io.litevault.store;
  */
 public record WalPosition(long salt1, long salt2, long offset) {
   /** Size of the WAL file header. */
-  public static final int WAL_HEADER_BYTES = 32;
+  static final int WAL_HEADER_BYTES = 32;
   /** Size of each frame header. */
-  public static final int FRAME_HEADER_BYTES = 24;
+  static final int FRAME_HEADER_BYTES = 24;
 
   /** Whether this position is in the same WAL incarnation as {@code other}. */
   public boolean sameWal(WalPosition other) {

@@ -123,8 +123,8 @@ final class Live {
           if (slowGate == null) {
             slowGate = new SlowGate(db, setup.slowGateMicros());
           }
-          db.removeCheckpointGate(slowGate);
-          db.addCheckpointGate(slowGate);
+          io.litevault.store.ReplicationPort.of(db).removeCheckpointGate(slowGate);
+          io.litevault.store.ReplicationPort.of(db).addCheckpointGate(slowGate);
         }
         return;
       } catch (LeaseException | ObjectStoreException e) {
@@ -170,7 +170,7 @@ final class Live {
   /** Copies db and wal at a commit boundary (no write, no checkpoint running): a crash image. */
   void copyFilesOpen(Path to) throws Exception {
     Files.createDirectories(to);
-    db.atCommitBoundary(pos -> {
+    io.litevault.store.ReplicationPort.of(db).atCommitBoundary(pos -> {
       try {
         copyFiles(dir, to);
       } catch (IOException e) {

@@ -24,7 +24,7 @@ final class SlowGate implements CheckpointGate {
   volatile Runnable duringCheck;
 
   SlowGate(Database db, int maxMicros) {
-    this.files = db.files();
+    this.files = io.litevault.store.ReplicationPort.of(db).files();
     this.maxMicros = maxMicros;
   }
 
