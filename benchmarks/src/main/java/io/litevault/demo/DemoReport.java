@@ -45,6 +45,7 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     m.put("seconds", round(seconds));
     m.put("writesPerSecond", Math.round(writes / writeSeconds));
     m.put("readsPerSecond", Math.round(reads / seconds));
+    m.put("readsPerWrite", writes == 0 ? 0.0 : round((double) reads / writes));
     m.put("writeLatencyP50Ms", round(writeP50Ms));
     m.put("writeLatencyP99Ms", round(writeP99Ms));
     m.put("replicatedWriteLatencyP50Ms", round(replicatedWriteP50Ms));
@@ -102,8 +103,8 @@ record DemoReport(String target, long writes, long replicatedWrites, long reads,
     sb.append(String.format(Locale.ROOT, "target              %s%n", target));
     sb.append(String.format(Locale.ROOT, "writes              %,d in %.1f s = %,d writes/s (%,d replicated before ack; %d failed)%n",
         writes, writeSeconds, Math.round(writes / writeSeconds), replicatedWrites, failures));
-    sb.append(String.format(Locale.ROOT, "reads               %,d in %.1f s = %,d reads/s%n", reads, seconds,
-        Math.round(reads / seconds)));
+    sb.append(String.format(Locale.ROOT, "reads               %,d in %.1f s = %,d reads/s (%.1f per write, read while the writes ran; at most %d)%n",
+        reads, seconds, Math.round(reads / seconds), writes == 0 ? 0.0 : (double) reads / writes, Traffic.READS_PER_WRITE));
     sb.append(String.format(Locale.ROOT, "write latency       p50 %.2f ms, p99 %.2f ms (submit to acknowledgement)%n",
         writeP50Ms, writeP99Ms));
     sb.append(String.format(Locale.ROOT, "  REPLICATED writes p50 %.2f ms, p99 %.2f ms (acknowledged once in the bucket)%n",

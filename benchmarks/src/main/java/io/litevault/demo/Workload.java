@@ -7,7 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A blog/community site's traffic: posts (replicated before they are acknowledged), comments, page-view
- * counters and sessions, with ten reads per write (mostly cached post reads, some comment listings).
+ * counters and sessions, with up to ten reads per write alongside the writes (mostly cached post reads,
+ * some comment listings).
  */
 final class Workload {
   static final String POST = "CREATE TABLE post(id INTEGER PRIMARY KEY, author TEXT NOT NULL, title TEXT NOT NULL, "
