@@ -6,7 +6,6 @@ import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.BucketLayout;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,7 +14,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.LongSupplier;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
@@ -45,8 +43,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Lease {
   private static final Logger log = LoggerFactory.getLogger(Lease.class);
-  private static final Pattern FIELD =
-      Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released|fence)\":\\s*\"?([^\",}]*)\"?");
   private static final Pattern GENERATION = Pattern.compile("[0-9a-f]{16}");
 
   private final ObjectStore store;
@@ -66,7 +62,7 @@ final class Lease {
   Lease(ObjectStore store, BucketLayout layout, String owner, String home, Duration ttl, Clock clock, LongSupplier nanos) {
     this.store = store;
     this.layout = layout;
-    this.owner = owner.replace("\"", "'").replace("\\", "/");
+    this.owner = LeaseBody.sanitizeOwner(owner);
     this.home = home;
     this.ttl = ttl;
     this.clock = clock;
@@ -271,8 +267,7 @@ final class Lease {
 
   private byte[] body(boolean released) {
     long until = released ? 0 : clock.millis() + ttl.toMillis();
-    return ("{\"owner\": \"" + owner + "\", \"nonce\": \"" + nonce + "\", \"home\": \"" + home + "\", \"expiresAtMillis\": "
-        + until + ", \"released\": " + released + ", \"fence\": " + fence + "}\n").getBytes(StandardCharsets.UTF_8);
+    return new LeaseBody(owner, nonce, home, until, released, fence).toJson();
   }
 
   private Optional<Holder> read(long gen) {
@@ -280,35 +275,19 @@ final class Lease {
   }
 
   private Optional<Holder> parse(long gen, String key) {
-    String text;
+    byte[] bytes;
     try (InputStream in = store.get(key)) {
-      text = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+      bytes = in.readNBytes(LeaseBody.MAX_BYTES + 1);
     } catch (ObjectNotFoundException e) {
       return Optional.empty();
     } catch (IOException e) {
       throw new ReplicationException("could not read the lease '" + key + "': " + e, e);
     }
-    String o = null;
-    String n = null;
-    String h = "";
-    long exp = 0;
-    boolean released = false;
-    boolean fenced = false;
-    Matcher m = FIELD.matcher(text);
-    while (m.find()) {
-      switch (m.group(1)) {
-        case "owner" -> o = m.group(2);
-        case "nonce" -> n = m.group(2);
-        case "home" -> h = m.group(2);
-        case "released" -> released = Boolean.parseBoolean(m.group(2).trim());
-        case "fence" -> fenced = Boolean.parseBoolean(m.group(2).trim());
-        default -> exp = Long.parseLong(m.group(2).trim());
-      }
+    if (bytes.length > LeaseBody.MAX_BYTES) {
+      throw new ReplicationException("the lease object '" + key + "' is not a Litevault lease (larger than "
+          + LeaseBody.MAX_BYTES + " bytes); delete it if nothing else uses this prefix");
     }
-    if (o == null || n == null) {
-      throw new ReplicationException("the lease object '" + key + "' is not a Litevault lease: " + text.strip()
-          + "; delete it if nothing else uses this prefix");
-    }
-    return Optional.of(new Holder(gen, o, n, h, exp, released, fenced));
+    LeaseBody b = LeaseBody.parse(key, bytes);
+    return Optional.of(new Holder(gen, b.owner(), b.nonce(), b.home(), b.expiresAtMillis(), b.released(), b.fence()));
   }
 }

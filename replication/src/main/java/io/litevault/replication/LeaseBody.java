@@ -1,0 +1,163 @@
+package io.litevault.replication;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The body of one lease generation (docs/FORMAT.md, "Leases"): a JSON object
+ * {@code {"owner", "nonce", "home", "expiresAtMillis", "released", "fence"}}, written and read by Jackson.
+ *
+ * <p>Compatibility both ways, because during a rolling deploy an older and a newer version read each
+ * other's leases:
+ * <ul>
+ *   <li>Older versions wrote the same fields by string concatenation, with the owner's {@code "} and
+ *       {@code \} replaced but control characters left raw (not valid JSON); versions before fencing
+ *       wrote no {@code home} and no {@code fence}. All of these still parse: raw control characters are
+ *       accepted, missing fields take the old defaults ({@code ""} and {@code false}).</li>
+ *   <li>Older versions read a body with a regular expression that stops a value at {@code "}, {@code ,}
+ *       or <code>}</code>. So the owner written here keeps the old replacements ({@code "} becomes
+ *       {@code '}, {@code \} becomes {@code /}); no other field can hold those characters (a UUID, a
+ *       home of hex digests and slashes, a number, booleans). An owner with a comma reaches an older
+ *       reader truncated: it is only ever shown in messages.</li>
+ * </ul>
+ * Unknown fields are ignored, so a later version may add some.
+ */
+record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence) {
+  /** Bodies are tiny; anything larger is not a lease (and is not read whole). */
+  static final int MAX_BYTES = 4096;
+
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_UNESCAPED_CONTROL_CHARS) // owners written raw by older versions
+      .enable(JsonReadFeature.ALLOW_BACKSLASH_ESCAPING_ANY_CHARACTER) // the first version kept an owner's '\'
+      .build();
+  /** How versions before this one read a body; kept for the one body JSON cannot read (see parse). */
+  private static final Pattern OLD_FIELD =
+      Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released|fence)\":\\s*\"?([^\",}]*)\"?");
+
+  LeaseBody {
+    owner = sanitizeOwner(owner);
+    home = home == null ? "" : home;
+  }
+
+  /** The owner as older readers can parse it (see the class comment). */
+  static String sanitizeOwner(String owner) {
+    // Through UTF-8 and back first: a lone surrogate becomes '?' here, as it did in every stored body.
+    String utf8 = new String(owner.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    return utf8.replace("\"", "'").replace("\\", "/");
+  }
+
+  byte[] toJson() {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("owner", owner).put("nonce", nonce).put("home", home).put("expiresAtMillis", expiresAtMillis)
+        .put("released", released).put("fence", fence);
+    try {
+      return (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree of strings, numbers and booleans failed to serialize", e);
+    }
+  }
+
+  /**
+   * Parses a stored body. Throws {@link ReplicationException} naming {@code key} when it is not a lease:
+   * not JSON, no owner or nonce, or a field of the wrong type.
+   */
+  static LeaseBody parse(String key, byte[] bytes) {
+    JsonNode o;
+    try {
+      o = JSON.readTree(bytes);
+    } catch (JsonProcessingException e) {
+      // The first version wrote an owner's '\' raw, so an owner ending in '\' escaped the closing quote.
+      // Read such a body the way that version did, or refuse it as not a lease.
+      return parseAsOldVersionsDid(key, bytes, e);
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("reading an array in memory failed", e);
+    }
+    if (o == null || !o.isObject()) {
+      throw notALease(key, bytes, "not a JSON object");
+    }
+    return new LeaseBody(text(o, "owner", null, key, bytes), text(o, "nonce", null, key, bytes),
+        text(o, "home", "", key, bytes), number(o, "expiresAtMillis", key, bytes), bool(o, "released", key, bytes),
+        bool(o, "fence", key, bytes));
+  }
+
+  private static String text(JsonNode o, String field, String absent, String key, byte[] bytes) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      if (absent == null) {
+        throw notALease(key, bytes, "no \"" + field + "\"");
+      }
+      return absent;
+    }
+    if (!v.isTextual()) {
+      throw notALease(key, bytes, "\"" + field + "\" is not a string");
+    }
+    return v.textValue();
+  }
+
+  private static long number(JsonNode o, String field, String key, byte[] bytes) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return 0; // as older readers did: an expiry of 0 has passed
+    }
+    if (!v.canConvertToLong() || !v.isIntegralNumber()) {
+      throw notALease(key, bytes, "\"" + field + "\" is not an integer");
+    }
+    return v.longValue();
+  }
+
+  private static boolean bool(JsonNode o, String field, String key, byte[] bytes) {
+    JsonNode v = o.get(field);
+    if (v == null || v.isNull()) {
+      return false;
+    }
+    if (!v.isBoolean()) {
+      throw notALease(key, bytes, "\"" + field + "\" is not true or false");
+    }
+    return v.booleanValue();
+  }
+
+  private static LeaseBody parseAsOldVersionsDid(String key, byte[] bytes, JsonProcessingException notJson) {
+    String owner = null;
+    String nonce = null;
+    String home = "";
+    long expires = 0;
+    boolean released = false;
+    boolean fence = false;
+    Matcher m = OLD_FIELD.matcher(new String(bytes, StandardCharsets.UTF_8));
+    try {
+      while (m.find()) {
+        String v = m.group(2);
+        switch (m.group(1)) {
+          case "owner" -> owner = v;
+          case "nonce" -> nonce = v;
+          case "home" -> home = v;
+          case "released" -> released = Boolean.parseBoolean(v.trim());
+          case "fence" -> fence = Boolean.parseBoolean(v.trim());
+          default -> expires = Long.parseLong(v.trim());
+        }
+      }
+    } catch (NumberFormatException e) {
+      nonce = null;
+    }
+    if (owner == null || nonce == null) {
+      throw notALease(key, bytes, "not JSON (" + notJson.getOriginalMessage() + ")");
+    }
+    return new LeaseBody(owner, nonce, home, expires, released, fence);
+  }
+
+  private static ReplicationException notALease(String key, byte[] bytes, String why) {
+    String text = new String(bytes, StandardCharsets.UTF_8).strip();
+    if (text.length() > 200) {
+      text = text.substring(0, 200) + "…";
+    }
+    return new ReplicationException("the lease object '" + key + "' is not a Litevault lease (" + why + "): " + text
+        + "; delete it if nothing else uses this prefix");
+  }
+}
