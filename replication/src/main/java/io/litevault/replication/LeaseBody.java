@@ -72,12 +72,11 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     JsonNode o;
     try {
       o = JSON.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      // The first version wrote an owner's '\' raw, so an owner ending in '\' escaped the closing quote.
-      // Read such a body the way that version did, or refuse it as not a lease.
-      return parseAsOldVersionsDid(key, bytes, e);
     } catch (java.io.IOException e) {
-      throw new IllegalStateException("reading an array in memory failed", e);
+      // Not JSON. The first version wrote an owner's '\' raw, so an owner ending in '\' escaped the closing
+      // quote: read such a body the way that version did, or refuse it as not a lease. (Not only
+      // JsonProcessingException: bytes Jackson takes for UTF-32 throw CharConversionException.)
+      return parseAsOldVersionsDid(key, bytes, e);
     }
     if (o == null || !o.isObject()) {
       throw notALease(key, bytes, "not a JSON object");
@@ -123,7 +122,7 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     return v.booleanValue();
   }
 
-  private static LeaseBody parseAsOldVersionsDid(String key, byte[] bytes, JsonProcessingException notJson) {
+  private static LeaseBody parseAsOldVersionsDid(String key, byte[] bytes, java.io.IOException notJson) {
     String owner = null;
     String nonce = null;
     String home = "";
@@ -147,9 +146,14 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
       nonce = null;
     }
     if (owner == null || nonce == null) {
-      throw notALease(key, bytes, "not JSON (" + notJson.getOriginalMessage() + ")");
+      throw notALease(key, bytes, "not JSON (" + firstLine(notJson) + ")");
     }
     return new LeaseBody(owner, nonce, home, expires, released, fence);
+  }
+
+  private static String firstLine(java.io.IOException e) {
+    String m = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    return m == null ? e.getClass().getSimpleName() : m.lines().findFirst().orElse(m);
   }
 
   private static ReplicationException notALease(String key, byte[] bytes, String why) {
