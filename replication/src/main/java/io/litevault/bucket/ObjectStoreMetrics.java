@@ -6,42 +6,17 @@ import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Counts every request an {@link ObjectStore} sends, per {@link Operation}: requests, errors, retries and
- * body bytes each way. Thread-safe and cheap (striped adders); read with {@link #snapshot()} or
- * {@link #of(Operation)}. Users are billed per request, so counts are exact: a retried request counts
- * twice.
+ * The requests an {@link ObjectStore} has sent, per {@link Operation}: requests, errors, retries and body
+ * bytes each way, read with {@link #snapshot()} or {@link #of(Operation)}. Users are billed per request, so
+ * counts are exact: a retried request counts twice. Read-only: the backend counts through its
+ * {@link RequestRecorder}. Thread-safe.
  */
 public final class ObjectStoreMetrics {
-  private final Map<Operation, Counters> counters = new EnumMap<>(Operation.class);
+  private final Map<Operation, Counters> counters;
 
-  public ObjectStoreMetrics() {
-    for (Operation op : Operation.values()) {
-      counters.put(op, new Counters());
-    }
-  }
-
-  /** Records one request about to be sent; {@code retry} if it repeats a failed one. */
-  public void request(Operation op, boolean retry) {
-    Counters c = counters.get(op);
-    c.requests.increment();
-    if (retry) {
-      c.retries.increment();
-    }
-  }
-
-  /** Records one failed request. */
-  public void error(Operation op) {
-    counters.get(op).errors.increment();
-  }
-
-  /** Records body bytes sent. */
-  public void sent(Operation op, long bytes) {
-    counters.get(op).bytesSent.add(bytes);
-  }
-
-  /** Records body bytes received. */
-  public void received(Operation op, long bytes) {
-    counters.get(op).bytesReceived.add(bytes);
+  /** A view of {@code counters}, which only its {@link RequestRecorder} changes. */
+  ObjectStoreMetrics(Map<Operation, Counters> counters) {
+    this.counters = counters;
   }
 
   /** The counters of one operation now. */
@@ -80,7 +55,7 @@ public final class ObjectStoreMetrics {
     return sb.append('}').toString();
   }
 
-  private static final class Counters {
+  static final class Counters {
     final LongAdder requests = new LongAdder();
     final LongAdder errors = new LongAdder();
     final LongAdder retries = new LongAdder();

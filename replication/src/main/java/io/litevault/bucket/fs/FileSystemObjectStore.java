@@ -10,6 +10,7 @@ import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.ObjectStoreException;
 import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.RequestRecorder;
 import io.litevault.bucket.Operation;
 import io.litevault.bucket.PutResult;
 import io.litevault.bucket.StoreUnavailableException;
@@ -60,7 +61,7 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   private final FileSystemOptions options;
   private final Path root;
-  private final ObjectStoreMetrics metrics = new ObjectStoreMetrics();
+  private final RequestRecorder metrics = new RequestRecorder();
   /** Directories whose entry in their parent this store has made durable (never removed by the store). */
   private final java.util.Set<Path> durableDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -395,7 +396,7 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public ObjectStoreMetrics metrics() {
-    return metrics;
+    return metrics.view();
   }
 
   @Override

@@ -1,7 +1,7 @@
 package io.litevault.bucket.s3;
 
 import io.litevault.bucket.ObjectStoreException;
-import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.RequestRecorder;
 import io.litevault.bucket.Operation;
 import java.io.IOException;
 import java.io.InputStream;
@@ -19,7 +19,7 @@ final class ResumingInputStream extends InputStream {
   }
 
   private final Opener opener;
-  private final ObjectStoreMetrics metrics;
+  private final RequestRecorder metrics;
   private final int maxResumes;
   private final long start;
   private final long length;
@@ -29,7 +29,7 @@ final class ResumingInputStream extends InputStream {
   private boolean closed;
   private boolean eof;
 
-  ResumingInputStream(RawObject first, Opener opener, ObjectStoreMetrics metrics, int maxResumes, long start,
+  ResumingInputStream(RawObject first, Opener opener, RequestRecorder metrics, int maxResumes, long start,
       long length) {
     this.current = first;
     this.opener = opener;

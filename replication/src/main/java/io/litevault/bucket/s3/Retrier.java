@@ -3,7 +3,7 @@ package io.litevault.bucket.s3;
 import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStoreException;
-import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.RequestRecorder;
 import io.litevault.bucket.Operation;
 import io.litevault.bucket.RetryPolicy;
 import io.litevault.bucket.StoreUnavailableException;
@@ -26,14 +26,14 @@ final class Retrier {
   }
 
   private final RetryPolicy policy;
-  private final ObjectStoreMetrics metrics;
+  private final RequestRecorder metrics;
   private final Function<Throwable, Failure> classifier;
   private final String store;
 
   /** Where the client looked for credentials, for the message when it found none. */
   private final String credentialSources;
 
-  Retrier(RetryPolicy policy, ObjectStoreMetrics metrics, Function<Throwable, Failure> classifier, String store,
+  Retrier(RetryPolicy policy, RequestRecorder metrics, Function<Throwable, Failure> classifier, String store,
       String credentialSources) {
     this.credentialSources = credentialSources;
     this.policy = policy;

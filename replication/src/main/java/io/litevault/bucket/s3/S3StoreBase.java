@@ -10,6 +10,7 @@ import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.ObjectStoreException;
 import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.RequestRecorder;
 import io.litevault.bucket.Operation;
 import io.litevault.bucket.PutResult;
 import io.litevault.bucket.StoreUnavailableException;
@@ -43,7 +44,7 @@ abstract class S3StoreBase implements ObjectStore {
   static final int DELETE_BATCH = 1000;
 
   final S3Options options;
-  final ObjectStoreMetrics metrics = new ObjectStoreMetrics();
+  final RequestRecorder metrics = new RequestRecorder();
   final Retrier retrier;
   private final String name;
 
@@ -364,7 +365,7 @@ abstract class S3StoreBase implements ObjectStore {
 
   @Override
   public ObjectStoreMetrics metrics() {
-    return metrics;
+    return metrics.view();
   }
 
   @Override
