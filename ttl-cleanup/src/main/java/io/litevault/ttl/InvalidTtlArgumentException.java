@@ -12,6 +12,11 @@ public final class InvalidTtlArgumentException extends IllegalArgumentException 
     super(message);
   }
 
+  /** The same message as {@code cause}, a shared validator's refusal, as this module's exception. */
+  InvalidTtlArgumentException(String message, Throwable cause) {
+    super(message, cause);
+  }
+
   static void check(boolean ok, String template, Object... args) {
     if (!ok) {
       throw new InvalidTtlArgumentException(String.format(template, args));
