@@ -150,7 +150,7 @@ public final class TtlCleaner implements AutoCloseable {
    */
   public PurgeReport purgeNow(Database db, String table) {
     Objects.requireNonNull(db, "db");
-    Identifiers.require("table name", table);
+    InvalidTtlArgumentException.identifier("table name", table);
     RegisteredTable t = find(db.name(), table);
     if (t == null || t.db != db) {
       throw new UnknownTtlTableException(db.name(), table, registeredTables());
