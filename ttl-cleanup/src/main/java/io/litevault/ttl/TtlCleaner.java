@@ -126,6 +126,7 @@ public final class TtlCleaner implements AutoCloseable {
       }
       RegisteredTable registered = new RegisteredTable(db, spec, schema);
       tables.add(registered);
+      metrics.register(db.name(), spec.table());
       return registered;
     }
   }
