@@ -11,8 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Per-tier counters of a {@link TieredBackup}: last success, the age of the state each tier holds, objects
  * and bytes copied, failures and verification failures. Thread-safe; read with {@link #tier(String)} or
- * {@link #snapshot()}. Publish them to a registry from a gauge; request counts per store are in each
- * {@link io.litevault.bucket.ObjectStore#metrics()}.
+ * {@link #snapshot()}; {@link BackupMetricsBinder} publishes them to Micrometer. Request counts per store
+ * are in each {@link io.litevault.bucket.ObjectStore#metrics()}.
  */
 public final class BackupMetrics {
   private final Clock clock;
@@ -52,6 +52,12 @@ public final class BackupMetrics {
   public Optional<Duration> age(String tier) {
     Instant asOf = tier(tier).stateAsOf();
     return asOf == null ? Optional.empty() : Optional.of(Duration.between(asOf, clock.instant()));
+  }
+
+  /** How long ago (on the options' clock) {@code tier}'s last successful run finished, or empty if unknown. */
+  public Optional<Duration> sinceLastSuccess(String tier) {
+    Instant last = tier(tier).lastSuccess();
+    return last == null ? Optional.empty() : Optional.of(Duration.between(last, clock.instant()));
   }
 
   /** Every tier's figures, by name. */

@@ -1,6 +1,7 @@
 package io.litevault.backup;
 
 import io.litevault.bucket.ObjectStore;
+import io.litevault.store.Names;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
@@ -14,8 +15,9 @@ import java.util.Set;
  * Everything a {@link TieredBackup} needs: where to copy from and to, the tiers, and how. Immutable; built
  * by {@link #builder(ObjectStore, ObjectStore)}, whose setters reject a bad value at once, naming it.
  *
- * <p>Prefixes are key prefixes: {@code ""} (the whole bucket) or ending with {@code /}. Tier {@code t}
- * lives under {@code targetPrefix + t + "/"}. The stores are used, never closed, by the backup.
+ * <p>Prefixes are key prefixes, checked by {@link Names#requireKeyPrefix}: {@code ""} (the whole bucket)
+ * or segments of ASCII letters, digits, '.', '_' and '-' (not '.' or '..') each followed by {@code /}. Tier
+ * {@code t} lives under {@code targetPrefix + t + "/"}, a prefix a restore accepts. The stores are used, never closed, by the backup.
  */
 public final class BackupOptions {
   /**
@@ -132,13 +134,13 @@ public final class BackupOptions {
 
     /** The part of the source bucket to copy: {@code ""} (default: all of it) or a prefix ending with '/'. */
     public Builder sourcePrefix(String prefix) {
-      this.sourcePrefix = prefix("source prefix", prefix);
+      this.sourcePrefix = Names.requireKeyPrefix("source prefix", prefix);
       return this;
     }
 
     /** Where the tiers go in the target: {@code ""} (default) or a prefix ending with '/'. */
     public Builder targetPrefix(String prefix) {
-      this.targetPrefix = prefix("target prefix", prefix);
+      this.targetPrefix = Names.requireKeyPrefix("target prefix", prefix);
       return this;
     }
 
@@ -249,12 +251,5 @@ public final class BackupOptions {
       return new BackupOptions(this);
     }
 
-    private static String prefix(String what, String p) {
-      Objects.requireNonNull(p, what);
-      if (!p.isEmpty() && (!p.endsWith("/") || p.startsWith("/") || p.contains("//"))) {
-        throw new IllegalArgumentException(what + " '" + p + "' must be empty or end with '/' (no leading '/', no '//')");
-      }
-      return p;
-    }
   }
 }

@@ -1,64 +1,63 @@
 package io.litevault.backup;
 
-import com.cronutils.model.Cron;
-import com.cronutils.model.CronType;
-import com.cronutils.model.definition.CronDefinitionBuilder;
-import com.cronutils.model.time.ExecutionTime;
-import com.cronutils.parser.CronParser;
+import io.litevault.schedule.CronExpression;
 import java.time.ZonedDateTime;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * When a tier runs: a UNIX cron expression (five fields: minute hour day-of-month month day-of-week, as in
- * crontab(5); parsed and evaluated by cron-utils), optionally thinned to every n-th ISO week.
+ * When a tier runs: a {@link CronExpression} (the project's one cron syntax: UNIX five fields, or a
+ * nickname such as {@code @daily}), optionally thinned to every n-th ISO week.
  *
- * <p>UNIX rather than Quartz syntax because it is what operators already write in crontab and what the
- * CLI's "cron from outside" setups use; minute resolution is plenty for daily and weekly copies. Plain
- * cron cannot say "every second week" (a day-of-week step such as {@code SUN/2} steps days, not weeks), so
- * {@link #everyNthWeek(int)} keeps only the fire times whose Monday-based week, counted from 1970-01-05,
- * is a multiple of n: deterministic, the same in every process, no state needed.
+ * <p>Plain cron cannot say "every second week" (a day-of-week step such as {@code SUN/2} steps days, not
+ * weeks), so {@link #everyNthWeek(int)} keeps only the fire times whose Monday-based week, counted from
+ * 1970-01-05, is a multiple of n: deterministic, the same in every process, no state needed. Only backup
+ * needs it, so it lives here, on top of the shared type.
  *
  * <p>Times are evaluated in the zone of the {@link ZonedDateTime} passed in ({@link BackupOptions#zone()},
  * UTC by default). Immutable and thread-safe.
  */
 public final class Schedule {
-  private static final CronParser PARSER = new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
   /** Bound on the fire times skipped while looking for a matching week (a weekly cron needs at most n). */
   private static final int MAX_SKIPS = 10_000;
 
-  private final String expression;
+  private final CronExpression cron;
   private final int weekInterval;
-  private final ExecutionTime executionTime;
 
-  private Schedule(String expression, int weekInterval) {
-    this.expression = Objects.requireNonNull(expression, "cron expression");
+  private Schedule(CronExpression cron, int weekInterval) {
+    this.cron = Objects.requireNonNull(cron, "cron expression");
     if (weekInterval < 1 || weekInterval > 52) {
       throw new IllegalArgumentException("week interval must be in [1, 52], was " + weekInterval);
     }
     this.weekInterval = weekInterval;
-    Cron cron;
-    try {
-      cron = PARSER.parse(expression.trim()).validate();
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("invalid cron expression '" + expression
-          + "' (UNIX syntax: minute hour day-of-month month day-of-week): " + e.getMessage(), e);
-    }
-    this.executionTime = ExecutionTime.forCron(cron);
   }
 
-  /** A schedule firing at every time the UNIX cron {@code expression} names. */
+  /**
+   * A schedule firing at every time {@code expression} names.
+   *
+   * @throws io.litevault.schedule.InvalidCronExpressionException naming the expression and the syntax
+   */
   public static Schedule cron(String expression) {
-    return new Schedule(expression, 1);
+    return new Schedule(CronExpression.parse(expression), 1);
+  }
+
+  /** A schedule firing at every time {@code cron} names. */
+  public static Schedule cron(CronExpression cron) {
+    return new Schedule(cron, 1);
   }
 
   /** This schedule keeping only the fire times in every {@code n}-th week (n in [1, 52]). */
   public Schedule everyNthWeek(int n) {
-    return new Schedule(expression, n);
+    return new Schedule(cron, n);
   }
 
+  /** The cron expression as given (a nickname stays a nickname). */
   public String expression() {
-    return expression;
+    return cron.expression();
+  }
+
+  public CronExpression cronExpression() {
+    return cron;
   }
 
   public int weekInterval() {
@@ -67,27 +66,24 @@ public final class Schedule {
 
   /** The latest fire time at or before {@code t}, or empty if there is none. */
   public Optional<ZonedDateTime> lastAtOrBefore(ZonedDateTime t) {
-    // cron-utils' lastExecution is strictly before its argument; fire times are whole minutes.
-    ZonedDateTime cursor = t.withNano(0).plusSeconds(1);
-    for (int i = 0; i < MAX_SKIPS; i++) {
-      Optional<ZonedDateTime> last = executionTime.lastExecution(cursor);
-      if (last.isEmpty() || matchesWeek(last.get())) {
+    Optional<ZonedDateTime> last = cron.lastAtOrBefore(t);
+    for (int i = 0; i < MAX_SKIPS && last.isPresent(); i++) {
+      if (matchesWeek(last.get())) {
         return last;
       }
-      cursor = last.get();
+      last = cron.lastAtOrBefore(last.get().minusNanos(1));
     }
     return Optional.empty();
   }
 
   /** The first fire time strictly after {@code t}, or empty if there is none. */
   public Optional<ZonedDateTime> nextAfter(ZonedDateTime t) {
-    ZonedDateTime cursor = t;
-    for (int i = 0; i < MAX_SKIPS; i++) {
-      Optional<ZonedDateTime> next = executionTime.nextExecution(cursor);
-      if (next.isEmpty() || matchesWeek(next.get())) {
+    Optional<ZonedDateTime> next = cron.nextAfter(t);
+    for (int i = 0; i < MAX_SKIPS && next.isPresent(); i++) {
+      if (matchesWeek(next.get())) {
         return next;
       }
-      cursor = next.get();
+      next = cron.nextAfter(next.get());
     }
     return Optional.empty();
   }
@@ -99,16 +95,16 @@ public final class Schedule {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Schedule s && s.expression.equals(expression) && s.weekInterval == weekInterval;
+    return o instanceof Schedule s && s.cron.equals(cron) && s.weekInterval == weekInterval;
   }
 
   @Override
   public int hashCode() {
-    return expression.hashCode() * 31 + weekInterval;
+    return cron.hashCode() * 31 + weekInterval;
   }
 
   @Override
   public String toString() {
-    return weekInterval == 1 ? "cron '" + expression + "'" : "cron '" + expression + "' every " + weekInterval + " weeks";
+    return weekInterval == 1 ? "cron '" + expression() + "'" : "cron '" + expression() + "' every " + weekInterval + " weeks";
   }
 }

@@ -1,9 +1,9 @@
 package io.litevault.backup;
 
+import io.litevault.store.Names;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * One backup tier: a named copy under {@code <targetPrefix><name>/} in the target store, refreshed on a
@@ -21,12 +21,14 @@ import java.util.regex.Pattern;
  *       days old.
  * </ul>
  *
- * @param name the tier's name, also its directory: letters, digits, '.', '_' or '-'
+ * @param name the tier's name, also its directory: a bucket prefix segment ({@link Names#requireSegment}:
+ *     1 to 64 ASCII letters, digits, '.', '_' or '-', not '.' or '..'), and not {@value #RESERVED}
  * @param upstream the tier this one is copied from, or empty to copy from the source bucket
  * @param schedule when it runs
  */
 public record Tier(String name, Optional<String> upstream, Schedule schedule) {
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  /** The name of backup's bookkeeping directory ({@code CopyPlan.META}), which every copy skips. */
+  static final String RESERVED = "_litevault";
 
   /** The daily tier's name and schedule: every day at 02:00, after the night's quiet hours began. */
   public static final String DAILY = "daily";
@@ -36,12 +38,11 @@ public record Tier(String name, Optional<String> upstream, Schedule schedule) {
   public static final String TWO_WEEK = "2-week";
 
   public Tier {
-    Objects.requireNonNull(name, "name");
+    Names.requireSegment("tier name", name);
     Objects.requireNonNull(upstream, "upstream");
     Objects.requireNonNull(schedule, "schedule");
-    if (!NAME.matcher(name).matches() || name.equals(".") || name.equals("..") || name.equals("_litevault")) {
-      throw new IllegalArgumentException("invalid tier name '" + name
-          + "': use 1 to 64 letters, digits, '.', '_' or '-' (not '.', '..' or '_litevault')");
+    if (name.equals(RESERVED)) {
+      throw new IllegalArgumentException("invalid tier name '" + name + "': '" + RESERVED + "' is reserved");
     }
     if (upstream.isPresent() && upstream.get().equals(name)) {
       throw new IllegalArgumentException("tier '" + name + "' cannot be copied from itself");

@@ -10,7 +10,8 @@
  *   <li>{@link io.litevault.backup.BackupOptions}: its options (builder); {@link io.litevault.backup.Tier}
  *       and {@link io.litevault.backup.Schedule}: what to copy where and when;
  *   <li>{@link io.litevault.backup.TierRunReport}, {@link io.litevault.backup.RunStatus},
- *       {@link io.litevault.backup.BackupMetrics}, {@link io.litevault.backup.BackupListener}: what
+ *       {@link io.litevault.backup.BackupMetrics} (published by
+ *       {@link io.litevault.backup.BackupMetricsBinder}), {@link io.litevault.backup.BackupListener}: what
  *       happened;
  *   <li>{@link io.litevault.backup.TierVerifier}, {@link io.litevault.backup.VerificationResult}: the SPI
  *       through which a restore check of each fresh tier plugs in;

@@ -38,6 +38,24 @@ class BackupOptionsTest {
     refused("overlaps", () -> BackupOptions.builder(a, a).targetPrefix("").build());
   }
 
+  /** The shared rules of io.litevault.store.Names: stricter than backup's own checks were (see the commit). */
+  @Test
+  void prefixesAndTierNamesFollowTheSharedNameRules() {
+    ObjectStore a = FileSystemObjectStore.create(dir);
+    var b = BackupOptions.builder(a, FileSystemObjectStore.create(dir));
+    for (String bad : new String[] {"a/../", "./", "a b/", "donn\u00e9es/", "x\u0000/", "a//", "a\\b/"}) {
+      refused("invalid target prefix '", () -> b.targetPrefix(bad));
+      refused("invalid source prefix '", () -> b.sourcePrefix(bad));
+    }
+    refused("invalid target prefix 'null'", () -> b.targetPrefix(null));
+    assertEquals("backups/x.y_z-1/", b.targetPrefix("backups/x.y_z-1/").build().targetPrefix());
+    for (String bad : new String[] {"..", ".", "", "a/b", "t\u00e9", "x".repeat(65), "_litevault"}) {
+      refused("invalid tier name '", () -> Tier.fromSource(bad, Schedule.cron("@daily")));
+    }
+    refused("'_litevault' is reserved", () -> Tier.fromSource("_litevault", Schedule.cron("@daily")));
+    assertEquals("x".repeat(64), Tier.fromSource("x".repeat(64), Schedule.cron("@daily")).name());
+  }
+
   @Test
   void defaultsAreTheThreeTiersInUtc() {
     ObjectStore a = FileSystemObjectStore.create(dir);

@@ -1,8 +1,8 @@
 package io.litevault.replication;
 
 import io.litevault.bucket.ObjectStore;
-import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.Codec;
+import io.litevault.store.Names;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -69,6 +69,7 @@ public final class ReplicatorOptions {
   /**
    * @param store where to replicate (MinIO in production)
    * @param prefix the key prefix of this database's replica, e.g. {@code "litevault/data"}
+   * @throws io.litevault.store.InvalidNameException the prefix breaks {@link Names#requirePrefix}'s rule
    */
   public static Builder builder(ObjectStore store, String prefix) {
     return new Builder(store, prefix);
@@ -112,7 +113,7 @@ public final class ReplicatorOptions {
 
     private Builder(ObjectStore store, String prefix) {
       this.store = Objects.requireNonNull(store, "store");
-      this.prefix = BucketLayout.requirePrefix(prefix);
+      this.prefix = Names.requirePrefix("replica prefix", prefix);
     }
 
     /** Least time between two uploads of ordinary (LOCAL) writes; 0 uploads after every commit. */

@@ -1,6 +1,6 @@
 package io.litevault.ttl;
 
-import static io.litevault.ttl.Identifiers.quote;
+import static io.litevault.store.Names.quoteIdentifier;
 
 import io.litevault.store.Database;
 import java.util.Locale;
@@ -18,8 +18,8 @@ final class RegisteredTable {
   RegisteredTable(Database db, TtlTableSpec spec, TableSchema schema) {
     this.db = db;
     this.spec = spec;
-    String t = quote(spec.table());
-    String exp = quote(spec.expiryColumn());
+    String t = quoteIdentifier(spec.table());
+    String exp = quoteIdentifier(spec.expiryColumn());
     this.purgeBatchSql = "DELETE FROM " + t + " WHERE " + schema.rowKey() + " IN (SELECT " + schema.rowKeySelect()
         + " FROM " + t + " WHERE " + exp + " <= ? LIMIT ?)";
   }

@@ -1,6 +1,7 @@
 package io.litevault.ttl;
 
 import io.litevault.store.Database;
+import io.litevault.store.Names;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -151,8 +152,8 @@ record TableSchema(String name, boolean withoutRowid, Map<String, String> column
     if (!uniqueAlone(spec.keyColumn())) {
       throw new TtlSchemaException(database, "key column '" + name + "." + spec.keyColumn() + "' of database '"
           + database + "' is not unique; make it the PRIMARY KEY or add: CREATE UNIQUE INDEX "
-          + Identifiers.quote(name + "_" + spec.keyColumn() + "_key") + " ON " + Identifiers.quote(name) + "("
-          + Identifiers.quote(spec.keyColumn()) + ")");
+          + Names.quoteIdentifier(name + "_" + spec.keyColumn() + "_key") + " ON " + Names.quoteIdentifier(name) + "("
+          + Names.quoteIdentifier(spec.keyColumn()) + ")");
     }
   }
 
@@ -161,12 +162,12 @@ record TableSchema(String name, boolean withoutRowid, Map<String, String> column
     if (!withoutRowid) {
       return "rowid";
     }
-    List<String> quoted = primaryKey.stream().map(Identifiers::quote).toList();
+    List<String> quoted = primaryKey.stream().map(Names::quoteIdentifier).toList();
     return quoted.size() == 1 ? quoted.get(0) : "(" + String.join(", ", quoted) + ")";
   }
 
   /** The primary key columns as a select list (for WITHOUT ROWID tables). */
   String rowKeySelect() {
-    return withoutRowid ? String.join(", ", primaryKey.stream().map(Identifiers::quote).toList()) : "rowid";
+    return withoutRowid ? String.join(", ", primaryKey.stream().map(Names::quoteIdentifier).toList()) : "rowid";
   }
 }

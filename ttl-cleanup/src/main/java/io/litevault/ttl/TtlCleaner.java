@@ -43,7 +43,6 @@ public final class TtlCleaner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TtlCleaner.class);
 
   private final TtlOptions options;
-  private final CronSchedule schedule;
   private final TtlMetrics metrics = new TtlMetrics();
   private final List<RegisteredTable> tables = new CopyOnWriteArrayList<>();
   private final ReentrantLock runLock = new ReentrantLock();
@@ -54,7 +53,6 @@ public final class TtlCleaner implements AutoCloseable {
 
   private TtlCleaner(TtlOptions options) {
     this.options = options;
-    this.schedule = CronSchedule.of(options);
   }
 
   public static TtlCleaner create(TtlOptions options) {
@@ -128,6 +126,7 @@ public final class TtlCleaner implements AutoCloseable {
       }
       RegisteredTable registered = new RegisteredTable(db, spec, schema);
       tables.add(registered);
+      metrics.register(db.name(), spec.table());
       return registered;
     }
   }
@@ -152,7 +151,7 @@ public final class TtlCleaner implements AutoCloseable {
    */
   public PurgeReport purgeNow(Database db, String table) {
     Objects.requireNonNull(db, "db");
-    Identifiers.require("table name", table);
+    InvalidTtlArgumentException.identifier("table name", table);
     RegisteredTable t = find(db.name(), table);
     if (t == null || t.db != db) {
       throw new UnknownTtlTableException(db.name(), table, registeredTables());
@@ -172,11 +171,11 @@ public final class TtlCleaner implements AutoCloseable {
         throw new IllegalStateException("this TtlCleaner was already " + (stopRequested ? "stopped" : "started")
             + "; create a new one to start again");
       }
-      if (schedule.isEmpty()) {
+      if (!options.schedulesSomething()) {
         throw new IllegalStateException("nothing to schedule: the options have neither a cron expression nor an "
             + "interval; set one, or call purgeNow() yourself");
       }
-      nextDue = schedule.nextAfter(options.clock().instant());
+      nextDue = options.nextDueAfter(options.clock().instant());
       scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "litevault-ttl-cleaner");
         t.setDaemon(true);
@@ -243,7 +242,7 @@ public final class TtlCleaner implements AutoCloseable {
         return;
       }
       // Next due from this run's instant (not from "now" after it), set before listeners hear of the run.
-      nextDue = schedule.nextAfter(now);
+      nextDue = options.nextDueAfter(now);
       run(PurgeReport.Trigger.SCHEDULED, List.copyOf(tables));
       log.debug("next TTL purge due at {}", nextDue);
     } catch (Throwable t) {

@@ -1,7 +1,10 @@
 package io.litevault.ttl;
 
+import io.litevault.schedule.CronExpression;
+import io.litevault.schedule.InvalidCronExpressionException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -52,7 +55,7 @@ public final class TtlOptions {
 
   private final Clock clock;
   private final int batchSize;
-  private final String cron;
+  private final CronExpression cron;
   private final ZoneId zone;
   private final Duration interval;
   private final Duration pollInterval;
@@ -84,8 +87,10 @@ public final class TtlOptions {
 
   public Clock clock() { return clock; }
   public int batchSize() { return batchSize; }
-  /** The cron expression (UNIX, 5 fields), or null when purges run only on the interval or on demand. */
-  public String cron() { return cron; }
+  /** The cron expression as given (see {@link Builder#cron}), or null when purges run only on the interval or on demand. */
+  public String cron() { return cron == null ? null : cron.expression(); }
+  /** The parsed cron expression, or null; see {@link #cron()}. */
+  public CronExpression cronExpression() { return cron; }
   public ZoneId zone() { return zone; }
   /** The fixed interval between purges, or null. */
   public Duration interval() { return interval; }
@@ -97,6 +102,25 @@ public final class TtlOptions {
   /** Writer-thread time one batch aims at (its row count adapts, up to {@link #batchSize()}); zero: fixed batches. */
   public Duration targetBatchTime() { return targetBatchTime; }
   public List<PurgeListener> listeners() { return listeners; }
+
+  /** Whether anything is scheduled at all (a cron expression or an interval). */
+  boolean schedulesSomething() {
+    return cron != null || interval != null;
+  }
+
+  /**
+   * When the next purge is due: the earlier of the next cron time (read in {@link #zone()}) and
+   * {@code from + interval}; null when nothing is scheduled. Computed from the instant of the last run
+   * (or the start), so a clock that jumps ahead causes one purge, never a catch-up storm.
+   */
+  Instant nextDueAfter(Instant from) {
+    Instant next = cron == null ? null : cron.nextAfter(from, zone).orElse(null);
+    if (interval != null) {
+      Instant byInterval = from.plus(interval);
+      next = next == null || byInterval.isBefore(next) ? byInterval : next;
+    }
+    return next;
+  }
 
   @Override
   public String toString() {
@@ -110,7 +134,7 @@ public final class TtlOptions {
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private int batchSize = DEFAULT_BATCH_SIZE;
-    private String cron = DEFAULT_CRON;
+    private CronExpression cron = CronExpression.parse(DEFAULT_CRON);
     private ZoneId zone = DEFAULT_ZONE;
     private Duration interval;
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
@@ -139,11 +163,16 @@ public final class TtlOptions {
     }
 
     /**
-     * A UNIX cron expression (5 fields, e.g. {@code "0 * * * *"} hourly, or {@code @daily}); null for
-     * none. Default {@value #DEFAULT_CRON}.
+     * A cron expression in the project's one syntax ({@link CronExpression}: UNIX, 5 fields, e.g.
+     * {@code "0 * * * *"} hourly, or a nickname such as {@code @daily}); null for none. Default
+     * {@value #DEFAULT_CRON}.
      */
     public Builder cron(String expression) {
-      this.cron = expression == null ? null : CronSchedule.validate(expression);
+      try {
+        this.cron = expression == null ? null : CronExpression.parse(expression);
+      } catch (InvalidCronExpressionException e) {
+        throw new InvalidTtlArgumentException(e.getMessage(), e); // this module's one argument exception
+      }
       return this;
     }
 

@@ -1,6 +1,6 @@
 package io.litevault.ttl;
 
-import static io.litevault.ttl.Identifiers.quote;
+import static io.litevault.store.Names.quoteIdentifier;
 
 import io.litevault.store.Database;
 import io.litevault.store.StoreException;
@@ -52,10 +52,10 @@ public final class TtlTable<V> {
     this.clock = clock;
     this.unit = table.spec.unit();
     TtlTableSpec s = table.spec;
-    String t = quote(s.table());
-    String k = quote(s.keyColumn());
-    String v = quote(s.valueColumn());
-    String e = quote(s.expiryColumn());
+    String t = quoteIdentifier(s.table());
+    String k = quoteIdentifier(s.keyColumn());
+    String v = quoteIdentifier(s.valueColumn());
+    String e = quoteIdentifier(s.expiryColumn());
     this.putSql = "INSERT INTO " + t + "(" + k + ", " + v + ", " + e + ") VALUES (?, ?, ?) ON CONFLICT(" + k
         + ") DO UPDATE SET " + v + " = excluded." + v + ", " + e + " = excluded." + e;
     this.getSql = "SELECT " + v + " FROM " + t + " WHERE " + k + " = ? AND " + e + " > ?";
@@ -219,7 +219,7 @@ public final class TtlTable<V> {
     if (bytes > table.spec.maxKeyBytes()) {
       throw new InvalidTtlArgumentException("key of " + bytes + " UTF-8 bytes is over the bound of "
           + table.spec.maxKeyBytes() + " bytes of table '" + table.table() + "' (key starts '"
-          + Identifiers.printable(key.substring(0, Math.min(32, key.length()))) + "'); see TtlTableSpec.Builder.maxKeyBytes");
+          + io.litevault.store.Names.printable(key.substring(0, Math.min(32, key.length()))) + "'); see TtlTableSpec.Builder.maxKeyBytes");
     }
   }
 

@@ -1,6 +1,7 @@
 package io.litevault.ttl;
 
-import static io.litevault.ttl.Identifiers.quote;
+import static io.litevault.store.Names.quoteIdentifier;
+import static io.litevault.ttl.InvalidTtlArgumentException.identifier;
 
 import java.util.Objects;
 
@@ -76,12 +77,12 @@ public final class TtlTableSpec {
   /** The name of the index this module creates on the expiry column: {@code <table>_<column>_ttl}. */
   public String indexName() {
     String name = table + "_" + expiryColumn + "_ttl";
-    return name.length() <= Identifiers.MAX_LENGTH ? name : "ttl_" + Integer.toHexString(name.hashCode());
+    return name.length() <= io.litevault.store.Names.MAX_IDENTIFIER_LENGTH ? name : "ttl_" + Integer.toHexString(name.hashCode());
   }
 
   /** {@code CREATE INDEX IF NOT EXISTS} for the expiry column: what registration runs or asks for. */
   public String createIndexSql() {
-    return "CREATE INDEX IF NOT EXISTS " + quote(indexName()) + " ON " + quote(table) + "(" + quote(expiryColumn) + ")";
+    return "CREATE INDEX IF NOT EXISTS " + quoteIdentifier(indexName()) + " ON " + quoteIdentifier(table) + "(" + quoteIdentifier(expiryColumn) + ")";
   }
 
   /**
@@ -89,8 +90,8 @@ public final class TtlTableSpec {
    * statements separated by {@code ;}, suitable for one store migration).
    */
   public String createTableSql() {
-    return "CREATE TABLE IF NOT EXISTS " + quote(table) + "(" + quote(keyColumn) + " TEXT PRIMARY KEY NOT NULL, "
-        + quote(valueColumn) + " TEXT NOT NULL, " + quote(expiryColumn) + " " + unit.expectedType() + " NOT NULL);\n"
+    return "CREATE TABLE IF NOT EXISTS " + quoteIdentifier(table) + "(" + quoteIdentifier(keyColumn) + " TEXT PRIMARY KEY NOT NULL, "
+        + quoteIdentifier(valueColumn) + " TEXT NOT NULL, " + quoteIdentifier(expiryColumn) + " " + unit.expectedType() + " NOT NULL);\n"
         + createIndexSql();
   }
 
@@ -123,20 +124,20 @@ public final class TtlTableSpec {
     private boolean createIndexIfMissing;
 
     private Builder(String table) {
-      this.table = Identifiers.require("table name", table);
+      this.table = identifier("table name", table);
     }
 
     /** The expiry column and how it stores instants; default {@code expires_at}, epoch millis. */
     public Builder expiry(String column, ExpiryUnit unit) {
-      this.expiryColumn = Identifiers.require("expiry column name", column);
+      this.expiryColumn = identifier("expiry column name", column);
       this.unit = Objects.requireNonNull(unit, "unit");
       return this;
     }
 
     /** Key and value columns used by {@link TtlTable}; default {@code id} and {@code value}. */
     public Builder keyValue(String keyColumn, String valueColumn) {
-      this.keyColumn = Identifiers.require("key column name", keyColumn);
-      this.valueColumn = Identifiers.require("value column name", valueColumn);
+      this.keyColumn = identifier("key column name", keyColumn);
+      this.valueColumn = identifier("value column name", valueColumn);
       InvalidTtlArgumentException.check(!keyColumn.equalsIgnoreCase(valueColumn),
           "key and value columns must differ, got '%s' for both", keyColumn);
       return this;

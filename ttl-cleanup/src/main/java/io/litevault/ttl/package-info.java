@@ -15,7 +15,8 @@
  *   <li>{@link io.litevault.ttl.TtlTable} — {@code put}, {@code get} (never an expired row),
  *       {@code touch}, {@code delete}, {@code take} (read-and-delete in one write task: exactly once).
  *   <li>{@link io.litevault.ttl.PurgeReport}, {@link io.litevault.ttl.PurgeListener},
- *       {@link io.litevault.ttl.TtlMetrics} — what each run did, per table.
+ *       {@link io.litevault.ttl.TtlMetrics} — what each run did, per table ({@link io.litevault.ttl.TtlMetricsBinder}
+ *       publishes them to Micrometer).
  *   <li>Errors: {@link io.litevault.ttl.TtlSchemaException}, {@link io.litevault.ttl.UnknownTtlTableException}
  *       (both {@link io.litevault.store.StoreException}s) and {@link io.litevault.ttl.InvalidTtlArgumentException}.
  * </ul>

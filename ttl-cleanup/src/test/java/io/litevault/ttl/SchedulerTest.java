@@ -20,13 +20,17 @@ class SchedulerTest {
   @Test
   void cronAndIntervalGiveTheEarlierDueInstant() {
     Instant from = Instant.parse("2026-11-23T01:30:00Z");
-    assertEquals(Instant.parse("2026-11-24T00:00:00Z"), new CronSchedule(TtlOptions.DEFAULT_CRON, TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
-    assertEquals(Instant.parse("2026-11-23T02:00:00Z"), new CronSchedule("0 * * * *", TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
-    assertEquals(Instant.parse("2026-11-23T01:35:00Z"), new CronSchedule(TtlOptions.DEFAULT_CRON, TtlOptions.DEFAULT_ZONE, Duration.ofMinutes(5)).nextAfter(from));
-    assertEquals(Instant.parse("2026-11-23T23:00:00Z"), new CronSchedule("0 0 * * *", ZoneId.of("Europe/Paris"), null).nextAfter(from));
-    assertNull(new CronSchedule(null, TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
-    assertEquals(Instant.parse("2026-11-24T00:00:00Z"), new CronSchedule("@daily", TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
-    assertEquals(Instant.parse("2026-11-23T02:00:00Z"), new CronSchedule("@hourly", TtlOptions.DEFAULT_ZONE, null).nextAfter(from));
+    assertEquals(Instant.parse("2026-11-24T00:00:00Z"), nextDue(TtlOptions.DEFAULT_CRON, TtlOptions.DEFAULT_ZONE, null, from));
+    assertEquals(Instant.parse("2026-11-23T02:00:00Z"), nextDue("0 * * * *", TtlOptions.DEFAULT_ZONE, null, from));
+    assertEquals(Instant.parse("2026-11-23T01:35:00Z"), nextDue(TtlOptions.DEFAULT_CRON, TtlOptions.DEFAULT_ZONE, Duration.ofMinutes(5), from));
+    assertEquals(Instant.parse("2026-11-23T23:00:00Z"), nextDue("0 0 * * *", ZoneId.of("Europe/Paris"), null, from));
+    assertNull(nextDue(null, TtlOptions.DEFAULT_ZONE, null, from));
+    assertEquals(Instant.parse("2026-11-24T00:00:00Z"), nextDue("@daily", TtlOptions.DEFAULT_ZONE, null, from));
+    assertEquals(Instant.parse("2026-11-23T02:00:00Z"), nextDue("@hourly", TtlOptions.DEFAULT_ZONE, null, from));
+  }
+
+  private static Instant nextDue(String cron, ZoneId zone, Duration interval, Instant from) {
+    return TtlOptions.builder().cron(cron).zone(zone).interval(interval).build().nextDueAfter(from);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package io.litevault.replication.format;
 
+import io.litevault.store.Names;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -31,7 +32,6 @@ public final class BucketLayout {
   private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
   private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
   private static final Pattern LEASE_GENERATION = Pattern.compile("(?:(.*)/)?leases/[0-9a-f]{16}");
-  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*");
 
   private final String prefix;
 
@@ -39,18 +39,14 @@ public final class BucketLayout {
     this.prefix = requirePrefix(prefix);
   }
 
-  /** Checks a replica prefix: path segments of letters, digits, '.', '_' and '-', no "." or "..". */
+  /**
+   * Checks a replica prefix with the project's one rule, {@link Names#requirePrefix}: segments of 1 to 64
+   * ASCII letters, digits, '.', '_' and '-' (not "." or ".."), joined by '/', at most 512 characters.
+   *
+   * @throws io.litevault.store.InvalidNameException naming the prefix and the rule
+   */
   public static String requirePrefix(String prefix) {
-    if (prefix == null || !PREFIX.matcher(prefix).matches() || prefix.length() > 512) {
-      throw new IllegalArgumentException("invalid replica prefix '" + prefix
-          + "': use segments of letters, digits, '.', '_' or '-' separated by '/', with no leading or trailing '/'");
-    }
-    for (String seg : prefix.split("/")) {
-      if (seg.equals(".") || seg.equals("..")) {
-        throw new IllegalArgumentException("invalid replica prefix '" + prefix + "': '.' and '..' are not allowed");
-      }
-    }
-    return prefix;
+    return Names.requirePrefix("replica prefix", prefix);
   }
 
   public String prefix() {
