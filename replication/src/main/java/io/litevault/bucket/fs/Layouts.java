@@ -14,7 +14,8 @@ import java.util.List;
 /**
  * Tells which layout a store's root holds, once per store, from the root's own entries: a directory named
  * {@code <segment>%d} is the legacy layout (plain keys never have a segment ending in {@code %d}); any other
- * directory is the plain layout; no directory at all (a new or empty bucket) is plain. Both at once is a
+ * directory is the plain layout; no directory at all (a new or empty bucket) is plain. System directories
+ * ({@code lost+found}, dot-directories) do not count. Both at once is a
  * root someone mixed by hand: refused, since either reading would hide half of it.
  */
 final class Layouts {
@@ -26,7 +27,7 @@ final class Layouts {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
-        if (!Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS)) {
+        if (!Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) || isSystemDirectory(name)) {
           continue; // top-level files look alike in both layouts
         }
         (KeyPaths.isLegacyDirectoryName(name) ? legacy : plain).add(name);
@@ -47,6 +48,14 @@ final class Layouts {
         + first(legacy) + " in the legacy layout (directories named '<name>%d') and " + first(plain)
         + " in the plain one. Move one set of directories to a root of its own, then open each separately "
         + "(FileSystemObjectStore.copyToPlainLayout converts a legacy root into a plain one)", null);
+  }
+
+  /**
+   * A directory the system, not a key, puts at the top of a root that is a mount point or a share
+   * ({@code lost+found}, {@code .snapshot}, {@code .Trash-1000}): it must not make a legacy root look mixed.
+   */
+  private static boolean isSystemDirectory(String name) {
+    return name.equals("lost+found") || name.startsWith(".");
   }
 
   private static String first(List<String> names) {

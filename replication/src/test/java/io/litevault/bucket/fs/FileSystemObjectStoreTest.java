@@ -102,6 +102,7 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
     Path file = legacy.resolve("litevault%d").resolve("data%d").resolve("lin%25e");
     Files.createDirectories(file.getParent());
     Files.writeString(file, "old");
+    Files.createDirectories(legacy.resolve("lost+found")); // the root is a mount point: still legacy, not mixed
     FileSystemObjectStore old = FileSystemObjectStore.create(FileSystemOptions.builder(legacy).fsync(false).build());
     assertTrue(old.isLegacyLayout());
     assertEquals("old", new String(read(old.get("litevault/data/lin%e")), java.nio.charset.StandardCharsets.UTF_8));
