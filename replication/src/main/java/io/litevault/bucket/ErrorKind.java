@@ -25,6 +25,12 @@ public enum ErrorKind {
   NO_SUCH_BUCKET(false),
   /** A body read back did not match what was expected (checksum, length). Not retryable as is. */
   CORRUPT(false),
+  /**
+   * The key is also a prefix of other keys, or one of its prefixes is a key ({@code a} and {@code a/b}), and
+   * this store cannot hold both (the file store, MinIO). Not retryable: choose keys where none is a prefix
+   * of another.
+   */
+  KEY_CONFLICT(false),
   /** Any other refusal by the server or the client (bad request, unsupported operation). Not retryable. */
   OTHER(false);
 

@@ -14,8 +14,9 @@ import java.util.stream.Stream;
  * key is refused with {@link IllegalArgumentException} before a request is made. Keys may contain spaces,
  * any Unicode and {@code /}. {@link FileSystemObjectStore} refuses in addition keys that cannot be a safe
  * relative path (a segment {@code .} or {@code ..}, an empty segment, a leading {@code /}). Do not make a
- * key that is also a "directory" of other keys ({@code a} and {@code a/b}): AWS S3 and the file store
- * allow it, but MinIO and S3Proxy's file back-ends refuse the second put.
+ * key that is also a "directory" of other keys ({@code a} and {@code a/b}): AWS S3 allows it, but MinIO,
+ * S3Proxy's file back-ends and the file store refuse the second put (the file store with
+ * {@link ErrorKind#KEY_CONFLICT}).
  *
  * <h2>Missing keys</h2>
  * <ul>

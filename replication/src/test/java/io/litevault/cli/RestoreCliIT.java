@@ -127,7 +127,7 @@ class RestoreCliIT {
     Path out = dir.resolve("never.db");
     Run dry = cli(kind, "--output", out.toString(), "--dry-run");
     assertEquals(0, dry.exit(), dry.toString());
-    assertTrue(dry.out().contains("Would restore litevault/data") && dry.out().contains("to txid " + replica.txidB()), dry.toString());
+    assertTrue(dry.out().contains("Would restore ") && dry.out().contains("data (lineage ") && dry.out().contains("to txid " + replica.txidB()), dry.toString());
     assertFalse(Files.exists(out), "a dry run writes nothing");
   }
 
@@ -246,13 +246,41 @@ class RestoreCliIT {
         java.nio.file.LinkOption.NOFOLLOW_LINKS).isOther(), "still a FIFO");
   }
 
+  /**
+   * A file bucket written before plain paths ({@code litevault%d/data%d/...}, '%' as %25) still restores
+   * from the same --source as always: the store reads a legacy root in its own layout.
+   */
+  @Test
+  void aLegacyLayoutFileBucketStillRestores() throws Exception {
+    Path legacy = dir.resolve("legacy-bucket");
+    try (java.util.stream.Stream<Path> w = Files.walk(fileRoot)) {
+      for (Path f : w.filter(Files::isRegularFile).toList()) {
+        Path rel = fileRoot.relativize(f);
+        Path to = legacy;
+        for (int i = 0; i < rel.getNameCount(); i++) {
+          String seg = rel.getName(i).toString().replace("%", "%25");
+          to = to.resolve(i < rel.getNameCount() - 1 ? seg + "%d" : seg);
+        }
+        Files.createDirectories(to.getParent());
+        Files.copy(f, to);
+      }
+    }
+    assertTrue(Files.isDirectory(legacy.resolve("litevault%d").resolve("data%d")));
+    Path out = dir.resolve("from-legacy.db");
+    Run r = RestoreCli.run(Map.of(), "--source", legacy.toUri() + "litevault", "--database", "data",
+        "--output", out.toString());
+    assertEquals(0, r.exit(), r.toString());
+    assertEquals(inFiles.stateB(), Dumps.dump(out));
+    assertEquals("ok", Dumps.integrity(out));
+  }
+
   @Test
   void nothingToRestoreHasItsOwnCodeUnlessIfReplicaExists() throws Exception {
     Path out = dir.resolve("none.db");
     Run r = RestoreCli.run(Map.of(), "--source", fileRoot.toUri() + "litevault", "--database", "nothing-here",
         "--output", out.toString());
     assertEquals(3, r.exit(), r.toString());
-    assertTrue(r.err().contains("nothing to restore") && r.err().contains("litevault/nothing-here"), r.toString());
+    assertTrue(r.err().contains("nothing to restore") && r.err().contains("litevault prefix 'nothing-here'"), r.toString());
     assertOneCleanLine(r);
     r = RestoreCli.run(Map.of(), "--source", fileRoot.toUri() + "litevault", "--database", "nothing-here",
         "--output", out.toString(), "--if-replica-exists");

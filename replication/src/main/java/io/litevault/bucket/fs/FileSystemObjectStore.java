@@ -24,6 +24,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -36,14 +37,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
  * An {@link ObjectStore} on a local directory, for single-machine setups and tests.
  *
- * <p>Keys map to paths as {@code KeyPaths} describes: a key with an empty, {@code .} or {@code ..}
- * segment (so any absolute key or {@code ..}) is refused with {@link IllegalArgumentException}. Writes go
+ * <p>Key {@code a/b/c} is the file {@code <root>/a/b/c}, so the directory looks like the bucket: a copy of
+ * it by any S3 tool ({@code aws s3 sync}, {@code rclone}) is a restorable bucket. A key with an empty,
+ * {@code .} or {@code ..} segment (so any absolute key or {@code ..}), a segment ending in {@code %d} or
+ * holding {@code %tmp-} is refused with {@link IllegalArgumentException}. A path is a file or a directory,
+ * so a key that is also a prefix of other keys ({@code a} and {@code a/b}) cannot be held: the second one
+ * is refused with {@link ErrorKind#KEY_CONFLICT} (MinIO refuses it too). A root written before plain paths
+ * (directories named {@code <segment>%d}) is detected once, from the root's entries, and read and written
+ * in that legacy layout as before; {@link #copyToPlainLayout} converts a copy of it. Writes go
  * to a temporary file in the target directory, are fsynced (unless disabled) and renamed into place
  * atomically, so a reader sees the old object or the new one, never a part; with fsync on (the default),
  * the directory is fsynced after the rename, and so is the parent of every directory the store creates,
@@ -53,16 +59,27 @@ import java.util.stream.Stream;
  *
  * <p>Local I/O is not retried (a failing disk does not get better in 100 ms) and fails with an
  * {@link ObjectStoreException} of kind {@link ErrorKind#OTHER}. Listings read the directories under the
- * prefix and sort the keys, so they cost memory in proportion to the keys listed. Empty directories left by
- * deletes are not removed (they do not show in listings).
+ * prefix and sort the keys, so they cost memory in proportion to the keys listed; they do not descend into
+ * symbolic links to directories. A delete removes a symbolic link, never its target, and refuses a key whose
+ * directory resolves outside the root. In the plain layout a delete removes the directories it emptied, and
+ * a put of a key that finds an empty directory in its place removes it: a key whose keys below were all
+ * deleted can be put again.
  */
 public final class FileSystemObjectStore implements ObjectStore {
   private static final int BUFFER = 64 * 1024;
 
+  /** Attempts at creating a temporary file when a concurrent delete removes its emptied directory meanwhile. */
+  private static final int TEMP_ATTEMPTS = 8;
+
   private final FileSystemOptions options;
   private final Path root;
+  /** The layout, told once from the root's entries (null until the root exists and is read). */
+  private volatile KeyPaths paths;
   private final RequestRecorder metrics = new RequestRecorder();
-  /** Directories whose entry in their parent this store has made durable (never removed by the store). */
+  /**
+   * Directories whose entry in their parent this store has made durable; forgotten when the store removes
+   * one, or finds one removed by another store or process.
+   */
   private final java.util.Set<Path> durableDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private FileSystemObjectStore(FileSystemOptions options) {
@@ -82,7 +99,7 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public PutResult put(String key, InputStream body, long length) {
-    Path target = KeyPaths.path(root, key);
+    Path target = paths().path(key);
     Objects.requireNonNull(body, "body");
     if (length < UNKNOWN_LENGTH) {
       throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
@@ -91,14 +108,13 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path tmp = null;
     try {
       tmp = writeTemp(target, body, length);
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDir(target.getParent());
+      moveIntoPlace(tmp, target);
       BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
       metrics.sent(Operation.PUT, a.size());
       return new PutResult(key, a.size(), etag(a), 1);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw failure("put", key, e);
+      throw conflictOr("put", key, target, e);
     } catch (RuntimeException e) {
       metrics.error(Operation.PUT);
       throw e;
@@ -109,22 +125,58 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public boolean putIfAbsent(String key, byte[] body) {
-    Path target = KeyPaths.path(root, key);
+    Path target = paths().path(key);
     metrics.request(Operation.PUT, false);
     metrics.sent(Operation.PUT, body.length);
     Path tmp = null;
     try {
       tmp = writeTemp(target, new java.io.ByteArrayInputStream(body), body.length);
-      Files.createLink(target, tmp);
-      syncDir(target.getParent());
-      return true;
-    } catch (FileAlreadyExistsException e) {
-      return false;
+      return linkIntoPlace(tmp, target);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw failure("putIfAbsent", key, e);
+      throw conflictOr("putIfAbsent", key, target, e);
     } finally {
       deleteQuietly(tmp);
+    }
+  }
+
+  /** Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory). */
+  private void moveIntoPlace(Path tmp, Path target) throws IOException {
+    removeEmptyDirectory(target);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    syncDir(target.getParent());
+  }
+
+  /** Links {@code tmp} to {@code target}, which {@code link(2)} refuses if anything is there: create-only. */
+  private boolean linkIntoPlace(Path tmp, Path target) throws IOException {
+    removeEmptyDirectory(target);
+    try {
+      Files.createLink(target, tmp);
+    } catch (FileAlreadyExistsException e) {
+      if (Files.isDirectory(target)) {
+        throw e; // other keys below it, not an object: a conflict, never "another writer won"
+      }
+      return false;
+    }
+    syncDir(target.getParent());
+    return true;
+  }
+
+  /**
+   * In the plain layout, removes an empty directory where an object is to go: deletes of every key below it
+   * (or a crash, or an earlier refused put) can leave one, and it must not block the key. Tried once: if
+   * a concurrent put below recreates it, that put wins and this one is a conflict. {@code rmdir} fails on a
+   * directory that is not empty, and never follows a symbolic link.
+   */
+  private void removeEmptyDirectory(Path target) {
+    if (paths().keysMayBePrefixes() || !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try {
+      Files.delete(target);
+      durableDirectories.remove(target);
+    } catch (IOException e) {
+      // Not empty (other keys below it) or gone: the move or link that follows tells.
     }
   }
 
@@ -159,11 +211,38 @@ public final class FileSystemObjectStore implements ObjectStore {
     durableDirectories.add(dir);
   }
 
+  /** Forgets {@code dir} and its parents as made durable: a delete here or in another process removed it. */
+  private void forgetDirectories(Path dir) {
+    for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
+      durableDirectories.remove(d);
+    }
+  }
+
+  /**
+   * Creates a temporary file in {@code dir}, creating the directory first. In the plain layout a delete
+   * removes directories it empties, so one may vanish between its creation and the file's: then again.
+   * A temporary file keeps its directory from being removed until it is renamed or deleted.
+   */
+  private FileChannel createTemp(Path dir, Path[] tmp) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      createDirectories(dir);
+      tmp[0] = KeyPaths.tempFile(dir);
+      try {
+        return FileChannel.open(tmp[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      } catch (NoSuchFileException e) {
+        forgetDirectories(dir);
+        if (attempt == TEMP_ATTEMPTS) {
+          throw e;
+        }
+      }
+    }
+  }
+
   private Path writeTemp(Path target, InputStream body, long length) throws IOException {
-    createDirectories(target.getParent());
-    Path tmp = target.resolveSibling(target.getFileName() + KeyPaths.TMP_MARK + UUID.randomUUID());
-    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        OutputStream out = Channels.newOutputStream(ch)) {
+    Path[] created = new Path[1];
+    FileChannel channel = createTemp(target.getParent(), created);
+    Path tmp = created[0];
+    try (FileChannel ch = channel; OutputStream out = Channels.newOutputStream(ch)) {
       long copied = copy(body, out, length);
       if (length >= 0 && copied != length) {
         Files.deleteIfExists(tmp);
@@ -221,31 +300,50 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private InputStream open(String key, long offset, long length) {
-    Path p = KeyPaths.path(root, key);
+    Path p = paths().path(key);
     metrics.request(Operation.GET, false);
     try {
-      FileChannel ch = FileChannel.open(p, StandardOpenOption.READ);
+      FileChannel ch = openObject("get", key, p);
       ch.position(Math.min(offset, ch.size()));
       return new CountingStream(Channels.newInputStream(ch), length);
-    } catch (NoSuchFileException e) {
+    } catch (ObjectStoreException e) {
       metrics.error(Operation.GET);
-      throw new ObjectNotFoundException("get", key, describe(), e);
+      throw e;
     } catch (IOException e) {
       metrics.error(Operation.GET);
       throw failure("get", key, e);
     }
   }
 
+  /**
+   * Opens the object at {@code p} for reading. Missing, a directory (only a prefix of other keys; Linux
+   * would open it) or below an object ({@code ENOTDIR}): {@link ObjectNotFoundException}.
+   */
+  private FileChannel openObject(String op, String key, Path p) throws IOException {
+    try {
+      if (!Files.readAttributes(p, BasicFileAttributes.class).isRegularFile()) {
+        throw new ObjectNotFoundException(op, key, describe(), null);
+      }
+      return FileChannel.open(p, StandardOpenOption.READ);
+    } catch (IOException e) {
+      if (PathChecks.meansMissing(root, p, e)) {
+        throw new ObjectNotFoundException(op, key, describe(), e);
+      }
+      throw e;
+    }
+  }
+
   @Override
   public Optional<ObjectInfo> stat(String key) {
-    Path p = KeyPaths.path(root, key);
+    Path p = paths().path(key);
     metrics.request(Operation.HEAD, false);
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
       return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
     } catch (IOException e) {
+      if (PathChecks.meansMissing(root, p, e)) {
+        return Optional.empty(); // missing, or below an object (ENOTDIR)
+      }
       metrics.error(Operation.HEAD);
       throw failure("stat", key, e);
     }
@@ -260,12 +358,16 @@ public final class FileSystemObjectStore implements ObjectStore {
     List<ObjectInfo> found = new ArrayList<>();
     Path dir;
     try {
-      dir = KeyPaths.dir(root, dirPrefix);
+      dir = paths().dir(dirPrefix);
     } catch (IllegalArgumentException e) {
       return Stream.empty(); // a prefix no valid key of this store can start with
     }
     try {
+      refuseLegacyOnTheWay(dir, dirPrefix);
       walk(dir, dirPrefix, prefix, found);
+    } catch (ObjectStoreException e) {
+      metrics.error(Operation.LIST);
+      throw e;
     } catch (IOException e) {
       metrics.error(Operation.LIST);
       throw failure("list", prefix, e);
@@ -275,31 +377,84 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private void walk(Path dir, String base, String prefix, List<ObjectInfo> out) throws IOException {
-    if (!Files.isDirectory(dir)) {
-      return;
+    if (!Files.isDirectory(dir) || (!dir.equals(root) && Files.isSymbolicLink(dir))) {
+      return; // the root may be a link; a link to a directory inside it is not walked (see attributes)
     }
+    KeyPaths layout = paths();
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(e, BasicFileAttributes.class);
-        } catch (NoSuchFileException gone) {
-          continue; // deleted while listing
+        BasicFileAttributes a = attributes(e);
+        if (a == null) {
+          continue; // deleted while listing, or a link to nothing
         }
         if (a.isDirectory()) {
-          String seg = KeyPaths.decodeDir(name);
+          String seg = layout.dirSegment(name);
           String sub = seg == null ? null : base + seg + "/";
           if (sub != null && (sub.startsWith(prefix) || prefix.startsWith(sub))) {
+            refuseLegacyInPlain(layout, e, sub);
             walk(e, sub, prefix, out);
           }
         } else if (a.isRegularFile()) {
-          String seg = KeyPaths.decodeFile(name);
+          String seg = layout.fileSegment(name);
           if (seg != null && (base + seg).startsWith(prefix)) {
             out.add(info(base + seg, a));
           }
         }
       }
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException gone) {
+      // Removed (emptied by a delete) or replaced by an object while listing: no keys below it now.
+    }
+  }
+
+  /**
+   * An entry's attributes: a symbolic link to a file is an object (its target's attributes); a link to a
+   * directory is not walked (it could loop, or lead out of the root); null if gone.
+   */
+  private static BasicFileAttributes attributes(Path e) throws IOException {
+    try {
+      BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!a.isSymbolicLink()) {
+        return a;
+      }
+      BasicFileAttributes target = Files.readAttributes(e, BasicFileAttributes.class);
+      return target.isRegularFile() ? target : null;
+    } catch (NoSuchFileException gone) {
+      return null;
+    }
+  }
+
+  /**
+   * When a plain listing's directory is missing, a legacy copy of it ({@code <segment>%d}) may sit where it
+   * would be, under a plain root: refused rather than listed as empty. A few stats, on a missing prefix only.
+   */
+  private void refuseLegacyOnTheWay(Path dir, String dirPrefix) {
+    if (paths().keysMayBePrefixes() || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    Path d = root;
+    String sub = "";
+    for (String seg : dirPrefix.split("/")) {
+      if (seg.isEmpty()) {
+        return;
+      }
+      sub += seg + "/";
+      refuseLegacyInPlain(paths(), d.resolve(seg + KeyPaths.LEGACY_DIR_SUFFIX), sub);
+      d = d.resolve(seg);
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+    }
+  }
+
+  /** A legacy-layout directory below a plain root: refused loudly, as listing nothing there would be wrong. */
+  private void refuseLegacyInPlain(KeyPaths layout, Path dir, String sub) {
+    if (!layout.keysMayBePrefixes() && KeyPaths.isLegacyDirectoryName(dir.getFileName().toString())
+        && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new ObjectStoreException(ErrorKind.OTHER, "list", sub, describe() + " is in the plain layout, but its "
+          + "directory '" + root.relativize(dir) + "' is in the legacy one (directories named '<name>%d'): "
+          + "open a FileSystemObjectStore on the directory that holds it, which reads the legacy layout, or "
+          + "convert it with FileSystemObjectStore.copyToPlainLayout", null);
     }
   }
 
@@ -325,19 +480,78 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public void delete(String key) {
-    Path p = KeyPaths.path(root, key);
+    Path p = paths().path(key);
     metrics.request(Operation.DELETE, false);
     try {
-      Files.deleteIfExists(p);
+      deleteObject(key, p);
     } catch (IOException e) {
       metrics.error(Operation.DELETE);
       throw failure("delete", key, e);
+    } catch (ObjectStoreException e) {
+      metrics.error(Operation.DELETE);
+      throw e;
+    }
+  }
+
+  /**
+   * Deletes the object at {@code p}: a file, or a symbolic link (the link, never its target). A directory
+   * is a prefix, not an object, and stays; so does everything when the key's directory resolves outside
+   * the root through a link. Missing, or below an object: nothing to do (idempotent).
+   */
+  private void deleteObject(String key, Path p) throws IOException {
+    BasicFileAttributes a;
+    try {
+      requireInsideRoot(key, p.getParent());
+      a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (IOException e) {
+      if (PathChecks.meansMissing(root, p, e)) {
+        return;
+      }
+      throw e;
+    }
+    if (a.isDirectory()) {
+      return;
+    }
+    Files.deleteIfExists(p);
+    pruneEmptyDirectories(p.getParent());
+  }
+
+  /** Refuses to delete through a symbolic link that leads out of the root. */
+  private void requireInsideRoot(String key, Path dir) throws IOException {
+    Path real = dir.toRealPath();
+    if (!real.startsWith(root.toRealPath())) {
+      throw new ObjectStoreException(ErrorKind.OTHER, "delete", key, "delete " + key + " on " + describe()
+          + " refused: its directory resolves to " + real + ", outside the bucket, through a symbolic link; "
+          + "remove the link, or delete the file by hand if that is what you want", null);
+    }
+  }
+
+  /**
+   * In the plain layout, removes the directories a delete emptied, up to the root, so that a key whose
+   * keys below were all deleted can be put again and a user browsing sees no husks. Never an older
+   * version's legacy bucket: a process of that version, without retries, may be writing into them.
+   */
+  private void pruneEmptyDirectories(Path dir) {
+    if (paths().keysMayBePrefixes()) {
+      return;
+    }
+    for (Path d = dir; d.startsWith(root) && !d.equals(root); d = d.getParent()) {
+      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
+        return;
+      }
+      try {
+        Files.delete(d); // rmdir: fails unless empty, so a concurrent put's temporary file keeps it
+        durableDirectories.remove(d);
+      } catch (IOException notEmpty) {
+        return;
+      }
     }
   }
 
   @Override
   public void deleteAll(Collection<String> keys) {
-    List<Path> paths = keys.stream().map(k -> KeyPaths.path(root, k)).toList();
+    KeyPaths layout = paths();
+    List<Path> paths = keys.stream().map(layout::path).toList();
     Map<String, String> failures = new LinkedHashMap<>();
     int i = 0;
     for (String key : keys) {
@@ -345,9 +559,9 @@ public final class FileSystemObjectStore implements ObjectStore {
         metrics.request(Operation.DELETE_BATCH, false);
       }
       try {
-        Files.deleteIfExists(paths.get(i));
-      } catch (IOException e) {
-        failures.put(key, e.getClass().getSimpleName());
+        deleteObject(key, paths.get(i));
+      } catch (IOException | ObjectStoreException e) {
+        failures.put(key, e.getClass().getSimpleName() + ": " + e.getMessage());
       }
       i++;
     }
@@ -359,23 +573,24 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public void copy(String sourceKey, String targetKey) {
-    Path source = KeyPaths.path(root, sourceKey);
-    Path target = KeyPaths.path(root, targetKey);
+    KeyPaths layout = paths();
+    Path source = layout.path(sourceKey);
+    Path target = layout.path(targetKey);
     metrics.request(Operation.COPY, false);
-    try (InputStream in = Files.newInputStream(source)) {
+    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, source))) {
       Path tmp = writeTemp(target, in, UNKNOWN_LENGTH);
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        syncDir(target.getParent());
+        moveIntoPlace(tmp, target);
       } finally {
         deleteQuietly(tmp);
       }
-    } catch (NoSuchFileException e) {
+    } catch (ObjectStoreException e) {
       metrics.error(Operation.COPY);
-      throw new ObjectNotFoundException("copy", sourceKey, describe(), e);
+      throw e;
     } catch (IOException e) {
       metrics.error(Operation.COPY);
-      throw failure("copy", sourceKey, e);
+      ObjectStoreException conflict = conflictOr("copy", targetKey, target, e);
+      throw conflict.kind() == ErrorKind.KEY_CONFLICT ? conflict : failure("copy", sourceKey, e);
     }
   }
 
@@ -392,6 +607,46 @@ public final class FileSystemObjectStore implements ObjectStore {
       throw new StoreUnavailableException(ErrorKind.ACCESS_DENIED, "verify",
           "cannot use " + describe() + ": the directory is not writable", null);
     }
+    paths(); // a root mixing both layouts is refused at startup
+  }
+
+  /**
+   * The store's layout, told once from the root ({@link Layouts}). A root that does not exist yet is plain,
+   * and told again once it does: a put creates it, or someone may copy a bucket there first.
+   */
+  private KeyPaths paths() {
+    KeyPaths p = paths;
+    if (p != null) {
+      return p;
+    }
+    if (!Files.isDirectory(root)) {
+      return new KeyPaths.Plain(root);
+    }
+    synchronized (this) {
+      if (paths == null) {
+        paths = Layouts.detect(root, describe());
+      }
+      return paths;
+    }
+  }
+
+  /** Whether this store reads and writes the legacy layout ({@code <segment>%d} directories). */
+  public boolean isLegacyLayout() {
+    return paths() instanceof KeyPaths.Legacy;
+  }
+
+  /**
+   * Copies every object of the file bucket at {@code from} (either layout) into the plain-layout bucket at
+   * {@code to}, which must not be in the legacy layout. Checks first that every key can be held in the plain
+   * layout (no segment ending in {@code %d} or holding {@code %tmp-}, no key that is a prefix of another)
+   * and copies nothing if one cannot. {@code from} is only read, and each object is written atomically, so a
+   * crash at any point leaves both readable and running it again finishes the copy. Run it with no process
+   * writing to either, then point the replicators at {@code to}.
+   *
+   * @return how many objects were copied
+   */
+  public static long copyToPlainLayout(Path from, Path to) {
+    return LayoutConversion.copy(create(from), create(to));
   }
 
   @Override
@@ -422,6 +677,17 @@ public final class FileSystemObjectStore implements ObjectStore {
     Object id = a.fileKey();
     long t = a.lastModifiedTime().toMillis();
     return Long.toHexString(a.size()) + "-" + Long.toHexString(t) + "-" + Integer.toHexString(Objects.hashCode(id));
+  }
+
+  /** The {@link ErrorKind#KEY_CONFLICT} error if a key-and-prefix clash is why {@code e} happened. */
+  private ObjectStoreException conflictOr(String op, String key, Path target, IOException e) {
+    String why = paths().keysMayBePrefixes() ? null : PathChecks.conflict(root, key, target);
+    if (why == null) {
+      return failure(op, key, e);
+    }
+    return new ObjectStoreException(ErrorKind.KEY_CONFLICT, op, key, "cannot store '" + key + "' in " + describe()
+        + ": " + why + ". A file bucket cannot hold a key that is also a prefix of other keys (S3 can, MinIO "
+        + "cannot); choose names where no key is a prefix of another", e);
   }
 
   private ObjectStoreException failure(String op, String key, IOException e) {

@@ -3,26 +3,50 @@ package io.litevault.bucket.fs;
 import io.litevault.bucket.ObjectKeys;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.UUID;
 
 /**
- * Maps keys to paths under a root, safely and without collisions.
+ * Maps keys to paths under a store's root, safely. Two layouts, one per store ({@link Layouts#detect}):
  *
- * <p>A key is split at {@code /}; a segment that is empty, {@code .} or {@code ..} is refused, so no key
- * can leave the root (absolute keys start with an empty segment). {@code %} is written {@code %25}. The
- * last segment is the object's file name; every other segment names a directory with the suffix
- * {@value #DIR_SUFFIX}. A proper encoding never ends with a lone {@code %d}, so the directory of
- * {@code a/b/c} cannot clash with the object {@code a/b}, and S3's "a key may also be a prefix" holds.
- * Temporary files carry {@value #TMP_MARK}, which no encoding contains, and are skipped by listings.
+ * <ul>
+ *   <li>{@link Plain} (every new bucket): key {@code a/b/c} is the file {@code <root>/a/b/c}, so the directory
+ *       looks like the bucket and any S3 tool's copy of it restores. A key that is also a prefix of other keys
+ *       cannot be held (a path is a file or a directory); the store refuses the second one.
+ *   <li>{@link Legacy} (buckets written before plain paths, read and written as they are): {@code %} is
+ *       written {@code %25} and every directory segment gets the suffix {@value #LEGACY_DIR_SUFFIX}, so
+ *       {@code a} and {@code a/b} can coexist.
+ * </ul>
+ *
+ * <p>In both, a key is split at {@code /}; a segment that is empty, {@code .} or {@code ..} is refused, so no
+ * key can leave the root (absolute keys start with an empty segment). Temporary files are named
+ * {@value #TMP_MARK}{@code <uuid>}, a name no key of either layout maps to, and listings skip them.
  */
-final class KeyPaths {
-  static final String DIR_SUFFIX = "%d";
+abstract class KeyPaths {
   static final String TMP_MARK = "%tmp-";
-  private static final int MAX_NAME_BYTES = 240; // under the usual 255-byte limit, leaving room for TMP_MARK
+  static final String LEGACY_DIR_SUFFIX = "%d";
+  /** The usual limit on a file name is 255 bytes; keep some room, as before plain paths. */
+  private static final int MAX_NAME_BYTES = 240;
 
-  private KeyPaths() {}
+  final Path root;
 
-  /** The file of {@code key} under {@code root}; refuses keys that are not safe relative paths. */
-  static Path path(Path root, String key) {
+  private KeyPaths(Path root) {
+    this.root = root;
+  }
+
+  /** The file name of one key segment; {@code directory} when more segments follow. */
+  abstract String name(String key, int index, String segment, boolean directory);
+
+  /** The key segment a file in a listed directory stands for, or {@code null} for none (temp files). */
+  abstract String fileSegment(String name);
+
+  /** The key segment a listed directory stands for, or {@code null} for none. */
+  abstract String dirSegment(String name);
+
+  /** Whether a key may also be a prefix of other keys ({@code a} and {@code a/b}). */
+  abstract boolean keysMayBePrefixes();
+
+  /** The file of {@code key}; refuses keys that are not safe relative paths or that this layout cannot hold. */
+  final Path path(String key) {
     ObjectKeys.requireValid(key);
     String[] segments = key.split("/", -1);
     Path p = root;
@@ -32,7 +56,7 @@ final class KeyPaths {
         throw new IllegalArgumentException("key " + quoted(key) + " is not a safe relative path: segment "
             + (i + 1) + " is " + (s.isEmpty() ? "empty (absolute key, '//' or trailing '/')" : "'" + s + "'"));
       }
-      String name = encode(s) + (i < segments.length - 1 ? DIR_SUFFIX : "");
+      String name = name(key, i, s, i < segments.length - 1);
       if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
         throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (i + 1) + " is longer than "
             + MAX_NAME_BYTES + " bytes, too long for a file name");
@@ -46,37 +70,94 @@ final class KeyPaths {
   }
 
   /** The directory that holds the keys starting with {@code dirPrefix} (empty or ending in '/'). */
-  static Path dir(Path root, String dirPrefix) {
-    return dirPrefix.isEmpty() ? root : path(root, dirPrefix + "x").getParent();
+  final Path dir(String dirPrefix) {
+    return dirPrefix.isEmpty() ? root : path(dirPrefix + "x").getParent();
   }
 
-  static String encode(String segment) {
-    return segment.replace("%", "%25");
+  /** A fresh temporary file name in {@code dir}: short, so any key's directory can hold it. */
+  static Path tempFile(Path dir) {
+    return dir.resolve(TMP_MARK + UUID.randomUUID());
   }
 
-  /** The key segment of a file name, or {@code null} if the name is not one we wrote (temp files). */
-  static String decodeFile(String name) {
-    return validEncoding(name) ? name.replace("%25", "%") : null;
+  static boolean isLegacyDirectoryName(String name) {
+    return name.endsWith(LEGACY_DIR_SUFFIX) && name.length() > LEGACY_DIR_SUFFIX.length();
   }
 
-  /** The key segment of a directory name, or {@code null}. */
-  static String decodeDir(String name) {
-    if (!name.endsWith(DIR_SUFFIX)) {
-      return null;
-    }
-    return decodeFile(name.substring(0, name.length() - DIR_SUFFIX.length()));
-  }
-
-  private static boolean validEncoding(String name) {
-    for (int i = name.indexOf('%'); i >= 0; i = name.indexOf('%', i + 1)) {
-      if (!name.startsWith("%25", i)) {
-        return false;
-      }
-    }
-    return !name.isEmpty();
-  }
-
-  private static String quoted(String key) {
+  static String quoted(String key) {
     return "'" + (key.length() > 80 ? key.substring(0, 80) + "…" : key) + "'";
+  }
+
+  /** Key {@code a/b/c} is the file {@code a/b/c}. */
+  static final class Plain extends KeyPaths {
+    Plain(Path root) {
+      super(root);
+    }
+
+    @Override
+    String name(String key, int index, String s, boolean directory) {
+      if (s.endsWith(LEGACY_DIR_SUFFIX)) { // a directory of that name would read as the legacy layout
+        throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (index + 1) + " '" + s
+            + "' ends in '" + LEGACY_DIR_SUFFIX + "', which a file bucket reserves for its legacy layout; "
+            + "choose another name");
+      }
+      if (s.contains(TMP_MARK)) {
+        throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (index + 1) + " contains '"
+            + TMP_MARK + "', which a file bucket reserves for its temporary files; choose another name");
+      }
+      return s;
+    }
+
+    @Override
+    String fileSegment(String name) {
+      return name.contains(TMP_MARK) ? null : name;
+    }
+
+    @Override
+    String dirSegment(String name) {
+      return name;
+    }
+
+    @Override
+    boolean keysMayBePrefixes() {
+      return false;
+    }
+  }
+
+  /** The layout before plain paths: {@code %} as {@code %25}, directories suffixed {@code %d}. */
+  static final class Legacy extends KeyPaths {
+    Legacy(Path root) {
+      super(root);
+    }
+
+    @Override
+    String name(String key, int index, String s, boolean directory) {
+      return s.replace("%", "%25") + (directory ? LEGACY_DIR_SUFFIX : "");
+    }
+
+    @Override
+    String fileSegment(String name) {
+      return validEncoding(name) ? name.replace("%25", "%") : null;
+    }
+
+    @Override
+    String dirSegment(String name) {
+      return name.endsWith(LEGACY_DIR_SUFFIX)
+          ? fileSegment(name.substring(0, name.length() - LEGACY_DIR_SUFFIX.length()))
+          : null;
+    }
+
+    @Override
+    boolean keysMayBePrefixes() {
+      return true;
+    }
+
+    private static boolean validEncoding(String name) {
+      for (int i = name.indexOf('%'); i >= 0; i = name.indexOf('%', i + 1)) {
+        if (!name.startsWith("%25", i)) {
+          return false;
+        }
+      }
+      return !name.isEmpty();
+    }
   }
 }

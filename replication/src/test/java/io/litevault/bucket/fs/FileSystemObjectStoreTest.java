@@ -3,6 +3,7 @@ package io.litevault.bucket.fs;
 import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.ObjectStoreContractTest;
+import io.litevault.bucket.ObjectStoreException;
 import io.litevault.bucket.StoreUnavailableException;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -61,13 +62,57 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
     }
   }
 
-  /** S3 allows it (MinIO and S3Proxy's file stores do not, so the contract does not promise it). */
+  /**
+   * S3 allows a key that is also a prefix of others; a path cannot be a file and a directory (MinIO's and
+   * S3Proxy's file stores refuse it as well, so the contract does not promise it): a typed error naming the
+   * clash, and nothing else changes.
+   */
   @Test
-  void aKeyCanAlsoBeAPrefixOfOtherKeys() {
+  void aKeyThatIsAlsoAPrefixOfOtherKeysIsRefusedClearly() {
     store.put(p + "a", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    store.put(p + "a/b", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    ObjectStoreException below = assertThrows(ObjectStoreException.class,
+        () -> store.put(p + "a/b", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(ErrorKind.KEY_CONFLICT, below.kind());
+    assertTrue(below.getMessage().contains("is a prefix of it"), below.getMessage());
+    store.put(p + "c/d", "below".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    ObjectStoreException above = assertThrows(ObjectStoreException.class,
+        () -> store.putIfAbsent(p + "c", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertEquals(ErrorKind.KEY_CONFLICT, above.kind());
+    assertTrue(above.getMessage().contains("other keys start with"), above.getMessage());
+    assertThrows(ObjectStoreException.class, () -> store.put(p + "c", "file".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    assertThrows(ObjectStoreException.class, () -> store.copy(p + "a", p + "c"));
+    assertThrows(io.litevault.bucket.ObjectNotFoundException.class, () -> store.get(p + "c"), "a prefix, not an object");
+    store.delete(p + "c"); // idempotent: there is no such object
+    store.delete(p + "a/b");
+    assertEquals(List.of(p + "a", p + "c/d"), keys(p));
     assertEquals("file", new String(read(store.get(p + "a")), java.nio.charset.StandardCharsets.UTF_8));
-    assertEquals(List.of(p + "a", p + "a/b"), keys(p));
+  }
+
+  /** The directory looks like the bucket: key a/b/c is the file a/b/c, '%' and all. */
+  @Test
+  void keysArePlainPaths() {
+    store.put(p + "x/y%z/w%25", "v".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    assertTrue(Files.isRegularFile(root.resolve(p + "x/y%z/w%25")), "plain path");
+    assertTrue(!store.isLegacyLayout());
+  }
+
+  /** A root written before plain paths is read and written as it is: there, a key may also be a prefix. */
+  @Test
+  void aLegacyRootKeepsItsLayout(@org.junit.jupiter.api.io.TempDir Path legacy) throws Exception {
+    Path file = legacy.resolve("litevault%d").resolve("data%d").resolve("lin%25e");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, "old");
+    Files.createDirectories(legacy.resolve("lost+found")); // the root is a mount point: still legacy, not mixed
+    FileSystemObjectStore old = FileSystemObjectStore.create(FileSystemOptions.builder(legacy).fsync(false).build());
+    assertTrue(old.isLegacyLayout());
+    assertEquals("old", new String(read(old.get("litevault/data/lin%e")), java.nio.charset.StandardCharsets.UTF_8));
+    old.put("litevault/data", new byte[] {1});
+    old.put("litevault/data%d/x", new byte[] {2});
+    assertTrue(Files.isRegularFile(legacy.resolve("litevault%d/data%25d%d/x")), "written in the legacy encoding");
+    assertEquals(List.of("litevault/data", "litevault/data%d/x", "litevault/data/lin%e"),
+        old.list("litevault/").map(o -> o.key()).toList());
+    old.delete("litevault/data/lin%e");
+    assertTrue(Files.isDirectory(legacy.resolve("litevault%d/data%d")), "legacy directories are left as they were");
   }
 
   @Test
@@ -88,7 +133,7 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
   void aPutMakesTheDirectoriesItCreatedAndItsRenameDurable() throws Exception {
     Path fresh = Files.createTempDirectory("litevault-fs-durable");
     FileSystemObjectStore durable = FileSystemObjectStore.create(FileSystemOptions.builder(fresh).build());
-    Path object = KeyPaths.path(fresh, "a/b/c/key");
+    Path object = fresh.resolve("a/b/c/key");
     Path c = object.getParent();
     Path b = c.getParent();
     Path a = b.getParent();
@@ -105,18 +150,18 @@ class FileSystemObjectStoreTest extends ObjectStoreContractTest {
       assertTrue(first.contains(fresh.relativize(c) + " with the object"), "the rename: " + first);
 
       synced.clear();
-      putting.set(KeyPaths.path(fresh, "a/b/c/other"));
+      putting.set(fresh.resolve("a/b/c/other"));
       durable.put("a/b/c/other", new byte[10]);
       assertEquals(List.of(fresh.relativize(c) + " with the object"), synced, "an existing directory: only the rename's fsync");
 
       synced.clear();
-      Path d = KeyPaths.path(fresh, "a/d/key");
+      Path d = fresh.resolve("a/d/key");
       putting.set(d);
       assertTrue(durable.putIfAbsent("a/d/key", new byte[3]));
       assertEquals(List.of(fresh.relativize(a).toString(), fresh.relativize(d.getParent()) + " with the object"), synced);
 
       synced.clear();
-      Path e = KeyPaths.path(fresh, "e/key");
+      Path e = fresh.resolve("e/key");
       putting.set(e);
       durable.copy("a/b/c/key", "e/key");
       assertEquals(List.of("", fresh.relativize(e.getParent()) + " with the object"), synced);
