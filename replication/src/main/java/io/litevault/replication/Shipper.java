@@ -1,13 +1,11 @@
 package io.litevault.replication;
 
-import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.DatabaseChecksum;
 import io.litevault.replication.format.LineageCatalog;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.format.Segment;
-import io.litevault.replication.format.SegmentCodec;
 import io.litevault.replication.format.SnapshotCodec;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.Database;
@@ -16,7 +14,6 @@ import io.litevault.store.ReadPin;
 import io.litevault.store.ReplicationPort;
 import io.litevault.store.WalPosition;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,8 +21,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,17 +36,6 @@ import org.slf4j.LoggerFactory;
 final class Shipper implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(Shipper.class);
   static final WalPosition NOTHING = new WalPosition(0, 0, 0);
-
-  /** One transaction to ship; {@code storeTxid} is the store's id when it ends a commit event, else -1. */
-  private record Item(WalTransaction tx, long storeTxid, long timestampMillis) {}
-
-  /**
-   * A segment built but not yet known to be in the bucket. A failed put may have stored it with its
-   * answer lost, so it is retried as is — same key, same bytes — before anything else is shipped:
-   * batching more commits into the retry would leave overlapping segments behind.
-   */
-  private record PreparedSegment(String key, byte[] body, Segment segment, DatabaseChecksum after, List<Item> items,
-      WalPosition end, long lastEventTxid) {}
 
   /** A snapshot read into {@code file} but not yet known to be in the bucket; retried from the same file. */
   private record PreparedSnapshot(Path file, String key, String lineage, long txid, DatabaseChecksum state,
@@ -69,11 +53,10 @@ final class Shipper implements Runnable {
   private final DatabaseFiles files;
   private final Path workDir;
   private final BucketWins bucketWins;
+  private final DataUploads uploads;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition wake = lock.newCondition();
-  private final Condition progressMade = lock.newCondition();
+  private final Wakeups wakeups = new Wakeups();
   private volatile boolean urgent;
   /** Set by {@link Replicator#maintenanceStep()}: take a snapshot once the window has let writes go. */
   volatile boolean snapshotRequested;
@@ -111,6 +94,7 @@ final class Shipper implements Runnable {
     this.files = port.files();
     this.workDir = workDirectory(db, options);
     this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
+    this.uploads = new DataUploads(store, lease);
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -133,12 +117,7 @@ final class Shipper implements Runnable {
     if (urgentUpload) {
       urgent = true;
     }
-    lock.lock();
-    try {
-      wake.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    wakeups.wake();
   }
 
   void close() {
@@ -148,101 +127,47 @@ final class Shipper implements Runnable {
 
   /** Waits up to {@code millis} for the shipper to make progress (for a caller polling safePosition). */
   void awaitProgress(long millis) {
-    lock.lock();
-    try {
-      progressMade.await(millis, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    } finally {
-      lock.unlock();
-    }
+    wakeups.awaitProgress(millis);
   }
 
   private void progressed() {
-    lock.lock();
-    try {
-      progressMade.signalAll();
-    } finally {
-      lock.unlock();
-    }
+    wakeups.progressed();
   }
+
+  /** What one turn of the loop did. */
+  private enum Turn { WORKED, PARKED, STOP }
 
   @Override
   public void run() {
     long backoff = options.retryBackoff().toNanos();
     while (true) {
       try {
-        if (preparedSnapshot != null) {
-          landSnapshot(preparedSnapshot);
-        } else if (preparedSegment != null && !continuityBroken) {
-          landSegment(preparedSegment);
-        } else if (lineage == null || continuityBroken) {
-          if (closing && lineage == null) {
-            return;
-          }
-          start();
-        } else if (!pending.isEmpty() && (urgent || closing || uploadDue())) {
-          urgent = false;
-          shipPending();
-        } else if (closing) {
+        Turn turn = turn();
+        if (turn == Turn.STOP) {
           return;
-        } else if (snapshotRequested) {
-          snapshotRequested = false;
-          snapshot(false);
-        } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
-          snapshot(false); // only with new data since the last one: never a loop on an idle database
-        } else {
-          park();
-          continue;
         }
-        lastError = null;
-        bugStreak = 0;
-        backoff = options.retryBackoff().toNanos();
-      } catch (LeaseException e) {
-        lastError = e.getMessage();
-        log.error("database '{}': {}", db.name(), e.getMessage());
-        progress.failAll(e);
-        return;
-      } catch (LocalBehindBucketException e) {
-        lastError = e.getMessage();
-        log.error("database '{}': {}", db.name(), e.getMessage());
-        progress.failAll(e);
+        if (turn == Turn.WORKED) {
+          lastError = null;
+          bugStreak = 0;
+          backoff = options.retryBackoff().toNanos();
+        }
+      } catch (LeaseException | LocalBehindBucketException e) {
+        stop(e.getMessage(), e);
         return;
       } catch (Error e) {
         // An OutOfMemoryError or worse: never die silently with REPLICATED writes waiting forever.
-        lastError = e.toString();
         log.error("database '{}': replication stopped: {}", db.name(), e.toString(), e);
-        progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped: " + e, e));
+        stop(e.toString(), new ReplicationException("replication of '" + db.name() + "' stopped: " + e, e));
         return;
       } catch (NullPointerException | ClassCastException | IndexOutOfBoundsException | ArithmeticException e) {
-        // A bug, not a fault of the bucket or the disk: logged with its stack trace every time, retried a
-        // few times (a race may pass), then replication stops loudly instead of retrying it forever while
-        // REPLICATED writes wait.
-        lastError = e.toString();
-        if (++bugStreak >= MAX_BUG_RETRIES) {
-          log.error("database '{}': replication stopped by a bug ({} times in a row): {}", db.name(), bugStreak,
-              e.toString(), e);
-          progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped by a bug: " + e, e));
+        if (!retryBug(e, backoff)) {
           return;
         }
-        log.error("database '{}': replication step failed by a bug, retrying in {} ms", db.name(),
-            TimeUnit.NANOSECONDS.toMillis(backoff), e);
-        sleep(backoff);
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
       } catch (Exception e) {
-        metrics.uploadErrors.increment();
-        lastError = e.toString();
-        if (closing && lineage == null) {
+        if (!retryFault(e, backoff)) {
           return;
         }
-        if (backoff == options.retryBackoff().toNanos()) { // the first failure of a streak: with its stack trace
-          log.warn("database '{}': replication step failed, retrying in {} ms", db.name(),
-              TimeUnit.NANOSECONDS.toMillis(backoff), e);
-        } else {
-          log.warn("database '{}': replication step failed, retrying in {} ms: {}", db.name(),
-              TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
-        }
-        sleep(closing ? Math.min(backoff, CLOSING_BACKOFF_NANOS) : backoff);
         backoff = Math.min(backoff * 2, options.maxRetryBackoff().toNanos());
         if (closing && (backoff >= options.maxRetryBackoff().toNanos() || Thread.currentThread().isInterrupted())) {
           // What is not shipped stays in the WAL (the gate held it) and ships after the next start.
@@ -252,6 +177,80 @@ final class Shipper implements Runnable {
         }
       }
     }
+  }
+
+  /** One step of work, the first that applies: an unconfirmed upload, a start, a segment, a snapshot. */
+  private Turn turn() throws Exception {
+    if (preparedSnapshot != null) {
+      landSnapshot(preparedSnapshot);
+    } else if (preparedSegment != null && !continuityBroken) {
+      landSegment(preparedSegment);
+    } else if (lineage == null || continuityBroken) {
+      if (closing && lineage == null) {
+        return Turn.STOP;
+      }
+      start();
+    } else if (!pending.isEmpty() && (urgent || closing || uploadDue())) {
+      urgent = false;
+      shipPending();
+    } else if (closing) {
+      return Turn.STOP;
+    } else if (snapshotRequested) {
+      snapshotRequested = false;
+      snapshot(false);
+    } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
+      snapshot(false); // only with new data since the last one: never a loop on an idle database
+    } else {
+      park();
+      return Turn.PARKED;
+    }
+    return Turn.WORKED;
+  }
+
+  /** Stops replication for good: every waiting REPLICATED write fails with {@code cause}. */
+  private void stop(String why, RuntimeException cause) {
+    lastError = why;
+    if (cause instanceof LeaseException || cause instanceof LocalBehindBucketException) {
+      log.error("database '{}': {}", db.name(), why);
+    }
+    progress.failAll(cause);
+  }
+
+  /**
+   * A bug, not a fault of the bucket or the disk: logged with its stack trace every time, retried a few
+   * times (a race may pass), then replication stops loudly instead of retrying it forever while
+   * REPLICATED writes wait. False when it stopped.
+   */
+  private boolean retryBug(RuntimeException e, long backoff) {
+    lastError = e.toString();
+    if (++bugStreak >= MAX_BUG_RETRIES) {
+      log.error("database '{}': replication stopped by a bug ({} times in a row): {}", db.name(), bugStreak,
+          e.toString(), e);
+      progress.failAll(new ReplicationException("replication of '" + db.name() + "' stopped by a bug: " + e, e));
+      return false;
+    }
+    log.error("database '{}': replication step failed by a bug, retrying in {} ms", db.name(),
+        TimeUnit.NANOSECONDS.toMillis(backoff), e);
+    sleep(backoff);
+    return true;
+  }
+
+  /** A fault of the bucket or the disk: logged, then retried after {@code backoff}. False to stop (closing). */
+  private boolean retryFault(Exception e, long backoff) {
+    metrics.uploadErrors.increment();
+    lastError = e.toString();
+    if (closing && lineage == null) {
+      return false;
+    }
+    if (backoff == options.retryBackoff().toNanos()) { // the first failure of a streak: with its stack trace
+      log.warn("database '{}': replication step failed, retrying in {} ms", db.name(),
+          TimeUnit.NANOSECONDS.toMillis(backoff), e);
+    } else {
+      log.warn("database '{}': replication step failed, retrying in {} ms: {}", db.name(),
+          TimeUnit.NANOSECONDS.toMillis(backoff), e.toString());
+    }
+    sleep(closing ? Math.min(backoff, CLOSING_BACKOFF_NANOS) : backoff);
+    return true;
   }
 
   // --- start: resume the newest lineage when the local files continue it, else a new one
@@ -324,27 +323,6 @@ final class Shipper implements Runnable {
   }
 
   /**
-   * The states the local file may have been in when this process opened it, before the writes it made
-   * since (the application may write before the replicator has looked): the pinned state; the main
-   * file alone (the state before the first commit into a fresh WAL, while the gate kept checkpoints
-   * from copying anything since); the state before the first commit this replicator was told about.
-   * Each is read under the pin, so each is a real state or a mix that matches nothing.
-   */
-  private List<DatabaseChecksum> localStatesAtStart(ReadPin pin) throws IOException {
-    List<DatabaseChecksum> states = new ArrayList<>();
-    states.add(PageReader.pinned(files, pin).checksum());
-    if (!pin.mainFileComplete()) {
-      states.add(PageReader.at(files, NOTHING).checksum());
-      CommitEvent first = pending.peek();
-      if (first != null && first.walStart().sameWal(pin.position())
-          && first.walStart().offset() > WalHeader.BYTES) {
-        states.add(PageReader.at(files, first.walStart()).checksum());
-      }
-    }
-    return states;
-  }
-
-  /**
    * Records, durably and before the files move on, that the local database is leaving the current
    * lineage behind on purpose (see {@link BucketWins}).
    */
@@ -358,13 +336,7 @@ final class Shipper implements Runnable {
     // localStatesAtStart: the main file alone, which the gates kept since the store opened, and the
     // state before the first commit this replicator saw), to compare with the bucket later.
     try {
-      List<DatabaseChecksum> states = new ArrayList<>();
-      states.add(PageReader.at(files, NOTHING).checksum());
-      CommitEvent first = pending.peek();
-      if (first != null && first.walStart().offset() > WalHeader.BYTES) {
-        states.add(PageReader.at(files, first.walStart()).checksum());
-      }
-      bucketWins.markBrokenAwayFrom(states);
+      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, pending.peek()));
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
@@ -383,12 +355,6 @@ final class Shipper implements Runnable {
   /** The last lineage this process held (resumed or started); never cleared. */
   private volatile String heldLineage;
 
-
-  /**
-   * Data objects up to this size are written create-only (one part on every store: S3's minimum part is
-   * 5 MiB); larger ones, rare (a snapshot, a segment of big transactions), with a plain put.
-   */
-  static final int CREATE_ONLY_MAX_BYTES = 5 << 20;
   /** The lineage this process started, which it may continue whatever the lease's history. */
   private String createdLineage;
 
@@ -396,21 +362,9 @@ final class Shipper implements Runnable {
   private boolean catchUpWithSnapshot;
 
   private boolean resumeAt(LineageCatalog.Tip tip, ReadPin pin) throws Exception {
-    WalPosition p = tip.walEnd();
-    DatabaseChecksum at;
-    long catchUpFrom;
-    if (p.offset() > WalHeader.BYTES && pin.position().sameWal(p) && p.offset() <= pin.position().offset()) {
-      at = PageReader.at(files, p).checksum(); // frames are salt-checked: a WAL restarted meanwhile fails
-      catchUpFrom = p.offset();
-    } else if (!pin.position().sameWal(p) || p.offset() <= WalHeader.BYTES) {
-      at = PageReader.at(files, NOTHING).checksum(); // the main file alone: P's WAL was checkpointed
-      catchUpFrom = WalHeader.BYTES;
-    } else {
-      at = null;
-      catchUpFrom = 0;
-    }
-    if (at == null || at.value() != tip.checksumAfter() || at.pages() != tip.dbSizePages()) {
-      bucketWins.refuseIfBehind(tip, localStatesAtStart(pin));
+    java.util.Optional<ResumePoint> point = ResumePoint.find(tip, pin, files);
+    if (point.isEmpty()) {
+      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, pending.peek()));
       log.info("database '{}': local files do not continue lineage {} at txid {} (a fork was allowed, or this "
           + "process broke away from it): starting a new lineage", db.name(), tip.lineage(), tip.txid());
       return false;
@@ -420,12 +374,12 @@ final class Shipper implements Runnable {
           + "elsewhere: starting a new lineage from the same state instead of writing beside it", db.name(), tip.lineage());
       return false;
     }
+    long catchUpFrom = point.get().catchUpFrom();
     lineage = tip.lineage();
     heldLineage = lineage;
     lastTxid = tip.txid();
-    checksum = at;
-    lastShipped = catchUpFrom == WalHeader.BYTES && !pin.position().sameWal(p)
-        ? new WalPosition(pin.position().salt1(), pin.position().salt2(), WalHeader.BYTES) : p;
+    checksum = point.get().at();
+    lastShipped = point.get().shipped();
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
@@ -439,9 +393,9 @@ final class Shipper implements Runnable {
         catchUpWithSnapshot = true;
         return true;
       }
-      List<Item> items = new ArrayList<>();
+      List<SegmentBatch.Item> items = new ArrayList<>();
       for (WalTransaction tx : wal.read(catchUpFrom, pin.position().offset())) {
-        items.add(new Item(tx, -1, options.clock().millis()));
+        items.add(new SegmentBatch.Item(tx, -1, options.clock().millis()));
       }
       try {
         landSegment(prepareSegment(items, pin.position(), pin.txid()));
@@ -483,54 +437,17 @@ final class Shipper implements Runnable {
   }
 
   private void shipPendingOnce() throws Exception {
-    List<Item> items = new ArrayList<>();
-    long bytes = 0;
-    WalPosition end = lastShipped;
-    WalReader wal = null;
-    long lastEventTxid = -1;
-    for (CommitEvent e : pending) {
-      if (!contiguous(end, e.walStart())) {
-        log.warn("database '{}': commit {} starts at {} but replication is at {}: starting a new lineage",
-            db.name(), e.txid(), e.walStart(), end);
-        continuityBroken = true;
-        return;
-      }
-      // The size from the WAL offsets, before reading anything: a huge transaction is never read whole
-      // into the heap.
-      long size = (e.walEnd().offset() - e.walStart().offset())
-          / (WalHeader.FRAME_HEADER_BYTES + e.pageSize()) * e.pageSize();
-      if (size > options.maxSegmentBytes()) {
-        if (items.isEmpty()) {
-          snapshot(false); // a huge transaction (a VACUUM, a bulk load) goes as a snapshot, streamed from disk
-          return;
-        }
-        break;
-      }
-      if (!items.isEmpty() && bytes + size > options.maxSegmentBytes()) {
-        break;
-      }
-      List<WalTransaction> txs;
-      try {
-        if (wal == null || !wal.header().matches(e.walEnd())) {
-          if (!items.isEmpty()) {
-            break; // one WAL incarnation per upload keeps the bookkeeping simple
-          }
-          wal = openWal(e.walEnd());
-        }
-        txs = wal.read(e.walStart().offset(), e.walEnd().offset());
-      } catch (WalFormatException unreadable) {
-        lostFrames(e, unreadable);
-        return;
-      }
-      for (int i = 0; i < txs.size(); i++) {
-        items.add(new Item(txs.get(i), i == txs.size() - 1 ? e.txid() : -1, e.commitTimeMillis()));
-      }
-      bytes += size;
-      end = e.walEnd();
-      lastEventTxid = e.txid();
-    }
-    if (!items.isEmpty()) {
-      landSegment(prepareSegment(items, end, lastEventTxid));
+    SegmentBatch.Next next = SegmentBatch.collect(pending, lastShipped, options.maxSegmentBytes(), this::openWal);
+    if (next instanceof SegmentBatch.Ship ship) {
+      landSegment(prepareSegment(ship.items(), ship.end(), ship.lastEventTxid()));
+    } else if (next instanceof SegmentBatch.TooBig) {
+      snapshot(false); // a huge transaction (a VACUUM, a bulk load) goes as a snapshot, streamed from disk
+    } else if (next instanceof SegmentBatch.Gap gap) {
+      log.warn("database '{}': commit {} starts at {} but replication is at {}: starting a new lineage",
+          db.name(), gap.event().txid(), gap.event().walStart(), gap.shipped());
+      continuityBroken = true;
+    } else if (next instanceof SegmentBatch.Unreadable lost) {
+      lostFrames(lost.event(), lost.why());
     }
   }
 
@@ -555,31 +472,10 @@ final class Shipper implements Runnable {
     continuityBroken = true;
   }
 
-  private boolean contiguous(WalPosition shipped, WalPosition start) {
-    return shipped.sameWal(start) ? shipped.offset() == start.offset()
-        : start.offset() == WalHeader.BYTES;
-  }
-
   /** Builds the segment of {@code items}, ending at WAL position {@code end}; nothing is uploaded yet. */
-  private PreparedSegment prepareSegment(List<Item> items, WalPosition end, long lastEventTxid) throws IOException {
-    DatabaseChecksum next = checksum.copy();
-    long before = next.value();
-    List<Segment.Txn> txns = new ArrayList<>(items.size());
-    long txid = lastTxid;
-    int pageSize = 0;
-    for (Item item : items) {
-      WalTransaction tx = item.tx();
-      next.resize(tx.dbSizePages());
-      tx.pages().forEach(next::set);
-      next.resize(tx.dbSizePages());
-      txid++;
-      txns.add(new Segment.Txn(txid, item.timestampMillis(), tx.dbSizePages(), next.value(), tx.pages()));
-      pageSize = tx.pages().values().iterator().next().length;
-    }
-    Segment segment = new Segment(lineage, pageSize, before, txns, end);
-    byte[] body = SegmentCodec.encode(segment, options.codec());
-    return new PreparedSegment(layout.segment(lineage, segment.firstTxid(), txid), body, segment, next, items, end,
-        lastEventTxid);
+  private PreparedSegment prepareSegment(List<SegmentBatch.Item> items, WalPosition end, long lastEventTxid)
+      throws IOException {
+    return PreparedSegment.build(items, end, lastEventTxid, lineage, lastTxid, checksum, layout, options.codec());
   }
 
   /**
@@ -605,7 +501,7 @@ final class Shipper implements Runnable {
     metrics.transactionsShipped.add(segment.transactions().size());
     metrics.lastUploadMillis.set(options.clock().millis());
     long storeTxid = -1;
-    List<Item> items = s.items();
+    List<SegmentBatch.Item> items = s.items();
     for (int i = 0; i < items.size(); i++) {
       if (items.get(i).storeTxid() >= 0) {
         storeTxid = items.get(i).storeTxid();
@@ -677,6 +573,11 @@ final class Shipper implements Runnable {
     }
   }
 
+  private void discard(PreparedSnapshot p) throws IOException {
+    preparedSnapshot = null;
+    Files.deleteIfExists(p.file());
+  }
+
   /**
    * Uploads a snapshot read earlier and, once the bucket has it, moves the state on. A failed upload
    * keeps the file for a retry with the same key and bytes; a forced checkpoint since the read (the
@@ -684,8 +585,7 @@ final class Shipper implements Runnable {
    */
   private void landSnapshot(PreparedSnapshot p) throws Exception {
     if (breaks.get() != p.breaksBefore()) {
-      preparedSnapshot = null;
-      Files.deleteIfExists(p.file());
+      discard(p);
       continuityBroken = true;
       throw new WalFormatException("the store checkpointed past the hard WAL limit since the snapshot was read; "
           + "starting over");
@@ -694,31 +594,26 @@ final class Shipper implements Runnable {
     lease.renewIfDue();
     long size = Files.size(p.file());
     lastUploadNanos = System.nanoTime();
-    if (size <= CREATE_ONLY_MAX_BYTES) {
-      try {
-        putData(p.key(), Files.readAllBytes(p.file()));
-      } catch (ReplicationException foreign) {
-        // Another writer's bytes at the key: this snapshot can never land there. Dropped, so the next
-        // turn starts the new lineage putData asked for instead of retrying the same key forever.
-        preparedSnapshot = null;
-        Files.deleteIfExists(p.file());
-        throw foreign;
-      }
-    } else {
-      try (InputStream in = Files.newInputStream(p.file())) {
-        store.put(p.key(), in, size);
-      }
+    try {
+      uploads.put(p.key(), p.file(), size);
+    } catch (DataUploads.ForeignBytesException foreign) {
+      // Another writer's bytes at the key: this snapshot can never land there. Dropped, so the next turn
+      // starts the new lineage asked for instead of retrying the same key forever.
+      discard(p);
+      throw foreignBytes(p.key());
+    } catch (LeaseException lost) {
+      discard(p);
+      throw lost;
     }
     try {
       lease.renewIfDue(); // the upload may have outlived the lease: acknowledge only if nobody took over
     } catch (LeaseException fenced) {
       if (p.newLineage()) {
-        deleteQuietly(p.key()); // a fenced process's new lineage would sort after the holder's: never leave it
+        uploads.deleteQuietly(db.name(), p.key()); // a fenced process's new lineage would sort after the holder's: never leave it
       }
       throw fenced;
     }
-    preparedSnapshot = null;
-    Files.deleteIfExists(p.file());
+    discard(p);
     metrics.bytesUploaded.add(size);
     if (p.newLineage()) {
       createdLineage = p.lineage();
@@ -747,42 +642,25 @@ final class Shipper implements Runnable {
     progressed();
   }
 
-  /**
-   * Writes a data object. Up to {@link #CREATE_ONLY_MAX_BYTES} with a create-only put: a key that already
-   * holds these bytes is our own earlier attempt whose answer was lost; a key holding other bytes was
-   * written by another process. Then either this process lost the lease ({@link LeaseException}), or a
-   * fenced process wrote into this lineage before it stopped, and the lineage is left for a new one.
-   */
+  /** Writes a data object (see {@link DataUploads}); other bytes at its key end the lineage. */
   private void putData(String key, byte[] body) throws IOException {
-    if (body.length > CREATE_ONLY_MAX_BYTES) {
-      store.put(key, body);
-      return;
+    try {
+      uploads.put(key, body);
+    } catch (DataUploads.ForeignBytesException e) {
+      throw foreignBytes(key);
     }
-    if (store.putIfAbsent(key, body) || storedEquals(key, body)) {
-      return;
-    }
-    lease.confirm();
+  }
+
+  /**
+   * Another process wrote into this lineage (a process that lost the lease and was fenced too late): the
+   * lineage is left for a new one, and the local files are marked as leaving it on purpose.
+   */
+  private ReplicationException foreignBytes(String key) {
     bucketWins.markBrokenAway(lineage); // after a restart too, the local files continue no lineage on purpose
     continuityBroken = true;
     metrics.continuityBreaks.increment();
-    throw new ReplicationException("object '" + key + "' already holds other bytes: another process wrote into "
+    return new ReplicationException("object '" + key + "' already holds other bytes: another process wrote into "
         + "lineage " + lineage + " (a process that lost the lease); starting a new lineage");
-  }
-
-  private boolean storedEquals(String key, byte[] body) throws IOException {
-    try (InputStream in = store.get(key)) {
-      return java.util.Arrays.equals(in.readNBytes(body.length + 1), body);
-    } catch (ObjectNotFoundException e) {
-      return false;
-    }
-  }
-
-  private void deleteQuietly(String key) {
-    try {
-      store.delete(key);
-    } catch (RuntimeException e) {
-      log.error("database '{}': could not delete {} written after the lease was lost", db.name(), key, e);
-    }
   }
 
   private String newestLineageInBucket() {
@@ -840,52 +718,30 @@ final class Shipper implements Runnable {
   }
 
   private void park() {
-    lock.lock();
-    try {
+    boolean interrupted = !wakeups.park(() -> {
       if (urgent && pending.isEmpty()) {
         urgent = false; // what it hurried is shipped: nothing to spin for
       }
-      if (closing || urgent || continuityBroken || snapshotRequested) {
-        return;
-      }
+      return closing || urgent || continuityBroken || snapshotRequested;
+    }, () -> {
       if (!pending.isEmpty()) {
-        long wait = options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
-        if (wait > 0) {
-          wake.awaitNanos(wait);
-        }
-      } else if (committedSinceSnapshot) {
-        wake.awaitNanos(TimeUnit.SECONDS.toNanos(30)); // re-check the snapshot schedule
-      } else {
-        wake.await(); // idle: no timers, no requests
+        return options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
       }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+      return committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
+          : Wakeups.FOREVER; // idle: no timers, no requests
+    });
+    if (interrupted) {
       closing = true;
-    } finally {
-      lock.unlock();
     }
   }
 
   /** While closing, failed retries wait this long: close stays prompt, and the bucket is not hammered. */
   private static final long CLOSING_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-  /**
-   * Backs off after a failure. Only the start of a close cuts it short; other signals (new commits) do
-   * not, and neither does being closed already (a failing retry would otherwise spin on the bucket).
-   */
+  /** Backs off after a failure; see {@link Wakeups#backOff}. */
   private void sleep(long nanos) {
-    lock.lock();
-    try {
-      boolean wasClosing = closing;
-      long left = nanos;
-      while (left > 0 && closing == wasClosing) {
-        left = wake.awaitNanos(left);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (!wakeups.backOff(nanos, () -> closing)) {
       closing = true;
-    } finally {
-      lock.unlock();
     }
   }
 }
