@@ -597,10 +597,12 @@ final class Shipper implements Runnable {
     try {
       uploads.put(p.key(), p.file(), size);
     } catch (DataUploads.ForeignBytesException foreign) {
-      // Another writer's bytes at the key: this snapshot can never land there. Dropped, so the next turn
-      // starts the new lineage asked for instead of retrying the same key forever.
+      // Another writer's bytes at the key: this snapshot can never land there. The break is recorded
+      // first (a failing delete must not undo it), then the snapshot dropped, so the next turn starts the
+      // new lineage instead of retrying the same key forever.
+      ReplicationException broken = foreignBytes(p.key());
       discard(p);
-      throw foreignBytes(p.key());
+      throw broken;
     } catch (LeaseException lost) {
       discard(p);
       throw lost;
