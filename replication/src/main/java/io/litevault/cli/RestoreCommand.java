@@ -1,7 +1,11 @@
 package io.litevault.cli;
 
-import io.litevault.replication.restore.IntegrityCheck;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreOptions;
+import io.litevault.bucket.ObjectStores;
+import io.litevault.bucket.OpenedStore;
+import io.litevault.bucket.StoreUri;
+import io.litevault.replication.restore.IntegrityCheck;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
@@ -19,18 +23,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code java -jar litevault-restore.jar --source <uri> --database <name> --output <path>}: restores a
  * replicated database from a bucket or directory. A thin layer over {@link Restore}: arguments become
- * {@link RestoreOptions}, exceptions become one line on stderr and an {@link ExitCode}.
+ * {@link RestoreOptions}, exceptions become one line on stderr and an {@link ExitCode} (the shared
+ * {@link Cli} setup), with this command's flags added where they say what to do next.
  */
 @Command(name = "litevault-restore", mixinStandardHelpOptions = true, sortOptions = false,
-    versionProvider = RestoreCommand.Version.class,
+    versionProvider = JarVersion.class,
     description = {
         "Restores a Litevault-replicated SQLite database from its replica (the MinIO bucket or any backup tier).",
         "",
@@ -42,9 +49,8 @@ import picocli.CommandLine.Option;
             + "integrity_check) and only then renamed into place (with --force, after the replaced database's -wal, -shm "
             + "and -journal are removed). Temporary files of a restore that was killed are removed by the next one into "
             + "the same directory. S3 credentials come from AWS_ACCESS_KEY_ID / "
-            + "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line.",
-        ""},
-    footer = {"", "%s"})
+            + "AWS_SECRET_ACCESS_KEY or the default provider chain, never from the command line or the URI.",
+        ""})
 public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--source", required = true, paramLabel = "<uri>",
       description = "file:///dir or s3://bucket[/prefix]")
@@ -62,8 +68,8 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--region", paramLabel = "<region>", description = "S3 region (default us-east-1)")
   String region;
 
-  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "aws", description = "S3 client library (default: ${DEFAULT-VALUE})")
-  String client;
+  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "aws", description = "S3 client library (default: aws)")
+  ObjectStoreOptions.Client client;
 
   @Option(names = "--timestamp", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
       description = "restore the newest transaction committed at or before this time, e.g. 2026-11-23T01:00:00Z")
@@ -92,8 +98,8 @@ public final class RestoreCommand implements Callable<Integer> {
   boolean ifReplicaExists;
 
   @Option(names = "--integrity-check", paramLabel = "full|quick|none", defaultValue = "full",
-      description = "the SQLite check before the rename (default: ${DEFAULT-VALUE})")
-  String integrityCheck;
+      description = "the SQLite check before the rename (default: full)")
+  IntegrityCheck integrityCheck;
 
   @Option(names = "--parallelism", paramLabel = "<n>", defaultValue = "" + RestoreOptions.DEFAULT_PARALLELISM,
       description = "downloads in flight, 1-64 (default: ${DEFAULT-VALUE}); memory is bounded by one segment each")
@@ -102,8 +108,8 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print the result (or error) as JSON on stdout")
   boolean json;
 
-  @Option(names = "--verbose", description = "log progress details and print stack traces")
-  boolean verbose;
+  @Mixin
+  Verbosity verbosity = new Verbosity();
 
   private final PrintStream out;
   private final PrintStream err;
@@ -119,7 +125,7 @@ public final class RestoreCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    boolean verbose = List.of(args).contains("--verbose");
+    boolean verbose = List.of(args).contains("--verbose") || List.of(args).contains("--debug");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.exit(execute(args, System.out, System.err));
@@ -132,37 +138,20 @@ public final class RestoreCommand implements Callable<Integer> {
    * @return the exit code (see {@code --help})
    */
   public static int execute(String[] args, PrintStream out, PrintStream err) {
-    CommandLine cl = new CommandLine(new RestoreCommand(out, err));
-    cl.setOut(new java.io.PrintWriter(out, true));
-    cl.setErr(new java.io.PrintWriter(err, true));
-    cl.getCommandSpec().usageMessage().footer("", ExitCode.table());
-    cl.setExitCodeExceptionMapper(e -> ExitCode.USAGE.code);
-    cl.setParameterExceptionHandler((e, a) -> {
-      err.println("litevault-restore: error: " + e.getMessage() + " (see --help)");
-      return ExitCode.USAGE.code;
-    });
-    return cl.execute(args);
+    RestoreCommand command = new RestoreCommand(out, err);
+    return Cli.commandLine(command, command.new Setup(), new java.io.PrintWriter(out, true),
+        new java.io.PrintWriter(err, true)).execute(args);
   }
 
   @Override
   public Integer call() {
-    try {
-      return run();
-    } catch (CommandLine.ParameterException e) {
-      throw e;
-    } catch (RuntimeException e) {
-      return fail(e);
-    }
-  }
-
-  private int run() {
     if (txid != null && timestamp != null) {
       throw new IllegalArgumentException("give --txid or --timestamp, not both");
     }
     if (!list && output == null) {
       throw new IllegalArgumentException("--output is required (except with --list)");
     }
-    Source src = Source.parse(source);
+    StoreUri src = Cli.uri("--source", source);
     Path existing = output == null || list ? null : existingDatabase(output);
     if (existing != null) {
       if (ifDbNotExists) {
@@ -175,11 +164,8 @@ public final class RestoreCommand implements Callable<Integer> {
             + "restored file)") + "; restore never overwrites a database unless asked to", null, null);
       }
     }
-    if (!client.equals("minio") && !client.equals("aws")) {
-      throw new IllegalArgumentException("--client must be minio or aws, was: " + client);
-    }
-    Source.Opened opened = src.open(database, endpoint, region, client);
-    String prefix = opened.replicaPrefix();
+    OpenedStore opened = ObjectStores.openReplica(src, database, storeOptions());
+    String prefix = opened.prefix();
     try (ObjectStore store = opened.store()) {
       store.verify();
       if (list) {
@@ -228,10 +214,18 @@ public final class RestoreCommand implements Callable<Integer> {
         : Files.exists(wal, java.nio.file.LinkOption.NOFOLLOW_LINKS) ? wal : null;
   }
 
+  /** How to reach the store: this command waits on it interactively. */
+  private ObjectStoreOptions storeOptions() {
+    ObjectStoreOptions.Builder b = ObjectStoreOptions.builder().client(client).interactive();
+    Cli.flag("--endpoint", () -> b.endpoint(endpoint));
+    Cli.flag("--region", () -> b.region(region));
+    return b.build();
+  }
+
   private RestoreOptions options(ObjectStore store, String prefix) {
     RestoreOptions.Builder b = RestoreOptions.builder(store, prefix, output == null ? Path.of("unused.db") : output)
         .force(force).parallelism(parallelism)
-        .integrityCheck(IntegrityCheck.valueOf(integrityCheck.toUpperCase(Locale.ROOT)));
+        .integrityCheck(integrityCheck);
     if (txid != null) {
       b.txid(txid);
     }
@@ -284,7 +278,7 @@ public final class RestoreCommand implements Callable<Integer> {
         rows.add(m);
       }
       out.println(json(Map.of("prefix", prefix, "lineages", rows)));
-      return ExitCode.OK.code;
+      return ExitCode.OK.code();
     }
     out.println("Replica " + prefix + " in " + store.describe() + " (oldest lineage first; restore any txid in a range):");
     out.printf(Locale.ROOT, "%-30s %9s %9s %-21s %-24s %-24s %12s%n", "lineage", "snapshots", "segments", "txids",
@@ -293,7 +287,7 @@ public final class RestoreCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%-30s %9d %9d %-21s %-24s %-24s %12d%n", l.lineage(), l.snapshots(), l.segments(),
           l.firstTxid() + ".." + l.lastTxid(), l.firstUpload(), l.lastUpload(), l.bytes());
     }
-    return ExitCode.OK.code;
+    return ExitCode.OK.code();
   }
 
   private int dryRun(RestorePlan plan, String prefix) {
@@ -316,14 +310,14 @@ public final class RestoreCommand implements Callable<Integer> {
         out.println("Note: " + existing + " exists; the restore would need --force.");
       }
     }
-    return ExitCode.OK.code;
+    return ExitCode.OK.code();
   }
 
   private int ok(Map<String, Object> result) {
     if (json) {
       out.println(json(result));
     }
-    return ExitCode.OK.code;
+    return ExitCode.OK.code();
   }
 
   /** A line for people: stderr with --json (stdout stays machine-readable), else stdout. */
@@ -331,31 +325,42 @@ public final class RestoreCommand implements Callable<Integer> {
     (json ? err : out).println(line);
   }
 
-  private int fail(RuntimeException e) {
-    ExitCode code = ExitCode.of(e);
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
-    if (code == ExitCode.UNEXPECTED) {
-      message = e.getClass().getSimpleName() + ": " + message;
+  /** How this command reports a failure (the shared {@link Cli} setup prints it). */
+  private final class Setup implements Cli.Setup {
+    @Override
+    public String linePrefix() {
+      return "litevault-restore: error: ";
     }
-    if (e instanceof RestoreException r) {
-      message += hint(r);
+
+    @Override
+    public Set<ExitCode> exitCodes() {
+      return EXIT_CODES;
     }
-    err.println("litevault-restore: error: " + message);
-    if (verbose) {
-      e.printStackTrace(err);
+
+    @Override
+    public Failure failure(Throwable e) {
+      Failure f = Failure.of(e);
+      return e instanceof RestoreException r ? new Failure(f.code(), f.message() + hint(r)) : f;
     }
-    if (json) {
+
+    @Override
+    public void failed(Failure f, Throwable e) {
+      if (!json) {
+        return;
+      }
       Map<String, Object> m = new LinkedHashMap<>();
-      m.put("error", message);
-      m.put("exitCode", code.code);
+      m.put("error", f.message());
+      m.put("exitCode", f.code().code());
       if (e instanceof RestoreException r && r.newestRestorable() != null) {
         m.put("newestRestorableLineage", r.newestRestorable().lineage());
         m.put("newestRestorableTxid", r.newestRestorable().txid());
       }
       out.println(json(m));
     }
-    return code.code;
   }
+
+  /** The exit codes this command documents: 0 to 10. */
+  static final Set<ExitCode> EXIT_CODES = java.util.EnumSet.range(ExitCode.OK, ExitCode.OUTPUT_UNUSABLE);
 
   /** What to do next, in this command's flags (library messages name no flags). */
   private static String hint(RestoreException e) {
@@ -379,15 +384,6 @@ public final class RestoreCommand implements Callable<Integer> {
         throw new CommandLine.TypeConversionException("'" + value + "' is not an ISO-8601 time with an offset, "
             + "e.g. 2026-11-23T01:00:00Z");
       }
-    }
-  }
-
-  /** The version from the jar's manifest, when packaged. */
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      String v = RestoreCommand.class.getPackage().getImplementationVersion();
-      return new String[] {"litevault-restore " + (v == null ? "(development build)" : v)};
     }
   }
 
