@@ -1,47 +1,55 @@
 package io.litevault.backup;
 
+import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreOptions;
+import io.litevault.bucket.ObjectStores;
+import io.litevault.bucket.OpenedStore;
 import io.litevault.bucket.StoreUnavailableException;
+import io.litevault.bucket.StoreUri;
+import io.litevault.cli.Cli;
+import io.litevault.cli.ExitCode;
+import io.litevault.cli.Failure;
+import io.litevault.cli.JarVersion;
+import io.litevault.cli.Verbosity;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * The command line: one tier run, for setups where cron (or a Kubernetes CronJob) outside the service
- * decides when. Thin: arguments are parsed into {@link CliOptions}, which open the stores and run
- * {@link TieredBackup#runNow(String)} with the default tiers.
+ * decides when. Thin: arguments become {@link CliOptions}, stores are opened by
+ * {@link ObjectStores#open}, and {@link TieredBackup#runNow(String)} runs with the default tiers. Set up by
+ * the shared {@link Cli}: exit codes are {@link ExitCode}'s.
  *
  * <pre>java -jar backup/target/litevault-backup.jar --source s3://app-bucket --source-endpoint http://minio:9000 \
  *     --target s3://backups-bucket/litevault/ --tier daily</pre>
  */
-@Command(name = "litevault-backup", mixinStandardHelpOptions = true, version = "litevault-backup 0.1",
+@Command(name = "litevault-backup", mixinStandardHelpOptions = true, versionProvider = JarVersion.class,
     description = "Runs one backup tier: copies what changed from the source bucket (or the upstream tier) "
         + "into <target>/<tier>/ and deletes what is gone.",
-    footer = {"", "Credentials come from the environment, never from arguments: SOURCE_AWS_ACCESS_KEY_ID and "
+    footer = {"", "Credentials come from the environment, never from arguments or URIs: SOURCE_AWS_ACCESS_KEY_ID and "
         + "SOURCE_AWS_SECRET_ACCESS_KEY, TARGET_AWS_ACCESS_KEY_ID and TARGET_AWS_SECRET_ACCESS_KEY; unset, "
-        + "the client's default chain (AWS_* variables, profile, instance role).",
-        "", "Exit codes:",
-        "  0  the tier run succeeded",
-        "  1  the run failed (some copies or deletes failed; the tier keeps its previous state; run again)",
-        "  2  bad arguments",
-        "  3  a store is unreachable, refuses the credentials, or its bucket does not exist",
-        "  4  the copy completed but verification of the tier failed",
-        "  5  unexpected internal error",
-        "  6  refused, nothing copied or deleted: the source lists nothing, the run would shrink the tier by more",
-        "     than --max-loss-share or delete a database's newest lineage (--allow-destructive-run lets it",
-        "     through), or another run holds the tier's lease"},
+        + "the client's default chain (AWS_* variables, profile, instance role)."},
     sortOptions = false)
 public final class BackupCli implements Callable<Integer> {
-  static final int OK = 0;
-  static final int RUN_FAILED = 1;
-  static final int USAGE = 2;
-  static final int UNAVAILABLE = 3;
-  static final int VERIFICATION_FAILED = 4;
-  static final int INTERNAL = 5;
-  static final int REFUSED = 6;
+  /** The exit codes this command documents; numbers and meanings are {@link ExitCode}'s. */
+  static final Set<ExitCode> EXIT_CODES = EnumSet.of(ExitCode.OK, ExitCode.UNEXPECTED, ExitCode.USAGE,
+      ExitCode.STORE_UNAVAILABLE, ExitCode.RUN_FAILED, ExitCode.VERIFICATION_FAILED, ExitCode.REFUSED);
+  static final int OK = ExitCode.OK.code();
+  static final int RUN_FAILED = ExitCode.RUN_FAILED.code();
+  static final int USAGE = ExitCode.USAGE.code();
+  static final int UNAVAILABLE = ExitCode.STORE_UNAVAILABLE.code();
+  static final int VERIFICATION_FAILED = ExitCode.VERIFICATION_FAILED.code();
+  static final int INTERNAL = ExitCode.UNEXPECTED.code();
+  static final int REFUSED = ExitCode.REFUSED.code();
 
   @Option(names = "--source", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/], or file:///dir for a directory kept by FileSystemObjectStore")
   String source;
@@ -58,11 +66,11 @@ public final class BackupCli implements Callable<Integer> {
   @Option(names = "--target-endpoint", paramLabel = "URL", description = "S3-compatible endpoint of the target; unset: AWS S3")
   String targetEndpoint;
 
-  @Option(names = "--source-client", defaultValue = "minio", description = "minio or aws (default ${DEFAULT-VALUE})")
-  String sourceClient;
+  @Option(names = "--source-client", paramLabel = "minio|aws", defaultValue = "minio", description = "minio or aws (default minio)")
+  ObjectStoreOptions.Client sourceClient;
 
-  @Option(names = "--target-client", defaultValue = "aws", description = "minio or aws (default ${DEFAULT-VALUE})")
-  String targetClient;
+  @Option(names = "--target-client", paramLabel = "minio|aws", defaultValue = "aws", description = "minio or aws (default aws)")
+  ObjectStoreOptions.Client targetClient;
 
   @Option(names = "--source-region", defaultValue = "us-east-1", description = "default ${DEFAULT-VALUE}")
   String sourceRegion;
@@ -85,17 +93,32 @@ public final class BackupCli implements Callable<Integer> {
   boolean allowDestructiveRun;
 
   @Option(names = "--verify", description = "after the run, restore every replicated database from the tier into "
-      + "a temp file and run integrity_check (exit 4 when one fails)")
+      + "a temp file and run integrity_check (exit 12 when one fails)")
   boolean verify;
+
+  @Mixin
+  Verbosity verbosity = new Verbosity();
 
   private Map<String, String> env = System.getenv();
   private PrintWriter out;
-  private PrintWriter err;
 
-  /** The parsed arguments, checked. */
-  record CliOptions(StoreUri source, String sourceEndpoint, StoreUri.Client sourceClient, String sourceRegion,
-      StoreUri target, String targetEndpoint, StoreUri.Client targetClient, String targetRegion, String tier,
-      int parallelism, boolean verify, double maxLossShare, boolean allowDestructiveRun) {}
+  /** The parsed arguments, checked: one store side each. */
+  record CliOptions(Side source, Side target, String tier, int parallelism, boolean verify, double maxLossShare,
+      boolean allowDestructiveRun) {}
+
+  /**
+   * One store of the run.
+   *
+   * @param flag the flag that named it, for messages
+   * @param uri where it is
+   * @param options how to reach it (credentials from {@code <ROLE>_AWS_*})
+   */
+  record Side(String flag, StoreUri uri, ObjectStoreOptions options) {
+    /** {@code SOURCE} or {@code TARGET}. */
+    String role() {
+      return flag.substring(2).toUpperCase(Locale.ROOT);
+    }
+  }
 
   public static void main(String[] args) {
     System.exit(execute(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -106,110 +129,94 @@ public final class BackupCli implements Callable<Integer> {
     BackupCli cli = new BackupCli();
     cli.env = env;
     cli.out = out;
-    cli.err = err;
-    CommandLine cmd = new CommandLine(cli).setOut(out).setErr(err)
-        .setParameterExceptionHandler((e, a) -> {
-          err.println("litevault-backup: " + e.getMessage());
-          err.println("Try --help.");
-          return USAGE;
-        })
-        .setExecutionExceptionHandler((e, c, p) -> {
-          err.println("litevault-backup: internal error: " + e);
-          return INTERNAL;
-        });
-    return cmd.execute(args);
+    return Cli.commandLine(cli, Cli.setup("litevault-backup: ", EXIT_CODES, BackupCli::failure), out, err)
+        .execute(args);
   }
 
   @Override
   public Integer call() {
-    CliOptions o;
-    try {
-      o = new CliOptions(StoreUri.parse("--source", source), sourceEndpoint, client("--source-client", sourceClient),
-          sourceRegion, StoreUri.parse("--target", target), targetEndpoint, client("--target-client", targetClient),
-          targetRegion, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
-      if (!(maxLossShare >= 0 && maxLossShare <= 1)) {
-        throw new IllegalArgumentException("--max-loss-share " + maxLossShare + " must be in [0, 1]");
-      }
-      Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
-          new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
-    } catch (IllegalArgumentException e) {
-      err.println("litevault-backup: " + e.getMessage());
-      return USAGE;
+    return run(options());
+  }
+
+  private CliOptions options() {
+    if (!(maxLossShare >= 0 && maxLossShare <= 1)) {
+      throw new IllegalArgumentException("--max-loss-share " + maxLossShare + " must be in [0, 1]");
     }
-    return run(o);
+    Side src = side("--source", source, sourceEndpoint, sourceRegion, sourceClient);
+    Side dst = side("--target", target, targetEndpoint, targetRegion, targetClient);
+    Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
+        new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
+    return new CliOptions(src, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
+  }
+
+  private Side side(String flag, String uri, String endpoint, String region, ObjectStoreOptions.Client client) {
+    StoreUri parsed = Cli.uri(flag, uri);
+    ObjectStoreOptions.Builder b = ObjectStoreOptions.builder().client(client).interactive().environment(env)
+        .variablePrefix(flag.substring(2).toUpperCase(Locale.ROOT) + "_");
+    Cli.flag(flag + "-endpoint", () -> b.endpoint(endpoint));
+    Cli.flag(flag + "-region", () -> b.region(region));
+    return new Side(flag, parsed, b.build());
   }
 
   private int run(CliOptions o) {
-    ObjectStore src = null;
-    ObjectStore dst = null;
-    try {
-      src = o.source().open("SOURCE", o.sourceEndpoint(), o.sourceRegion(), o.sourceClient(), env);
-      dst = o.target().open("TARGET", o.targetEndpoint(), o.targetRegion(), o.targetClient(), env);
-      verify(src, "SOURCE");
-      verify(dst, "TARGET");
-      BackupOptions.Builder builder = BackupOptions.builder(src, dst).sourcePrefix(o.source().prefix())
-          .targetPrefix(o.target().prefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
+    try (OpenedStore src = open(o.source()); OpenedStore dst = open(o.target())) {
+      BackupOptions.Builder builder = BackupOptions.builder(src.store(), dst.store()).sourcePrefix(src.keyPrefix())
+          .targetPrefix(dst.keyPrefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
           .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
-        builder.verifier(new RestoreVerifier(java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify")));
+        builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify")));
       }
-      BackupOptions options = builder.build();
-      try (TieredBackup backup = TieredBackup.create(options)) {
+      try (TieredBackup backup = TieredBackup.create(builder.build())) {
         TierRunReport r = backup.runNow(o.tier());
         out.println(r);
-        return switch (r.status()) {
-          case SUCCEEDED -> OK;
-          case FAILED -> RUN_FAILED;
-          case VERIFICATION_FAILED -> VERIFICATION_FAILED;
-          case REFUSED -> REFUSED; // runNow throws instead
-        };
+        return (switch (r.status()) {
+          case SUCCEEDED -> ExitCode.OK;
+          case FAILED -> ExitCode.RUN_FAILED;
+          case VERIFICATION_FAILED -> ExitCode.VERIFICATION_FAILED;
+          case REFUSED -> ExitCode.REFUSED; // runNow throws instead
+        }).code();
       } catch (BackupRefusedException e) {
-        err.println("litevault-backup: refused (--source " + o.source() + ", --target " + o.target() + ", tier "
-            + o.tier() + "): " + e.getMessage());
-        err.println("litevault-backup: " + switch (e.reason()) {
-          case EMPTY_SOURCE, LINEAGE_LOSS -> "to run it anyway, add --allow-destructive-run";
-          case TOO_MUCH_LOSS -> "to run it anyway, raise --max-loss-share (now " + o.maxLossShare()
-              + ") or add --allow-destructive-run";
-          case TIER_LEASED -> "wait for that run to end (or its lease to expire), then run again";
-        });
-        return REFUSED;
-      }
-    } catch (StoreUnavailableException e) {
-      err.println("litevault-backup: " + e.getMessage());
-      return UNAVAILABLE;
-    } catch (IllegalArgumentException e) {
-      err.println("litevault-backup: " + e.getMessage());
-      return USAGE;
-    } finally {
-      if (src != null) {
-        src.close();
-      }
-      if (dst != null) {
-        dst.close();
+        throw new Refused(e, o);
       }
     }
   }
 
-  /** Verifies a store; when its client found no credentials, says which of this tool's variables to set. */
-  private static void verify(ObjectStore store, String role) {
+  /** Opens and verifies one side; when its client found no credentials, says which variables to set. */
+  private static OpenedStore open(Side side) {
+    OpenedStore opened = ObjectStores.open(side.uri(), side.options());
     try {
-      store.verify();
+      opened.store().verify();
+      return opened;
     } catch (StoreUnavailableException e) {
-      if (e.kind() == io.litevault.bucket.ErrorKind.BAD_CREDENTIALS
-          && String.valueOf(e.getMessage()).contains("no credentials found")) {
-        throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + role.toLowerCase(
-            java.util.Locale.ROOT) + " store: set " + role + "_AWS_ACCESS_KEY_ID and " + role
-            + "_AWS_SECRET_ACCESS_KEY (or the client's own sources: " + e.getMessage() + ")", e);
+      opened.close();
+      if (e.kind() == ErrorKind.BAD_CREDENTIALS && String.valueOf(e.getMessage()).contains("no credentials found")) {
+        throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + side.role().toLowerCase(
+            Locale.ROOT) + " store: set " + side.options().accessKeyVariable() + " and "
+            + side.options().secretKeyVariable() + " (or the client's own sources: " + e.getMessage() + ")", e);
       }
+      throw e;
+    } catch (RuntimeException e) {
+      opened.close();
       throw e;
     }
   }
 
-  private static StoreUri.Client client(String what, String value) {
-    return switch (value) {
-      case "minio" -> StoreUri.Client.MINIO;
-      case "aws" -> StoreUri.Client.AWS;
-      default -> throw new IllegalArgumentException(what + " '" + value + "' must be minio or aws");
-    };
+  /** A refused run, with the flags that were given and the one to change. */
+  private static final class Refused extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Refused(BackupRefusedException e, CliOptions o) {
+      super("refused (--source " + o.source().uri() + ", --target " + o.target().uri() + ", tier " + o.tier() + "): "
+          + e.getMessage() + "; " + switch (e.reason()) {
+            case EMPTY_SOURCE, LINEAGE_LOSS -> "to run it anyway, add --allow-destructive-run";
+            case TOO_MUCH_LOSS -> "to run it anyway, raise --max-loss-share (now " + o.maxLossShare()
+                + ") or add --allow-destructive-run";
+            case TIER_LEASED -> "wait for that run to end (or its lease to expire), then run again";
+          }, e);
+    }
+  }
+
+  private static Failure failure(Throwable e) {
+    return e instanceof Refused ? new Failure(ExitCode.REFUSED, e.getMessage()) : Failure.of(e);
   }
 }

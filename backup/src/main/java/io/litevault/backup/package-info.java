@@ -31,6 +31,7 @@
  * {@code TierRun} (one run, in the order that keeps a tier restorable), {@code CopyPlan} (what to copy,
  * skip and delete; leases excluded), {@code Copier} (parallel streaming and server-side copies),
  * {@code CheckingStream} (CRC-32C and length check while streaming), {@code TierIndex}, {@code RunManifest}
- * + {@code Json}, {@code Errors}, {@code StoreUri} (CLI locations).
+ * + {@code Json}, {@code Errors}. The CLI ({@code BackupCli}) opens stores with
+ * {@link io.litevault.bucket.ObjectStores} and sets picocli up with {@link io.litevault.cli.Cli}.
  */
 package io.litevault.backup;

@@ -100,7 +100,7 @@ class BackupCliTest {
   void helpDocumentsTheExitCodesAndTheEnvironment() {
     Result help = run(env, "--help");
     assertEquals(0, help.code());
-    for (String s : new String[] {"Exit codes", "  3  a store is unreachable", "TARGET_AWS_SECRET_ACCESS_KEY", "--source-client"}) {
+    for (String s : new String[] {"Exit codes", "  7  a store is unusable", "TARGET_AWS_SECRET_ACCESS_KEY", "--source-client"}) {
       assertTrue(help.out().contains(s), s + " in " + help.out());
     }
   }

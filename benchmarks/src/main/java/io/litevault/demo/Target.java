@@ -1,19 +1,24 @@
 package io.litevault.demo;
 
-import io.litevault.bucket.fs.FileSystemObjectStore;
 import io.litevault.bucket.ObjectStore;
-import io.litevault.bucket.s3.MinioObjectStore;
-import io.litevault.bucket.s3.S3ObjectStore;
-import io.litevault.bucket.s3.S3Options;
+import io.litevault.bucket.ObjectStoreOptions;
+import io.litevault.bucket.ObjectStores;
+import io.litevault.bucket.OpenedStore;
+import io.litevault.bucket.StoreUri;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.cli.Cli;
 import io.litevault.testing.EmbeddedS3;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Where the demo replicates: an {@link EmbeddedS3} on loopback backed by {@code <work-dir>/bucket} (the
- * default), a directory ({@code file:///dir}) or a real S3-compatible bucket ({@code s3://bucket/prefix}
- * with an endpoint; credentials from the environment). The data database's replica prefix is
+ * default), or a store URI opened by {@link ObjectStores}: a directory ({@code file:///dir}, created if
+ * missing) or a real S3-compatible bucket ({@code s3://bucket/prefix} with an endpoint; credentials from
+ * the environment). The data database's replica prefix is
  * {@code <prefix>/data}, the layout the restore command expects.
  */
 final class Target implements AutoCloseable {
@@ -38,38 +43,37 @@ final class Target implements AutoCloseable {
     this.embedded = embedded;
   }
 
-  /** {@code target} null: EmbeddedS3 under {@code workDir/bucket}. */
+  /** {@code target} null: EmbeddedS3 under {@code workDir/bucket}; else a store URI ({@link ObjectStores}). */
   static Target open(String target, String endpoint, String client, Path workDir) throws Exception {
+    ObjectStoreOptions.Client library = ObjectStoreOptions.Client.valueOf(client.toUpperCase(Locale.ROOT));
     if (target == null) {
       EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(workDir.resolve("bucket")).start();
-      S3Options o = S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
-          .credentials(s3.accessKey(), s3.secretKey()).build();
-      ObjectStore store = "aws".equals(client) ? S3ObjectStore.create(o) : MinioObjectStore.create(o);
+      ObjectStore store = embedded(s3, s3.bucket(), library);
       return new Target(store, "litevault/data", "embedded S3 " + s3.endpoint() + " bucket " + s3.bucket()
           + " (" + client + " client)", s3);
     }
-    URI u = URI.create(target);
-    if ("file".equals(u.getScheme())) {
-      Path dir = Path.of(u);
-      Files.createDirectories(dir);
-      Target t = new Target(FileSystemObjectStore.create(dir), "litevault/data", "directory " + dir, null);
-      t.rootUri = dir.toUri().toString();
+    StoreUri uri = Cli.uri("--target", target);
+    ObjectStoreOptions.Builder b = ObjectStoreOptions.builder().client(library).createDirectories(true);
+    Cli.flag("--endpoint", () -> b.endpoint(endpoint));
+    OpenedStore opened = ObjectStores.open(uri, b.build());
+    String data = opened.keyPrefix() + "data";
+    if (uri instanceof StoreUri.Directory d) {
+      Target t = new Target(opened.store(), "litevault/data", "directory " + d.path(), null);
+      t.rootUri = d.toString();
       return t;
     }
-    if ("s3".equals(u.getScheme()) && u.getHost() != null) {
-      String pre = u.getPath() == null ? "" : u.getPath().replaceAll("^/+|/+$", "");
-      S3Options.Builder b = S3Options.builder(u.getHost()).pathStyle(endpoint != null);
-      if (endpoint != null) {
-        b.endpoint(endpoint);
-      }
-      S3Options o = b.build();
-      ObjectStore store = "aws".equals(client) ? S3ObjectStore.create(o) : MinioObjectStore.create(o);
-      Target t = new Target(store, pre.isEmpty() ? "data" : pre + "/data", store.describe(), null);
-      t.rootUri = "s3://" + u.getHost();
-      t.endpoint = endpoint;
-      return t;
-    }
-    throw new IllegalArgumentException("--target must be file:///dir or s3://bucket/prefix, was: " + target);
+    Target t = new Target(opened.store(), data, opened.store().describe(), null);
+    t.rootUri = "s3://" + ((StoreUri.Bucket) uri).name();
+    t.endpoint = endpoint;
+    return t;
+  }
+
+  /** A store on a bucket of the embedded server, credentials given as the AWS variables would give them. */
+  private static ObjectStore embedded(EmbeddedS3 s3, String bucket, ObjectStoreOptions.Client client) {
+    ObjectStoreOptions o = ObjectStoreOptions.builder().client(client).endpoint(s3.endpoint().toString())
+        .region(s3.region()).environment(Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(), "AWS_SECRET_ACCESS_KEY",
+            s3.secretKey())).build();
+    return ObjectStores.open(URI.create("s3://" + bucket), o).store();
   }
 
   /**
@@ -85,9 +89,8 @@ final class Target implements AutoCloseable {
     }
     if (embedded != null) {
       embedded.createBucket("litevault-backup");
-      S3Options o = S3Options.builder("litevault-backup").endpoint(embedded.endpoint().toString())
-          .region(embedded.region()).credentials(embedded.accessKey(), embedded.secretKey()).build();
-      return new Target(S3ObjectStore.create(o), prefix, "embedded S3 bucket litevault-backup (aws client)", null);
+      return new Target(embedded(embedded, "litevault-backup", ObjectStoreOptions.Client.AWS), prefix,
+          "embedded S3 bucket litevault-backup (aws client)", null);
     }
     Path dir = Files.createDirectories(workDir.resolve("backup"));
     Target t = new Target(FileSystemObjectStore.create(dir), prefix, "directory " + dir, null);

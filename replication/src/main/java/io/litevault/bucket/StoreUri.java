@@ -62,7 +62,7 @@ public sealed interface StoreUri permits StoreUri.Directory, StoreUri.Bucket {
 
     @Override
     public String toString() {
-      return "s3://" + name + "/" + prefix;
+      return "s3://" + name + "/" + keyPrefix();
     }
   }
 
