@@ -92,7 +92,7 @@ public sealed interface StoreUri permits StoreUri.Directory, StoreUri.Bucket {
     Objects.requireNonNull(uri, "uri");
     String shown = redact(uri.toString());
     String scheme = uri.getScheme();
-    if (uri.getRawUserInfo() != null) {
+    if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
       throw new StoreUriException(StoreUriException.Problem.CREDENTIALS_IN_URI, "'" + shown + "' carries credentials: "
           + "a store URI never does. Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY in the environment, or use the "
           + "AWS default credential chain (~/.aws/credentials, AWS_PROFILE, the container or instance role)");

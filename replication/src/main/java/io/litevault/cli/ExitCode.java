@@ -31,7 +31,7 @@ public enum ExitCode {
       + "than --max-loss-share or delete a database's newest lineage (--allow-destructive-run lets it through), or "
       + "another run holds the tier's lease");
 
-  private final int code;
+  final int code;
   private final String meaning;
 
   ExitCode(int code, String meaning) {
