@@ -1,7 +1,8 @@
 package io.litevault.replication.format;
 
 /**
- * A restorable point in the bucket: a lineage and a transaction id within it. Restore with
- * {@code --txid <txid>} (and the lineage, when it is not the newest).
+ * A restorable point in the bucket: a lineage and a transaction id within it. Restore it with
+ * {@code RestoreOptions.builder(...).txid(txid)} (and {@code .lineage(lineage)} when it is not the newest);
+ * the restore command turns it into its own flags.
  */
 public record ReplicaPosition(String lineage, long txid) {}

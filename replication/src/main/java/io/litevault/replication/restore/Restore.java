@@ -1,17 +1,11 @@
 package io.litevault.replication.restore;
 
 import io.litevault.bucket.ObjectInfo;
-import io.litevault.bucket.ObjectNotFoundException;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.fs.Fsync;
 import io.litevault.replication.format.BucketLayout;
-import io.litevault.replication.format.DatabaseChecksum;
-import io.litevault.replication.format.FormatException;
 import io.litevault.replication.format.LineageCatalog;
 import io.litevault.replication.format.ReplicaPosition;
-import io.litevault.replication.format.NetEffect;
-import io.litevault.replication.format.PageFileWriter;
-import io.litevault.replication.format.Segment;
 import io.litevault.replication.format.SegmentCodec;
 import io.litevault.replication.format.SnapshotCodec;
 import java.io.DataInputStream;
@@ -28,12 +22,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
@@ -41,11 +32,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restores a replicated database from a bucket (the MinIO replica or any backup tier: a tier is just
- * another prefix). Downloads the newest snapshot at or before the target and the segments after it,
- * verifies every object (CRC) and the whole chain (the database checksum before each segment must equal
- * the one after the previous transaction), writes a temporary file beside the output, runs SQLite's
- * integrity check, and only then renames it into place atomically. Cost grows with the segments since
- * the last snapshot, not with history.
+ * another prefix). Cost grows with the segments since the last snapshot, not with history. The steps, each
+ * in one place:
+ * <ol>
+ * <li>plan ({@link Planner}): the lineage, the newest snapshot at or before the target, the segments after it;
+ * <li>fetch the snapshot ({@link SnapshotFetch}) into a temporary file beside the output;
+ * <li>fetch the segments ({@link SegmentDownloads}, {@link PreparedSegment}): downloaded, CRC-checked and
+ *     decoded ahead on a pool;
+ * <li>cut at the target ({@link Cut}): a segment's transactions up to the txid or time asked for;
+ * <li>verify the chain and the checksum ({@link Chain}): each segment continues the database checksum of the
+ *     one before, and its applied transactions produce the checksum it records; then write the pages
+ *     ({@link PageFile});
+ * <li>SQLite's integrity check, then the atomic rename into place ({@link RestoreTarget}).
+ * </ol>
  */
 public final class Restore {
   private static final Logger log = LoggerFactory.getLogger(Restore.class);
@@ -108,42 +107,28 @@ public final class Restore {
     Path output = target.output();
     target.check(); // before anything is downloaded; again just before the rename
     RestorePlan plan = Planner.plan(o);
-    Path tmp = target.temp();
-    try {
-      Fsync.createDirectories(target.directory());
-      target.cleanOrphans();
-      Files.createFile(tmp);
-    } catch (java.nio.file.FileAlreadyExistsException e) {
-      throw new RestoreException(RestoreException.Kind.OUTPUT_IN_USE, "another restore to " + output + " is running in "
-          + "this process (its temporary file " + tmp + " exists); wait for it to finish", null, e);
-    } catch (IOException e) {
-      throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
-    }
+    Path tmp = createTemp(target);
     // Ctrl-C (or any orderly exit) mid-restore removes the temporary file; a kill -9 leaves it to the
     // next restore's orphan cleanup.
     Thread cleanup = new Thread(() -> deleteTemp(tmp), "litevault-restore-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    ExecutorService pool = Executors.newFixedThreadPool(o.parallelism(), r -> {
-      Thread t = new Thread(r, "litevault-restore-download");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool = downloadPool(o.parallelism());
     try {
       long applyStart = System.nanoTime();
       Applied applied = apply(o, plan, tmp, pool);
       long synced = System.nanoTime();
-      check(tmp, o.integrityCheck(), plan.lineage(), applied.txid);
+      check(tmp, o.integrityCheck(), plan.lineage(), applied.txid());
       long checked = System.nanoTime();
       target.install(tmp);
       if (log.isDebugEnabled()) {
         log.debug("restore phases (s): plan {}, snapshot {}, segments {}, fsync {}, integrity check {}, rename {}",
-            secs(applyStart - t0), secs(applied.snapshotDone - applyStart), secs(applied.segmentsDone - applied.snapshotDone),
-            secs(synced - applied.segmentsDone), secs(checked - synced), secs(System.nanoTime() - checked));
+            secs(applyStart - t0), secs(applied.snapshotDone() - applyStart), secs(applied.segmentsDone() - applied.snapshotDone()),
+            secs(synced - applied.segmentsDone()), secs(checked - synced), secs(System.nanoTime() - checked));
       }
       Duration took = Duration.ofNanos(System.nanoTime() - t0);
-      log.info("restored {} to {} at txid {} ({} objects, {} bytes, {} ms)", plan.lineage(), output, applied.txid,
+      log.info("restored {} to {} at txid {} ({} objects, {} bytes, {} ms)", plan.lineage(), output, applied.txid(),
           plan.objects(), plan.bytes(), took.toMillis());
-      return new RestoreResult(plan.lineage(), applied.txid, Instant.ofEpochMilli(applied.timestampMillis), plan.bytes(),
+      return new RestoreResult(plan.lineage(), applied.txid(), Instant.ofEpochMilli(applied.timestampMillis()), plan.bytes(),
           plan.objects(), took, output);
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
@@ -158,6 +143,31 @@ public final class Restore {
     }
   }
 
+  /** The empty temporary file beside the output, once orphans of killed restores are removed. */
+  private static Path createTemp(RestoreTarget target) {
+    Path tmp = target.temp();
+    try {
+      Fsync.createDirectories(target.directory());
+      target.cleanOrphans();
+      Files.createFile(tmp);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new RestoreException(RestoreException.Kind.OUTPUT_IN_USE, "another restore to " + target.output() + " is "
+          + "running in this process (its temporary file " + tmp + " exists); wait for it to finish", null, e);
+    } catch (IOException e) {
+      throw new RestoreException(RestoreException.Kind.IO, "restore to " + target.output() + " failed: " + e, null, e);
+    }
+    return tmp;
+  }
+
+  /** Daemon threads that download and decode segments ahead. */
+  private static ExecutorService downloadPool(int parallelism) {
+    return Executors.newFixedThreadPool(parallelism, r -> {
+      Thread t = new Thread(r, "litevault-restore-download");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
   /** Deletes a restore's temporary file and SQLite's side files of it (after an install, only the latter exist). */
   private static void deleteTemp(Path tmp) {
     try {
@@ -170,247 +180,52 @@ public final class Restore {
     }
   }
 
-  private static final class Applied {
-    long txid;
-    long timestampMillis;
-    /** Phase ends (System.nanoTime), for the debug log. */
-    long snapshotDone;
-    long segmentsDone;
-  }
-
   /**
-   * A downloaded, verified segment: when the restore applies all of it, only its header and net effect
-   * ({@code segment} null); otherwise every transaction, to be cut here. Page hashes are computed on the
-   * download thread either way. {@code checksums} holds the database checksum after each transaction, for
-   * comparing a segment that overlaps this one.
+   * What the segments reached, and when each phase ended (System.nanoTime, for the debug log).
+   *
+   * @param txid the last transaction applied
+   * @param timestampMillis its commit time
    */
-  private record Prepared(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
-    /** The checksum this segment records after {@code txid}; {@code firstTxid - 1} gives its checksum before. */
-    long checksumAfter(long txid) {
-      return txid == header.firstTxid() - 1 ? header.checksumBefore() : checksums[(int) (txid - header.firstTxid())];
-    }
-  }
+  private record Applied(long txid, long timestampMillis, long snapshotDone, long segmentsDone) {}
 
   /**
-   * @param skipThrough the txid the chain has reached before this segment (the snapshot's, or the last
-   *     txid of an earlier segment): transactions up to it are already applied, so a segment overlapping it
-   *     is decoded transaction by transaction, to be cut
-   */
-  private static Prepared prepare(ObjectStore store, String key, long skipThrough, long targetTxid, Instant until) {
-    try {
-      byte[] body = download(store, key);
-      SegmentCodec.Header h = SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(body), key);
-      if (!key.endsWith("/" + BucketLayout.hex(h.firstTxid()) + "-" + BucketLayout.hex(h.lastTxid()) + ".lvsg")) {
-        throw new FormatException(key + ": its header holds txids " + h.firstTxid() + ".." + h.lastTxid()
-            + ", not the ones its key names (a renamed object)");
-      }
-      if (h.firstTxid() > skipThrough && h.lastTxid() <= targetTxid
-          && (until == null || h.lastTimestampMillis() <= until.toEpochMilli())) {
-        SegmentCodec.NetSegment net = SegmentCodec.decodeNet(body, key);
-        return new Prepared(net.header(), null, net.effect().hash(), net.checksumsAfter());
-      }
-      Segment seg = SegmentCodec.decode(body, key);
-      return new Prepared(h, seg, null, seg.transactions().stream().mapToLong(Segment.Txn::checksumAfter).toArray());
-    } catch (java.io.EOFException e) {
-      throw new java.util.concurrent.CompletionException(new FormatException(key + ": truncated header"));
-    } catch (IOException e) { // FormatException included
-      throw new java.util.concurrent.CompletionException(e);
-    }
-  }
-
-  /**
-   * Writes the snapshot, then applies the segments in order. Downloads, decoding and the net effect of
-   * each segment ({@link NetEffect}: last page versions, hashed) are prepared ahead on the pool (at most
-   * {@code parallelism} segments in memory); this thread checks the chain and writes each segment's
-   * pages once, in page order. Only a segment that the snapshot overlaps or the target txid/time cuts
-   * is reduced here, to its applicable transactions.
+   * Steps 2 to 5 into {@code tmp}: {@link SnapshotFetch fetch the snapshot}, then for each segment of the
+   * plan, in order: {@link SegmentDownloads take it} (downloaded and decoded ahead on the pool),
+   * {@link Chain#verifyLink verify it continues the chain}, {@link Cut cut it at the target},
+   * {@link Chain#verifyChecksum verify the checksum} the cut produces, {@link PageFile write its pages} once,
+   * in page order; stop at the target. Then fsync.
    */
   private static Applied apply(RestoreOptions o, RestorePlan plan, Path tmp, ExecutorService pool) throws IOException {
-    ObjectStore store = o.store();
-    Applied applied = new Applied();
-    DatabaseChecksum state = new DatabaseChecksum();
     try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-      SnapshotCodec.Header h;
-      PageFileWriter[] writer = new PageFileWriter[1];
-      try (InputStream in = store.get(plan.snapshot())) {
-        h = SnapshotCodec.read(in, plan.snapshot(), (pgno, page, hash) -> {
-          if (writer[0] == null) {
-            writer[0] = new PageFileWriter(file, page.length, pool); // the pool is idle until the segments
-          }
-          writer[0].write(pgno, page);
-          state.setHash(pgno, hash);
-        });
-        if (writer[0] != null) {
-          writer[0].flush();
+      SnapshotFetch.Base base = SnapshotFetch.fetch(o.store(), plan, file, pool);
+      long snapshotDone = System.nanoTime();
+      Chain chain = new Chain(plan, base);
+      PageFile pages = new PageFile(file, base.header());
+      SegmentDownloads downloads = new SegmentDownloads(o, plan, base.header().txid(), pool);
+      for (String key : plan.segments()) {
+        PreparedSegment segment = downloads.next(chain);
+        chain.verifyLink(key, segment);
+        Cut cut = Cut.of(segment, chain.txid(), plan.targetTxid(), o.timestamp());
+        if (!cut.isEmpty()) {
+          chain.verifyChecksum(key, cut);
+          pages.write(cut);
+          chain.extend(key, segment, cut);
         }
-      } catch (FormatException e) {
-        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + plan.snapshot() + " is corrupt: "
-            + e.getMessage() + "; restore an older point (Restore.list shows them)", null, e);
-      } catch (ObjectNotFoundException e) {
-        throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "snapshot " + plan.snapshot()
-            + " disappeared during the restore (retention?); try again", null, e);
-      }
-      state.resize(h.dbSizePages());
-      file.truncate((long) h.dbSizePages() * h.pageSize());
-      applied.snapshotDone = System.nanoTime();
-      int filePages = h.dbSizePages();
-      PageFileWriter pages = new PageFileWriter(file, h.pageSize());
-      applied.txid = h.txid();
-      applied.timestampMillis = h.timestampMillis();
-      Instant until = o.timestamp();
-      // What the chain has verified last (the snapshot, then each segment applied): the checksums after
-      // txids verifiedBase.., for comparing a segment that overlaps it.
-      String verifiedKey = plan.snapshot();
-      long verifiedBase = h.txid();
-      long[] verifiedChecksums = {state.value()};
-      BucketLayout layout = new BucketLayout(o.prefix());
-      Deque<CompletableFuture<Prepared>> ahead = new ArrayDeque<>();
-      int next = 0;
-      long reached = h.txid(); // how far the segments handed to prepare reach
-      for (int i = 0; i < plan.segments().size(); i++) {
-        while (next < plan.segments().size() && ahead.size() < o.parallelism()) {
-          String key = plan.segments().get(next++);
-          long skipThrough = reached;
-          long target = plan.targetTxid();
-          reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
-          ahead.add(CompletableFuture.supplyAsync(() -> prepare(store, key, skipThrough, target, until), pool));
-        }
-        String key = plan.segments().get(i);
-        Prepared prepared;
-        try {
-          prepared = ahead.removeFirst().join();
-        } catch (java.util.concurrent.CompletionException e) {
-          Throwable c = e.getCause();
-          if (c instanceof ObjectNotFoundException) {
-            throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " is missing; the newest "
-                + "restorable point is txid " + applied.txid + " of lineage " + plan.lineage(),
-                new ReplicaPosition(plan.lineage(), applied.txid), c);
-          }
-          if (c instanceof FormatException) {
-            throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
-                + "point is txid " + applied.txid + " of lineage " + plan.lineage(),
-                new ReplicaPosition(plan.lineage(), applied.txid), c);
-          }
-          if (c instanceof RuntimeException re) {
-            throw re;
-          }
-          throw new IOException(c);
-        }
-        long first = prepared.header().firstTxid();
-        if (first > applied.txid + 1) { // a plan never has a gap; a hand-made one may
-          throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " starts at txid " + first
-              + " but the chain before it ends at txid " + applied.txid + "; the newest restorable point is txid "
-              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
-        }
-        if (first == applied.txid + 1 && prepared.header().checksumBefore() != state.value()) {
-          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + " does not continue the "
-              + "chain (database checksum before it differs); the newest restorable point is txid " + applied.txid,
-              new ReplicaPosition(plan.lineage(), applied.txid), null);
-        }
-        // A segment overlapping what is applied (a retried upload batched more commits under a new key):
-        // both must record the same database after every transaction they share.
-        long lastShared = Math.min(applied.txid, prepared.header().lastTxid());
-        for (long t = Math.max(first - 1, verifiedBase); t <= lastShared; t++) {
-          long theirs = verifiedChecksums[(int) (t - verifiedBase)];
-          long ours = prepared.checksumAfter(t);
-          if (ours != theirs) {
-            throw disagreement(plan, verifiedKey, key, t, theirs, ours, applied.txid);
-          }
-        }
-        if (prepared.header().lastTxid() <= applied.txid) {
-          continue; // nothing new in it
-        }
-        NetEffect effect = prepared.whole();
-        long lastTxid = prepared.header().lastTxid();
-        long lastTimestamp = prepared.header().lastTimestampMillis();
-        long checksumAfter = prepared.header().checksumAfter();
-        int sizeAfter = prepared.header().dbSizePagesAfter();
-        boolean reachedTarget = false;
-        if (effect == null) { // overlapping what is applied, or cut by the target: the applicable transactions only
-          List<Segment.Txn> txns = prepared.segment().transactions();
-          int from = 0;
-          while (from < txns.size() && txns.get(from).txid() <= applied.txid) {
-            from++; // already applied: in the snapshot, or in the segment this one overlaps
-          }
-          int to = from;
-          while (to < txns.size() && !beyond(txns.get(to), plan.targetTxid(), until)) {
-            to++;
-          }
-          reachedTarget = to < txns.size();
-          if (to == from) {
-            if (reachedTarget) {
-              break; // the target lies before this segment
-            }
-            continue;
-          }
-          effect = new NetEffect();
-          txns.subList(from, to).forEach(effect::add);
-          Segment.Txn last = txns.get(to - 1);
-          lastTxid = last.txid();
-          lastTimestamp = last.timestampMillis();
-          checksumAfter = last.checksumAfter();
-          sizeAfter = last.dbSizePages();
-        }
-        effect.applyTo(state);
-        if (state.value() != checksumAfter) {
-          throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + key + ": transactions up to "
-              + lastTxid + " do not produce the database checksum recorded; the newest restorable point is txid "
-              + applied.txid, new ReplicaPosition(plan.lineage(), applied.txid), null);
-        }
-        effect.applyTo(file, pages, filePages, h.pageSize());
-        filePages = sizeAfter;
-        applied.txid = lastTxid;
-        applied.timestampMillis = lastTimestamp;
-        verifiedKey = key;
-        verifiedBase = first - 1;
-        verifiedChecksums = new long[(int) (lastTxid - verifiedBase + 1)];
-        for (int t = 0; t < verifiedChecksums.length; t++) {
-          verifiedChecksums[t] = prepared.checksumAfter(verifiedBase + t);
-        }
-        if (reachedTarget) {
+        if (cut.reachesTarget()) {
           break;
         }
       }
-      applied.segmentsDone = System.nanoTime();
-      file.force(true);
+      long segmentsDone = System.nanoTime();
+      pages.force();
+      return new Applied(chain.txid(), chain.timestampMillis(), snapshotDone, segmentsDone);
     }
-    return applied;
-  }
-
-  /** Two objects of the chain record different databases after the same transaction {@code txid}. */
-  private static RestoreException disagreement(RestorePlan plan, String earlier, String later, long txid, long earlierSum,
-      long laterSum, long verifiedThrough) {
-    String what = String.format(java.util.Locale.ROOT, "txid %d (database checksum after it %016x in %s, %016x in %s)",
-        txid, earlierSum, earlier, laterSum, later);
-    if (earlier.equals(plan.snapshot())) {
-      return new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "segment " + later + " does not continue the "
-          + "chain from snapshot " + earlier + ": they disagree about " + what + "; the newest restorable point is txid "
-          + verifiedThrough, new ReplicaPosition(plan.lineage(), verifiedThrough), null);
-    }
-    return new RestoreException(RestoreException.Kind.CONFLICTING_SEGMENTS, "segments " + earlier + " and " + later
-        + " overlap and disagree about " + what + ": the bucket holds two different versions of the same transactions, "
-        + "which replication never writes (a foreign or damaged object). Restore txid " + verifiedThrough
-        + ", the newest point the chain through " + earlier + " verifies, or inspect both objects and remove the one "
-        + "that does not belong", new ReplicaPosition(plan.lineage(), verifiedThrough), null);
   }
 
   private static String secs(long nanos) {
     return String.format(java.util.Locale.ROOT, "%.2f", nanos / 1e9);
   }
 
-  /** Whether {@code t} is past the restore's target. */
-  private static boolean beyond(Segment.Txn t, long targetTxid, Instant until) {
-    return t.txid() > targetTxid || (until != null && t.timestampMillis() > until.toEpochMilli());
-  }
-
-  private static byte[] download(ObjectStore store, String key) {
-    try (InputStream in = store.get(key)) {
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException("download of " + key + " failed: " + e.getMessage(), e);
-    }
-  }
-
+  /** Step 6: SQLite's own check of the restored file ({@code none} skips it). */
   private static void check(Path file, IntegrityCheck check, String lineage, long txid) throws IOException {
     if (check == IntegrityCheck.NONE) {
       return;

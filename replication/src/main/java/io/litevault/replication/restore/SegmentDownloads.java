@@ -1,0 +1,83 @@
+package io.litevault.replication.restore;
+
+import io.litevault.bucket.ObjectNotFoundException;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.FormatException;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+
+/**
+ * Step 3 of a restore: the plan's segments, downloaded and decoded ahead on the pool (at most
+ * {@code parallelism} in memory), handed out in plan order. Package-private; one thread takes them.
+ */
+final class SegmentDownloads {
+  /** A segment on its way. */
+  private record Pending(String key, CompletableFuture<PreparedSegment> prepared) {}
+
+  private final ObjectStore store;
+  private final List<String> keys;
+  private final BucketLayout layout;
+  private final long targetTxid;
+  private final Instant until;
+  private final int parallelism;
+  private final ExecutorService pool;
+  private final Deque<Pending> ahead = new ArrayDeque<>();
+  private int next;
+  /** How far the segments handed to {@link PreparedSegment#prepare} reach. */
+  private long reached;
+
+  SegmentDownloads(RestoreOptions o, RestorePlan plan, long snapshotTxid, ExecutorService pool) {
+    this.store = o.store();
+    this.keys = plan.segments();
+    this.layout = new BucketLayout(o.prefix());
+    this.targetTxid = plan.targetTxid();
+    this.until = o.timestamp();
+    this.parallelism = o.parallelism();
+    this.pool = pool;
+    this.reached = snapshotTxid;
+  }
+
+  /**
+   * The next segment of the plan, once downloaded; starts the downloads after it first.
+   *
+   * @param chain where the chain stands, for naming the newest restorable point in an error
+   * @throws RestoreException the segment is missing or corrupt
+   */
+  PreparedSegment next(Chain chain) throws IOException {
+    while (next < keys.size() && ahead.size() < parallelism) {
+      start(keys.get(next++));
+    }
+    Pending p = ahead.removeFirst();
+    try {
+      return p.prepared().join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof ObjectNotFoundException) {
+        throw chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, "segment " + p.key() + " is missing; the newest "
+            + "restorable point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
+      }
+      if (c instanceof FormatException) {
+        throw chain.brokenAt(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
+            + "point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
+      }
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(c);
+    }
+  }
+
+  private void start(String key) {
+    long skipThrough = reached;
+    reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
+    ahead.add(new Pending(key, CompletableFuture.supplyAsync(
+        () -> PreparedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
+  }
+}
