@@ -27,6 +27,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import io.litevault.cli.Cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -96,6 +97,15 @@ public final class Demo implements Callable<Integer> {
     }
     DemoReport report;
     Target opened;
+    try {
+      // Bad URIs fail now (a bad --backup-target would otherwise fail after the day), with messages that
+      // show a URI without its user-info: never echo a secret.
+      Cli.uri("--target", target == null ? "file:///" : target);
+      Cli.uri("--backup-target", backupTarget == null ? "file:///" : backupTarget);
+    } catch (IllegalArgumentException e) {
+      err.println("litevault-demo: " + e.getMessage());
+      return 2;
+    }
     try {
       opened = Target.open(target, endpoint, client, work);
       opened.store.verify();
