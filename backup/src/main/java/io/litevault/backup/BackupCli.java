@@ -66,10 +66,12 @@ public final class BackupCli implements Callable<Integer> {
   @Option(names = "--target-endpoint", paramLabel = "URL", description = "S3-compatible endpoint of the target; unset: AWS S3")
   String targetEndpoint;
 
-  @Option(names = "--source-client", paramLabel = "minio|aws", defaultValue = "minio", description = "minio or aws (default minio)")
+  @Option(names = "--source-client", paramLabel = "minio|aws", defaultValue = "minio",
+      converter = io.litevault.cli.EnumConverter.Client.class, description = "minio or aws (default minio)")
   ObjectStoreOptions.Client sourceClient;
 
-  @Option(names = "--target-client", paramLabel = "minio|aws", defaultValue = "aws", description = "minio or aws (default aws)")
+  @Option(names = "--target-client", paramLabel = "minio|aws", defaultValue = "aws",
+      converter = io.litevault.cli.EnumConverter.Client.class, description = "minio or aws (default aws)")
   ObjectStoreOptions.Client targetClient;
 
   @Option(names = "--source-region", defaultValue = "us-east-1", description = "default ${DEFAULT-VALUE}")

@@ -10,7 +10,8 @@ import picocli.CommandLine;
 
 /**
  * The picocli setup every Litevault command shares. {@link #commandLine} gives a {@link CommandLine} with:
- * case-insensitive enum values ({@code --client MINIO} = {@code --client minio}); the command's exit codes
+ * case-insensitive enum values ({@code --client MINIO} = {@code --client minio}; options that must parse so
+ * outside this setup too name an {@link EnumConverter}); the command's exit codes
  * at the end of {@code --help}; bad arguments → one line and {@link ExitCode#USAGE}; an exception from the
  * command → one line (its {@link Failure}) and that exit code, with the stack trace only under
  * {@code --verbose}/{@code --debug}. Use {@link JarVersion} as the command's version provider.
@@ -70,17 +71,27 @@ public final class Cli {
       err.println(setup.linePrefix() + e.getMessage() + " (see --help)");
       return ExitCode.USAGE.code();
     });
-    cl.setExecutionExceptionHandler((e, c, parsed) -> {
-      Failure f = setup.failure(e);
-      err.println(setup.linePrefix() + f.message());
-      if (verbose(parsed)) {
-        e.printStackTrace(err);
-      }
-      err.flush();
-      setup.failed(f, e);
-      return f.code().code();
-    });
+    cl.setExecutionExceptionHandler((e, c, parsed) -> report(setup, e, verbose(parsed), err));
     return cl;
+  }
+
+  /**
+   * Reports a failure of a command: one line ({@link Setup#linePrefix()} and its {@link Failure} message),
+   * the stack trace only when {@code verbose}, then {@link Setup#failed}. What the execution-exception
+   * handler of {@link #commandLine} does; a command that must keep its exit codes when embedded in another
+   * picocli program calls it from its own {@code call()}.
+   *
+   * @return the exit code
+   */
+  public static int report(Setup setup, Throwable e, boolean verbose, PrintWriter err) {
+    Failure f = setup.failure(e);
+    err.println(setup.linePrefix() + f.message());
+    if (verbose) {
+      e.printStackTrace(err);
+    }
+    err.flush();
+    setup.failed(f, e);
+    return f.code().code();
   }
 
   /**

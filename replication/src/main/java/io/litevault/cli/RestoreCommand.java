@@ -68,7 +68,7 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--region", paramLabel = "<region>", description = "S3 region (default us-east-1)")
   String region;
 
-  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "aws", description = "S3 client library (default: aws)")
+  @Option(names = "--client", paramLabel = "minio|aws", defaultValue = "aws", converter = EnumConverter.Client.class, description = "S3 client library (default: aws)")
   ObjectStoreOptions.Client client;
 
   @Option(names = "--timestamp", paramLabel = "<ISO-8601>", converter = InstantConverter.class,
@@ -98,6 +98,7 @@ public final class RestoreCommand implements Callable<Integer> {
   boolean ifReplicaExists;
 
   @Option(names = "--integrity-check", paramLabel = "full|quick|none", defaultValue = "full",
+      converter = EnumConverter.IntegrityCheck.class,
       description = "the SQLite check before the rename (default: full)")
   IntegrityCheck integrityCheck;
 
@@ -143,8 +144,20 @@ public final class RestoreCommand implements Callable<Integer> {
         new java.io.PrintWriter(err, true)).execute(args);
   }
 
+  /**
+   * Runs the command. Failures are reported here, through the shared {@link Cli#report}, so the command
+   * keeps its exit codes and one-line messages when embedded in another picocli program too.
+   */
   @Override
   public Integer call() {
+    try {
+      return run();
+    } catch (RuntimeException e) {
+      return Cli.report(new Setup(), e, verbosity.verbose(), new java.io.PrintWriter(err, true));
+    }
+  }
+
+  private int run() {
     if (txid != null && timestamp != null) {
       throw new IllegalArgumentException("give --txid or --timestamp, not both");
     }

@@ -140,6 +140,25 @@ class CliTest {
     assertTrue(e.getMessage().startsWith("--endpoint: endpoint must be"), e.getMessage());
   }
 
+  /** {@code new CommandLine(new RestoreCommand())}, as another picocli program embeds it: same parsing, same codes. */
+  @Test
+  void theRestoreCommandKeepsItsParsingAndExitCodesWhenEmbedded() {
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    java.io.PrintStream e = new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8);
+    java.io.PrintStream o = new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true);
+    String output = dir.resolve("out.db").toString();
+    int code = new picocli.CommandLine(new RestoreCommand(o, e)).execute("--source", "ftp://x/y", "--database", "data",
+        "--output", output, "--client", "MINIO", "--integrity-check", "Quick");
+    assertEquals(ExitCode.USAGE.code(), code, err.toString());
+    assertEquals("litevault-restore: error: --source 'ftp://x/y' must start with s3:// or file://",
+        err.toString(java.nio.charset.StandardCharsets.UTF_8).strip());
+    err.reset();
+    code = new picocli.CommandLine(new RestoreCommand(o, e)).execute("--source", dir.toUri().toString(), "--database",
+        "data", "--output", output);
+    assertEquals(ExitCode.NOTHING_TO_RESTORE.code(), code, err.toString());
+    assertEquals(1, err.toString().strip().lines().count(), err.toString());
+  }
+
   @Test
   void theVersionIsTheJarsImplementationVersionOrADevelopmentBuild() throws Exception {
     Path jar = dir.resolve("probe.jar");
