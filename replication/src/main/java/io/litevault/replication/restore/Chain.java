@@ -56,7 +56,7 @@ final class Chain {
    * Checks that segment {@code key} continues the chain: no gap, the checksum before it, and agreement on
    * every transaction it shares with what is applied.
    */
-  void verifyLink(String key, PreparedSegment s) {
+  void verifyLink(String key, DownloadedSegment s) {
     long first = s.header().firstTxid();
     if (first > txid + 1) { // a plan never has a gap; a hand-made one may
       throw brokenAt(RestoreException.Kind.MISSING_OBJECT, "segment " + key + " starts at txid " + first
@@ -89,7 +89,7 @@ final class Chain {
   }
 
   /** Moves the chain past {@code cut} of segment {@code key}, once its pages are written. */
-  void extend(String key, PreparedSegment s, Cut cut) {
+  void extend(String key, DownloadedSegment s, Cut cut) {
     txid = cut.lastTxid();
     timestampMillis = cut.lastTimestampMillis();
     verifiedKey = key;

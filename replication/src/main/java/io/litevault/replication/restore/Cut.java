@@ -34,7 +34,7 @@ record Cut(NetEffect effect, long lastTxid, long lastTimestampMillis, long check
    * The cut of {@code s} after txid {@code appliedTxid}, toward {@code targetTxid} and (if not null) the
    * newest commit at or before {@code until}.
    */
-  static Cut of(PreparedSegment s, long appliedTxid, long targetTxid, Instant until) {
+  static Cut of(DownloadedSegment s, long appliedTxid, long targetTxid, Instant until) {
     if (s.header().lastTxid() <= appliedTxid) {
       return NOTHING;
     }

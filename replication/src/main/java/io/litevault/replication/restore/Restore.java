@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  * <li>plan ({@link Planner}): the lineage, the newest snapshot at or before the target, the segments after it;
  * <li>fetch the snapshot ({@link SnapshotFetch}) into a temporary file beside the output;
- * <li>fetch the segments ({@link SegmentDownloads}, {@link PreparedSegment}): downloaded, CRC-checked and
+ * <li>fetch the segments ({@link SegmentDownloads}, {@link DownloadedSegment}): downloaded, CRC-checked and
  *     decoded ahead on a pool;
  * <li>cut at the target ({@link Cut}): a segment's transactions up to the txid or time asked for;
  * <li>verify the chain and the checksum ({@link Chain}): each segment continues the database checksum of the
@@ -203,7 +203,7 @@ public final class Restore {
       PageFile pages = new PageFile(file, base.header());
       SegmentDownloads downloads = new SegmentDownloads(o, plan, base.header().txid(), pool);
       for (String key : plan.segments()) {
-        PreparedSegment segment = downloads.next(chain);
+        DownloadedSegment segment = downloads.next(chain);
         chain.verifyLink(key, segment);
         Cut cut = Cut.of(segment, chain.txid(), plan.targetTxid(), o.timestamp());
         if (!cut.isEmpty()) {

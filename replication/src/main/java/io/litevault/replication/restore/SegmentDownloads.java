@@ -19,7 +19,7 @@ import java.util.concurrent.ExecutorService;
  */
 final class SegmentDownloads {
   /** A segment on its way. */
-  private record Pending(String key, CompletableFuture<PreparedSegment> prepared) {}
+  private record Pending(String key, CompletableFuture<DownloadedSegment> prepared) {}
 
   private final ObjectStore store;
   private final List<String> keys;
@@ -30,7 +30,7 @@ final class SegmentDownloads {
   private final ExecutorService pool;
   private final Deque<Pending> ahead = new ArrayDeque<>();
   private int next;
-  /** How far the segments handed to {@link PreparedSegment#prepare} reach. */
+  /** How far the segments handed to {@link DownloadedSegment#prepare} reach. */
   private long reached;
 
   SegmentDownloads(RestoreOptions o, RestorePlan plan, long snapshotTxid, ExecutorService pool) {
@@ -50,7 +50,7 @@ final class SegmentDownloads {
    * @param chain where the chain stands, for naming the newest restorable point in an error
    * @throws RestoreException the segment is missing or corrupt
    */
-  PreparedSegment next(Chain chain) throws IOException {
+  DownloadedSegment next(Chain chain) throws IOException {
     while (next < keys.size() && ahead.size() < parallelism) {
       start(keys.get(next++));
     }
@@ -78,6 +78,6 @@ final class SegmentDownloads {
     long skipThrough = reached;
     reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
     ahead.add(new Pending(key, CompletableFuture.supplyAsync(
-        () -> PreparedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
+        () -> DownloadedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
   }
 }

@@ -16,7 +16,7 @@ import java.time.Instant;
  * thread either way. {@code checksums} holds the database checksum after each transaction, for comparing a
  * segment that overlaps this one. Package-private.
  */
-record PreparedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
+record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
 
   /** The checksum this segment records after {@code txid}; {@code firstTxid - 1} gives its checksum before. */
   long checksumAfter(long txid) {
@@ -32,7 +32,7 @@ record PreparedSegment(SegmentCodec.Header header, Segment segment, NetEffect wh
    * @throws java.util.concurrent.CompletionException wrapping a {@link FormatException} or an
    *     {@link IOException}
    */
-  static PreparedSegment prepare(ObjectStore store, String key, long skipThrough, long targetTxid, Instant until) {
+  static DownloadedSegment prepare(ObjectStore store, String key, long skipThrough, long targetTxid, Instant until) {
     try {
       byte[] body = download(store, key);
       SegmentCodec.Header h = SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(body), key);
@@ -43,10 +43,10 @@ record PreparedSegment(SegmentCodec.Header header, Segment segment, NetEffect wh
       if (h.firstTxid() > skipThrough && h.lastTxid() <= targetTxid
           && (until == null || h.lastTimestampMillis() <= until.toEpochMilli())) {
         SegmentCodec.NetSegment net = SegmentCodec.decodeNet(body, key);
-        return new PreparedSegment(net.header(), null, net.effect().hash(), net.checksumsAfter());
+        return new DownloadedSegment(net.header(), null, net.effect().hash(), net.checksumsAfter());
       }
       Segment seg = SegmentCodec.decode(body, key);
-      return new PreparedSegment(h, seg, null, seg.transactions().stream().mapToLong(Segment.Txn::checksumAfter).toArray());
+      return new DownloadedSegment(h, seg, null, seg.transactions().stream().mapToLong(Segment.Txn::checksumAfter).toArray());
     } catch (java.io.EOFException e) {
       throw new java.util.concurrent.CompletionException(new FormatException(key + ": truncated header"));
     } catch (IOException e) { // FormatException included
