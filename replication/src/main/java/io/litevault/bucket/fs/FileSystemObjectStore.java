@@ -68,8 +68,11 @@ import java.util.stream.Stream;
 public final class FileSystemObjectStore implements ObjectStore {
   private static final int BUFFER = 64 * 1024;
 
-  /** Attempts at creating a temporary file when a concurrent delete removes its emptied directory meanwhile. */
-  private static final int TEMP_ATTEMPTS = 8;
+  /**
+   * Attempts at creating directories and a temporary file, or at placing it, when a concurrent delete removes
+   * an emptied directory (or a put clearing an empty tree removes the temporary file) meanwhile.
+   */
+  private static final int RACE_ATTEMPTS = 8;
 
   private final FileSystemOptions options;
   private final Path root;
@@ -105,21 +108,17 @@ public final class FileSystemObjectStore implements ObjectStore {
       throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
     }
     metrics.request(Operation.PUT, false);
-    Path tmp = null;
-    try {
-      tmp = writeTemp(target, body, length);
-      moveIntoPlace(tmp, target);
+    try (Staged staged = stage(target, body, length)) {
+      place(staged, target, this::moveIntoPlace);
       BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
       metrics.sent(Operation.PUT, a.size());
       return new PutResult(key, a.size(), etag(a), 1);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw conflictOr("put", key, target, e);
+      throw afterFailedPut(target, conflictOr("put", key, target, e));
     } catch (RuntimeException e) {
       metrics.error(Operation.PUT);
-      throw e;
-    } finally {
-      deleteQuietly(tmp);
+      throw afterFailedPut(target, e);
     }
   }
 
@@ -128,28 +127,60 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path target = paths().path(key);
     metrics.request(Operation.PUT, false);
     metrics.sent(Operation.PUT, body.length);
-    Path tmp = null;
-    try {
-      tmp = writeTemp(target, new java.io.ByteArrayInputStream(body), body.length);
-      return linkIntoPlace(tmp, target);
+    try (Staged staged = stage(target, new java.io.ByteArrayInputStream(body), body.length)) {
+      return place(staged, target, this::linkIntoPlace);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw conflictOr("putIfAbsent", key, target, e);
-    } finally {
-      deleteQuietly(tmp);
+      throw afterFailedPut(target, conflictOr("putIfAbsent", key, target, e));
+    } catch (RuntimeException e) {
+      metrics.error(Operation.PUT);
+      throw afterFailedPut(target, e);
     }
   }
 
+  /** How a staged body is put in place: a rename over the key, or a create-only link. */
+  @FunctionalInterface
+  private interface Placement<T> {
+    T place(Path tmp, Path target) throws IOException;
+  }
+
+  /**
+   * Places a staged body at {@code target}. In the plain layout another store's delete may prune the
+   * directory, or a put clearing an empty tree may remove the temporary file, between the body's write and
+   * the rename or link: both then fail with {@code ENOENT} and nothing was placed, so the body is written
+   * again (from the still-open, possibly unlinked, temporary file) and placed again, a bounded number of times.
+   */
+  private <T> T place(Staged staged, Path target, Placement<T> how) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return how.place(staged.path, target);
+      } catch (NoSuchFileException e) {
+        forgetDirectories(staged.dir);
+        if (attempt == RACE_ATTEMPTS) {
+          throw new RaceLostException(target, e);
+        }
+        staged.restage();
+      }
+    }
+  }
+
+  /** After a failed put: removes the directories it created and left empty (plain layout), so they block no key. */
+  private <E extends RuntimeException> E afterFailedPut(Path target, E failure) {
+    pruneEmptyDirectories(target.getParent());
+    return failure;
+  }
+
   /** Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory). */
-  private void moveIntoPlace(Path tmp, Path target) throws IOException {
-    removeEmptyDirectory(target);
+  private Void moveIntoPlace(Path tmp, Path target) throws IOException {
+    clearEmptyTree(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     syncDir(target.getParent());
+    return null;
   }
 
   /** Links {@code tmp} to {@code target}, which {@code link(2)} refuses if anything is there: create-only. */
   private boolean linkIntoPlace(Path tmp, Path target) throws IOException {
-    removeEmptyDirectory(target);
+    clearEmptyTree(target);
     try {
       Files.createLink(target, tmp);
     } catch (FileAlreadyExistsException e) {
@@ -163,21 +194,65 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * In the plain layout, removes an empty directory where an object is to go: deletes of every key below it
-   * (or a crash, or an earlier refused put) can leave one, and it must not block the key. Tried once: if
-   * a concurrent put below recreates it, that put wins and this one is a conflict. {@code rmdir} fails on a
-   * directory that is not empty, and never follows a symbolic link.
+   * In the plain layout, removes a tree of directories holding no object where an object is to go: deletes
+   * of every key below it, a delete or put killed half-way, or a refused put can leave empty directories and
+   * temporary files, and they must not block the key. Nothing is touched if the tree holds an object (a file
+   * or link that is not a temporary file): the move or link that follows then fails as a conflict. A
+   * temporary file removed here may belong to a put in progress; that put writes it again ({@link #place}).
+   * {@code rmdir} fails on a directory that is not empty and never follows a link, so an object a concurrent
+   * put links in meanwhile stops the removal, and that put wins.
    */
-  private void removeEmptyDirectory(Path target) {
+  private void clearEmptyTree(Path target) {
     if (paths().keysMayBePrefixes() || !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try {
-      Files.delete(target);
-      durableDirectories.remove(target);
+      if (holdsNoObject(target)) {
+        removeTree(target);
+      }
     } catch (IOException e) {
-      // Not empty (other keys below it) or gone: the move or link that follows tells.
+      // An object arrived, or the tree changed under us: the move or link that follows tells.
     }
+  }
+
+  /** Whether the tree at {@code dir} holds only directories and temporary files (links are not followed). */
+  private static boolean holdsNoObject(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path e : entries) {
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        if (a.isDirectory() ? !holdsNoObject(e) : !isTempFile(e, a)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Removes such a tree, deepest first; stops (throws) at anything that is not a directory or temporary file. */
+  private void removeTree(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path e : entries) {
+        BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isDirectory()) {
+          removeTree(e);
+        } else if (isTempFile(e, a)) {
+          Files.deleteIfExists(e);
+        } else {
+          throw new java.nio.file.DirectoryNotEmptyException(dir.toString());
+        }
+      }
+    }
+    Files.delete(dir);
+    durableDirectories.remove(dir);
+  }
+
+  private static boolean isTempFile(Path p, BasicFileAttributes a) {
+    return a.isRegularFile() && p.getFileName().toString().startsWith(KeyPaths.TMP_MARK);
   }
 
   /**
@@ -219,44 +294,105 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Creates a temporary file in {@code dir}, creating the directory first. In the plain layout a delete
-   * removes directories it empties, so one may vanish between its creation and the file's: then again.
-   * A temporary file keeps its directory from being removed until it is renamed or deleted.
+   * Creates {@code dir} and a new temporary file in it, open for reading and writing. In the plain layout a
+   * delete removes the directories it empties, so one may vanish between two {@code mkdir}s or before the
+   * file's creation, both failing with {@code ENOENT}: then all again, a bounded number of times. A
+   * temporary file keeps its directory from being pruned until it is renamed or deleted.
    */
-  private FileChannel createTemp(Path dir, Path[] tmp) throws IOException {
+  private Staged.Temp createTemp(Path dir) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      createDirectories(dir);
-      tmp[0] = KeyPaths.tempFile(dir);
       try {
-        return FileChannel.open(tmp[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        createDirectories(dir);
+        Path tmp = KeyPaths.tempFile(dir);
+        return new Staged.Temp(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE));
       } catch (NoSuchFileException e) {
         forgetDirectories(dir);
-        if (attempt == TEMP_ATTEMPTS) {
-          throw e;
+        if (attempt == RACE_ATTEMPTS) {
+          throw new RaceLostException(dir, e);
         }
       }
     }
   }
 
-  private Path writeTemp(Path target, InputStream body, long length) throws IOException {
-    Path[] created = new Path[1];
-    FileChannel channel = createTemp(target.getParent(), created);
-    Path tmp = created[0];
-    try (FileChannel ch = channel; OutputStream out = Channels.newOutputStream(ch)) {
-      long copied = copy(body, out, length);
+  /** Writes {@code body} to a new temporary file beside {@code target}; refuses a body of the wrong length. */
+  private Staged stage(Path target, InputStream body, long length) throws IOException {
+    Staged staged = new Staged(target.getParent(), createTemp(target.getParent()));
+    try {
+      long copied = copy(body, Channels.newOutputStream(staged.channel), length);
       if (length >= 0 && copied != length) {
-        Files.deleteIfExists(tmp);
         throw new IllegalArgumentException("body ended after " + copied + " bytes, " + length + " declared");
       }
-      out.flush();
-      if (options.fsync()) {
-        ch.force(true);
-      }
+      staged.force();
+      return staged;
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(tmp);
+      staged.close();
       throw e;
     }
-    return tmp;
+  }
+
+  /**
+   * A body in a temporary file, held open until it is in place: if another store removes the file (clearing an
+   * empty tree) or its directory (pruning) meanwhile, the open channel still holds the bytes, so
+   * {@link #restage} writes them to a new temporary file and nothing is lost.
+   */
+  private final class Staged implements java.io.Closeable {
+    final Path dir;
+    Path path;
+    FileChannel channel;
+
+    record Temp(Path path, FileChannel channel) {}
+
+    Staged(Path dir, Temp temp) {
+      this.dir = dir;
+      this.path = temp.path();
+      this.channel = temp.channel();
+    }
+
+    void force() throws IOException {
+      if (options.fsync()) {
+        channel.force(true);
+      }
+    }
+
+    /** Copies the body into a new temporary file (recreating the directory), and drops the old one. */
+    void restage() throws IOException {
+      Temp fresh = createTemp(dir);
+      try {
+        long size = channel.size();
+        for (long done = 0; done < size; ) {
+          done += fresh.channel().transferFrom(channel.position(done), done, size - done);
+        }
+      } catch (IOException | RuntimeException e) {
+        fresh.channel().close();
+        deleteQuietly(fresh.path());
+        throw e;
+      }
+      close();
+      path = fresh.path();
+      channel = fresh.channel();
+      force();
+    }
+
+    @Override
+    public void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Only read from or written to; the file is deleted next.
+      }
+      deleteQuietly(path);
+    }
+  }
+
+  /**
+   * A put lost {@value #RACE_ATTEMPTS} races in a row with deletes removing its directory: transient, so
+   * {@link ErrorKind#THROTTLED} (retryable), never a conflict.
+   */
+  private static final class RaceLostException extends IOException {
+    RaceLostException(Path where, NoSuchFileException last) {
+      super(where + " was removed by concurrent deletes " + RACE_ATTEMPTS + " times in a row", last);
+    }
   }
 
   private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
@@ -577,20 +713,16 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path source = layout.path(sourceKey);
     Path target = layout.path(targetKey);
     metrics.request(Operation.COPY, false);
-    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, source))) {
-      Path tmp = writeTemp(target, in, UNKNOWN_LENGTH);
-      try {
-        moveIntoPlace(tmp, target);
-      } finally {
-        deleteQuietly(tmp);
-      }
+    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, source));
+        Staged staged = stage(target, in, UNKNOWN_LENGTH)) {
+      place(staged, target, this::moveIntoPlace);
     } catch (ObjectStoreException e) {
       metrics.error(Operation.COPY);
       throw e;
     } catch (IOException e) {
       metrics.error(Operation.COPY);
       ObjectStoreException conflict = conflictOr("copy", targetKey, target, e);
-      throw conflict.kind() == ErrorKind.KEY_CONFLICT ? conflict : failure("copy", sourceKey, e);
+      throw afterFailedPut(target, conflict.kind() == ErrorKind.KEY_CONFLICT ? conflict : failure("copy", sourceKey, e));
     }
   }
 
@@ -691,6 +823,10 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private ObjectStoreException failure(String op, String key, IOException e) {
+    if (e instanceof RaceLostException) {
+      return new ObjectStoreException(ErrorKind.THROTTLED, op, key, op + " " + key + " on " + describe()
+          + " lost to concurrent deletes: " + e.getMessage() + "; try again", e);
+    }
     return new ObjectStoreException(ErrorKind.OTHER, op, key,
         op + " " + key + " on " + describe() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
   }
