@@ -127,6 +127,12 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path target = paths().path(key);
     metrics.request(Operation.PUT, false);
     metrics.sent(Operation.PUT, body.length);
+    try {
+      refuseLegacyTwin("putIfAbsent", key);
+    } catch (ObjectStoreException e) {
+      metrics.error(Operation.PUT);
+      throw e;
+    }
     try (Staged staged = stage(target, new java.io.ByteArrayInputStream(body), body.length)) {
       return place(staged, target, this::linkIntoPlace);
     } catch (IOException e) {
@@ -135,6 +141,24 @@ public final class FileSystemObjectStore implements ObjectStore {
     } catch (RuntimeException e) {
       metrics.error(Operation.PUT);
       throw afterFailedPut(target, e);
+    }
+  }
+
+  /**
+   * In the plain layout, refuses a create-only put whose first directory exists in the legacy layout too
+   * ({@code app%d} beside the key {@code app/lease/1}): an older Litevault version started writing into this
+   * root after this store told its layout, and both would hold the same create-only key (two lease holders).
+   * A few stats per create-only put; plain names never end in {@code %d}, so the two cannot be confused.
+   */
+  private void refuseLegacyTwin(String op, String key) {
+    int slash = key.indexOf('/');
+    if (paths().keysMayBePrefixes() || slash < 0) {
+      return;
+    }
+    Path twin = root.resolve(key.substring(0, slash) + KeyPaths.LEGACY_DIR_SUFFIX);
+    if (Files.isDirectory(twin)) {
+      throw Layouts.mixed(describe(), "[" + twin.getFileName() + "]",
+          "this store's plain keys (refusing to create '" + key + "' beside it)", op);
     }
   }
 

@@ -44,8 +44,13 @@ final class Layouts {
     if (plain.isEmpty()) {
       return new KeyPaths.Legacy(root);
     }
-    throw new StoreUnavailableException(ErrorKind.OTHER, "open", describe + " mixes two layouts: "
-        + first(legacy) + " in the legacy layout (directories named '<name>%d') and " + first(plain)
+    throw mixed(describe, first(legacy), first(plain), "open");
+  }
+
+  /** The error for a root holding both layouts, naming {@code legacy} and {@code plain}. */
+  static StoreUnavailableException mixed(String describe, String legacy, String plain, String op) {
+    return new StoreUnavailableException(ErrorKind.OTHER, op, describe + " mixes two layouts: "
+        + legacy + " in the legacy layout (directories named '<name>%d') and " + plain
         + " in the plain one. Move one set of directories to a root of its own, then open each separately "
         + "(FileSystemObjectStore.copyToPlainLayout converts a legacy root into a plain one)", null);
   }
