@@ -23,6 +23,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -330,13 +331,25 @@ public final class FileSystemObjectStore implements ObjectStore {
         Path tmp = KeyPaths.tempFile(dir);
         return new Staged.Temp(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE));
-      } catch (NoSuchFileException e) {
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        if (e instanceof FileAlreadyExistsException && !vanished(e)) {
+          throw e; // an object where a directory must go: a conflict
+        }
         forgetDirectories(dir);
         if (attempt == RACE_ATTEMPTS) {
           throw new RaceLostException(dir, e);
         }
       }
     }
+  }
+
+  /**
+   * Whether the path an "already exists" error names is gone by now: {@code mkdir} found a directory there,
+   * then a concurrent prune removed it before the check that it is a directory ({@code Files.createDirectories}
+   * and {@link Fsync#createDirectory} both check after {@code EEXIST}), a race rather than an object in the way.
+   */
+  private static boolean vanished(FileSystemException e) {
+    return e.getFile() != null && !Files.exists(Path.of(e.getFile()), LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Writes {@code body} to a new temporary file beside {@code target}; refuses a body of the wrong length. */
@@ -414,7 +427,7 @@ public final class FileSystemObjectStore implements ObjectStore {
    * {@link ErrorKind#THROTTLED} (retryable), never a conflict.
    */
   private static final class RaceLostException extends IOException {
-    RaceLostException(Path where, NoSuchFileException last) {
+    RaceLostException(Path where, FileSystemException last) {
       super(where + " was removed by concurrent deletes " + RACE_ATTEMPTS + " times in a row", last);
     }
   }
