@@ -550,14 +550,15 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private void walk(Path dir, String base, String prefix, List<ObjectInfo> out) throws IOException {
-    if (!Files.isDirectory(dir) || (!dir.equals(root) && Files.isSymbolicLink(dir))) {
-      return; // the root may be a link; a link to a directory inside it is not walked (see attributes)
-    }
     KeyPaths layout = paths();
+    boolean follow = layout.followsDirectoryLinks();
+    if (!Files.isDirectory(dir) || (!follow && !dir.equals(root) && Files.isSymbolicLink(dir))) {
+      return; // the root may be a link; in the plain layout a link to a directory is not walked (see attributes)
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
-        BasicFileAttributes a = attributes(e);
+        BasicFileAttributes a = attributes(e, follow);
         if (a == null) {
           continue; // deleted while listing, or a link to nothing
         }
@@ -582,10 +583,14 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   /**
    * An entry's attributes: a symbolic link to a file is an object (its target's attributes); a link to a
-   * directory is not walked (it could loop, or lead out of the root); null if gone.
+   * directory is not walked in the plain layout (it could loop, or lead out of the root) and is walked in the
+   * legacy one (as the versions that wrote it did); null if gone or a link to nothing.
    */
-  private static BasicFileAttributes attributes(Path e) throws IOException {
+  private static BasicFileAttributes attributes(Path e, boolean followDirectoryLinks) throws IOException {
     try {
+      if (followDirectoryLinks) {
+        return Files.readAttributes(e, BasicFileAttributes.class); // the legacy layout, as its versions read it
+      }
       BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!a.isSymbolicLink()) {
         return a;
@@ -623,7 +628,7 @@ public final class FileSystemObjectStore implements ObjectStore {
   /** A legacy-layout directory below a plain root: refused loudly, as listing nothing there would be wrong. */
   private void refuseLegacyInPlain(KeyPaths layout, Path dir, String sub) {
     if (!layout.keysMayBePrefixes() && KeyPaths.isLegacyDirectoryName(dir.getFileName().toString())
-        && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        && Files.isDirectory(dir)) {
       throw new ObjectStoreException(ErrorKind.OTHER, "list", sub, describe() + " is in the plain layout, but its "
           + "directory '" + root.relativize(dir) + "' is in the legacy one (directories named '<name>%d'): "
           + "open a FileSystemObjectStore on the directory that holds it, which reads the legacy layout, or "
@@ -674,7 +679,9 @@ public final class FileSystemObjectStore implements ObjectStore {
   private void deleteObject(String key, Path p) throws IOException {
     BasicFileAttributes a;
     try {
-      requireInsideRoot(key, p.getParent());
+      if (!paths().followsDirectoryLinks()) {
+        requireInsideRoot(key, p.getParent()); // legacy: deletes go through links, as its versions did
+      }
       a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       if (PathChecks.meansMissing(root, p, e)) {

@@ -45,6 +45,14 @@ abstract class KeyPaths {
   /** Whether a key may also be a prefix of other keys ({@code a} and {@code a/b}). */
   abstract boolean keysMayBePrefixes();
 
+  /**
+   * Whether listings walk, and deletes go through, symbolic links to directories: the legacy layout does, as
+   * the versions that wrote it did; the plain one does not (a link could loop or lead out of the root).
+   */
+  final boolean followsDirectoryLinks() {
+    return keysMayBePrefixes();
+  }
+
   /** The file of {@code key}; refuses keys that are not safe relative paths or that this layout cannot hold. */
   final Path path(String key) {
     ObjectKeys.requireValid(key);
