@@ -30,6 +30,7 @@ final class LayoutConversion {
       objects = all.toList();
     }
     requireAllPlain(objects, to);
+    requireFreshTarget(objects, from, to);
     for (ObjectInfo o : objects) {
       try (InputStream in = from.get(o.key())) {
         to.put(o.key(), in, o.size());
@@ -39,6 +40,27 @@ final class LayoutConversion {
       }
     }
     return objects.size();
+  }
+
+  /**
+   * The target must be a fresh root, or one that an interrupted run of this copy left (holding only keys of
+   * the source), so that a rerun finishes: a key of its own could clash with one of the source's (a key and
+   * a prefix) half-way through the copy, which would leave it half done.
+   */
+  private static void requireFreshTarget(List<ObjectInfo> objects, FileSystemObjectStore from,
+      FileSystemObjectStore to) {
+    Set<String> sourceKeys = new HashSet<>();
+    objects.forEach(o -> sourceKeys.add(o.key()));
+    List<String> foreign;
+    try (Stream<ObjectInfo> all = to.list("")) {
+      foreign = all.map(ObjectInfo::key).filter(k -> !sourceKeys.contains(k)).limit(NAMED_PROBLEMS).toList();
+    }
+    if (!foreign.isEmpty()) {
+      throw new ObjectStoreException(ErrorKind.OTHER, "copyToPlainLayout", null, "cannot copy into "
+          + to.describe() + ": it is not empty, and holds keys " + from.describe() + " does not have, such as "
+          + foreign + "; nothing copied. Copy into an empty directory (a rerun after an interrupted copy is "
+          + "fine: the target then holds only keys of the source)", null);
+    }
   }
 
   /** Every key checked before anything is copied: a half-converted bucket helps no one. */
