@@ -30,7 +30,7 @@ final class LayoutConversion {
       objects = all.toList();
     }
     requireAllPlain(objects, to);
-    requireFreshTarget(objects, from, to);
+    requireNoClashWithTarget(objects, from, to);
     for (ObjectInfo o : objects) {
       try (InputStream in = from.get(o.key())) {
         to.put(o.key(), in, o.size());
@@ -43,23 +43,36 @@ final class LayoutConversion {
   }
 
   /**
-   * The target must be a fresh root, or one that an interrupted run of this copy left (holding only keys of
-   * the source), so that a rerun finishes: a key of its own could clash with one of the source's (a key and
-   * a prefix) half-way through the copy, which would leave it half done.
+   * Every key checked against what the target already holds too: a key there that is a prefix of one of the
+   * source's, or has one of them as a prefix, would stop the copy half-way. Keys in both are fine (an earlier,
+   * interrupted run, or the same key kept): the copy replaces them, so a rerun finishes.
    */
-  private static void requireFreshTarget(List<ObjectInfo> objects, FileSystemObjectStore from,
+  private static void requireNoClashWithTarget(List<ObjectInfo> objects, FileSystemObjectStore from,
       FileSystemObjectStore to) {
-    Set<String> sourceKeys = new HashSet<>();
-    objects.forEach(o -> sourceKeys.add(o.key()));
-    List<String> foreign;
+    Set<String> source = new HashSet<>();
+    objects.forEach(o -> source.add(o.key()));
+    Set<String> target = new HashSet<>();
     try (Stream<ObjectInfo> all = to.list("")) {
-      foreign = all.map(ObjectInfo::key).filter(k -> !sourceKeys.contains(k)).limit(NAMED_PROBLEMS).toList();
+      all.forEach(o -> target.add(o.key()));
     }
-    if (!foreign.isEmpty()) {
-      throw new ObjectStoreException(ErrorKind.OTHER, "copyToPlainLayout", null, "cannot copy into "
-          + to.describe() + ": it is not empty, and holds keys " + from.describe() + " does not have, such as "
-          + foreign + "; nothing copied. Copy into an empty directory (a rerun after an interrupted copy is "
-          + "fine: the target then holds only keys of the source)", null);
+    List<String> problems = new ArrayList<>();
+    source.forEach(k -> prefixesIn(k, target, "the target's key", "", problems));
+    target.forEach(k -> prefixesIn(k, source, "key", " (already in the target)", problems));
+    if (!problems.isEmpty()) {
+      problems.sort(null);
+      throw new ObjectStoreException(ErrorKind.KEY_CONFLICT, "copyToPlainLayout", null, problems.size()
+          + " key(s) of " + from.describe() + " clash with keys " + to.describe() + " already holds, nothing "
+          + "copied: " + String.join("; ", problems.subList(0, Math.min(NAMED_PROBLEMS, problems.size())))
+          + ". Copy into an empty directory, or remove the clashing keys from it first", null);
+    }
+  }
+
+  /** Adds a problem for each proper prefix of {@code key} that is a key in {@code keys}. */
+  private static void prefixesIn(String key, Set<String> keys, String what, String where, List<String> problems) {
+    for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      if (keys.contains(key.substring(0, i))) {
+        problems.add(what + " '" + key.substring(0, i) + "' is a prefix of '" + key + "'" + where);
+      }
     }
   }
 
