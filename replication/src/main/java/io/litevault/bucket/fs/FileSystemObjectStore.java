@@ -332,7 +332,7 @@ public final class FileSystemObjectStore implements ObjectStore {
         return new Staged.Temp(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
             StandardOpenOption.WRITE));
       } catch (NoSuchFileException | FileAlreadyExistsException e) {
-        if (e instanceof FileAlreadyExistsException && !vanished(e)) {
+        if (e instanceof FileAlreadyExistsException && !notAFileInTheWay(e)) {
           throw e; // an object where a directory must go: a conflict
         }
         forgetDirectories(dir);
@@ -344,12 +344,17 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Whether the path an "already exists" error names is gone by now: {@code mkdir} found a directory there,
-   * then a concurrent prune removed it before the check that it is a directory ({@code Files.createDirectories}
-   * and {@link Fsync#createDirectory} both check after {@code EEXIST}), a race rather than an object in the way.
+   * Whether the path an "already exists" error names is, by now, gone or a directory: {@code mkdir} found a
+   * directory there, then a concurrent prune removed it (and maybe a concurrent put made it again) around the
+   * check that it is a directory ({@code Files.createDirectories} and {@link Fsync#createDirectory} both
+   * check after {@code EEXIST}): a race, not an object in the way.
    */
-  private static boolean vanished(FileSystemException e) {
-    return e.getFile() != null && !Files.exists(Path.of(e.getFile()), LinkOption.NOFOLLOW_LINKS);
+  private static boolean notAFileInTheWay(FileSystemException e) {
+    if (e.getFile() == null) {
+      return false;
+    }
+    Path p = Path.of(e.getFile());
+    return !Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
   }
 
   /** Writes {@code body} to a new temporary file beside {@code target}; refuses a body of the wrong length. */
