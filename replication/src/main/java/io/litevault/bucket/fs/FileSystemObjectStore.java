@@ -478,9 +478,10 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private InputStream open(String key, long offset, long length) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.GET, false);
     try {
+      Path p = path.orElseThrow(() -> new ObjectNotFoundException("get", key, describe(), null));
       FileChannel ch = openObject("get", key, p);
       ch.position(Math.min(offset, ch.size()));
       return new CountingStream(Channels.newInputStream(ch), length);
@@ -494,10 +495,25 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Opens the object at {@code p} for reading. Missing, a directory (only a prefix of other keys; Linux
+   * The file of a key to read or delete, or empty for a key with a segment too long for a file name: no
+   * object can have it, so get, stat, copy and delete answer as for a missing key (a put is refused).
+   */
+  private Optional<Path> readablePath(String key) {
+    try {
+      return Optional.of(paths().path(key));
+    } catch (KeyPaths.NameTooLongException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Opens the object at {@code p} for reading ({@code null}: a key no file can be named after). Missing, a directory (only a prefix of other keys; Linux
    * would open it) or below an object ({@code ENOTDIR}): {@link ObjectNotFoundException}.
    */
   private FileChannel openObject(String op, String key, Path p) throws IOException {
+    if (p == null) {
+      throw new ObjectNotFoundException(op, key, describe(), null); // see readablePath
+    }
     try {
       if (!Files.readAttributes(p, BasicFileAttributes.class).isRegularFile()) {
         throw new ObjectNotFoundException(op, key, describe(), null);
@@ -513,8 +529,12 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public Optional<ObjectInfo> stat(String key) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.HEAD, false);
+    if (path.isEmpty()) {
+      return Optional.empty();
+    }
+    Path p = path.get();
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
       return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
@@ -663,8 +683,12 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public void delete(String key) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.DELETE, false);
+    if (path.isEmpty()) {
+      return; // a key no file can be named after: nothing to delete
+    }
+    Path p = path.get();
     try {
       deleteObject(key, p);
     } catch (IOException e) {
@@ -759,10 +783,10 @@ public final class FileSystemObjectStore implements ObjectStore {
   @Override
   public void copy(String sourceKey, String targetKey) {
     KeyPaths layout = paths();
-    Path source = layout.path(sourceKey);
+    Optional<Path> sourcePath = readablePath(sourceKey);
     Path target = layout.path(targetKey);
     metrics.request(Operation.COPY, false);
-    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, source));
+    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, sourcePath.orElse(null)));
         Staged staged = stage(target, in, UNKNOWN_LENGTH)) {
       place(staged, target, this::moveIntoPlace);
     } catch (ObjectStoreException e) {
