@@ -59,12 +59,15 @@ import java.util.stream.Stream;
  * callers wins. The entity tag is derived from the file's identity, size and modification time.
  *
  * <p>Local I/O is not retried (a failing disk does not get better in 100 ms) and fails with an
- * {@link ObjectStoreException} of kind {@link ErrorKind#OTHER}. Listings read the directories under the
+ * {@link ObjectStoreException} of kind {@link ErrorKind#OTHER}. Only a put's own steps are repeated, a bounded
+ * number of times, when a concurrent delete or put removed its directory or temporary file meanwhile; losing
+ * that race every time is {@link ErrorKind#THROTTLED}. Listings read the directories under the
  * prefix and sort the keys, so they cost memory in proportion to the keys listed; they do not descend into
  * symbolic links to directories. A delete removes a symbolic link, never its target, and refuses a key whose
- * directory resolves outside the root. In the plain layout a delete removes the directories it emptied, and
- * a put of a key that finds an empty directory in its place removes it: a key whose keys below were all
- * deleted can be put again.
+ * directory resolves outside the root. In the plain layout a delete removes the directories it emptied, a
+ * failed put the ones it created, and a put of a key that finds a directory holding no object in its place
+ * (only directories and temporary files) removes it: a key whose keys below were all deleted can be put
+ * again. A key with a segment longer than 255 bytes is refused by a put and not found by the others.
  */
 public final class FileSystemObjectStore implements ObjectStore {
   private static final int BUFFER = 64 * 1024;
@@ -403,7 +406,12 @@ public final class FileSystemObjectStore implements ObjectStore {
       try {
         long size = channel.size();
         for (long done = 0; done < size; ) {
-          done += fresh.channel().transferFrom(channel.position(done), done, size - done);
+          long n = fresh.channel().transferFrom(channel.position(done), done, size - done);
+          if (n <= 0) {
+            throw new IOException("rewriting the body to a new temporary file stopped at " + done + " of "
+                + size + " bytes");
+          }
+          done += n;
         }
       } catch (IOException | RuntimeException e) {
         fresh.channel().close();
@@ -843,8 +851,8 @@ public final class FileSystemObjectStore implements ObjectStore {
   /**
    * Copies every object of the file bucket at {@code from} (either layout) into the plain-layout bucket at
    * {@code to}, which must not be in the legacy layout. Checks first that every key can be held in the plain
-   * layout (no segment ending in {@code %d} or holding {@code %tmp-}, no key that is a prefix of another)
-   * and copies nothing if one cannot. {@code from} is only read, and each object is written atomically, so a
+   * layout (no segment ending in {@code %d} or holding {@code %tmp-}, no key that is a prefix of another,
+   * in the source or against the keys {@code to} already holds) and copies nothing if one cannot. {@code from} is only read, and each object is written atomically, so a
    * crash at any point leaves both readable and running it again finishes the copy. Run it with no process
    * writing to either, then point the replicators at {@code to}.
    *
