@@ -23,6 +23,7 @@ import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -58,18 +59,24 @@ import java.util.stream.Stream;
  * callers wins. The entity tag is derived from the file's identity, size and modification time.
  *
  * <p>Local I/O is not retried (a failing disk does not get better in 100 ms) and fails with an
- * {@link ObjectStoreException} of kind {@link ErrorKind#OTHER}. Listings read the directories under the
+ * {@link ObjectStoreException} of kind {@link ErrorKind#OTHER}. Only a put's own steps are repeated, a bounded
+ * number of times, when a concurrent delete or put removed its directory or temporary file meanwhile; losing
+ * that race every time is {@link ErrorKind#THROTTLED}. Listings read the directories under the
  * prefix and sort the keys, so they cost memory in proportion to the keys listed; they do not descend into
  * symbolic links to directories. A delete removes a symbolic link, never its target, and refuses a key whose
- * directory resolves outside the root. In the plain layout a delete removes the directories it emptied, and
- * a put of a key that finds an empty directory in its place removes it: a key whose keys below were all
- * deleted can be put again.
+ * directory resolves outside the root. In the plain layout a delete removes the directories it emptied, a
+ * failed put the ones it created, and a put of a key that finds a directory holding no object in its place
+ * (only directories and temporary files) removes it: a key whose keys below were all deleted can be put
+ * again. A key with a segment longer than 255 bytes is refused by a put and not found by the others.
  */
 public final class FileSystemObjectStore implements ObjectStore {
   private static final int BUFFER = 64 * 1024;
 
-  /** Attempts at creating a temporary file when a concurrent delete removes its emptied directory meanwhile. */
-  private static final int TEMP_ATTEMPTS = 8;
+  /**
+   * Attempts at creating directories and a temporary file, or at placing it, when a concurrent delete removes
+   * an emptied directory (or a put clearing an empty tree removes the temporary file) meanwhile.
+   */
+  private static final int RACE_ATTEMPTS = 8;
 
   private final FileSystemOptions options;
   private final Path root;
@@ -105,21 +112,17 @@ public final class FileSystemObjectStore implements ObjectStore {
       throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
     }
     metrics.request(Operation.PUT, false);
-    Path tmp = null;
-    try {
-      tmp = writeTemp(target, body, length);
-      moveIntoPlace(tmp, target);
+    try (Staged staged = stage(target, body, length)) {
+      place(staged, target, this::moveIntoPlace);
       BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
       metrics.sent(Operation.PUT, a.size());
       return new PutResult(key, a.size(), etag(a), 1);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw conflictOr("put", key, target, e);
+      throw afterFailedPut(target, conflictOr("put", key, target, e));
     } catch (RuntimeException e) {
       metrics.error(Operation.PUT);
-      throw e;
-    } finally {
-      deleteQuietly(tmp);
+      throw afterFailedPut(target, e);
     }
   }
 
@@ -128,28 +131,84 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path target = paths().path(key);
     metrics.request(Operation.PUT, false);
     metrics.sent(Operation.PUT, body.length);
-    Path tmp = null;
     try {
-      tmp = writeTemp(target, new java.io.ByteArrayInputStream(body), body.length);
-      return linkIntoPlace(tmp, target);
+      refuseLegacyTwin("putIfAbsent", key);
+    } catch (ObjectStoreException e) {
+      metrics.error(Operation.PUT);
+      throw e;
+    }
+    try (Staged staged = stage(target, new java.io.ByteArrayInputStream(body), body.length)) {
+      return place(staged, target, this::linkIntoPlace);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
-      throw conflictOr("putIfAbsent", key, target, e);
-    } finally {
-      deleteQuietly(tmp);
+      throw afterFailedPut(target, conflictOr("putIfAbsent", key, target, e));
+    } catch (RuntimeException e) {
+      metrics.error(Operation.PUT);
+      throw afterFailedPut(target, e);
     }
   }
 
+  /**
+   * In the plain layout, refuses a create-only put whose first directory exists in the legacy layout too
+   * ({@code app%d} beside the key {@code app/lease/1}): an older Litevault version started writing into this
+   * root after this store told its layout, and both would hold the same create-only key (two lease holders).
+   * A few stats per create-only put; plain names never end in {@code %d}, so the two cannot be confused.
+   */
+  private void refuseLegacyTwin(String op, String key) {
+    int slash = key.indexOf('/');
+    if (paths().keysMayBePrefixes() || slash < 0) {
+      return;
+    }
+    Path twin = root.resolve(key.substring(0, slash) + KeyPaths.LEGACY_DIR_SUFFIX);
+    if (Files.isDirectory(twin)) {
+      throw Layouts.mixed(describe(), "[" + twin.getFileName() + "]",
+          "this store's plain keys (refusing to create '" + key + "' beside it)", op);
+    }
+  }
+
+  /** How a staged body is put in place: a rename over the key, or a create-only link. */
+  @FunctionalInterface
+  private interface Placement<T> {
+    T place(Path tmp, Path target) throws IOException;
+  }
+
+  /**
+   * Places a staged body at {@code target}. In the plain layout another store's delete may prune the
+   * directory, or a put clearing an empty tree may remove the temporary file, between the body's write and
+   * the rename or link: both then fail with {@code ENOENT} and nothing was placed, so the body is written
+   * again (from the still-open, possibly unlinked, temporary file) and placed again, a bounded number of times.
+   */
+  private <T> T place(Staged staged, Path target, Placement<T> how) throws IOException {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return how.place(staged.path, target);
+      } catch (NoSuchFileException e) {
+        forgetDirectories(staged.dir);
+        if (attempt == RACE_ATTEMPTS) {
+          throw new RaceLostException(target, e);
+        }
+        staged.restage();
+      }
+    }
+  }
+
+  /** After a failed put: removes the directories it created and left empty (plain layout), so they block no key. */
+  private <E extends RuntimeException> E afterFailedPut(Path target, E failure) {
+    pruneEmptyDirectories(target.getParent());
+    return failure;
+  }
+
   /** Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory). */
-  private void moveIntoPlace(Path tmp, Path target) throws IOException {
-    removeEmptyDirectory(target);
+  private Void moveIntoPlace(Path tmp, Path target) throws IOException {
+    clearEmptyTree(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     syncDir(target.getParent());
+    return null;
   }
 
   /** Links {@code tmp} to {@code target}, which {@code link(2)} refuses if anything is there: create-only. */
   private boolean linkIntoPlace(Path tmp, Path target) throws IOException {
-    removeEmptyDirectory(target);
+    clearEmptyTree(target);
     try {
       Files.createLink(target, tmp);
     } catch (FileAlreadyExistsException e) {
@@ -163,21 +222,65 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * In the plain layout, removes an empty directory where an object is to go: deletes of every key below it
-   * (or a crash, or an earlier refused put) can leave one, and it must not block the key. Tried once: if
-   * a concurrent put below recreates it, that put wins and this one is a conflict. {@code rmdir} fails on a
-   * directory that is not empty, and never follows a symbolic link.
+   * In the plain layout, removes a tree of directories holding no object where an object is to go: deletes
+   * of every key below it, a delete or put killed half-way, or a refused put can leave empty directories and
+   * temporary files, and they must not block the key. Nothing is touched if the tree holds an object (a file
+   * or link that is not a temporary file): the move or link that follows then fails as a conflict. A
+   * temporary file removed here may belong to a put in progress; that put writes it again ({@link #place}).
+   * {@code rmdir} fails on a directory that is not empty and never follows a link, so an object a concurrent
+   * put links in meanwhile stops the removal, and that put wins.
    */
-  private void removeEmptyDirectory(Path target) {
+  private void clearEmptyTree(Path target) {
     if (paths().keysMayBePrefixes() || !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
     try {
-      Files.delete(target);
-      durableDirectories.remove(target);
+      if (holdsNoObject(target)) {
+        removeTree(target);
+      }
     } catch (IOException e) {
-      // Not empty (other keys below it) or gone: the move or link that follows tells.
+      // An object arrived, or the tree changed under us: the move or link that follows tells.
     }
+  }
+
+  /** Whether the tree at {@code dir} holds only directories and temporary files (links are not followed). */
+  private static boolean holdsNoObject(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path e : entries) {
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          continue;
+        }
+        if (a.isDirectory() ? !holdsNoObject(e) : !isTempFile(e, a)) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** Removes such a tree, deepest first; stops (throws) at anything that is not a directory or temporary file. */
+  private void removeTree(Path dir) throws IOException {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path e : entries) {
+        BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isDirectory()) {
+          removeTree(e);
+        } else if (isTempFile(e, a)) {
+          Files.deleteIfExists(e);
+        } else {
+          throw new java.nio.file.DirectoryNotEmptyException(dir.toString());
+        }
+      }
+    }
+    Files.delete(dir);
+    durableDirectories.remove(dir);
+  }
+
+  private static boolean isTempFile(Path p, BasicFileAttributes a) {
+    return a.isRegularFile() && p.getFileName().toString().startsWith(KeyPaths.TMP_MARK);
   }
 
   /**
@@ -219,44 +322,127 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Creates a temporary file in {@code dir}, creating the directory first. In the plain layout a delete
-   * removes directories it empties, so one may vanish between its creation and the file's: then again.
-   * A temporary file keeps its directory from being removed until it is renamed or deleted.
+   * Creates {@code dir} and a new temporary file in it, open for reading and writing. In the plain layout a
+   * delete removes the directories it empties, so one may vanish between two {@code mkdir}s or before the
+   * file's creation, both failing with {@code ENOENT}: then all again, a bounded number of times. A
+   * temporary file keeps its directory from being pruned until it is renamed or deleted.
    */
-  private FileChannel createTemp(Path dir, Path[] tmp) throws IOException {
+  private Staged.Temp createTemp(Path dir) throws IOException {
     for (int attempt = 1; ; attempt++) {
-      createDirectories(dir);
-      tmp[0] = KeyPaths.tempFile(dir);
       try {
-        return FileChannel.open(tmp[0], StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-      } catch (NoSuchFileException e) {
+        createDirectories(dir);
+        Path tmp = KeyPaths.tempFile(dir);
+        return new Staged.Temp(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+            StandardOpenOption.WRITE));
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        if (e instanceof FileAlreadyExistsException && !notAFileInTheWay(e)) {
+          throw e; // an object where a directory must go: a conflict
+        }
         forgetDirectories(dir);
-        if (attempt == TEMP_ATTEMPTS) {
-          throw e;
+        if (attempt == RACE_ATTEMPTS) {
+          throw new RaceLostException(dir, e);
         }
       }
     }
   }
 
-  private Path writeTemp(Path target, InputStream body, long length) throws IOException {
-    Path[] created = new Path[1];
-    FileChannel channel = createTemp(target.getParent(), created);
-    Path tmp = created[0];
-    try (FileChannel ch = channel; OutputStream out = Channels.newOutputStream(ch)) {
-      long copied = copy(body, out, length);
+  /**
+   * Whether the path an "already exists" error names is, by now, gone or a directory: {@code mkdir} found a
+   * directory there, then a concurrent prune removed it (and maybe a concurrent put made it again) around the
+   * check that it is a directory ({@code Files.createDirectories} and {@link Fsync#createDirectory} both
+   * check after {@code EEXIST}): a race, not an object in the way.
+   */
+  private static boolean notAFileInTheWay(FileSystemException e) {
+    if (e.getFile() == null) {
+      return false;
+    }
+    Path p = Path.of(e.getFile());
+    return !Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+  }
+
+  /** Writes {@code body} to a new temporary file beside {@code target}; refuses a body of the wrong length. */
+  private Staged stage(Path target, InputStream body, long length) throws IOException {
+    Staged staged = new Staged(target.getParent(), createTemp(target.getParent()));
+    try {
+      long copied = copy(body, Channels.newOutputStream(staged.channel), length);
       if (length >= 0 && copied != length) {
-        Files.deleteIfExists(tmp);
         throw new IllegalArgumentException("body ended after " + copied + " bytes, " + length + " declared");
       }
-      out.flush();
-      if (options.fsync()) {
-        ch.force(true);
-      }
+      staged.force();
+      return staged;
     } catch (IOException | RuntimeException e) {
-      deleteQuietly(tmp);
+      staged.close();
       throw e;
     }
-    return tmp;
+  }
+
+  /**
+   * A body in a temporary file, held open until it is in place: if another store removes the file (clearing an
+   * empty tree) or its directory (pruning) meanwhile, the open channel still holds the bytes, so
+   * {@link #restage} writes them to a new temporary file and nothing is lost.
+   */
+  private final class Staged implements java.io.Closeable {
+    final Path dir;
+    Path path;
+    FileChannel channel;
+
+    record Temp(Path path, FileChannel channel) {}
+
+    Staged(Path dir, Temp temp) {
+      this.dir = dir;
+      this.path = temp.path();
+      this.channel = temp.channel();
+    }
+
+    void force() throws IOException {
+      if (options.fsync()) {
+        channel.force(true);
+      }
+    }
+
+    /** Copies the body into a new temporary file (recreating the directory), and drops the old one. */
+    void restage() throws IOException {
+      Temp fresh = createTemp(dir);
+      try {
+        long size = channel.size();
+        for (long done = 0; done < size; ) {
+          long n = fresh.channel().transferFrom(channel.position(done), done, size - done);
+          if (n <= 0) {
+            throw new IOException("rewriting the body to a new temporary file stopped at " + done + " of "
+                + size + " bytes");
+          }
+          done += n;
+        }
+      } catch (IOException | RuntimeException e) {
+        fresh.channel().close();
+        deleteQuietly(fresh.path());
+        throw e;
+      }
+      close();
+      path = fresh.path();
+      channel = fresh.channel();
+      force();
+    }
+
+    @Override
+    public void close() {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // Only read from or written to; the file is deleted next.
+      }
+      deleteQuietly(path);
+    }
+  }
+
+  /**
+   * A put lost {@value #RACE_ATTEMPTS} races in a row with deletes removing its directory: transient, so
+   * {@link ErrorKind#THROTTLED} (retryable), never a conflict.
+   */
+  private static final class RaceLostException extends IOException {
+    RaceLostException(Path where, FileSystemException last) {
+      super(where + " was removed by concurrent deletes " + RACE_ATTEMPTS + " times in a row", last);
+    }
   }
 
   private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
@@ -300,9 +486,10 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private InputStream open(String key, long offset, long length) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.GET, false);
     try {
+      Path p = path.orElseThrow(() -> new ObjectNotFoundException("get", key, describe(), null));
       FileChannel ch = openObject("get", key, p);
       ch.position(Math.min(offset, ch.size()));
       return new CountingStream(Channels.newInputStream(ch), length);
@@ -316,10 +503,25 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   /**
-   * Opens the object at {@code p} for reading. Missing, a directory (only a prefix of other keys; Linux
+   * The file of a key to read or delete, or empty for a key with a segment too long for a file name: no
+   * object can have it, so get, stat, copy and delete answer as for a missing key (a put is refused).
+   */
+  private Optional<Path> readablePath(String key) {
+    try {
+      return Optional.of(paths().path(key));
+    } catch (KeyPaths.NameTooLongException e) {
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Opens the object at {@code p} for reading ({@code null}: a key no file can be named after). Missing, a directory (only a prefix of other keys; Linux
    * would open it) or below an object ({@code ENOTDIR}): {@link ObjectNotFoundException}.
    */
   private FileChannel openObject(String op, String key, Path p) throws IOException {
+    if (p == null) {
+      throw new ObjectNotFoundException(op, key, describe(), null); // see readablePath
+    }
     try {
       if (!Files.readAttributes(p, BasicFileAttributes.class).isRegularFile()) {
         throw new ObjectNotFoundException(op, key, describe(), null);
@@ -335,8 +537,12 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public Optional<ObjectInfo> stat(String key) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.HEAD, false);
+    if (path.isEmpty()) {
+      return Optional.empty();
+    }
+    Path p = path.get();
     try {
       BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
       return a.isRegularFile() ? Optional.of(info(key, a)) : Optional.empty();
@@ -377,14 +583,15 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private void walk(Path dir, String base, String prefix, List<ObjectInfo> out) throws IOException {
-    if (!Files.isDirectory(dir) || (!dir.equals(root) && Files.isSymbolicLink(dir))) {
-      return; // the root may be a link; a link to a directory inside it is not walked (see attributes)
-    }
     KeyPaths layout = paths();
+    boolean follow = layout.followsDirectoryLinks();
+    if (!Files.isDirectory(dir) || (!follow && !dir.equals(root) && Files.isSymbolicLink(dir))) {
+      return; // the root may be a link; in the plain layout a link to a directory is not walked (see attributes)
+    }
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
-        BasicFileAttributes a = attributes(e);
+        BasicFileAttributes a = attributes(e, follow);
         if (a == null) {
           continue; // deleted while listing, or a link to nothing
         }
@@ -409,10 +616,14 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   /**
    * An entry's attributes: a symbolic link to a file is an object (its target's attributes); a link to a
-   * directory is not walked (it could loop, or lead out of the root); null if gone.
+   * directory is not walked in the plain layout (it could loop, or lead out of the root) and is walked in the
+   * legacy one (as the versions that wrote it did); null if gone or a link to nothing.
    */
-  private static BasicFileAttributes attributes(Path e) throws IOException {
+  private static BasicFileAttributes attributes(Path e, boolean followDirectoryLinks) throws IOException {
     try {
+      if (followDirectoryLinks) {
+        return Files.readAttributes(e, BasicFileAttributes.class); // the legacy layout, as its versions read it
+      }
       BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       if (!a.isSymbolicLink()) {
         return a;
@@ -450,7 +661,7 @@ public final class FileSystemObjectStore implements ObjectStore {
   /** A legacy-layout directory below a plain root: refused loudly, as listing nothing there would be wrong. */
   private void refuseLegacyInPlain(KeyPaths layout, Path dir, String sub) {
     if (!layout.keysMayBePrefixes() && KeyPaths.isLegacyDirectoryName(dir.getFileName().toString())
-        && Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+        && Files.isDirectory(dir)) {
       throw new ObjectStoreException(ErrorKind.OTHER, "list", sub, describe() + " is in the plain layout, but its "
           + "directory '" + root.relativize(dir) + "' is in the legacy one (directories named '<name>%d'): "
           + "open a FileSystemObjectStore on the directory that holds it, which reads the legacy layout, or "
@@ -480,8 +691,12 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public void delete(String key) {
-    Path p = paths().path(key);
+    Optional<Path> path = readablePath(key);
     metrics.request(Operation.DELETE, false);
+    if (path.isEmpty()) {
+      return; // a key no file can be named after: nothing to delete
+    }
+    Path p = path.get();
     try {
       deleteObject(key, p);
     } catch (IOException e) {
@@ -501,7 +716,9 @@ public final class FileSystemObjectStore implements ObjectStore {
   private void deleteObject(String key, Path p) throws IOException {
     BasicFileAttributes a;
     try {
-      requireInsideRoot(key, p.getParent());
+      if (!paths().followsDirectoryLinks()) {
+        requireInsideRoot(key, p.getParent()); // legacy: deletes go through links, as its versions did
+      }
       a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     } catch (IOException e) {
       if (PathChecks.meansMissing(root, p, e)) {
@@ -574,23 +791,19 @@ public final class FileSystemObjectStore implements ObjectStore {
   @Override
   public void copy(String sourceKey, String targetKey) {
     KeyPaths layout = paths();
-    Path source = layout.path(sourceKey);
+    Optional<Path> sourcePath = readablePath(sourceKey);
     Path target = layout.path(targetKey);
     metrics.request(Operation.COPY, false);
-    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, source))) {
-      Path tmp = writeTemp(target, in, UNKNOWN_LENGTH);
-      try {
-        moveIntoPlace(tmp, target);
-      } finally {
-        deleteQuietly(tmp);
-      }
+    try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, sourcePath.orElse(null)));
+        Staged staged = stage(target, in, UNKNOWN_LENGTH)) {
+      place(staged, target, this::moveIntoPlace);
     } catch (ObjectStoreException e) {
       metrics.error(Operation.COPY);
       throw e;
     } catch (IOException e) {
       metrics.error(Operation.COPY);
       ObjectStoreException conflict = conflictOr("copy", targetKey, target, e);
-      throw conflict.kind() == ErrorKind.KEY_CONFLICT ? conflict : failure("copy", sourceKey, e);
+      throw afterFailedPut(target, conflict.kind() == ErrorKind.KEY_CONFLICT ? conflict : failure("copy", sourceKey, e));
     }
   }
 
@@ -638,8 +851,8 @@ public final class FileSystemObjectStore implements ObjectStore {
   /**
    * Copies every object of the file bucket at {@code from} (either layout) into the plain-layout bucket at
    * {@code to}, which must not be in the legacy layout. Checks first that every key can be held in the plain
-   * layout (no segment ending in {@code %d} or holding {@code %tmp-}, no key that is a prefix of another)
-   * and copies nothing if one cannot. {@code from} is only read, and each object is written atomically, so a
+   * layout (no segment ending in {@code %d} or holding {@code %tmp-}, no key that is a prefix of another,
+   * in the source or against the keys {@code to} already holds) and copies nothing if one cannot. {@code from} is only read, and each object is written atomically, so a
    * crash at any point leaves both readable and running it again finishes the copy. Run it with no process
    * writing to either, then point the replicators at {@code to}.
    *
@@ -691,6 +904,10 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private ObjectStoreException failure(String op, String key, IOException e) {
+    if (e instanceof RaceLostException) {
+      return new ObjectStoreException(ErrorKind.THROTTLED, op, key, op + " " + key + " on " + describe()
+          + " lost to concurrent deletes: " + e.getMessage() + "; try again", e);
+    }
     return new ObjectStoreException(ErrorKind.OTHER, op, key,
         op + " " + key + " on " + describe() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
   }

@@ -24,8 +24,12 @@ import java.util.UUID;
 abstract class KeyPaths {
   static final String TMP_MARK = "%tmp-";
   static final String LEGACY_DIR_SUFFIX = "%d";
-  /** The usual limit on a file name is 255 bytes; keep some room, as before plain paths. */
-  private static final int MAX_NAME_BYTES = 240;
+  /**
+   * The limit on a file name on Linux's file systems (and most others): a listed key's segments fit, so any
+   * key a listing returns can be read. In the legacy layout it applies to the encoded name, so a directory
+   * segment there has 2 bytes fewer ({@value #LEGACY_DIR_SUFFIX}), and {@code %} counts 3.
+   */
+  static final int MAX_NAME_BYTES = 255;
 
   final Path root;
 
@@ -45,6 +49,14 @@ abstract class KeyPaths {
   /** Whether a key may also be a prefix of other keys ({@code a} and {@code a/b}). */
   abstract boolean keysMayBePrefixes();
 
+  /**
+   * Whether listings walk, and deletes go through, symbolic links to directories: the legacy layout does, as
+   * the versions that wrote it did; the plain one does not (a link could loop or lead out of the root).
+   */
+  final boolean followsDirectoryLinks() {
+    return keysMayBePrefixes();
+  }
+
   /** The file of {@code key}; refuses keys that are not safe relative paths or that this layout cannot hold. */
   final Path path(String key) {
     ObjectKeys.requireValid(key);
@@ -58,8 +70,8 @@ abstract class KeyPaths {
       }
       String name = name(key, i, s, i < segments.length - 1);
       if (name.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-        throw new IllegalArgumentException("key " + quoted(key) + ": segment " + (i + 1) + " is longer than "
-            + MAX_NAME_BYTES + " bytes, too long for a file name");
+        throw new NameTooLongException("key " + quoted(key) + ": segment " + (i + 1) + " is longer than "
+            + MAX_NAME_BYTES + " bytes as a file name (" + quoted(name) + "), too long for a file bucket");
       }
       p = p.resolve(name);
     }
@@ -77,6 +89,13 @@ abstract class KeyPaths {
   /** A fresh temporary file name in {@code dir}: short, so any key's directory can hold it. */
   static Path tempFile(Path dir) {
     return dir.resolve(TMP_MARK + UUID.randomUUID());
+  }
+
+  /** A key with a segment too long for a file name: refused by a put, "not found" for a read or delete. */
+  static final class NameTooLongException extends IllegalArgumentException {
+    NameTooLongException(String message) {
+      super(message);
+    }
   }
 
   static boolean isLegacyDirectoryName(String name) {

@@ -30,6 +30,7 @@ final class LayoutConversion {
       objects = all.toList();
     }
     requireAllPlain(objects, to);
+    requireNoClashWithTarget(objects, from, to);
     for (ObjectInfo o : objects) {
       try (InputStream in = from.get(o.key())) {
         to.put(o.key(), in, o.size());
@@ -39,6 +40,40 @@ final class LayoutConversion {
       }
     }
     return objects.size();
+  }
+
+  /**
+   * Every key checked against what the target already holds too: a key there that is a prefix of one of the
+   * source's, or has one of them as a prefix, would stop the copy half-way. Keys in both are fine (an earlier,
+   * interrupted run, or the same key kept): the copy replaces them, so a rerun finishes.
+   */
+  private static void requireNoClashWithTarget(List<ObjectInfo> objects, FileSystemObjectStore from,
+      FileSystemObjectStore to) {
+    Set<String> source = new HashSet<>();
+    objects.forEach(o -> source.add(o.key()));
+    Set<String> target = new HashSet<>();
+    try (Stream<ObjectInfo> all = to.list("")) {
+      all.forEach(o -> target.add(o.key()));
+    }
+    List<String> problems = new ArrayList<>();
+    source.forEach(k -> prefixesIn(k, target, "the target's key", "", problems));
+    target.forEach(k -> prefixesIn(k, source, "key", " (already in the target)", problems));
+    if (!problems.isEmpty()) {
+      problems.sort(null);
+      throw new ObjectStoreException(ErrorKind.KEY_CONFLICT, "copyToPlainLayout", null, problems.size()
+          + " key(s) of " + from.describe() + " clash with keys " + to.describe() + " already holds, nothing "
+          + "copied: " + String.join("; ", problems.subList(0, Math.min(NAMED_PROBLEMS, problems.size())))
+          + ". Copy into an empty directory, or remove the clashing keys from it first", null);
+    }
+  }
+
+  /** Adds a problem for each proper prefix of {@code key} that is a key in {@code keys}. */
+  private static void prefixesIn(String key, Set<String> keys, String what, String where, List<String> problems) {
+    for (int i = key.indexOf('/'); i >= 0; i = key.indexOf('/', i + 1)) {
+      if (keys.contains(key.substring(0, i))) {
+        problems.add(what + " '" + key.substring(0, i) + "' is a prefix of '" + key + "'" + where);
+      }
+    }
   }
 
   /** Every key checked before anything is copied: a half-converted bucket helps no one. */

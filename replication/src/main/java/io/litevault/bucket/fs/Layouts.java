@@ -5,7 +5,6 @@ import io.litevault.bucket.StoreUnavailableException;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,8 @@ import java.util.List;
 /**
  * Tells which layout a store's root holds, once per store, from the root's own entries: a directory named
  * {@code <segment>%d} is the legacy layout (plain keys never have a segment ending in {@code %d}); any other
- * directory is the plain layout; no directory at all (a new or empty bucket) is plain. System directories
+ * directory is the plain layout; no directory at all (a new or empty bucket) is plain. Symbolic links to
+ * directories count as the directories they lead to. System directories
  * ({@code lost+found}, dot-directories) do not count. Both at once is a
  * root someone mixed by hand: refused, since either reading would hide half of it.
  */
@@ -27,7 +27,8 @@ final class Layouts {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
-        if (!Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) || isSystemDirectory(name)) {
+        // Links followed: a legacy bucket's app%d moved to another disk and linked back is still legacy.
+        if (!Files.isDirectory(e) || isSystemDirectory(name)) {
           continue; // top-level files look alike in both layouts
         }
         (KeyPaths.isLegacyDirectoryName(name) ? legacy : plain).add(name);
@@ -44,8 +45,13 @@ final class Layouts {
     if (plain.isEmpty()) {
       return new KeyPaths.Legacy(root);
     }
-    throw new StoreUnavailableException(ErrorKind.OTHER, "open", describe + " mixes two layouts: "
-        + first(legacy) + " in the legacy layout (directories named '<name>%d') and " + first(plain)
+    throw mixed(describe, first(legacy), first(plain), "open");
+  }
+
+  /** The error for a root holding both layouts, naming {@code legacy} and {@code plain}. */
+  static StoreUnavailableException mixed(String describe, String legacy, String plain, String op) {
+    return new StoreUnavailableException(ErrorKind.OTHER, op, describe + " mixes two layouts: "
+        + legacy + " in the legacy layout (directories named '<name>%d') and " + plain
         + " in the plain one. Move one set of directories to a root of its own, then open each separately "
         + "(FileSystemObjectStore.copyToPlainLayout converts a legacy root into a plain one)", null);
   }

@@ -227,4 +227,25 @@ class FsReviewTest {
     assertTrue(Files.exists(victim), "deleting a link removes the link, not its target");
     assertTrue(Files.isSymbolicLink(root.resolve("out")), "pruning never removes a link");
   }
+
+  /**
+   * A segment of up to 255 bytes (the file-name limit) is a key like any other; a longer one can never be
+   * stored, so get, stat, copy and delete answer "not found" and put refuses it with a clear error.
+   */
+  @Test
+  void segmentsUpTo255BytesWorkAndLongerOnesAreNotFound() {
+    FileSystemObjectStore s = store();
+    String ok = "k/" + "s".repeat(255);
+    s.put(ok, b("1"));
+    assertEquals(List.of(ok), keys(s, "k/"));
+    assertTrue(s.stat(ok).isPresent());
+    String tooLong = "k/" + "s".repeat(256);
+    assertThrows(ObjectNotFoundException.class, () -> s.get(tooLong));
+    assertEquals(Optional.empty(), s.stat(tooLong));
+    assertThrows(ObjectNotFoundException.class, () -> s.copy(tooLong, "k/x"));
+    s.delete(tooLong);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> s.put(tooLong, b("1")));
+    assertTrue(e.getMessage().contains("255 bytes"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> s.putIfAbsent(tooLong, b("1")));
+  }
 }
