@@ -17,16 +17,11 @@ import io.litevault.bucket.StoreUnavailableException;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -70,28 +65,19 @@ import java.util.stream.Stream;
  * again. A key with a segment longer than 255 bytes is refused by a put and not found by the others.
  */
 public final class FileSystemObjectStore implements ObjectStore {
-  private static final int BUFFER = 64 * 1024;
-
-  /**
-   * Attempts at creating directories and a temporary file, or at placing it, when a concurrent delete removes
-   * an emptied directory (or a put clearing an empty tree removes the temporary file) meanwhile.
-   */
-  private static final int RACE_ATTEMPTS = 8;
-
   private final FileSystemOptions options;
   private final Path root;
   /** The layout, told once from the root's entries (null until the root exists and is read). */
   private volatile KeyPaths paths;
   private final RequestRecorder metrics = new RequestRecorder();
-  /**
-   * Directories whose entry in their parent this store has made durable; forgotten when the store removes
-   * one, or finds one removed by another store or process.
-   */
-  private final java.util.Set<Path> durableDirectories = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final Directories dirs;
+  private final Staging staging;
 
   private FileSystemObjectStore(FileSystemOptions options) {
     this.options = Objects.requireNonNull(options, "options");
     this.root = options.root();
+    this.dirs = new Directories(root, options.fsync());
+    this.staging = new Staging(dirs, options.fsync());
   }
 
   /** A store on {@code options.root()}. The directory must exist ({@link #verify()} checks). */
@@ -112,8 +98,8 @@ public final class FileSystemObjectStore implements ObjectStore {
       throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
     }
     metrics.request(Operation.PUT, false);
-    try (Staged staged = stage(target, body, length)) {
-      place(staged, target, this::moveIntoPlace);
+    try (Staging.Staged staged = staging.stage(target, body, length)) {
+      staging.place(staged, target, this::moveIntoPlace);
       BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
       metrics.sent(Operation.PUT, a.size());
       return new PutResult(key, a.size(), etag(a), 1);
@@ -137,8 +123,8 @@ public final class FileSystemObjectStore implements ObjectStore {
       metrics.error(Operation.PUT);
       throw e;
     }
-    try (Staged staged = stage(target, new java.io.ByteArrayInputStream(body), body.length)) {
-      return place(staged, target, this::linkIntoPlace);
+    try (Staging.Staged staged = staging.stage(target, new java.io.ByteArrayInputStream(body), body.length)) {
+      return staging.place(staged, target, this::linkIntoPlace);
     } catch (IOException e) {
       metrics.error(Operation.PUT);
       throw afterFailedPut(target, conflictOr("putIfAbsent", key, target, e));
@@ -166,43 +152,35 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
   }
 
-  /** How a staged body is put in place: a rename over the key, or a create-only link. */
-  @FunctionalInterface
-  private interface Placement<T> {
-    T place(Path tmp, Path target) throws IOException;
-  }
-
-  /**
-   * Places a staged body at {@code target}. In the plain layout another store's delete may prune the
-   * directory, or a put clearing an empty tree may remove the temporary file, between the body's write and
-   * the rename or link: both then fail with {@code ENOENT} and nothing was placed, so the body is written
-   * again (from the still-open, possibly unlinked, temporary file) and placed again, a bounded number of times.
-   */
-  private <T> T place(Staged staged, Path target, Placement<T> how) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return how.place(staged.path, target);
-      } catch (NoSuchFileException e) {
-        forgetDirectories(staged.dir);
-        if (attempt == RACE_ATTEMPTS) {
-          throw new RaceLostException(target, e);
-        }
-        staged.restage();
-      }
-    }
-  }
-
   /** After a failed put: removes the directories it created and left empty (plain layout), so they block no key. */
   private <E extends RuntimeException> E afterFailedPut(Path target, E failure) {
     pruneEmptyDirectories(target.getParent());
     return failure;
   }
 
+  /**
+   * In the plain layout, removes the directories a delete or a failed put emptied (see
+   * {@link Directories#pruneEmpty}). Never an older version's legacy bucket: a process of that version,
+   * without retries, may be writing into them.
+   */
+  private void pruneEmptyDirectories(Path dir) {
+    if (!paths().keysMayBePrefixes()) {
+      dirs.pruneEmpty(dir);
+    }
+  }
+
+  /** In the plain layout, removes a tree holding no object where an object is to go (see {@link Directories}). */
+  private void clearEmptyTree(Path target) {
+    if (!paths().keysMayBePrefixes()) {
+      dirs.clearEmptyTree(target);
+    }
+  }
+
   /** Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory). */
   private Void moveIntoPlace(Path tmp, Path target) throws IOException {
     clearEmptyTree(target);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    syncDir(target.getParent());
+    dirs.sync(target.getParent());
     return null;
   }
 
@@ -217,259 +195,8 @@ public final class FileSystemObjectStore implements ObjectStore {
       }
       return false;
     }
-    syncDir(target.getParent());
+    dirs.sync(target.getParent());
     return true;
-  }
-
-  /**
-   * In the plain layout, removes a tree of directories holding no object where an object is to go: deletes
-   * of every key below it, a delete or put killed half-way, or a refused put can leave empty directories and
-   * temporary files, and they must not block the key. Nothing is touched if the tree holds an object (a file
-   * or link that is not a temporary file): the move or link that follows then fails as a conflict. A
-   * temporary file removed here may belong to a put in progress; that put writes it again ({@link #place}).
-   * {@code rmdir} fails on a directory that is not empty and never follows a link, so an object a concurrent
-   * put links in meanwhile stops the removal, and that put wins.
-   */
-  private void clearEmptyTree(Path target) {
-    if (paths().keysMayBePrefixes() || !Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    try {
-      if (holdsNoObject(target)) {
-        removeTree(target);
-      }
-    } catch (IOException e) {
-      // An object arrived, or the tree changed under us: the move or link that follows tells.
-    }
-  }
-
-  /** Whether the tree at {@code dir} holds only directories and temporary files (links are not followed). */
-  private static boolean holdsNoObject(Path dir) throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path e : entries) {
-        BasicFileAttributes a;
-        try {
-          a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (NoSuchFileException gone) {
-          continue;
-        }
-        if (a.isDirectory() ? !holdsNoObject(e) : !isTempFile(e, a)) {
-          return false;
-        }
-      }
-    }
-    return true;
-  }
-
-  /** Removes such a tree, deepest first; stops (throws) at anything that is not a directory or temporary file. */
-  private void removeTree(Path dir) throws IOException {
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path e : entries) {
-        BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isDirectory()) {
-          removeTree(e);
-        } else if (isTempFile(e, a)) {
-          Files.deleteIfExists(e);
-        } else {
-          throw new java.nio.file.DirectoryNotEmptyException(dir.toString());
-        }
-      }
-    }
-    Files.delete(dir);
-    durableDirectories.remove(dir);
-  }
-
-  private static boolean isTempFile(Path p, BasicFileAttributes a) {
-    return a.isRegularFile() && p.getFileName().toString().startsWith(KeyPaths.TMP_MARK);
-  }
-
-  /**
-   * Creates {@code dir} and its missing parents. With fsync on, each directory's entry in its parent is
-   * made durable (an fsync of the parent) the first time this store writes into it, whoever created it:
-   * a put that returned must survive a power loss, and a new directory is only an entry in its parent's
-   * not-yet-synced data until then. A concurrent put finding a directory another one just created syncs
-   * its parent too, so neither returns before the entry is durable.
-   */
-  private void createDirectories(Path dir) throws IOException {
-    if (!options.fsync()) {
-      Files.createDirectories(dir);
-      return;
-    }
-    if (durableDirectories.contains(dir)) {
-      return;
-    }
-    Path parent = dir.getParent();
-    if (dir.equals(root) || parent == null || !dir.startsWith(root)) {
-      if (!Files.isDirectory(dir)) {
-        Files.createDirectories(dir);
-        if (parent != null) {
-          syncDir(parent);
-        }
-      }
-    } else {
-      createDirectories(parent);
-      Fsync.createDirectory(dir);
-      syncDir(parent);
-    }
-    durableDirectories.add(dir);
-  }
-
-  /** Forgets {@code dir} and its parents as made durable: a delete here or in another process removed it. */
-  private void forgetDirectories(Path dir) {
-    for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
-      durableDirectories.remove(d);
-    }
-  }
-
-  /**
-   * Creates {@code dir} and a new temporary file in it, open for reading and writing. In the plain layout a
-   * delete removes the directories it empties, so one may vanish between two {@code mkdir}s or before the
-   * file's creation, both failing with {@code ENOENT}: then all again, a bounded number of times. A
-   * temporary file keeps its directory from being pruned until it is renamed or deleted.
-   */
-  private Staged.Temp createTemp(Path dir) throws IOException {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        createDirectories(dir);
-        Path tmp = KeyPaths.tempFile(dir);
-        return new Staged.Temp(tmp, FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
-            StandardOpenOption.WRITE));
-      } catch (NoSuchFileException | FileAlreadyExistsException e) {
-        if (e instanceof FileAlreadyExistsException && !notAFileInTheWay(e)) {
-          throw e; // an object where a directory must go: a conflict
-        }
-        forgetDirectories(dir);
-        if (attempt == RACE_ATTEMPTS) {
-          throw new RaceLostException(dir, e);
-        }
-      }
-    }
-  }
-
-  /**
-   * Whether the path an "already exists" error names is, by now, gone or a directory: {@code mkdir} found a
-   * directory there, then a concurrent prune removed it (and maybe a concurrent put made it again) around the
-   * check that it is a directory ({@code Files.createDirectories} and {@link Fsync#createDirectory} both
-   * check after {@code EEXIST}): a race, not an object in the way.
-   */
-  private static boolean notAFileInTheWay(FileSystemException e) {
-    if (e.getFile() == null) {
-      return false;
-    }
-    Path p = Path.of(e.getFile());
-    return !Files.exists(p, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-  }
-
-  /** Writes {@code body} to a new temporary file beside {@code target}; refuses a body of the wrong length. */
-  private Staged stage(Path target, InputStream body, long length) throws IOException {
-    Staged staged = new Staged(target.getParent(), createTemp(target.getParent()));
-    try {
-      long copied = copy(body, Channels.newOutputStream(staged.channel), length);
-      if (length >= 0 && copied != length) {
-        throw new IllegalArgumentException("body ended after " + copied + " bytes, " + length + " declared");
-      }
-      staged.force();
-      return staged;
-    } catch (IOException | RuntimeException e) {
-      staged.close();
-      throw e;
-    }
-  }
-
-  /**
-   * A body in a temporary file, held open until it is in place: if another store removes the file (clearing an
-   * empty tree) or its directory (pruning) meanwhile, the open channel still holds the bytes, so
-   * {@link #restage} writes them to a new temporary file and nothing is lost.
-   */
-  private final class Staged implements java.io.Closeable {
-    final Path dir;
-    Path path;
-    FileChannel channel;
-
-    record Temp(Path path, FileChannel channel) {}
-
-    Staged(Path dir, Temp temp) {
-      this.dir = dir;
-      this.path = temp.path();
-      this.channel = temp.channel();
-    }
-
-    void force() throws IOException {
-      if (options.fsync()) {
-        channel.force(true);
-      }
-    }
-
-    /** Copies the body into a new temporary file (recreating the directory), and drops the old one. */
-    void restage() throws IOException {
-      Temp fresh = createTemp(dir);
-      try {
-        long size = channel.size();
-        for (long done = 0; done < size; ) {
-          long n = fresh.channel().transferFrom(channel.position(done), done, size - done);
-          if (n <= 0) {
-            throw new IOException("rewriting the body to a new temporary file stopped at " + done + " of "
-                + size + " bytes");
-          }
-          done += n;
-        }
-      } catch (IOException | RuntimeException e) {
-        fresh.channel().close();
-        deleteQuietly(fresh.path());
-        throw e;
-      }
-      close();
-      path = fresh.path();
-      channel = fresh.channel();
-      force();
-    }
-
-    @Override
-    public void close() {
-      try {
-        channel.close();
-      } catch (IOException ignored) {
-        // Only read from or written to; the file is deleted next.
-      }
-      deleteQuietly(path);
-    }
-  }
-
-  /**
-   * A put lost {@value #RACE_ATTEMPTS} races in a row with deletes removing its directory: transient, so
-   * {@link ErrorKind#THROTTLED} (retryable), never a conflict.
-   */
-  private static final class RaceLostException extends IOException {
-    RaceLostException(Path where, FileSystemException last) {
-      super(where + " was removed by concurrent deletes " + RACE_ATTEMPTS + " times in a row", last);
-    }
-  }
-
-  private static long copy(InputStream in, OutputStream out, long limit) throws IOException {
-    byte[] buf = new byte[BUFFER];
-    long total = 0;
-    while (limit < 0 || total < limit) {
-      int want = limit < 0 ? buf.length : (int) Math.min(buf.length, limit - total);
-      int n;
-      try {
-        n = in.read(buf, 0, want);
-      } catch (IOException e) {
-        throw new UncheckedIOException("reading the body to store failed after " + total + " bytes", e);
-      }
-      if (n < 0) {
-        break;
-      }
-      out.write(buf, 0, n);
-      total += n;
-    }
-    return total;
-  }
-
-  private void syncDir(Path dir) {
-    if (!options.fsync()) {
-      return;
-    }
-    Fsync.directory(dir);
   }
 
   @Override
@@ -561,16 +288,15 @@ public final class FileSystemObjectStore implements ObjectStore {
     metrics.request(Operation.LIST, false);
     int slash = prefix.lastIndexOf('/');
     String dirPrefix = prefix.substring(0, slash + 1);
-    List<ObjectInfo> found = new ArrayList<>();
     Path dir;
     try {
       dir = paths().dir(dirPrefix);
     } catch (IllegalArgumentException e) {
       return Stream.empty(); // a prefix no valid key of this store can start with
     }
+    List<ObjectInfo> found;
     try {
-      refuseLegacyOnTheWay(dir, dirPrefix);
-      walk(dir, dirPrefix, prefix, found);
+      found = new Listing(root, paths(), describe()).objects(dir, dirPrefix, prefix);
     } catch (ObjectStoreException e) {
       metrics.error(Operation.LIST);
       throw e;
@@ -578,95 +304,7 @@ public final class FileSystemObjectStore implements ObjectStore {
       metrics.error(Operation.LIST);
       throw failure("list", prefix, e);
     }
-    found.sort((a, b) -> ObjectKeys.compare(a.key(), b.key()));
     return found.stream();
-  }
-
-  private void walk(Path dir, String base, String prefix, List<ObjectInfo> out) throws IOException {
-    KeyPaths layout = paths();
-    boolean follow = layout.followsDirectoryLinks();
-    if (!Files.isDirectory(dir) || (!follow && !dir.equals(root) && Files.isSymbolicLink(dir))) {
-      return; // the root may be a link; in the plain layout a link to a directory is not walked (see attributes)
-    }
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      for (Path e : entries) {
-        String name = e.getFileName().toString();
-        BasicFileAttributes a = attributes(e, follow);
-        if (a == null) {
-          continue; // deleted while listing, or a link to nothing
-        }
-        if (a.isDirectory()) {
-          String seg = layout.dirSegment(name);
-          String sub = seg == null ? null : base + seg + "/";
-          if (sub != null && (sub.startsWith(prefix) || prefix.startsWith(sub))) {
-            refuseLegacyInPlain(layout, e, sub);
-            walk(e, sub, prefix, out);
-          }
-        } else if (a.isRegularFile()) {
-          String seg = layout.fileSegment(name);
-          if (seg != null && (base + seg).startsWith(prefix)) {
-            out.add(info(base + seg, a));
-          }
-        }
-      }
-    } catch (NoSuchFileException | java.nio.file.NotDirectoryException gone) {
-      // Removed (emptied by a delete) or replaced by an object while listing: no keys below it now.
-    }
-  }
-
-  /**
-   * An entry's attributes: a symbolic link to a file is an object (its target's attributes); a link to a
-   * directory is not walked in the plain layout (it could loop, or lead out of the root) and is walked in the
-   * legacy one (as the versions that wrote it did); null if gone or a link to nothing.
-   */
-  private static BasicFileAttributes attributes(Path e, boolean followDirectoryLinks) throws IOException {
-    try {
-      if (followDirectoryLinks) {
-        return Files.readAttributes(e, BasicFileAttributes.class); // the legacy layout, as its versions read it
-      }
-      BasicFileAttributes a = Files.readAttributes(e, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      if (!a.isSymbolicLink()) {
-        return a;
-      }
-      BasicFileAttributes target = Files.readAttributes(e, BasicFileAttributes.class);
-      return target.isRegularFile() ? target : null;
-    } catch (NoSuchFileException gone) {
-      return null;
-    }
-  }
-
-  /**
-   * When a plain listing's directory is missing, a legacy copy of it ({@code <segment>%d}) may sit where it
-   * would be, under a plain root: refused rather than listed as empty. A few stats, on a missing prefix only.
-   */
-  private void refuseLegacyOnTheWay(Path dir, String dirPrefix) {
-    if (paths().keysMayBePrefixes() || Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-      return;
-    }
-    Path d = root;
-    String sub = "";
-    for (String seg : dirPrefix.split("/")) {
-      if (seg.isEmpty()) {
-        return;
-      }
-      sub += seg + "/";
-      refuseLegacyInPlain(paths(), d.resolve(seg + KeyPaths.LEGACY_DIR_SUFFIX), sub);
-      d = d.resolve(seg);
-      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-    }
-  }
-
-  /** A legacy-layout directory below a plain root: refused loudly, as listing nothing there would be wrong. */
-  private void refuseLegacyInPlain(KeyPaths layout, Path dir, String sub) {
-    if (!layout.keysMayBePrefixes() && KeyPaths.isLegacyDirectoryName(dir.getFileName().toString())
-        && Files.isDirectory(dir)) {
-      throw new ObjectStoreException(ErrorKind.OTHER, "list", sub, describe() + " is in the plain layout, but its "
-          + "directory '" + root.relativize(dir) + "' is in the legacy one (directories named '<name>%d'): "
-          + "open a FileSystemObjectStore on the directory that holds it, which reads the legacy layout, or "
-          + "convert it with FileSystemObjectStore.copyToPlainLayout", null);
-    }
   }
 
   @Override
@@ -743,28 +381,6 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
   }
 
-  /**
-   * In the plain layout, removes the directories a delete emptied, up to the root, so that a key whose
-   * keys below were all deleted can be put again and a user browsing sees no husks. Never an older
-   * version's legacy bucket: a process of that version, without retries, may be writing into them.
-   */
-  private void pruneEmptyDirectories(Path dir) {
-    if (paths().keysMayBePrefixes()) {
-      return;
-    }
-    for (Path d = dir; d.startsWith(root) && !d.equals(root); d = d.getParent()) {
-      if (!Files.isDirectory(d, LinkOption.NOFOLLOW_LINKS)) {
-        return;
-      }
-      try {
-        Files.delete(d); // rmdir: fails unless empty, so a concurrent put's temporary file keeps it
-        durableDirectories.remove(d);
-      } catch (IOException notEmpty) {
-        return;
-      }
-    }
-  }
-
   @Override
   public void deleteAll(Collection<String> keys) {
     KeyPaths layout = paths();
@@ -795,8 +411,8 @@ public final class FileSystemObjectStore implements ObjectStore {
     Path target = layout.path(targetKey);
     metrics.request(Operation.COPY, false);
     try (InputStream in = Channels.newInputStream(openObject("copy", sourceKey, sourcePath.orElse(null)));
-        Staged staged = stage(target, in, UNKNOWN_LENGTH)) {
-      place(staged, target, this::moveIntoPlace);
+        Staging.Staged staged = staging.stage(target, in, UNKNOWN_LENGTH)) {
+      staging.place(staged, target, this::moveIntoPlace);
     } catch (ObjectStoreException e) {
       metrics.error(Operation.COPY);
       throw e;
@@ -882,7 +498,7 @@ public final class FileSystemObjectStore implements ObjectStore {
     return "FileSystemObjectStore[" + root + "]";
   }
 
-  private static ObjectInfo info(String key, BasicFileAttributes a) {
+  static ObjectInfo info(String key, BasicFileAttributes a) {
     return new ObjectInfo(key, a.size(), etag(a), a.lastModifiedTime().toInstant());
   }
 
@@ -904,22 +520,12 @@ public final class FileSystemObjectStore implements ObjectStore {
   }
 
   private ObjectStoreException failure(String op, String key, IOException e) {
-    if (e instanceof RaceLostException) {
+    if (e instanceof Staging.RaceLostException) {
       return new ObjectStoreException(ErrorKind.THROTTLED, op, key, op + " " + key + " on " + describe()
           + " lost to concurrent deletes: " + e.getMessage() + "; try again", e);
     }
     return new ObjectStoreException(ErrorKind.OTHER, op, key,
         op + " " + key + " on " + describe() + " failed: " + e.getClass().getSimpleName() + ": " + e.getMessage(), e);
-  }
-
-  private static void deleteQuietly(Path p) {
-    if (p != null) {
-      try {
-        Files.deleteIfExists(p);
-      } catch (IOException ignored) {
-        // A stray temp file is skipped by listings; nothing else to do.
-      }
-    }
   }
 
   /** Counts bytes read into the metrics and stops after {@code limit} bytes. */
