@@ -36,17 +36,7 @@ public final class BucketLayout {
   private final String prefix;
 
   public BucketLayout(String prefix) {
-    this.prefix = requirePrefix(prefix);
-  }
-
-  /**
-   * Checks a replica prefix with the project's one rule, {@link Names#requirePrefix}: segments of 1 to 64
-   * ASCII letters, digits, '.', '_' and '-' (not "." or ".."), joined by '/', at most 512 characters.
-   *
-   * @throws io.litevault.store.InvalidNameException naming the prefix and the rule
-   */
-  public static String requirePrefix(String prefix) {
-    return Names.requirePrefix("replica prefix", prefix);
+    this.prefix = Names.requirePrefix("replica prefix", prefix);
   }
 
   public String prefix() {

@@ -71,7 +71,7 @@ public final class RestoreOptions {
 
     private Builder(ObjectStore store, String prefix, Path output) {
       this.store = Objects.requireNonNull(store, "store");
-      this.prefix = BucketLayout.requirePrefix(prefix);
+      this.prefix = io.litevault.store.Names.requirePrefix("replica prefix", prefix);
       this.output = Objects.requireNonNull(output, "output");
     }
 
