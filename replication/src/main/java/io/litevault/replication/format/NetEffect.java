@@ -51,6 +51,45 @@ public final class NetEffect {
     return sizePages < 0;
   }
 
+  /** The smallest size, in pages, the database had after any of the transactions added. */
+  public int minPages() {
+    return minPages;
+  }
+
+  /** The size, in pages, after the last transaction added. */
+  public int sizePages() {
+    return sizePages;
+  }
+
+  /** How many pages the effect writes. */
+  public int pageCount() {
+    return pages.size();
+  }
+
+  /** The pages the effect writes, in page order, for {@link CompactedCodec#write}. */
+  public CompactedCodec.PageCursor cursor() {
+    java.util.Iterator<Map.Entry<Integer, byte[]>> it = pages.entrySet().iterator();
+    return new CompactedCodec.PageCursor() {
+      private Map.Entry<Integer, byte[]> current;
+
+      @Override
+      public boolean next() {
+        current = it.hasNext() ? it.next() : null;
+        return current != null;
+      }
+
+      @Override
+      public int pgno() {
+        return current.getKey();
+      }
+
+      @Override
+      public byte[] page() {
+        return current.getValue();
+      }
+    };
+  }
+
   /** Computes the page hashes now (the restore does it on a download thread). */
   public NetEffect hash() {
     long[] h = new long[pages.size()];

@@ -35,55 +35,12 @@ class NetEffectProperties {
   }
 
   private void netEffectOnce(long seed, int txnCount, int startPages) throws Exception {
-    Random random = new Random(seed);
-    List<Segment.Txn> txns = new ArrayList<>();
-    int size = startPages;
-    for (int t = 0; t < txnCount; t++) {
-      // New size: shrink, stay, or grow. SQLite writes every page a database grows by; here some are
-      // left out (holes, read back as zeros), which only makes the property stricter: a page dropped by
-      // a shrink must not come back with its old content when the database grows over it again.
-      int newSize = Math.max(1, size + random.nextInt(11) - 5);
-      Map<Integer, byte[]> pages = new LinkedHashMap<>();
-      for (int p = size + 1; p <= newSize; p++) {
-        if (p == newSize || random.nextInt(10) < 7) {
-          pages.put(p, page(random));
-        }
-      }
-      int writes = random.nextInt(5);
-      for (int i = 0; i < writes; i++) {
-        pages.put(1 + random.nextInt(newSize + 2), page(random)); // sometimes past the new size (dropped)
-      }
-      txns.add(new Segment.Txn(t + 1, t, newSize, 0, pages));
-      size = newSize;
-    }
-    byte[][] start = new byte[startPages][];
-    for (int i = 0; i < startPages; i++) {
-      start[i] = page(random);
-    }
-
-    // One by one, in memory.
-    List<byte[]> model = new ArrayList<>(Arrays.asList(start));
-    DatabaseChecksum sequential = checksumOf(start);
-    for (Segment.Txn t : txns) {
-      sequential.resize(t.dbSizePages());
-      while (model.size() > t.dbSizePages()) {
-        model.remove(model.size() - 1);
-      }
-      for (Map.Entry<Integer, byte[]> p : t.pages().entrySet()) {
-        while (model.size() < p.getKey()) {
-          model.add(new byte[PAGE]);
-        }
-        model.set(p.getKey() - 1, p.getValue());
-        sequential.set(p.getKey(), p.getValue());
-      }
-      sequential.resize(t.dbSizePages());
-      while (model.size() > t.dbSizePages()) {
-        model.remove(model.size() - 1);
-      }
-      while (model.size() < t.dbSizePages()) {
-        model.add(new byte[PAGE]); // a page never written: a hole, zeros
-      }
-    }
+    RandomHistory h = RandomHistory.of(seed, txnCount, startPages, PAGE);
+    List<Segment.Txn> txns = h.txns();
+    byte[][] start = h.start();
+    List<byte[]> model = h.model();
+    DatabaseChecksum sequential = h.sequential();
+    int size = h.finalPages();
 
     // At once, into a real file.
     NetEffect effect = new NetEffect();
