@@ -12,10 +12,10 @@ import java.util.Random;
  * database (some grown pages left as holes, some writes past the new size), and the model of applying
  * them one by one: the final pages and the database checksum. Replayable by its seed.
  */
-record RandomHistory(byte[][] start, List<Segment.Txn> txns, List<byte[]> model, DatabaseChecksum sequential,
+public record RandomHistory(byte[][] start, List<Segment.Txn> txns, List<byte[]> model, DatabaseChecksum sequential,
     int finalPages) {
 
-  static RandomHistory of(long seed, int txnCount, int startPages, int pageSize) {
+  public static RandomHistory of(long seed, int txnCount, int startPages, int pageSize) {
     Random random = new Random(seed);
     List<Segment.Txn> txns = new ArrayList<>();
     int size = startPages;
@@ -68,13 +68,13 @@ record RandomHistory(byte[][] start, List<Segment.Txn> txns, List<byte[]> model,
     return new RandomHistory(start, txns, model, sequential, size);
   }
 
-  static byte[] page(Random r, int size) {
+  public static byte[] page(Random r, int size) {
     byte[] p = new byte[size];
     r.nextBytes(p);
     return p;
   }
 
-  static DatabaseChecksum checksumOf(byte[][] pages) {
+  public static DatabaseChecksum checksumOf(byte[][] pages) {
     DatabaseChecksum c = new DatabaseChecksum();
     for (int i = 0; i < pages.length; i++) {
       c.set(i + 1, pages[i]);
