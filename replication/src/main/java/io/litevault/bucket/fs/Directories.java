@@ -7,23 +7,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The directories of a file bucket: made durably (each new entry fsynced into its parent) and, in the plain
- * layout, removed again once they hold no object, so that no husk blocks a key. Owns the set of directories
- * this store has made durable. The store decides when the plain-layout removals apply (never to an older
+ * layout, removed again once they hold no object, so that no husk blocks a key. The store decides when the plain-layout removals apply (never to an older
  * version's legacy bucket). Thread-safe.
  */
 final class Directories {
   private final Path root;
   private final boolean fsync;
-  /**
-   * Directories whose entry in their parent this store has made durable; forgotten when the store removes
-   * one, or finds one removed by another store or process.
-   */
-  private final Set<Path> durable = ConcurrentHashMap.newKeySet();
 
   Directories(Path root, boolean fsync) {
     this.root = root;
@@ -31,18 +23,17 @@ final class Directories {
   }
 
   /**
-   * Creates {@code dir} and its missing parents. With fsync on, each directory's entry in its parent is
-   * made durable (an fsync of the parent) the first time the store writes into it, whoever created it:
-   * a put that returned must survive a power loss, and a new directory is only an entry in its parent's
-   * not-yet-synced data until then. A concurrent put finding a directory another one just created syncs
-   * its parent too, so neither returns before the entry is durable.
+   * Creates {@code dir} and its missing parents. With fsync on, every directory's entry in its parent is
+   * made durable (an fsync of the parent) on every call, whoever created it and whenever: a put that
+   * returned must survive a power loss, and a new directory is only an entry in its parent's not-yet-synced
+   * data until then. Nothing is remembered between calls: another store (another process) may have removed
+   * and made again any directory on the path meanwhile, possibly with the same inode number, and stopped
+   * before its own syncs (a third review reproduced a put returning with its directory's entry unsynced).
+   * A directory fsync with nothing to write is cheap.
    */
   void create(Path dir) throws IOException {
     if (!fsync) {
       Files.createDirectories(dir);
-      return;
-    }
-    if (durable.contains(dir)) {
       return;
     }
     Path parent = dir.getParent();
@@ -53,19 +44,11 @@ final class Directories {
           sync(parent);
         }
       }
-    } else {
-      create(parent);
-      Fsync.createDirectory(dir);
-      sync(parent);
+      return;
     }
-    durable.add(dir);
-  }
-
-  /** Forgets {@code dir} and its parents as made durable: a delete here or in another process removed it. */
-  void forget(Path dir) {
-    for (Path d = dir; d != null && d.startsWith(root); d = d.getParent()) {
-      durable.remove(d);
-    }
+    create(parent);
+    Fsync.createDirectory(dir);
+    sync(parent);
   }
 
   /** Fsyncs {@code dir} (with fsync on), making the entries just made or removed in it durable. */
@@ -130,7 +113,6 @@ final class Directories {
       }
     }
     Files.delete(dir);
-    durable.remove(dir);
   }
 
   private static boolean isTempFile(Path p, BasicFileAttributes a) {
@@ -149,7 +131,6 @@ final class Directories {
       }
       try {
         Files.delete(d); // rmdir: fails unless empty, so a concurrent put's temporary file keeps it
-        durable.remove(d);
       } catch (IOException notEmpty) {
         return;
       }

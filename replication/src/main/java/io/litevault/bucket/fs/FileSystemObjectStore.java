@@ -99,8 +99,7 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
     metrics.request(Operation.PUT, false);
     try (Staging.Staged staged = staging.stage(target, body, length)) {
-      staging.place(staged, target, this::moveIntoPlace);
-      BasicFileAttributes a = Files.readAttributes(target, BasicFileAttributes.class);
+      BasicFileAttributes a = staging.place(staged, target, this::moveIntoPlace);
       metrics.sent(Operation.PUT, a.size());
       return new PutResult(key, a.size(), etag(a), 1);
     } catch (IOException e) {
@@ -176,12 +175,17 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
   }
 
-  /** Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory). */
-  private Void moveIntoPlace(Path tmp, Path target) throws IOException {
+  /**
+   * Renames {@code tmp} over {@code target} atomically (replacing an object, never a directory); returns the
+   * placed object's attributes, read from {@code tmp} just before: the same inode, size and modification time
+   * after the rename, and never another writer's object that may replace the key the moment after.
+   */
+  private BasicFileAttributes moveIntoPlace(Path tmp, Path target) throws IOException {
     clearEmptyTree(target);
+    BasicFileAttributes placed = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     dirs.sync(target.getParent());
-    return null;
+    return placed;
   }
 
   /** Links {@code tmp} to {@code target}, which {@code link(2)} refuses if anything is there: create-only. */
@@ -383,8 +387,8 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public void deleteAll(Collection<String> keys) {
-    KeyPaths layout = paths();
-    List<Path> paths = keys.stream().map(layout::path).toList();
+    // Every key checked before anything is deleted; a key no file can be named after is missing, as in delete.
+    List<Optional<Path>> paths = keys.stream().map(this::readablePath).toList();
     Map<String, String> failures = new LinkedHashMap<>();
     int i = 0;
     for (String key : keys) {
@@ -392,7 +396,9 @@ public final class FileSystemObjectStore implements ObjectStore {
         metrics.request(Operation.DELETE_BATCH, false);
       }
       try {
-        deleteObject(key, paths.get(i));
+        if (paths.get(i).isPresent()) {
+          deleteObject(key, paths.get(i).get());
+        }
       } catch (IOException | ObjectStoreException e) {
         failures.put(key, e.getClass().getSimpleName() + ": " + e.getMessage());
       }

@@ -55,7 +55,6 @@ final class Staging {
       try {
         return how.place(staged.path, target);
       } catch (NoSuchFileException e) {
-        dirs.forget(staged.dir);
         if (attempt == RACE_ATTEMPTS) {
           throw new RaceLostException(target, e);
         }
@@ -81,7 +80,6 @@ final class Staging {
         if (e instanceof FileAlreadyExistsException && !notAFileInTheWay(e)) {
           throw e; // an object where a directory must go: a conflict
         }
-        dirs.forget(dir);
         if (attempt == RACE_ATTEMPTS) {
           throw new RaceLostException(dir, e);
         }
