@@ -202,6 +202,40 @@ class RestoreOnBootTest {
     }
   }
 
+  /**
+   * What the option's documentation promises: a service started empty while the bucket was down does not
+   * fork history once the bucket is back; its replicator refuses the empty file, and "restore latest" still
+   * gives the data.
+   */
+  @Test
+  void startingEmptyOnADownBucketDoesNotForkHistoryOnceItIsBack() throws Exception {
+    try (ObjectStore files = bucket("fs")) {
+      Path live = dir.resolve("volume");
+      String[] before = replicate(files, live, 10);
+      loseVolume(live);
+      io.litevault.bucket.FaultyObjectStore bucket = new io.litevault.bucket.FaultyObjectStore(files).down(true);
+
+      RestoreOnBootResult r = RestoreOnBoot.run(boot(bucket, live).startEmptyIfUnreachable(true).build()).get(0);
+      assertEquals(Outcome.BUCKET_UNREACHABLE_STARTED_EMPTY, r.outcome());
+
+      bucket.down(false);
+      Throwable failure;
+      try (SqliteStore store = openStore(live); Replicator rep = Replicator.start(store.database("data"), replicator(bucket))) {
+        try {
+          rep.write(ReplicationTest.insert("empty", "x"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+          failure = null;
+        } catch (java.util.concurrent.ExecutionException e) {
+          failure = e.getCause();
+        }
+      }
+      assertTrue(failure instanceof LocalBehindBucketException, String.valueOf(failure));
+      assertEquals(1, LineageCatalog.list(files, new BucketLayout(PREFIX)).size(), "no new lineage");
+      Path check = dir.resolve("check").resolve("data.db");
+      Restore.run(RestoreOptions.builder(files, PREFIX, check).build());
+      assertEquals(before[1], Dumps.dump(check));
+    }
+  }
+
   @Test
   void aCorruptObjectFailsWithATypedErrorAndLeavesNoPartialFile() throws Exception {
     try (ObjectStore bucket = bucket("fs")) {
