@@ -116,8 +116,7 @@ public final class RestoreOnBoot {
       r = Restore.run(ro);
     } catch (RestoreException e) {
       throw failed(RestoreOnBootException.Kind.RESTORE_FAILED, name, prefix, o, e.getMessage()
-          + "; nothing was written at " + file + ". Do not start the service on an empty database: fix or restore the "
-          + "replica (RestoreException.newestRestorable() names a point still restorable), then start again", e);
+          + "; nothing was written at " + file + ". " + advice(e.kind()), e);
     } catch (ObjectStoreException e) {
       throw bucketFailure(o, name, prefix, e);
     }
@@ -125,6 +124,16 @@ public final class RestoreOnBoot {
         name, prefix, o.store().describe(), r.lineage(), r.txid(), r.objects(), r.bytes(), r.took().toMillis());
     return new RestoreOnBootResult(name, file, RestoreOnBootResult.Outcome.RESTORED, r.lineage(), r.txid(), r.bytes(),
         r.objects(), since(t0));
+  }
+
+  /** What to do after a failed restore: about the replica, or about the local path. */
+  private static String advice(RestoreException.Kind kind) {
+    return switch (kind) {
+      case OUTPUT_EXISTS, OUTPUT_IN_USE, OUTPUT_NOT_A_FILE, IO -> "Fix the local path (see above), then start again";
+      default -> "Do not start the service on an empty database (it would fork history): repair the replica, or "
+          + "restore an earlier point by hand (RestoreException.newestRestorable() names one still restorable), "
+          + "then start again";
+    };
   }
 
   /** Whether the prefix holds no snapshot or segment of any lineage. */

@@ -237,6 +237,23 @@ class RestoreOnBootTest {
   }
 
   @Test
+  void wrongCredentialsAreARefusalNotAnOutageAndStartingEmptyDoesNotApply() throws Exception {
+    Path live = dir.resolve("volume");
+    try (ObjectStore wrong = S3ObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
+        .region(s3.region()).credentials(s3.accessKey(), "a-wrong-secret-never-shown")
+        .retryPolicy(new RetryPolicy(2, Duration.ofMillis(5), Duration.ofMillis(10))).build())) {
+      RestoreOnBootException e = assertThrows(RestoreOnBootException.class,
+          () -> RestoreOnBoot.run(boot(wrong, live).startEmptyIfUnreachable(true).build()));
+      assertEquals(RestoreOnBootException.Kind.BUCKET_REFUSED, e.kind());
+      assertTrue(e.getMessage().contains("credentials"), e.getMessage());
+      java.io.StringWriter trace = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(trace));
+      assertFalse(trace.toString().contains("a-wrong-secret-never-shown"));
+      assertFalse(Files.exists(live.resolve("data.db")));
+    }
+  }
+
+  @Test
   void aCorruptObjectFailsWithATypedErrorAndLeavesNoPartialFile() throws Exception {
     try (ObjectStore bucket = bucket("fs")) {
       Path live = dir.resolve("volume");
@@ -257,6 +274,7 @@ class RestoreOnBootTest {
       assertEquals(RestoreOnBootException.Kind.RESTORE_FAILED, e.kind());
       assertEquals(RestoreException.Kind.CORRUPT_OBJECT, e.restoreKind(), e.getMessage());
       assertTrue(e.getMessage().contains(newest.key()), e.getMessage());
+      assertTrue(e.getMessage().contains("repair the replica"), e.getMessage());
       try (Stream<Path> left = Files.list(live)) {
         assertEquals(List.of(), left.filter(p -> !p.getFileName().toString().equals(".litevault.lock")).toList(),
             "no partial file");
