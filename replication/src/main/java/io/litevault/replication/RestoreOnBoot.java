@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.LineageCatalog;
@@ -92,6 +93,9 @@ public final class RestoreOnBoot {
       return RestoreOnBootResult.leftAlone(name, file, RestoreOnBootResult.Outcome.LOCAL_FILE_PRESENT, Duration.ZERO);
     }
     if (!reachable) {
+      // Nothing is restored, so a leftover WAL would be replayed into the empty database or lost: refused
+      // even when discarding is allowed (that is for a WAL a restored file replaces).
+      requireNoLeftoverWal(o, name, " (and the bucket cannot be reached, so nothing would replace it)");
       log.warn("restore on boot: database '{}' starts EMPTY: {} could not be reached and starting empty is allowed; "
           + "its replicator will refuse to fork if the bucket holds data under '{}'", name, o.store().describe(), prefix);
       return RestoreOnBootResult.leftAlone(name, file, RestoreOnBootResult.Outcome.BUCKET_UNREACHABLE_STARTED_EMPTY,
@@ -110,7 +114,7 @@ public final class RestoreOnBoot {
       return RestoreOnBootResult.leftAlone(name, file, RestoreOnBootResult.Outcome.BUCKET_EMPTY, since(t0));
     }
     RestoreOptions ro = RestoreOptions.builder(o.store(), prefix, file).integrityCheck(o.integrityCheck())
-        .parallelism(o.parallelism()).force(o.discardLeftoverWal() && leftoverWal(file) != null).build();
+        .parallelism(o.parallelism()).discardStaleWal(o.discardLeftoverWal()).build(); // never force: see below
     RestoreResult r;
     try {
       r = Restore.run(ro);
@@ -151,7 +155,9 @@ public final class RestoreOnBoot {
       o.store().verify();
       return true;
     } catch (ObjectStoreException e) {
-      if (e.retryable() && o.startEmptyIfUnreachable()) {
+      // Only no answer at all (no connection, a timeout) may mean "unreachable": a 5xx or a throttle is the
+      // bucket, or something in front of it, answering, and starting empty then would fork history.
+      if ((e.kind() == ErrorKind.CONNECTION || e.kind() == ErrorKind.TIMEOUT) && o.startEmptyIfUnreachable()) {
         log.warn("restore on boot: {} cannot be reached ({}: {})", o.store().describe(), e.kind(), e.getMessage());
         return false;
       }
@@ -165,8 +171,8 @@ public final class RestoreOnBoot {
     String todo = switch (kind) {
       case BUCKET_UNREACHABLE -> "the bucket did not answer (" + e.kind() + "); start the service again once it is "
           + "reachable (starting empty would fork history; startEmptyIfUnreachable allows it knowingly)";
-      case BUCKET_REFUSED -> "the bucket refused the request (" + e.kind() + "); fix the endpoint, bucket name or "
-          + "credentials, then start again";
+      case BUCKET_REFUSED -> "the bucket answered with an error (" + e.kind() + "); fix the endpoint, bucket name or "
+          + "credentials, or wait for an overloaded or failing server to recover, then start again";
       default -> "the bucket returned an unusable answer (" + e.kind() + "); check the replica, then start again";
     };
     return failed(kind, name, prefix, o, todo + ": " + e.getMessage(), e);

@@ -51,11 +51,9 @@ public final class RestoreOnBootException extends ReplicationException {
    * restore for the rest (a corrupt body, an object gone between the listing and its download).
    */
   static Kind of(ErrorKind bucketError) {
-    if (bucketError.retryable()) {
-      return Kind.BUCKET_UNREACHABLE;
-    }
     return switch (bucketError) {
-      case BAD_CREDENTIALS, ACCESS_DENIED, NO_SUCH_BUCKET -> Kind.BUCKET_REFUSED;
+      case CONNECTION, TIMEOUT -> Kind.BUCKET_UNREACHABLE;
+      case BAD_CREDENTIALS, ACCESS_DENIED, NO_SUCH_BUCKET, THROTTLED, SERVER_ERROR -> Kind.BUCKET_REFUSED;
       default -> Kind.RESTORE_FAILED;
     };
   }

@@ -26,6 +26,7 @@ public final class FaultyObjectStore implements ObjectStore {
   private volatile ErrorKind kind = ErrorKind.SERVER_ERROR;
   private volatile Duration latency = Duration.ZERO;
   private volatile boolean down;
+  private volatile ErrorKind downKind = ErrorKind.SERVER_ERROR;
 
   public FaultyObjectStore(ObjectStore delegate) {
     this.delegate = delegate;
@@ -89,6 +90,15 @@ public final class FaultyObjectStore implements ObjectStore {
     return this;
   }
 
+  /**
+   * While down, every call fails with {@code kind} (retryable: {@link ErrorKind#CONNECTION} for a bucket that
+   * does not answer at all) before reaching the store.
+   */
+  public FaultyObjectStore down(boolean value, ErrorKind kind) {
+    this.downKind = kind;
+    return down(value);
+  }
+
   /** While down, every call fails with a retryable SERVER_ERROR before reaching the store. */
   public FaultyObjectStore down(boolean value) {
     this.down = value;
@@ -118,7 +128,7 @@ public final class FaultyObjectStore implements ObjectStore {
       throw injected(op, key);
     }
     if (down) {
-      throw new ObjectStoreException(ErrorKind.SERVER_ERROR, op, key, op + " " + key + ": the bucket is down (injected)", null);
+      throw new ObjectStoreException(downKind, op, key, op + " " + key + ": the bucket is down (injected)", null);
     }
   }
 

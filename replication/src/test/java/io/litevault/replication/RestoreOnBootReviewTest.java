@@ -138,7 +138,7 @@ class RestoreOnBootReviewTest {
         s.execute("INSERT INTO post(author, body) VALUES ('lost', 'only in the leftover WAL')");
         Files.copy(side.resolveSibling("data.db-wal"), wal);
       }
-      io.litevault.bucket.FaultyObjectStore down = new io.litevault.bucket.FaultyObjectStore(files).down(true);
+      io.litevault.bucket.FaultyObjectStore down = new io.litevault.bucket.FaultyObjectStore(files).down(true, io.litevault.bucket.ErrorKind.CONNECTION);
 
       RestoreOnBootResult r;
       try {

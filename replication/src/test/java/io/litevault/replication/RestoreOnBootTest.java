@@ -213,7 +213,7 @@ class RestoreOnBootTest {
       Path live = dir.resolve("volume");
       String[] before = replicate(files, live, 10);
       loseVolume(live);
-      io.litevault.bucket.FaultyObjectStore bucket = new io.litevault.bucket.FaultyObjectStore(files).down(true);
+      io.litevault.bucket.FaultyObjectStore bucket = new io.litevault.bucket.FaultyObjectStore(files).down(true, io.litevault.bucket.ErrorKind.CONNECTION);
 
       RestoreOnBootResult r = RestoreOnBoot.run(boot(bucket, live).startEmptyIfUnreachable(true).build()).get(0);
       assertEquals(Outcome.BUCKET_UNREACHABLE_STARTED_EMPTY, r.outcome());

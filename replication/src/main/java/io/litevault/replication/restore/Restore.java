@@ -103,7 +103,7 @@ public final class Restore {
    */
   public static RestoreResult run(RestoreOptions o) {
     long t0 = System.nanoTime();
-    RestoreTarget target = new RestoreTarget(o.output(), o.force());
+    RestoreTarget target = new RestoreTarget(o.output(), o.force(), o.discardStaleWal());
     Path output = target.output();
     target.check(); // before anything is downloaded; again just before the rename
     RestorePlan plan = Planner.plan(o);

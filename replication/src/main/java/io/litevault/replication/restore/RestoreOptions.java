@@ -21,6 +21,7 @@ public final class RestoreOptions {
   private final Instant timestamp;
   private final String lineage;
   private final boolean force;
+  private final boolean discardStaleWal;
   private final IntegrityCheck integrityCheck;
   private final int parallelism;
 
@@ -32,6 +33,7 @@ public final class RestoreOptions {
     this.timestamp = b.timestamp;
     this.lineage = b.lineage;
     this.force = b.force;
+    this.discardStaleWal = b.discardStaleWal;
     this.integrityCheck = b.integrityCheck;
     this.parallelism = b.parallelism;
   }
@@ -55,6 +57,8 @@ public final class RestoreOptions {
   /** The lineage to restore from, or null for the newest (or, with a timestamp, the one covering it). */
   public String lineage() { return lineage; }
   public boolean force() { return force; }
+  /** See {@link Builder#discardStaleWal}. */
+  public boolean discardStaleWal() { return discardStaleWal; }
   public IntegrityCheck integrityCheck() { return integrityCheck; }
   public int parallelism() { return parallelism; }
 
@@ -66,6 +70,7 @@ public final class RestoreOptions {
     private Instant timestamp;
     private String lineage;
     private boolean force;
+    private boolean discardStaleWal;
     private IntegrityCheck integrityCheck = IntegrityCheck.FULL;
     private int parallelism = DEFAULT_PARALLELISM;
 
@@ -110,6 +115,17 @@ public final class RestoreOptions {
      */
     public Builder force(boolean value) {
       this.force = value;
+      return this;
+    }
+
+    /**
+     * Delete a {@code -wal} or {@code -journal} left beside a MISSING database file (the commits of a
+     * database that is gone, which SQLite would replay into the restored file), just before the rename and
+     * only once no process can be shown to have it open. Unlike {@link #force} it never replaces a database
+     * file: one that exists, or appears while the restore runs, is refused.
+     */
+    public Builder discardStaleWal(boolean value) {
+      this.discardStaleWal = value;
       return this;
     }
 

@@ -87,10 +87,17 @@ final class RestoreTarget {
 
   private final Path output;
   private final boolean force;
+  /** Delete a stale -wal/-journal of a missing database, but never replace a database file. */
+  private final boolean discardStaleWal;
 
   RestoreTarget(Path output, boolean force) {
+    this(output, force, false);
+  }
+
+  RestoreTarget(Path output, boolean force, boolean discardStaleWal) {
     this.output = output.toAbsolutePath().normalize();
     this.force = force;
+    this.discardStaleWal = discardStaleWal;
   }
 
   Path output() {
@@ -138,7 +145,7 @@ final class RestoreTarget {
         }
       }
     }
-    if (!database.isEmpty() && !force) {
+    if (!database.isEmpty() && !force && (main != null || !discardStaleWal)) {
       Path what = database.get(0);
       throw new RestoreException(RestoreException.Kind.OUTPUT_EXISTS, what + " exists"
           + (what.equals(output) ? "" : " (SQLite would replay it into the restored file as part of the database "
