@@ -112,7 +112,7 @@ public final class RestoreOnBootOptions {
 
     /**
      * Start with empty databases when the bucket cannot be reached (a connection error or timeout on the
-     * first request), instead of failing. Off by default, and dangerous: if the bucket holds the data, the
+     * first request; a bucket answering 5xx or "slow down" is not unreachable), instead of failing. Off by default, and dangerous: if the bucket holds the data, the
      * service starts without it, and its replicator later refuses to fork history from the empty file
      * ({@link LocalBehindBucketException}) — or, with forks allowed, starts a new lineage that hides the old
      * one from "restore latest". Never applies once the bucket answered: a failure after the listing showed
@@ -126,7 +126,8 @@ public final class RestoreOnBootOptions {
     /**
      * Delete a {@code -wal} or {@code -journal} found without its database file, just before the restored file
      * is renamed into place (only once no process is proved to have them open; see
-     * {@code RestoreOptions.Builder#force}). Off by default: such a file holds commits of a database file that
+     * {@code RestoreOptions.Builder#discardStaleWal}: a database file that appears meanwhile is refused, never
+     * replaced). Refused even so when nothing is restored (an empty or unreachable bucket). Off by default: such a file holds commits of a database file that
      * is gone; it cannot be used alone, and SQLite would replay it into any file placed beside it.
      */
     public Builder discardLeftoverWal(boolean value) {
