@@ -15,6 +15,7 @@ import io.litevault.replication.restore.RestoreResult;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -125,7 +126,11 @@ public final class RestoreCommand implements Callable<Integer> {
     this(System.out, System.err);
   }
 
+  /** System.nanoTime() when {@link #main} began (0 when the command runs inside another program). */
+  private static volatile long mainNanos;
+
   public static void main(String[] args) {
+    mainNanos = System.nanoTime();
     boolean verbose = List.of(args).contains("--verbose") || List.of(args).contains("--debug");
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
@@ -177,22 +182,27 @@ public final class RestoreCommand implements Callable<Integer> {
             + "restored file)") + "; restore never overwrites a database unless asked to", null, null);
       }
     }
+    if (!list && !dryRun) {
+      Warmup.start(integrityCheck != IntegrityCheck.NONE, json);
+    }
+    long openStart = System.nanoTime();
     OpenedStore opened = ObjectStores.openReplica(src, database, storeOptions());
     String prefix = opened.prefix();
     try (ObjectStore store = opened.store()) {
       store.verify();
+      Duration open = Duration.ofNanos(System.nanoTime() - openStart);
       if (list) {
         return list(store, prefix);
       }
       RestoreOptions options = options(store, prefix);
-      RestorePlan plan = Restore.plan(options);
-      requireNoTrailingGap(store, prefix, plan);
+      RestorePlan plan = Restore.plan(options); // the one listing of the prefix: the restore runs this plan
+      requireNoTrailingGap(prefix, plan);
       if (dryRun) {
         return dryRun(plan, prefix);
       }
       RestoreResult r;
       try (ProgressMeter meter = new ProgressMeter(store, plan.bytes(), System.console() != null, err)) {
-        r = Restore.run(options);
+        r = Restore.run(options, plan);
       }
       info(String.format(Locale.ROOT, "restored %s (lineage %s) to %s at txid %d (%s): %d objects, %.1f MiB in %.1f s",
           prefix, r.lineage(), r.output(), r.txid(), r.timestamp(), r.objects(), r.bytes() / 1048576.0,
@@ -205,6 +215,25 @@ public final class RestoreCommand implements Callable<Integer> {
       m.put("objects", r.objects());
       m.put("seconds", r.took().toMillis() / 1000.0);
       m.put("output", r.output().toString());
+      Map<String, Object> phases = new LinkedHashMap<>();
+      if (mainNanos != 0) {
+        // the JVM's uptime now (read only here: the management classes cost a few ms to load) less the time
+        // since main began
+        long uptimeMillis = java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
+        phases.put("jvmStart", Math.max(0, uptimeMillis - (System.nanoTime() - mainNanos) / 1_000_000) / 1000.0);
+        phases.put("arguments", seconds(Duration.ofNanos(openStart - mainNanos)));
+      }
+      phases.put("open", seconds(open));
+      r.phases().forEach((name, d) -> phases.put(name, seconds(d)));
+      m.put("phases", phases);
+      Map<String, Object> requests = new LinkedHashMap<>();
+      // the whole command's requests: opening the store (its bucket check) included
+      store.metrics().snapshot().forEach((op, stats) -> {
+        if (stats.requests() > 0) {
+          requests.put(op.name(), stats.requests());
+        }
+      });
+      m.put("requests", requests);
       return ok(m);
     } catch (RestoreException e) {
       if (e.kind() == RestoreException.Kind.NOTHING_TO_RESTORE && ifReplicaExists) {
@@ -255,18 +284,16 @@ public final class RestoreCommand implements Callable<Integer> {
    * For the default target (the latest state), a plan ending before the newest uploaded transaction means
    * segments in between are missing: fail rather than restore an older state in silence.
    */
-  private void requireNoTrailingGap(ObjectStore store, String prefix, RestorePlan plan) {
+  private void requireNoTrailingGap(String prefix, RestorePlan plan) {
     if (txid != null || timestamp != null) {
       return;
     }
-    for (Restore.LineageSummary l : Restore.list(store, prefix)) {
-      if (l.lineage().equals(plan.lineage()) && l.lastTxid() > plan.targetTxid()) {
-        long at = plan.targetTxid();
-        throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments after txid " + at + " of lineage "
-            + l.lineage() + " are missing (the replica has transactions up to txid " + l.lastTxid() + " under '" + prefix
-            + "/lineages/" + l.lineage() + "/segments/'); the newest restorable point is txid " + at,
-            new ReplicaPosition(l.lineage(), at), null);
-      }
+    if (plan.newestTxid() > plan.targetTxid()) {
+      long at = plan.targetTxid();
+      throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments after txid " + at + " of lineage "
+          + plan.lineage() + " are missing (the replica has transactions up to txid " + plan.newestTxid() + " under '"
+          + prefix + "/lineages/" + plan.lineage() + "/segments/'); the newest restorable point is txid " + at,
+          new ReplicaPosition(plan.lineage(), at), null);
     }
   }
 
@@ -324,6 +351,11 @@ public final class RestoreCommand implements Callable<Integer> {
       }
     }
     return ExitCode.OK.code();
+  }
+
+  /** Seconds to the millisecond, as the JSON output gives durations. */
+  private static double seconds(Duration d) {
+    return d.toMillis() / 1000.0;
   }
 
   private int ok(Map<String, Object> result) {
@@ -400,12 +432,17 @@ public final class RestoreCommand implements Callable<Integer> {
     }
   }
 
-  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+  /** Jackson, loaded on first use (about 0.1 s in a fresh JVM; {@link Warmup} loads it off the main thread). */
+  static final class Json {
+    static final com.fasterxml.jackson.databind.ObjectMapper MAPPER = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private Json() {}
+  }
 
   /** One line of {@code --json} output: maps, lists, strings, numbers, booleans and null, written by Jackson. */
   private static String json(Object value) {
     try {
-      return JSON.writeValueAsString(value);
+      return Json.MAPPER.writeValueAsString(value);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("cannot write JSON output: " + e.getOriginalMessage(), e);
     }

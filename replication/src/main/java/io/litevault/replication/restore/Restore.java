@@ -2,6 +2,8 @@ package io.litevault.replication.restore;
 
 import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.Operation;
+import io.litevault.bucket.OperationStats;
 import io.litevault.bucket.fs.Fsync;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.LineageCatalog;
@@ -23,6 +25,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -102,11 +106,30 @@ public final class Restore {
    * @throws ObjectStoreException the bucket failed
    */
   public static RestoreResult run(RestoreOptions o) {
+    return run(o, null);
+  }
+
+  /**
+   * Restores as {@code o} says, from a plan {@link #plan} already made with the same options (so the
+   * prefix is listed once, not again): what a caller that looks at the plan first (a dry run, a check for
+   * missing segments) then restores uses. The objects may have changed since the plan was made: a
+   * missing or corrupt one fails the restore as in {@link #run(RestoreOptions)}.
+   *
+   * @param plan {@code Restore.plan(o)}, or null to plan here
+   * @throws RestoreException as {@link #run(RestoreOptions)}
+   * @throws ObjectStoreException the bucket failed
+   */
+  public static RestoreResult run(RestoreOptions o, RestorePlan plan) {
     long t0 = System.nanoTime();
     RestoreTarget target = new RestoreTarget(o.output(), o.force(), o.discardStaleWal());
     Path output = target.output();
     target.check(); // before anything is downloaded; again just before the rename
-    RestorePlan plan = Planner.plan(o);
+    Map<Operation, OperationStats> before = o.store().metrics().snapshot();
+    long planStart = System.nanoTime();
+    if (plan == null) {
+      plan = Planner.plan(o);
+    }
+    long planned = System.nanoTime();
     Path tmp = createTemp(target);
     // Ctrl-C (or any orderly exit) mid-restore removes the temporary file; a kill -9 leaves it to the
     // next restore's orphan cleanup.
@@ -120,16 +143,28 @@ public final class Restore {
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid());
       long checked = System.nanoTime();
       target.install(tmp);
+      long installed = System.nanoTime();
+      Map<String, Duration> phases = new LinkedHashMap<>();
+      phases.put("listing", plan.listing());
+      // planning: the planner's own work, plus what was done here before and after it (the output check,
+      // the temporary file, the orphan cleanup)
+      phases.put("planning", plan.planning().plus(Duration.ofNanos(applyStart - t0 - (planned - planStart))));
+      phases.put("snapshot", Duration.ofNanos(applied.snapshotDone() - applyStart));
+      phases.put("segments", Duration.ofNanos(applied.segmentsDone() - applied.snapshotDone()));
+      phases.put("fsync", Duration.ofNanos(synced - applied.segmentsDone()));
+      phases.put("integrityCheck", Duration.ofNanos(checked - synced));
+      phases.put("rename", Duration.ofNanos(installed - checked));
+      Map<Operation, Long> requests = requestsSince(o.store(), before);
+      plan.requests().forEach((op, n) -> requests.merge(op, n, Long::sum));
       if (log.isDebugEnabled()) {
-        log.debug("restore phases (s): plan {}, snapshot {}, segments {}, fsync {}, integrity check {}, rename {}",
-            secs(applyStart - t0), secs(applied.snapshotDone() - applyStart), secs(applied.segmentsDone() - applied.snapshotDone()),
-            secs(synced - applied.segmentsDone()), secs(checked - synced), secs(System.nanoTime() - checked));
+        log.debug("restore phases: {}; requests: {}", phases, requests);
       }
-      Duration took = Duration.ofNanos(System.nanoTime() - t0);
+      // a plan made before this call counts its own listing in the time too
+      Duration took = Duration.ofNanos(installed - t0 - (planned - planStart)).plus(plan.listing()).plus(plan.planning());
       log.info("restored {} to {} at txid {} ({} objects, {} bytes, {} ms)", plan.lineage(), output, applied.txid(),
           plan.objects(), plan.bytes(), took.toMillis());
       return new RestoreResult(plan.lineage(), applied.txid(), Instant.ofEpochMilli(applied.timestampMillis()), plan.bytes(),
-          plan.objects(), took, output);
+          plan.objects(), took, output, phases, requests);
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.IO, "restore to " + output + " failed: " + e, null, e);
     } finally {
@@ -221,8 +256,16 @@ public final class Restore {
     }
   }
 
-  private static String secs(long nanos) {
-    return String.format(java.util.Locale.ROOT, "%.2f", nanos / 1e9);
+  /** The requests {@code store} sent since {@code before}, by kind (kinds with none left out). */
+  static Map<Operation, Long> requestsSince(ObjectStore store, Map<Operation, OperationStats> before) {
+    Map<Operation, Long> out = new EnumMap<>(Operation.class);
+    store.metrics().snapshot().forEach((op, now) -> {
+      long n = now.requests() - before.get(op).requests();
+      if (n > 0) {
+        out.put(op, n);
+      }
+    });
+    return out;
   }
 
   /** Step 6: SQLite's own check of the restored file ({@code none} skips it). */
@@ -253,8 +296,19 @@ public final class Restore {
     private Planner() {}
 
     static RestorePlan plan(RestoreOptions o) {
+      Map<Operation, OperationStats> before = o.store().metrics().snapshot();
+      long t0 = System.nanoTime();
       BucketLayout layout = new BucketLayout(o.prefix());
       Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
+      Duration listing = Duration.ofNanos(System.nanoTime() - t0);
+      RestorePlan p = choose(o, layout, all);
+      Duration planning = Duration.ofNanos(System.nanoTime() - t0).minus(listing);
+      return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.targetTxid(), p.bytes(),
+          p.newestTxid(), listing, planning, requestsSince(o.store(), before));
+    }
+
+    /** The plan from a listing of the prefix (timing and request counts left empty). */
+    private static RestorePlan choose(RestoreOptions o, BucketLayout layout, Map<String, LineageCatalog.Lineage> all) {
       List<LineageCatalog.Lineage> candidates = new ArrayList<>();
       for (LineageCatalog.Lineage l : all.values()) {
         if (!l.snapshots().isEmpty() && (o.lineage() == null || l.id().equals(o.lineage()))) {
@@ -369,7 +423,15 @@ public final class Restore {
             + ", before the requested txid " + o.txid() + " (txids count per lineage; Restore.list shows each lineage's range)",
             new ReplicaPosition(l.id(), last), null);
       }
-      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes);
+      long newest = covered;
+      for (Seg s : segs) {
+        newest = Math.max(newest, s.last());
+      }
+      for (ObjectInfo sn : snaps) {
+        newest = Math.max(newest, layout.parse(sn.key()).orElseThrow().lastTxid());
+      }
+      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes, newest,
+          Duration.ZERO, Duration.ZERO, Map.of());
     }
 
     /** A segment's last commit time, from its header (one small ranged read). */

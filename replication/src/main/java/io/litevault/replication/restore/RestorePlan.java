@@ -1,6 +1,9 @@
 package io.litevault.replication.restore;
 
+import io.litevault.bucket.Operation;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The objects a restore will download, in order: one snapshot, then segments forming an unbroken txid
@@ -14,11 +17,20 @@ import java.util.List;
  * @param targetTxid the txid the restore ends at (for a timestamp target: the last segment's last txid,
  *     refined while applying)
  * @param bytes total bytes to download
+ * @param newestTxid the newest txid any object of the lineage names (from the same listing): beyond
+ *     {@code targetTxid} for a latest-state plan means segments in between are missing
+ * @param listing how long listing the prefix took
+ * @param planning how long choosing the objects took after the listing (for a timestamp target this includes
+ *     the small ranged reads of snapshot and segment headers)
+ * @param requests the requests planning sent to the store, by kind (the listing's and any header reads)
  */
 public record RestorePlan(String lineage, String snapshot, long snapshotTxid, List<String> segments, long targetTxid,
-    long bytes) {
+    long bytes, long newestTxid, Duration listing, Duration planning, Map<Operation, Long> requests) {
   public RestorePlan {
     segments = List.copyOf(segments);
+    java.util.EnumMap<Operation, Long> copy = new java.util.EnumMap<>(Operation.class);
+    copy.putAll(requests);
+    requests = java.util.Collections.unmodifiableMap(copy);
   }
 
   public int objects() {
