@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SecureDirectoryStream;
 import java.nio.file.attribute.BasicFileAttributes;
 
 /**
@@ -112,7 +113,7 @@ final class Directories {
         }
       }
     }
-    Files.delete(dir);
+    removeDirectory(dir);
   }
 
   private static boolean isTempFile(Path p, BasicFileAttributes a) {
@@ -130,10 +131,32 @@ final class Directories {
         return;
       }
       try {
-        Files.delete(d); // rmdir: fails unless empty, so a concurrent put's temporary file keeps it
+        removeDirectory(d); // rmdir: fails unless empty, so a concurrent put's temporary file keeps it
       } catch (IOException notEmpty) {
         return;
       }
     }
+  }
+
+  /**
+   * Removes {@code dir} if it is still an empty directory, and never anything else: between a check and the
+   * removal another store may remove the directory and put an object under the same name (a create-only put
+   * of the key the directory blocked), and {@code Files.delete} would then unlink that acknowledged object.
+   * {@code unlinkat(parent, name, AT_REMOVEDIR)}, which {@link SecureDirectoryStream#deleteDirectory} calls,
+   * removes only a directory. Where the platform has no secure directory stream, the type is checked just
+   * before (a narrow window, Linux always has one).
+   */
+  static void removeDirectory(Path dir) throws IOException {
+    Path parent = dir.getParent();
+    try (DirectoryStream<Path> s = Files.newDirectoryStream(parent)) {
+      if (s instanceof SecureDirectoryStream<Path> secure) {
+        secure.deleteDirectory(dir.getFileName());
+        return;
+      }
+    }
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      throw new java.nio.file.NotDirectoryException(dir.toString());
+    }
+    Files.delete(dir);
   }
 }
