@@ -2,6 +2,7 @@ package io.litevault.bucket.fs;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.Channels;
@@ -13,6 +14,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * How a file bucket writes a body: to a temporary file beside its key, fsynced, then put in place by a rename
@@ -28,7 +30,15 @@ final class Staging {
    * Attempts at creating directories and a temporary file, or at placing it, when a concurrent delete removes
    * an emptied directory (or a put clearing an empty tree removes the temporary file) meanwhile.
    */
-  static final int RACE_ATTEMPTS = 8;
+  static final int RACE_ATTEMPTS = 32;
+
+  /**
+   * Attempts made at once before backing off. Two stores on one root creating and pruning the same parent in
+   * tight loops can each undo the other for several rounds when both run on a loaded machine: CI on 2 cores
+   * saw 8 immediate attempts all lost. After these, each attempt waits a random 0..attempt ms first, so the
+   * two stop colliding in lock step (at most about half a second in all).
+   */
+  static final int IMMEDIATE_ATTEMPTS = 4;
 
   private final Directories dirs;
   private final boolean fsync;
@@ -58,6 +68,7 @@ final class Staging {
         if (attempt == RACE_ATTEMPTS) {
           throw new RaceLostException(target, e);
         }
+        backOff(attempt);
         staged.restage();
       }
     }
@@ -83,7 +94,21 @@ final class Staging {
         if (attempt == RACE_ATTEMPTS) {
           throw new RaceLostException(dir, e);
         }
+        backOff(attempt);
       }
+    }
+  }
+
+  /** Waits a random 0..attempt ms once the immediate attempts are spent; see {@link #IMMEDIATE_ATTEMPTS}. */
+  private static void backOff(int attempt) throws IOException {
+    if (attempt < IMMEDIATE_ATTEMPTS) {
+      return;
+    }
+    try {
+      Thread.sleep(ThreadLocalRandom.current().nextInt(attempt + 1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while retrying a put that lost a race with a delete");
     }
   }
 
