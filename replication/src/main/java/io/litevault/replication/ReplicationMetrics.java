@@ -16,6 +16,9 @@ public final class ReplicationMetrics {
   final LongAdder objectsDeletedByRetention = new LongAdder();
   final AtomicLong lastSnapshotMillis = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
+  final LongAdder rangesUploaded = new LongAdder();
+  final LongAdder rangeBytesUploaded = new LongAdder();
+  final LongAdder rangeErrors = new LongAdder();
 
   public long segmentsUploaded() { return segmentsUploaded.sum(); }
   public long snapshotsUploaded() { return snapshotsUploaded.sum(); }
@@ -42,12 +45,22 @@ public final class ReplicationMetrics {
   public long objectsDeletedByRetention() { return objectsDeletedByRetention.sum(); }
   public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
   public long lastUploadMillis() { return lastUploadMillis.get(); }
+  /** Compacted ranges uploaded, all levels (PUTs beyond the segments'; docs/FORMAT.md, "Compaction levels"). */
+  public long rangesUploaded() { return rangesUploaded.sum(); }
+  /** Bytes of compacted ranges uploaded (not in {@link #bytesUploaded()}). */
+  public long rangeBytesUploaded() { return rangeBytesUploaded.sum(); }
+  /**
+   * Compacted ranges dropped because their upload failed. Nothing is lost (a restore uses the finer objects
+   * in their place); a steady rise means the bucket refuses them.
+   */
+  public long rangeErrors() { return rangeErrors.sum(); }
 
   @Override
   public String toString() {
     return "ReplicationMetrics{segments=" + segmentsUploaded() + ", snapshots=" + snapshotsUploaded() + ", bytes="
         + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
         + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks()
-        + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention() + "}";
+        + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention() + ", ranges=" + rangesUploaded() + ", rangeErrors="
+        + rangeErrors() + "}";
   }
 }

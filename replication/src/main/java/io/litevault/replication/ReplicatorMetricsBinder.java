@@ -58,6 +58,12 @@ public final class ReplicatorMetricsBinder implements MeterBinder {
         "unshipped frames lost with no forced checkpoint announced (a checkpoint behind the gate)");
     counter(registry, "objects.deleted", tags, m, ReplicationMetrics::objectsDeletedByRetention, null,
         "objects deleted by retention");
+    counter(registry, "ranges.uploaded", tags, m, ReplicationMetrics::rangesUploaded, null,
+        "compacted ranges uploaded, all levels");
+    counter(registry, "range.bytes.uploaded", tags, m, ReplicationMetrics::rangeBytesUploaded, "bytes",
+        "bytes of compacted ranges uploaded");
+    counter(registry, "range.errors", tags, m, ReplicationMetrics::rangeErrors, null,
+        "compacted ranges dropped after a failed upload (restores use finer objects instead)");
     gauge(registry, "lag.transactions", tags, r, x -> x.health().lagTransactions(), null,
         "store transactions committed but not yet in the bucket");
     gauge(registry, "lag", tags, r, x -> x.health().lagMillis() / 1000.0, "seconds",

@@ -19,6 +19,9 @@ import org.slf4j.LoggerFactory;
  * snapshots, segments whose last txid is at or below it — goes. A lineage other than the current one
  * whose newest object is older than the cutoff goes entirely. Restore points inside the period therefore
  * always keep their snapshot and every segment after it (Litestream #224, #805, #753 broke exactly this).
+ * A compacted range goes when it starts at or before the base: a restore applies a range whole, only right
+ * after the txid it has reached, which from the base or any later snapshot is past such a range's start;
+ * ranges are never needed for a point, only for speed, and the segments they merge are kept by the rule above.
  * Ages come from the objects' last-modified times (upload times).
  */
 final class Retention {
@@ -42,8 +45,7 @@ final class Retention {
       boolean current = e.getKey().equals(currentLineage);
       Instant newest = newest(l);
       if (!current && newest != null && newest.isBefore(cutoff)) {
-        l.snapshots().forEach(o -> doomed.add(o.key()));
-        l.segments().forEach(o -> doomed.add(o.key()));
+        l.all().forEach(o -> doomed.add(o.key()));
         continue;
       }
       ObjectInfo base = null;
@@ -66,6 +68,11 @@ final class Retention {
           doomed.add(s.key());
         }
       }
+      for (ObjectInfo r : l.ranges()) {
+        if (layout.parse(r.key()).orElseThrow().firstTxid() <= baseTxid) {
+          doomed.add(r.key());
+        }
+      }
     }
     if (!doomed.isEmpty()) {
       store.deleteAll(doomed);
@@ -76,11 +83,9 @@ final class Retention {
 
   private static Instant newest(LineageCatalog.Lineage l) {
     Instant newest = null;
-    for (List<ObjectInfo> list : List.of(l.snapshots(), l.segments())) {
-      for (ObjectInfo o : list) {
-        if (newest == null || o.lastModified().isAfter(newest)) {
-          newest = o.lastModified();
-        }
+    for (ObjectInfo o : l.all()) {
+      if (newest == null || o.lastModified().isAfter(newest)) {
+        newest = o.lastModified();
       }
     }
     return newest;

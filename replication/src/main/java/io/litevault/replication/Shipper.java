@@ -54,6 +54,7 @@ final class Shipper implements Runnable {
   private final Path workDir;
   private final BucketWins bucketWins;
   private final DataUploads uploads;
+  private final Compactor compactor;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final Wakeups wakeups = new Wakeups();
@@ -95,6 +96,8 @@ final class Shipper implements Runnable {
     this.workDir = workDirectory(db, options);
     this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
     this.uploads = new DataUploads(store, lease);
+    this.compactor = new Compactor(db.name(), options.compactionWindows().isEmpty() ? null
+        : new CompactionLevels(options.compactionWindows()), store, lease, layout, workDir, options.codec(), metrics);
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -139,11 +142,21 @@ final class Shipper implements Runnable {
 
   @Override
   public void run() {
+    try {
+      loop();
+    } finally {
+      compactor.close();
+    }
+  }
+
+  private void loop() {
     long backoff = options.retryBackoff().toNanos();
     while (true) {
       try {
         Turn turn = turn();
         if (turn == Turn.STOP) {
+          // At an orderly close the open ranges go up as they are: after a restart they would be gone.
+          compactor.flush();
           return;
         }
         if (turn == Turn.WORKED) {
@@ -379,6 +392,7 @@ final class Shipper implements Runnable {
     heldLineage = lineage;
     lastTxid = tip.txid();
     checksum = point.get().at();
+    compactor.restartAt(lineage, lastTxid, checksum.value());
     lastShipped = point.get().shipped();
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
@@ -514,6 +528,7 @@ final class Shipper implements Runnable {
     if (storeTxid >= 0) {
       progress.replicated(storeTxid);
     }
+    compactor.landed(segment); // after the futures: REPLICATED writes never wait for compaction
   }
 
   // --- snapshots
@@ -642,6 +657,8 @@ final class Shipper implements Runnable {
     progress.position(p.storeTxid(), new ReplicaPosition(p.lineage(), p.txid()));
     progress.replicated(p.storeTxid());
     progressed();
+    compactor.flush(); // ranges up to the txid before the snapshot, then new ones from it
+    compactor.restartAt(p.lineage(), p.txid(), p.state().value());
   }
 
   /** Writes a data object (see {@link DataUploads}); other bytes at its key end the lineage. */

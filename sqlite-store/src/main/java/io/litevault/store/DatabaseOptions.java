@@ -79,6 +79,7 @@ public final class DatabaseOptions {
   private final boolean foreignKeys;
   private final List<Migration> migrations;
   private final WriterErrorHandler errorHandler;
+  private final java.time.Clock clock;
 
   private DatabaseOptions(Builder b) {
     this.synchronous = b.synchronous;
@@ -102,6 +103,7 @@ public final class DatabaseOptions {
     this.foreignKeys = b.foreignKeys;
     this.migrations = List.copyOf(b.migrations);
     this.errorHandler = b.errorHandler;
+    this.clock = b.clock;
   }
 
   public static Builder builder() {
@@ -137,6 +139,7 @@ public final class DatabaseOptions {
     b.foreignKeys = foreignKeys;
     b.migrations.addAll(migrations);
     b.errorHandler = errorHandler;
+    b.clock = clock;
     return b;
   }
 
@@ -163,6 +166,8 @@ public final class DatabaseOptions {
   public boolean foreignKeys() { return foreignKeys; }
   public List<Migration> migrations() { return migrations; }
   public WriterErrorHandler errorHandler() { return errorHandler; }
+  /** The clock commit times are read from ({@link CommitEvent#commitTimeMillis()}). */
+  public java.time.Clock clock() { return clock; }
 
   @Override
   public String toString() {
@@ -199,6 +204,7 @@ public final class DatabaseOptions {
     private boolean foreignKeys = true;
     private final List<Migration> migrations = new ArrayList<>();
     private WriterErrorHandler errorHandler = Writer.LOGGING_ERROR_HANDLER;
+    private java.time.Clock clock = java.time.Clock.systemUTC();
 
     private Builder() {}
 
@@ -366,6 +372,16 @@ public final class DatabaseOptions {
     /** Where writer-thread errors no future can carry are reported; default logs at ERROR. */
     public Builder errorHandler(WriterErrorHandler handler) {
       this.errorHandler = Objects.requireNonNull(handler, "errorHandler");
+      return this;
+    }
+
+    /**
+     * The clock commit times come from (default the system's UTC clock). Replication stamps each
+     * transaction with it, so point-in-time restores by time and compaction windows follow it: a test can
+     * simulate days of history with a clock it moves.
+     */
+    public Builder clock(java.time.Clock value) {
+      this.clock = Objects.requireNonNull(value, "clock");
       return this;
     }
 

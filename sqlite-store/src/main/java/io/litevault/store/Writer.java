@@ -410,7 +410,7 @@ final class Writer {
       return wal; // no frame: a restarted WAL that nothing was written to yet
     }
     txid++;
-    long now = System.currentTimeMillis();
+    long now = options.clock().millis();
     stats.txid = txid;
     stats.lastCommitMillis = now;
     stats.walBytes = end.offset();

@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * &lt;prefix&gt;/leases/&lt;generation&gt;                                the replicating process's lease (fenced)
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/snapshots/&lt;txid&gt;.lvsn            full database as of txid
  * &lt;prefix&gt;/lineages/&lt;lineage&gt;/segments/&lt;first&gt;-&lt;last&gt;.lvsg     transactions first..last
+ * &lt;prefix&gt;/lineages/&lt;lineage&gt;/levels/&lt;LL&gt;/&lt;first&gt;-&lt;last&gt;.lvcr  their net effect, compacted at level LL
  * </pre>
  * A lineage ({@code 20261123T011234567Z-1f2e3d4c}: start time to the millisecond, then 8 random hex
  * digits; always sorting after every lineage already in the prefix) is one unbroken
@@ -31,6 +32,7 @@ public final class BucketLayout {
   public static final Pattern LINEAGE = Pattern.compile("\\d{8}T\\d{9}Z-[0-9a-f]{8}");
   private static final Pattern SNAPSHOT = Pattern.compile("([0-9a-f]{16})\\.lvsn");
   private static final Pattern SEGMENT = Pattern.compile("([0-9a-f]{16})-([0-9a-f]{16})\\.lvsg");
+  private static final Pattern COMPACTED = Pattern.compile("([0-9]{2})/([0-9a-f]{16})-([0-9a-f]{16})\\.lvcr");
   private static final Pattern LEASE_GENERATION = Pattern.compile("(?:(.*)/)?leases/[0-9a-f]{16}");
 
   private final String prefix;
@@ -75,6 +77,19 @@ public final class BucketLayout {
   }
 
   /**
+   * A compacted range (docs/FORMAT.md, "Compacted range"): level as two decimal digits, so a listing of
+   * {@code levels/} groups by level. Readers before compaction ignore these keys (they match none of
+   * their patterns) and restore from the snapshots and segments, which are all still written.
+   */
+  public String compacted(String lineage, int level, long first, long last) {
+    if (level < 1 || level > 99) {
+      throw new IllegalArgumentException("compaction level must be in [1, 99], was " + level);
+    }
+    return lineage(lineage) + "levels/" + String.format(Locale.ROOT, "%02d", level) + "/" + hex(first) + "-" + hex(last)
+        + ".lvcr";
+  }
+
+  /**
    * A new lineage id that sorts after {@code after} (the newest id in the prefix, or null), even when
    * the clock stepped back or two lineages start in the same millisecond: restore picks the last in order.
    */
@@ -94,8 +109,21 @@ public final class BucketLayout {
     return String.format("%016x", txid);
   }
 
-  /** What a key under a lineage is. */
-  public record Parsed(String lineage, boolean snapshot, long firstTxid, long lastTxid) {}
+  /**
+   * What a key under a lineage is.
+   *
+   * @param level 0 for a snapshot or a segment, 1 and up for a compacted range
+   */
+  public record Parsed(String lineage, boolean snapshot, long firstTxid, long lastTxid, int level) {
+    /** A snapshot or a segment. */
+    public Parsed(String lineage, boolean snapshot, long firstTxid, long lastTxid) {
+      this(lineage, snapshot, firstTxid, lastTxid, 0);
+    }
+
+    public boolean compacted() {
+      return level > 0;
+    }
+  }
 
   /** Parses a key of this layout; empty for anything else (the lease, foreign objects). */
   public Optional<Parsed> parse(String key) {
@@ -103,7 +131,7 @@ public final class BucketLayout {
   }
 
   /** What an object of some database's layout is. */
-  public enum Kind { SNAPSHOT, SEGMENT, LEASE_GENERATION, LEGACY_LEASE }
+  public enum Kind { SNAPSHOT, SEGMENT, COMPACTED, LEASE_GENERATION, LEGACY_LEASE }
 
   /**
    * A key found in a listing of many databases (a backup tier, a tool): the prefix of the database it
@@ -115,7 +143,8 @@ public final class BucketLayout {
   /**
    * Finds the database a key belongs to by the shape of its tail, the one rule backup and tools use to
    * read a bucket of many databases: {@code <db>/lineages/<lineage>/snapshots/<txid>.lvsn},
-   * {@code <db>/lineages/<lineage>/segments/<first>-<last>.lvsg}, {@code <db>/leases/<16 hex>} and the
+   * {@code <db>/lineages/<lineage>/segments/<first>-<last>.lvsg},
+   * {@code <db>/lineages/<lineage>/levels/<LL>/<first>-<last>.lvcr}, {@code <db>/leases/<16 hex>} and the
    * legacy {@code <db>/lease}. Empty for anything else.
    */
   public static Optional<Located> locate(String key) {
@@ -124,7 +153,7 @@ public final class BucketLayout {
         Optional<Parsed> p = parseTail(key.substring(i));
         if (p.isPresent()) {
           return Optional.of(new Located(i == 0 ? "" : key.substring(0, i - 1),
-              p.get().snapshot() ? Kind.SNAPSHOT : Kind.SEGMENT, p.get()));
+              p.get().snapshot() ? Kind.SNAPSHOT : p.get().compacted() ? Kind.COMPACTED : Kind.SEGMENT, p.get()));
         }
       }
     }
@@ -161,6 +190,13 @@ public final class BucketLayout {
       if (m.matches()) {
         return Optional.of(new Parsed(lineage, false, Long.parseUnsignedLong(m.group(1), 16),
             Long.parseUnsignedLong(m.group(2), 16)));
+      }
+    } else if (object.startsWith("levels/")) {
+      Matcher m = COMPACTED.matcher(object.substring("levels/".length()));
+      int level = m.matches() ? Integer.parseInt(m.group(1)) : 0;
+      if (level > 0) {
+        return Optional.of(new Parsed(lineage, false, Long.parseUnsignedLong(m.group(2), 16),
+            Long.parseUnsignedLong(m.group(3), 16), level));
       }
     }
     return Optional.empty();

@@ -18,8 +18,19 @@ import java.util.stream.Stream;
 public final class LineageCatalog {
   private LineageCatalog() {}
 
-  /** One lineage's objects, in key (= txid) order. */
-  public record Lineage(String id, List<ObjectInfo> snapshots, List<ObjectInfo> segments) {}
+  /**
+   * One lineage's objects, each list in key order: snapshots and segments by txid, compacted ranges by
+   * level, then txid.
+   */
+  public record Lineage(String id, List<ObjectInfo> snapshots, List<ObjectInfo> segments, List<ObjectInfo> ranges) {
+    /** Every object of the lineage. */
+    public List<ObjectInfo> all() {
+      List<ObjectInfo> all = new ArrayList<>(snapshots);
+      all.addAll(segments);
+      all.addAll(ranges);
+      return all;
+    }
+  }
 
   /** The newest object of the newest lineage, as the replicator needs it to resume. */
   public record Tip(String lineage, long txid, long checksumAfter, int dbSizePages, WalPosition walEnd, long lastSnapshotMillis) {}
@@ -28,8 +39,9 @@ public final class LineageCatalog {
     Map<String, Lineage> out = new TreeMap<>();
     try (Stream<ObjectInfo> objects = store.list(layout.lineages())) {
       objects.forEach(o -> layout.parse(o.key()).ifPresent(p -> {
-        Lineage l = out.computeIfAbsent(p.lineage(), id -> new Lineage(id, new ArrayList<>(), new ArrayList<>()));
-        (p.snapshot() ? l.snapshots() : l.segments()).add(o);
+        Lineage l = out.computeIfAbsent(p.lineage(),
+            id -> new Lineage(id, new ArrayList<>(), new ArrayList<>(), new ArrayList<>()));
+        (p.snapshot() ? l.snapshots() : p.compacted() ? l.ranges() : l.segments()).add(o);
       }));
     }
     return out;

@@ -2,6 +2,7 @@ package io.litevault.replication.restore;
 
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.CompactedCodec;
 import io.litevault.replication.format.FormatException;
 import io.litevault.replication.format.NetEffect;
 import io.litevault.replication.format.Segment;
@@ -16,11 +17,66 @@ import java.time.Instant;
  * thread either way. {@code checksums} holds the database checksum after each transaction, for comparing a
  * segment that overlaps this one. Package-private.
  */
-record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
+record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums,
+    boolean range) {
 
-  /** The checksum this segment records after {@code txid}; {@code firstTxid - 1} gives its checksum before. */
+  DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
+    this(header, segment, whole, checksums, false);
+  }
+
+  /**
+   * The checksum this segment records after {@code txid}; {@code firstTxid - 1} gives its checksum before.
+   * A compacted range records only its ends: before its first txid and after its last.
+   */
   long checksumAfter(long txid) {
-    return txid == header.firstTxid() - 1 ? header.checksumBefore() : checksums[(int) (txid - header.firstTxid())];
+    if (txid == header.firstTxid() - 1) {
+      return header.checksumBefore();
+    }
+    if (range) {
+      if (txid != header.lastTxid()) {
+        throw new IllegalArgumentException("a compacted range records no checksum after txid " + txid);
+      }
+      return header.checksumAfter();
+    }
+    return checksums[(int) (txid - header.firstTxid())];
+  }
+
+  /** Whether the checksum after {@code txid} is recorded ({@link #checksumAfter}). */
+  boolean records(long txid) {
+    return txid == header.firstTxid() - 1 || txid == header.lastTxid() || (!range && txid >= header.firstTxid()
+        && txid <= header.lastTxid());
+  }
+
+  /**
+   * Downloads and decodes compacted range {@code key}, which must start right after {@code skipThrough} and
+   * end at or before {@code targetTxid} (the planner chose it so): applied whole, as one net effect.
+   */
+  static DownloadedSegment prepareRange(ObjectStore store, String key, long skipThrough, long targetTxid) {
+    NetEffect effect = new NetEffect();
+    CompactedCodec.Header h;
+    try (InputStream in = store.get(key)) {
+      h = CompactedCodec.read(in, key, (pgno, page) -> System.arraycopy(page, 0,
+          effect.pageBuffer(pgno, page.length), 0, page.length));
+      BucketLayout.Parsed named = BucketLayout.locate(key).map(BucketLayout.Located::parsed).orElse(null);
+      if (named == null || named.firstTxid() != h.firstTxid() || named.lastTxid() != h.lastTxid()
+          || named.level() != h.level()) {
+        throw new FormatException(key + ": its header holds level " + h.level() + ", txids " + h.firstTxid() + ".."
+            + h.lastTxid() + ", not what its key names (a renamed object)");
+      }
+      if (h.firstTxid() != skipThrough + 1 || h.lastTxid() > targetTxid) {
+        throw new FormatException(key + ": txids " + h.firstTxid() + ".." + h.lastTxid() + " do not follow txid "
+            + skipThrough + " within the target " + targetTxid);
+      }
+      effect.endRange(h.minPages(), h.dbSizePagesAfter());
+    } catch (IOException e) { // FormatException included
+      throw new java.util.concurrent.CompletionException(e);
+    } catch (IllegalArgumentException e) {
+      throw new java.util.concurrent.CompletionException(new FormatException(key + ": " + e.getMessage()));
+    }
+    SegmentCodec.Header as = new SegmentCodec.Header(h.codec(), h.pageSize(),
+        (int) Math.min(Integer.MAX_VALUE, h.lastTxid() - h.firstTxid() + 1), h.firstTxid(), h.lastTxid(),
+        h.lastTimestampMillis(), h.checksumBefore(), h.checksumAfter(), h.dbSizePagesAfter(), null, h.lineage());
+    return new DownloadedSegment(as, null, effect.hash(), null, true);
   }
 
   /**

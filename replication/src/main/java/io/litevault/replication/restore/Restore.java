@@ -138,7 +138,17 @@ public final class Restore {
     ExecutorService pool = downloadPool(o.parallelism());
     try {
       long applyStart = System.nanoTime();
-      Applied applied = apply(o, plan, tmp, pool);
+      Applied applied;
+      try {
+        applied = apply(o, plan, tmp, pool);
+      } catch (RangeFailed f) {
+        // A range is only a shortcut over segments the bucket keeps too: do without ranges.
+        log.warn("compacted range {} is unusable ({}); restoring from the segments instead", f.key,
+            f.getCause().getMessage());
+        plan = Planner.plan(o, false);
+        Files.newByteChannel(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
+        applied = apply(o, plan, tmp, pool);
+      }
       long synced = System.nanoTime();
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid());
       long checked = System.nanoTime();
@@ -238,21 +248,48 @@ public final class Restore {
       PageFile pages = new PageFile(file, base.header());
       SegmentDownloads downloads = new SegmentDownloads(o, plan, base.header().txid(), pool);
       for (String key : plan.segments()) {
-        DownloadedSegment segment = downloads.next(chain);
-        chain.verifyLink(key, segment);
-        Cut cut = Cut.of(segment, chain.txid(), plan.targetTxid(), o.timestamp());
-        if (!cut.isEmpty()) {
-          chain.verifyChecksum(key, cut);
-          pages.write(cut);
-          chain.extend(key, segment, cut);
+        boolean reachesTarget;
+        try {
+          reachesTarget = applyOne(o, plan, key, downloads, chain, pages);
+        } catch (RestoreException e) {
+          if (key.endsWith(".lvcr")
+              && (e.kind() == RestoreException.Kind.MISSING_OBJECT || e.kind() == RestoreException.Kind.CORRUPT_OBJECT)) {
+            throw new RangeFailed(key, e);
+          }
+          throw e;
         }
-        if (cut.reachesTarget()) {
+        if (reachesTarget) {
           break;
         }
       }
       long segmentsDone = System.nanoTime();
       pages.force();
       return new Applied(chain.txid(), chain.timestampMillis(), snapshotDone, segmentsDone);
+    }
+  }
+
+  /** One object of the plan: take it, verify its link, cut it, verify the checksum, write; true at the target. */
+  private static boolean applyOne(RestoreOptions o, RestorePlan plan, String key, SegmentDownloads downloads,
+      Chain chain, PageFile pages) throws IOException {
+    DownloadedSegment segment = downloads.next(chain);
+    chain.verifyLink(key, segment);
+    Cut cut = Cut.of(segment, chain.txid(), plan.targetTxid(), o.timestamp());
+    if (!cut.isEmpty()) {
+      chain.verifyChecksum(key, cut);
+      pages.write(cut);
+      chain.extend(key, segment, cut);
+    }
+    return cut.reachesTarget();
+  }
+
+  /** A compacted range of the plan is missing or corrupt: {@link #run} restores without ranges instead. */
+  private static final class RangeFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String key;
+
+    RangeFailed(String key, RestoreException cause) {
+      super(cause.getMessage(), cause);
+      this.key = key;
     }
   }
 
@@ -296,19 +333,25 @@ public final class Restore {
     private Planner() {}
 
     static RestorePlan plan(RestoreOptions o) {
+      return plan(o, true);
+    }
+
+    /** As {@link #plan(RestoreOptions)}; without compacted ranges when {@code useRanges} is false. */
+    static RestorePlan plan(RestoreOptions o, boolean useRanges) {
       Map<Operation, OperationStats> before = o.store().metrics().snapshot();
       long t0 = System.nanoTime();
       BucketLayout layout = new BucketLayout(o.prefix());
       Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
       Duration listing = Duration.ofNanos(System.nanoTime() - t0);
-      RestorePlan p = choose(o, layout, all);
+      RestorePlan p = choose(o, layout, all, useRanges);
       Duration planning = Duration.ofNanos(System.nanoTime() - t0).minus(listing);
       return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.targetTxid(), p.bytes(),
           p.newestTxid(), listing, planning, requestsSince(o.store(), before));
     }
 
     /** The plan from a listing of the prefix (timing and request counts left empty). */
-    private static RestorePlan choose(RestoreOptions o, BucketLayout layout, Map<String, LineageCatalog.Lineage> all) {
+    private static RestorePlan choose(RestoreOptions o, BucketLayout layout, Map<String, LineageCatalog.Lineage> all,
+        boolean useRanges) {
       List<LineageCatalog.Lineage> candidates = new ArrayList<>();
       for (LineageCatalog.Lineage l : all.values()) {
         if (!l.snapshots().isEmpty() && (o.lineage() == null || l.id().equals(o.lineage()))) {
@@ -325,7 +368,7 @@ public final class Restore {
         candidates = candidates.subList(0, 1); // txids are per lineage: without one, the newest lineage's
       }
       for (LineageCatalog.Lineage l : candidates) {
-        RestorePlan p = planIn(o, layout, l);
+        RestorePlan p = planIn(o, layout, l, useRanges);
         if (p != null) {
           return p;
         }
@@ -348,7 +391,7 @@ public final class Restore {
      * The restore cuts the transactions a segment shares with the one before it, after checking that both
      * record the same database checksum after each of them.
      */
-    private static RestorePlan planIn(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l) {
+    private static RestorePlan planIn(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l, boolean useRanges) {
       List<ObjectInfo> snaps = l.snapshots();
       ObjectInfo snap = null;
       long snapTxid = 0;
@@ -379,6 +422,7 @@ public final class Restore {
       int next = 0;
       Seg furthest = null; // of the segments starting at or before covered + 1
       Seg smallestToTarget = null; // of those, the smallest that reaches the target
+      Map<Long, Seg> ranges = o.timestamp() == null && useRanges ? ranges(layout, l, snapTxid, target) : Map.of();
       while (covered < target) {
         while (next < segs.size() && segs.get(next).first() <= covered + 1) {
           Seg s = segs.get(next++);
@@ -391,6 +435,10 @@ public final class Restore {
           }
         }
         Seg pick = smallestToTarget != null ? smallestToTarget : furthest;
+        Seg range = ranges.get(covered + 1);
+        if (smallestToTarget == null && range != null && (pick == null || range.last() > pick.last())) {
+          pick = range; // a compacted range reaching further than any segment: applied whole
+        }
         if (pick == null || pick.last() <= covered) {
           break;
         }
@@ -432,6 +480,23 @@ public final class Restore {
       }
       return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes, newest,
           Duration.ZERO, Duration.ZERO, Map.of());
+    }
+
+    /**
+     * The compacted ranges a plan from snapshot txid {@code snapTxid} toward {@code target} may use, by
+     * first txid: for each, the one reaching furthest without passing the target. A range is applied whole,
+     * so it must start right after the txid reached and end at or before the target; any level will do.
+     */
+    private static Map<Long, Seg> ranges(BucketLayout layout, LineageCatalog.Lineage l, long snapTxid, long target) {
+      Map<Long, Seg> best = new java.util.HashMap<>();
+      for (ObjectInfo r : l.ranges()) {
+        BucketLayout.Parsed p = layout.parse(r.key()).orElseThrow();
+        if (p.firstTxid() > snapTxid && p.lastTxid() <= target) {
+          best.merge(p.firstTxid(), new Seg(r, p.firstTxid(), p.lastTxid()),
+              (a, b) -> b.last() > a.last() || b.last() == a.last() && b.info().size() < a.info().size() ? b : a);
+        }
+      }
+      return best;
     }
 
     /** A segment's last commit time, from its header (one small ranged read). */

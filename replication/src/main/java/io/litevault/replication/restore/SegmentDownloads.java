@@ -60,7 +60,7 @@ final class SegmentDownloads {
     } catch (CompletionException e) {
       Throwable c = e.getCause();
       if (c instanceof ObjectNotFoundException) {
-        throw chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, "segment " + p.key() + " is missing; the newest "
+        throw chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, (p.key().endsWith(".lvcr") ? "compacted range " : "segment ") + p.key() + " is missing; the newest "
             + "restorable point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
       }
       if (c instanceof FormatException) {
@@ -77,7 +77,9 @@ final class SegmentDownloads {
   private void start(String key) {
     long skipThrough = reached;
     reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
-    ahead.add(new Pending(key, CompletableFuture.supplyAsync(
-        () -> DownloadedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
+    boolean range = layout.parse(key).map(BucketLayout.Parsed::compacted).orElse(false);
+    ahead.add(new Pending(key, CompletableFuture.supplyAsync(() -> range
+        ? DownloadedSegment.prepareRange(store, key, skipThrough, targetTxid)
+        : DownloadedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
   }
 }
