@@ -127,6 +127,7 @@ class CompactionTest {
       Files.delete(out);
     }
     assertTrue(h.samples().size() >= 100, "sampled txids: " + h.samples().size());
+    assertNoRangeFilesLeft();
   }
 
   @Test
@@ -167,6 +168,14 @@ class CompactionTest {
     }
     restore(h, dir.resolve("latest.db"), null);
     assertEquals(h.last(), Dumps.dump(dir.resolve("latest.db")));
+    assertNoRangeFilesLeft();
+  }
+
+  /** Ranges are downloaded beside the restore's temporary file: none may stay behind. */
+  private void assertNoRangeFilesLeft() throws java.io.IOException {
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of(), files.map(p -> p.getFileName().toString()).filter(n -> n.contains("-range-")).toList());
+    }
   }
 
   @Test

@@ -47,20 +47,6 @@ public final class NetEffect {
     hashes = null;
   }
 
-  /**
-   * Ends a compacted range read page by page ({@link #pageBuffer}): the smallest size the database had
-   * during it and its size after, as its header records them (the codec checked every page is within).
-   */
-  public void endRange(int minPages, int sizePages) {
-    if (minPages > sizePages || (!pages.isEmpty() && pages.lastKey() > sizePages)) {
-      throw new IllegalArgumentException("a range of " + sizePages + " pages (at least " + minPages + " meanwhile) "
-          + "cannot hold page " + (pages.isEmpty() ? 0 : pages.lastKey()));
-    }
-    this.minPages = minPages;
-    this.sizePages = sizePages;
-    hashes = null;
-  }
-
   public boolean isEmpty() {
     return sizePages < 0;
   }

@@ -91,16 +91,35 @@ final class Chain {
     }
   }
 
+  /** Writes a range's pages and updates a database checksum with them: {@link PageFile#writeRange}. */
+  @FunctionalInterface
+  interface RangeWriter {
+    void write(DatabaseChecksum state) throws java.io.IOException;
+  }
+
+  /**
+   * Applies compacted range {@code key}, linked already ({@link #verifyLink}): {@code writer} streams its
+   * pages into the file and the database checksum, which must then equal what the range records; the
+   * chain moves past it.
+   */
+  void applyRange(String key, DownloadedSegment range, RangeWriter writer) throws java.io.IOException {
+    writer.write(state);
+    if (state.value() != range.header().checksumAfter()) {
+      throw brokenAt(RestoreException.Kind.CORRUPT_OBJECT, "compacted range " + key + " does not produce the "
+          + "database checksum it records; the newest restorable point is txid " + txid, null);
+    }
+    txid = range.header().lastTxid();
+    timestampMillis = range.header().lastTimestampMillis();
+    verifiedKey = key;
+    verifiedBase = txid;
+    verifiedChecksums = new long[] {range.header().checksumAfter()};
+  }
+
   /** Moves the chain past {@code cut} of segment {@code key}, once its pages are written. */
   void extend(String key, DownloadedSegment s, Cut cut) {
     txid = cut.lastTxid();
     timestampMillis = cut.lastTimestampMillis();
     verifiedKey = key;
-    if (s.range()) { // a compacted range records the database after its last txid only
-      verifiedBase = txid;
-      verifiedChecksums = new long[] {s.checksumAfter(txid)};
-      return;
-    }
     verifiedBase = s.header().firstTxid() - 1;
     verifiedChecksums = new long[(int) (txid - verifiedBase + 1)];
     for (int t = 0; t < verifiedChecksums.length; t++) {

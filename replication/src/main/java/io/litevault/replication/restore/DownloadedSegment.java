@@ -9,6 +9,8 @@ import io.litevault.replication.format.Segment;
 import io.litevault.replication.format.SegmentCodec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 
 /**
@@ -18,10 +20,18 @@ import java.time.Instant;
  * segment that overlaps this one. Package-private.
  */
 record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums,
-    boolean range) {
+    Range staged) {
+
+  /** A compacted range, downloaded to {@code file}: applied from there ({@link PageFile#writeRange}). */
+  record Range(CompactedCodec.Header header, Path file) {}
 
   DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect whole, long[] checksums) {
-    this(header, segment, whole, checksums, false);
+    this(header, segment, whole, checksums, null);
+  }
+
+  /** Whether this is a compacted range (recording checksums only at its ends). */
+  boolean range() {
+    return staged != null;
   }
 
   /**
@@ -32,7 +42,7 @@ record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect 
     if (txid == header.firstTxid() - 1) {
       return header.checksumBefore();
     }
-    if (range) {
+    if (range()) {
       if (txid != header.lastTxid()) {
         throw new IllegalArgumentException("a compacted range records no checksum after txid " + txid);
       }
@@ -43,20 +53,28 @@ record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect 
 
   /** Whether the checksum after {@code txid} is recorded ({@link #checksumAfter}). */
   boolean records(long txid) {
-    return txid == header.firstTxid() - 1 || txid == header.lastTxid() || (!range && txid >= header.firstTxid()
+    return txid == header.firstTxid() - 1 || txid == header.lastTxid() || (!range() && txid >= header.firstTxid()
         && txid <= header.lastTxid());
   }
 
   /**
-   * Downloads and decodes compacted range {@code key}, which must start right after {@code skipThrough} and
-   * end at or before {@code targetTxid} (the planner chose it so): applied whole, as one net effect.
+   * Downloads compacted range {@code key} into file {@code staged} (a range of a large database may
+   * hold more pages than the heap: it is applied from there, streaming, by the restore's thread) and
+   * checks its header: it must start right after {@code skipThrough} and end at or before
+   * {@code targetTxid} (the planner chose it so). Its pages and CRC are checked while it is applied.
    */
-  static DownloadedSegment prepareRange(ObjectStore store, String key, long skipThrough, long targetTxid) {
-    NetEffect effect = new NetEffect();
-    CompactedCodec.Header h;
-    try (InputStream in = store.get(key)) {
-      h = CompactedCodec.read(in, key, (pgno, page) -> System.arraycopy(page, 0,
-          effect.pageBuffer(pgno, page.length), 0, page.length));
+  static DownloadedSegment prepareRange(ObjectStore store, String key, long skipThrough, long targetTxid, Path staged) {
+    try {
+      try (InputStream in = store.get(key)) {
+        Files.copy(in, staged, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      }
+      CompactedCodec.Header h;
+      try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+          Files.newInputStream(staged), 1024))) {
+        h = CompactedCodec.readHeader(in, key);
+      } catch (java.io.EOFException e) {
+        throw new FormatException(key + ": truncated header");
+      }
       BucketLayout.Parsed named = BucketLayout.locate(key).map(BucketLayout.Located::parsed).orElse(null);
       if (named == null || named.firstTxid() != h.firstTxid() || named.lastTxid() != h.lastTxid()
           || named.level() != h.level()) {
@@ -67,16 +85,25 @@ record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect 
         throw new FormatException(key + ": txids " + h.firstTxid() + ".." + h.lastTxid() + " do not follow txid "
             + skipThrough + " within the target " + targetTxid);
       }
-      effect.endRange(h.minPages(), h.dbSizePagesAfter());
-    } catch (IOException e) { // FormatException included
-      throw new java.util.concurrent.CompletionException(e);
-    } catch (IllegalArgumentException e) {
-      throw new java.util.concurrent.CompletionException(new FormatException(key + ": " + e.getMessage()));
+      SegmentCodec.Header as = new SegmentCodec.Header(h.codec(), h.pageSize(),
+          (int) Math.min(Integer.MAX_VALUE, h.lastTxid() - h.firstTxid() + 1), h.firstTxid(), h.lastTxid(),
+          h.lastTimestampMillis(), h.checksumBefore(), h.checksumAfter(), h.dbSizePagesAfter(), null, h.lineage());
+      return new DownloadedSegment(as, null, null, null, new Range(h, staged));
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(staged);
+      throw new java.util.concurrent.CompletionException(e instanceof java.io.UncheckedIOException u ? u.getCause() : e);
     }
-    SegmentCodec.Header as = new SegmentCodec.Header(h.codec(), h.pageSize(),
-        (int) Math.min(Integer.MAX_VALUE, h.lastTxid() - h.firstTxid() + 1), h.firstTxid(), h.lastTxid(),
-        h.lastTimestampMillis(), h.checksumBefore(), h.checksumAfter(), h.dbSizePagesAfter(), null, h.lineage());
-    return new DownloadedSegment(as, null, effect.hash(), null, true);
+  }
+
+  /** Deletes a staged range file, if any. */
+  static void deleteQuietly(Path staged) {
+    if (staged != null) {
+      try {
+        Files.deleteIfExists(staged);
+      } catch (IOException ignored) {
+        // beside the restore's temporary file: removed with it, or by the next restore's orphan cleanup
+      }
+    }
   }
 
   /**

@@ -220,6 +220,12 @@ public final class Restore {
       for (String suffix : RestoreTarget.SIDE_FILES) {
         Files.deleteIfExists(tmp.resolveSibling(tmp.getFileName() + suffix));
       }
+      try (java.nio.file.DirectoryStream<Path> ranges = Files.newDirectoryStream(tmp.toAbsolutePath().getParent(),
+          tmp.getFileName() + RestoreTarget.RANGE_MARK + "*")) {
+        for (Path r : ranges) {
+          Files.deleteIfExists(r);
+        }
+      }
     } catch (IOException e) {
       log.warn("could not delete {}", tmp, e);
     }
@@ -246,21 +252,15 @@ public final class Restore {
       long snapshotDone = System.nanoTime();
       Chain chain = new Chain(plan, base);
       PageFile pages = new PageFile(file, base.header());
-      SegmentDownloads downloads = new SegmentDownloads(o, plan, base.header().txid(), pool);
-      for (String key : plan.segments()) {
-        boolean reachesTarget;
-        try {
-          reachesTarget = applyOne(o, plan, key, downloads, chain, pages);
-        } catch (RestoreException e) {
-          if (key.endsWith(".lvcr")
-              && (e.kind() == RestoreException.Kind.MISSING_OBJECT || e.kind() == RestoreException.Kind.CORRUPT_OBJECT)) {
-            throw new RangeFailed(key, e);
+      SegmentDownloads downloads = new SegmentDownloads(o, plan, base.header().txid(), pool, tmp);
+      try {
+        for (String key : plan.segments()) {
+          if (applyOne(o, plan, key, downloads, chain, pages)) {
+            break;
           }
-          throw e;
         }
-        if (reachesTarget) {
-          break;
-        }
+      } finally {
+        downloads.close();
       }
       long segmentsDone = System.nanoTime();
       pages.force();
@@ -271,6 +271,17 @@ public final class Restore {
   /** One object of the plan: take it, verify its link, cut it, verify the checksum, write; true at the target. */
   private static boolean applyOne(RestoreOptions o, RestorePlan plan, String key, SegmentDownloads downloads,
       Chain chain, PageFile pages) throws IOException {
+    if (key.endsWith(".lvcr")) {
+      try {
+        applyRange(key, downloads, chain, pages);
+        return false;
+      } catch (RestoreException e) {
+        if (e.kind() == RestoreException.Kind.MISSING_OBJECT || e.kind() == RestoreException.Kind.CORRUPT_OBJECT) {
+          throw new RangeFailed(key, e);
+        }
+        throw e;
+      }
+    }
     DownloadedSegment segment = downloads.next(chain);
     chain.verifyLink(key, segment);
     Cut cut = Cut.of(segment, chain.txid(), plan.targetTxid(), o.timestamp());
@@ -280,6 +291,22 @@ public final class Restore {
       chain.extend(key, segment, cut);
     }
     return cut.reachesTarget();
+  }
+
+  /**
+   * A compacted range: its link verified, its pages streamed from the downloaded file into the database
+   * file and the database checksum, then the checksum it records verified. A failure leaves the file
+   * half-written: the caller starts over without ranges.
+   */
+  private static void applyRange(String key, SegmentDownloads downloads, Chain chain, PageFile pages)
+      throws IOException {
+    DownloadedSegment range = downloads.next(chain);
+    try {
+      chain.verifyLink(key, range);
+      chain.applyRange(key, range, state -> pages.writeRange(range.staged(), key, state));
+    } finally {
+      DownloadedSegment.deleteQuietly(range.staged().file());
+    }
   }
 
   /** A compacted range of the plan is missing or corrupt: {@link #run} restores without ranges instead. */

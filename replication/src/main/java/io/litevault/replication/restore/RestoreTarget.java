@@ -65,10 +65,16 @@ final class RestoreTarget {
   /** sqlite-store's {@code SqliteStore.LOCK_FILE}. */
   static final String STORE_LOCK_FILE = ".litevault.lock";
   static final String TEMP_MARK = ".restoring-";
+  /** Suffix of a compacted range downloaded beside the restore's temporary file. */
+  static final String RANGE_MARK = "-range-";
   /** Where SQLite keeps what belongs to a database besides its file. */
   static final List<String> SIDE_FILES = List.of("-wal", "-journal", "-shm");
-  /** Temporary files of a restore: {@code <output name>.restoring-<pid>}, and SQLite's side files of it. */
-  private static final Pattern TEMP = Pattern.compile(".+" + Pattern.quote(TEMP_MARK) + "(\\d{1,18})(-wal|-shm|-journal)?");
+  /**
+   * Temporary files of a restore: {@code <output name>.restoring-<pid>}, SQLite's side files of it, and the
+   * compacted ranges downloaded beside it ({@code -range-<n>}).
+   */
+  private static final Pattern TEMP = Pattern.compile(".+" + Pattern.quote(TEMP_MARK)
+      + "(\\d{1,18})(-wal|-shm|-journal|" + Pattern.quote(RANGE_MARK) + "\\d{1,9})?");
   /**
    * SQLite's lock bytes (os_unix.c): in the database file PENDING_BYTE (1 GiB), RESERVED_BYTE and the
    * 510 SHARED bytes; in the {@code -shm} file the 8 WAL lock slots from byte 120 and the DMS byte 128.

@@ -5,6 +5,7 @@ import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.FormatException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -33,7 +34,12 @@ final class SegmentDownloads {
   /** How far the segments handed to {@link DownloadedSegment#prepare} reach. */
   private long reached;
 
-  SegmentDownloads(RestoreOptions o, RestorePlan plan, long snapshotTxid, ExecutorService pool) {
+  /** The restore's temporary file: compacted ranges are downloaded beside it. */
+  private final Path temp;
+  private int ranges;
+
+  SegmentDownloads(RestoreOptions o, RestorePlan plan, long snapshotTxid, ExecutorService pool, Path temp) {
+    this.temp = temp;
     this.store = o.store();
     this.keys = plan.segments();
     this.layout = new BucketLayout(o.prefix());
@@ -78,8 +84,24 @@ final class SegmentDownloads {
     long skipThrough = reached;
     reached = Math.max(reached, layout.parse(key).map(BucketLayout.Parsed::lastTxid).orElse(reached));
     boolean range = layout.parse(key).map(BucketLayout.Parsed::compacted).orElse(false);
+    Path staged = range ? temp.resolveSibling(temp.getFileName() + RestoreTarget.RANGE_MARK + ranges++) : null;
     ahead.add(new Pending(key, CompletableFuture.supplyAsync(() -> range
-        ? DownloadedSegment.prepareRange(store, key, skipThrough, targetTxid)
+        ? DownloadedSegment.prepareRange(store, key, skipThrough, targetTxid, staged)
         : DownloadedSegment.prepare(store, key, skipThrough, targetTxid, until), pool)));
+  }
+
+  /**
+   * Deletes the compacted ranges downloaded ahead and not taken (a restore that stopped early), once
+   * their downloads end.
+   */
+  void close() {
+    for (Pending p : ahead) {
+      p.prepared().whenComplete((d, e) -> {
+        if (d != null && d.range()) {
+          DownloadedSegment.deleteQuietly(d.staged().file());
+        }
+      });
+    }
+    ahead.clear();
   }
 }
