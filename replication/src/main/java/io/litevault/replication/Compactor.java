@@ -166,7 +166,7 @@ final class Compactor implements AutoCloseable {
         lowerLast = uploaded[1];
       }
       if (open[level] == null) {
-        open[level] = new Open(new RangeAccumulator(workDir.resolve("range-" + level + ".tmp"), level, lineage,
+        open[level] = new Open(new RangeAccumulator(workDir.resolve("range-" + level + ".pages"), level, lineage,
             s.pageSize(), checksum), window);
       }
       open[level].range.add(t);
@@ -196,7 +196,7 @@ final class Compactor implements AutoCloseable {
 
   private void upload(int level, RangeAccumulator r) {
     String key = layout.compacted(lineage, level, r.firstTxid(), r.lastTxid());
-    Path file = workDir.resolve("range-" + level + ".lvcr.tmp");
+    Path file = workDir.resolve("range-" + level + ".lvcr");
     try {
       try (OutputStream out = Files.newOutputStream(file)) {
         CompactedCodec.write(out, r.header(codec), r.cursor());

@@ -7,6 +7,7 @@ import io.litevault.replication.format.LineageCatalog;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
 import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestorePlan;
 import io.litevault.replication.restore.RestoreResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -107,17 +108,25 @@ public final class RestoreOnBoot {
   private static RestoreOnBootResult restore(RestoreOnBootOptions o, String name, String prefix) {
     long t0 = System.nanoTime();
     Path file = o.file(name);
-    if (isEmpty(o, name, prefix)) {
-      requireNoLeftoverWal(o, name, " (and the bucket holds nothing under '" + prefix + "' to restore)");
-      log.info("restore on boot: database '{}': nothing under prefix '{}' of {}; the store creates a fresh database",
-          name, prefix, o.store().describe());
-      return RestoreOnBootResult.leftAlone(name, file, RestoreOnBootResult.Outcome.BUCKET_EMPTY, since(t0));
-    }
     RestoreOptions ro = RestoreOptions.builder(o.store(), prefix, file).integrityCheck(o.integrityCheck())
         .parallelism(o.parallelism()).discardStaleWal(o.discardLeftoverWal()).build(); // never force: see below
     RestoreResult r;
     try {
-      r = Restore.run(ro);
+      RestorePlan plan;
+      try {
+        plan = Restore.plan(ro); // one listing, used by the restore too
+      } catch (RestoreException e) {
+        // Nothing to restore: an empty prefix starts fresh; one holding objects but no snapshot is a
+        // damaged replica, never a reason to start empty (the second listing only in this rare case).
+        if (e.kind() == RestoreException.Kind.NOTHING_TO_RESTORE && isEmpty(o, name, prefix)) {
+          requireNoLeftoverWal(o, name, " (and the bucket holds nothing under '" + prefix + "' to restore)");
+          log.info("restore on boot: database '{}': nothing under prefix '{}' of {}; the store creates a fresh "
+              + "database", name, prefix, o.store().describe());
+          return RestoreOnBootResult.leftAlone(name, file, RestoreOnBootResult.Outcome.BUCKET_EMPTY, since(t0));
+        }
+        throw e;
+      }
+      r = Restore.run(ro, plan);
     } catch (RestoreException e) {
       throw failed(RestoreOnBootException.Kind.RESTORE_FAILED, name, prefix, o, e.getMessage()
           + "; nothing was written at " + file + ". " + advice(e.kind()), e);

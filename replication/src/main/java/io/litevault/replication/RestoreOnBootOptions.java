@@ -101,12 +101,12 @@ public final class RestoreOnBootOptions {
       return this;
     }
 
-    /** Segment downloads in flight per restore, 1 to 64; {@link RestoreOptions#DEFAULT_PARALLELISM} by default. */
+    /**
+     * Segment downloads in flight per restore, 1 to {@link RestoreOptions#MAX_PARALLELISM};
+     * {@link RestoreOptions#DEFAULT_PARALLELISM} by default.
+     */
     public Builder parallelism(int value) {
-      if (value < 1 || value > 64) {
-        throw new IllegalArgumentException("parallelism must be between 1 and 64, got " + value);
-      }
-      this.parallelism = value;
+      this.parallelism = RestoreOptions.requireParallelism(value);
       return this;
     }
 

@@ -360,7 +360,7 @@ public final class Restore {
     private Planner() {}
 
     static RestorePlan plan(RestoreOptions o) {
-      return plan(o, true);
+      return plan(o, o.compactedRanges());
     }
 
     /** As {@link #plan(RestoreOptions)}; without compacted ranges when {@code useRanges} is false. */

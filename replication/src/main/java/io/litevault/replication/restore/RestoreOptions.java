@@ -13,6 +13,8 @@ import java.util.Objects;
 public final class RestoreOptions {
   /** Downloads in flight at once: enough to hide per-request latency, bounded memory (one segment each). */
   public static final int DEFAULT_PARALLELISM = 4;
+  /** More downloads in flight than this only adds memory and connections: no store answers faster for it. */
+  public static final int MAX_PARALLELISM = 64;
 
   private final ObjectStore store;
   private final String prefix;
@@ -24,6 +26,7 @@ public final class RestoreOptions {
   private final boolean discardStaleWal;
   private final IntegrityCheck integrityCheck;
   private final int parallelism;
+  private final boolean compactedRanges;
 
   private RestoreOptions(Builder b) {
     this.store = b.store;
@@ -36,6 +39,7 @@ public final class RestoreOptions {
     this.discardStaleWal = b.discardStaleWal;
     this.integrityCheck = b.integrityCheck;
     this.parallelism = b.parallelism;
+    this.compactedRanges = b.compactedRanges;
   }
 
   /**
@@ -61,6 +65,20 @@ public final class RestoreOptions {
   public boolean discardStaleWal() { return discardStaleWal; }
   public IntegrityCheck integrityCheck() { return integrityCheck; }
   public int parallelism() { return parallelism; }
+  /** See {@link Builder#compactedRanges}. */
+  public boolean compactedRanges() { return compactedRanges; }
+
+  /**
+   * Checks a restore parallelism: 1 to {@link #MAX_PARALLELISM}.
+   *
+   * @throws IllegalArgumentException out of range (the message names the value)
+   */
+  public static int requireParallelism(int value) {
+    if (value < 1 || value > MAX_PARALLELISM) {
+      throw new IllegalArgumentException("parallelism must be between 1 and " + MAX_PARALLELISM + ", got " + value);
+    }
+    return value;
+  }
 
   public static final class Builder {
     private final ObjectStore store;
@@ -73,6 +91,7 @@ public final class RestoreOptions {
     private boolean discardStaleWal;
     private IntegrityCheck integrityCheck = IntegrityCheck.FULL;
     private int parallelism = DEFAULT_PARALLELISM;
+    private boolean compactedRanges = true;
 
     private Builder(ObjectStore store, String prefix, Path output) {
       this.store = Objects.requireNonNull(store, "store");
@@ -135,10 +154,17 @@ public final class RestoreOptions {
     }
 
     public Builder parallelism(int value) {
-      if (value < 1 || value > 64) {
-        throw new IllegalArgumentException("parallelism must be between 1 and 64, got " + value);
-      }
-      this.parallelism = value;
+      this.parallelism = requireParallelism(value);
+      return this;
+    }
+
+    /**
+     * Whether the restore may use compacted ranges (docs/FORMAT.md, "Compaction levels"); default true.
+     * Without them it reads every segment since the snapshot: slower on a long history, the same database.
+     * For comparing the two, or for a bucket whose ranges are suspect (a bad range falls back on its own).
+     */
+    public Builder compactedRanges(boolean value) {
+      this.compactedRanges = value;
       return this;
     }
 
