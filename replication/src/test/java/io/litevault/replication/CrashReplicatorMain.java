@@ -32,8 +32,12 @@ public final class CrashReplicatorMain {
     Database db = store.database("data");
     // The default two-minute lease: the killed predecessor ran on these files, so its lease is taken over
     // at once (the same home) and its lineage continued.
+    // Compaction windows of 1, 2 and 4 s: ranges close and upload many times in a round, so kills land
+    // while ranges are open, being written and being uploaded.
     Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "crash/data")
-        .minUploadInterval(Duration.ofMillis(5)).build());
+        .minUploadInterval(Duration.ofMillis(5))
+        .compactionWindows(java.util.List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)))
+        .build());
     out.println("ready");
     for (int t = 0; t < 4; t++) {
       new Thread(() -> {

@@ -14,6 +14,7 @@ import io.litevault.testing.EmbeddedS3;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -86,7 +87,33 @@ class ReplicationCrashTest {
       }
       assertEquals(1, LineageCatalog.list(bucket, new BucketLayout("crash/data")).size(),
           "every restart continued the lineage of the killed process on the same files");
+      rangesAgreeWithSegments(bucket, random);
     }
     assertFalse(acked.isEmpty());
+  }
+
+  /**
+   * The compacted ranges the killed children left are shortcuts only: restores at sampled txids (and the
+   * latest) with ranges equal the same restores from the segments alone.
+   */
+  private void rangesAgreeWithSegments(ObjectStore bucket, Random random) throws Exception {
+    LineageCatalog.Lineage l = LineageCatalog.list(bucket, new BucketLayout("crash/data")).values().iterator().next();
+    assertFalse(l.ranges().isEmpty(), "the children uploaded compacted ranges");
+    var latest = Restore.plan(RestoreOptions.builder(bucket, "crash/data", dir.resolve("p.db")).build());
+    assertTrue(latest.segments().stream().anyMatch(k -> k.endsWith(".lvcr")), "the latest plan uses a range: "
+        + latest.segments());
+    long last = latest.targetTxid();
+    List<Long> txids = new java.util.ArrayList<>(List.of(last));
+    for (int i = 0; i < 8; i++) {
+      txids.add(2 + (long) random.nextInt((int) Math.max(1, last - 1)));
+    }
+    for (long txid : txids) {
+      Path with = dir.resolve("with-" + txid + ".db");
+      Path without = dir.resolve("without-" + txid + ".db");
+      Restore.run(RestoreOptions.builder(bucket, "crash/data", with).txid(txid).force(true).build());
+      Restore.run(RestoreOptions.builder(bucket, "crash/data", without).txid(txid).compactedRanges(false).force(true)
+          .build());
+      assertEquals(Dumps.dump(without), Dumps.dump(with), "txid " + txid + " with and without compacted ranges");
+    }
   }
 }
