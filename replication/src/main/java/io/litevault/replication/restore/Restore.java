@@ -71,7 +71,11 @@ public final class Restore {
       for (ObjectInfo o : l.segments()) {
         last = Math.max(last, layout.parse(o.key()).orElseThrow().lastTxid());
       }
-      long bytes = l.snapshots().stream().mapToLong(ObjectInfo::size).sum() + l.segments().stream().mapToLong(ObjectInfo::size).sum();
+      long bytes = l.all().stream().mapToLong(ObjectInfo::size).sum();
+      java.util.TreeMap<Integer, Integer> levels = new java.util.TreeMap<>();
+      for (ObjectInfo o : l.ranges()) {
+        levels.merge(layout.parse(o.key()).orElseThrow().level(), 1, Integer::sum);
+      }
       Instant from = l.snapshots().get(0).lastModified();
       Instant to = from;
       for (ObjectInfo o : l.segments()) {
@@ -80,16 +84,31 @@ public final class Restore {
       for (ObjectInfo o : l.snapshots()) {
         to = o.lastModified().isAfter(to) ? o.lastModified() : to;
       }
-      out.add(new LineageSummary(l.id(), l.snapshots().size(), l.segments().size(), first, last, from, to, bytes));
+      out.add(new LineageSummary(l.id(), l.snapshots().size(), l.segments().size(), first, last, from, to, bytes,
+          levels));
     }
     return out;
   }
 
   /**
    * One lineage: its snapshots and segments and the txid and (upload) time range that can be restored.
+   * Every txid in the range restores (the segments keep each transaction); the compacted ranges only make
+   * restores read fewer objects.
+   *
+   * @param bytes all the lineage's objects, compacted ranges included
+   * @param rangesByLevel how many compacted ranges each level holds (docs/FORMAT.md, "Compaction levels")
    */
   public record LineageSummary(String lineage, int snapshots, int segments, long firstTxid, long lastTxid,
-      Instant firstUpload, Instant lastUpload, long bytes) {}
+      Instant firstUpload, Instant lastUpload, long bytes, Map<Integer, Integer> rangesByLevel) {
+    public LineageSummary {
+      rangesByLevel = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(rangesByLevel));
+    }
+
+    /** Compacted ranges of every level. */
+    public int ranges() {
+      return rangesByLevel.values().stream().mapToInt(Integer::intValue).sum();
+    }
+  }
 
   /** What {@link #run} would download, without writing anything. */
   public static RestorePlan plan(RestoreOptions o) {

@@ -13,7 +13,8 @@ import java.util.Map;
  * @param lineage the lineage restored from
  * @param snapshot the snapshot's key
  * @param snapshotTxid the snapshot's txid
- * @param segments the segment keys, in txid order
+ * @param segments the keys to apply after the snapshot, in txid order: segments and compacted ranges
+ *     ({@code .lvcr}, see {@link #ranges()})
  * @param targetTxid the txid the restore ends at (for a timestamp target: the last segment's last txid,
  *     refined while applying)
  * @param bytes total bytes to download
@@ -35,5 +36,10 @@ public record RestorePlan(String lineage, String snapshot, long snapshotTxid, Li
 
   public int objects() {
     return 1 + segments.size();
+  }
+
+  /** How many of {@link #segments()} are compacted ranges. */
+  public int ranges() {
+    return (int) segments.stream().filter(k -> k.endsWith(".lvcr")).count();
   }
 }
