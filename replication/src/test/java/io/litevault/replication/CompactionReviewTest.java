@@ -216,4 +216,58 @@ class CompactionReviewTest {
     assertTrue(withRange.startsWith("restored "), "with the range: " + withRange + " (without it: " + withoutRange
         + "; rows/bytes " + last + ")");
   }
+
+  /** A replicator closed and started again on the same files (with commits in between) continues its ranges. */
+  @Test
+  void resumedLineageRangesRestoreAtEveryTxid() throws Exception {
+    ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("resume-bucket")));
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
+    TreeMap<Long, String> expected = new TreeMap<>();
+    String lineage = null;
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("resume")).database("data", DatabaseOptions.builder()
+        .clock(clock).migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      Database db = store.database("data");
+      for (int round = 0; round < 3; round++) {
+        try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").clock(clock)
+            .snapshotInterval(Duration.ofDays(365)).minUploadInterval(Duration.ZERO).compactionWindows(WINDOWS)
+            .workDirectory(dir.resolve("resume-work")).build())) {
+          for (int i = 0; i < 25; i++) {
+            int id = round * 100 + i;
+            r.write(ReplicationTest.insert("a", "post " + id), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+            var pos = r.positionOf(db.lastTxid()).orElseThrow();
+            if (lineage != null) {
+              assertEquals(lineage, pos.lineage(), "the lineage continues");
+            }
+            lineage = pos.lineage();
+            expected.put(pos.txid(), db.read(Dumps::dump));
+            clock.advance(Duration.ofMillis(700));
+          }
+        }
+        for (int i = 0; i < 3; i++) { // commits while no replicator runs: the next one catches up
+          db.writeAndWait(ReplicationTest.insert("b", "between " + round + "/" + i));
+          clock.advance(Duration.ofMillis(700));
+        }
+      }
+    }
+    List<String> failures = new ArrayList<>();
+    int usedRanges = 0;
+    for (long t = 1; t <= expected.lastKey(); t++) {
+      Path out = dir.resolve("r-" + t + ".db");
+      try {
+        RestoreOptions o = RestoreOptions.builder(bucket, "r/data", out).txid(t).build();
+        RestorePlan plan = Restore.plan(o);
+        usedRanges += plan.segments().stream().anyMatch(k -> k.endsWith(".lvcr")) ? 1 : 0;
+        Restore.run(o);
+        Map.Entry<Long, String> want = expected.floorEntry(t);
+        if (expected.containsKey(t) && !want.getValue().equals(Dumps.dump(out))) {
+          failures.add("txid " + t + " (plan " + plan.segments() + ")");
+        }
+      } catch (RuntimeException e) {
+        failures.add("txid " + t + ": " + e);
+      }
+      Files.deleteIfExists(out);
+    }
+    assertTrue(usedRanges > 10, "plans with ranges: " + usedRanges);
+    assertEquals(List.of(), failures);
+  }
 }
