@@ -137,6 +137,20 @@ public interface ObjectStore extends AutoCloseable {
   Stream<ObjectInfo> list(String prefix);
 
   /**
+   * As {@link #list(String)}, only the keys that sort after {@code startAfter} ({@link ObjectKeys#compare}
+   * order; {@code startAfter} itself need not exist). An S3 store passes it to the server
+   * ({@code ListObjectsV2} {@code start-after}), so the keys before it cost no requests: how a restore skips
+   * a long history it does not need. The default filters {@link #list(String)}: right, not faster.
+   *
+   * @param prefix the prefix, {@code ""} for the whole bucket
+   * @param startAfter a key; only keys strictly after it are listed
+   */
+  default Stream<ObjectInfo> listAfter(String prefix, String startAfter) {
+    java.util.Objects.requireNonNull(startAfter, "startAfter");
+    return list(prefix).filter(o -> ObjectKeys.compare(o.key(), startAfter) > 0);
+  }
+
+  /**
    * Lists one "level" under {@code prefix}: objects whose key has no {@code delimiter} after the prefix,
    * and one {@link CommonPrefix} for each distinct run up to and including the next delimiter. In key
    * order, lazily, like {@link #list(String)}.

@@ -268,6 +268,25 @@ public abstract class ObjectStoreContractTest {
   }
 
   @Test
+  void listAfterYieldsOnlyTheKeysAfterStartAfterInOrder() {
+    for (String k : List.of("s/0001-0002", "s/0003-0003", "s/0003-0005", "s/0006-0009", "t/0001")) {
+      store().put(p + k, new byte[] {3});
+    }
+    try (Stream<ObjectInfo> s = store().listAfter(p + "s/", p + "s/0003-0003")) {
+      assertEquals(List.of(p + "s/0003-0005", p + "s/0006-0009"), s.map(ObjectInfo::key).toList());
+    }
+    try (Stream<ObjectInfo> s = store().listAfter(p + "s/", p + "s/0002-ffff")) { // need not exist
+      assertEquals(List.of(p + "s/0003-0003", p + "s/0003-0005", p + "s/0006-0009"), s.map(ObjectInfo::key).toList());
+    }
+    try (Stream<ObjectInfo> s = store().listAfter(p + "s/", p + "s/9")) {
+      assertEquals(List.of(), s.map(ObjectInfo::key).toList());
+    }
+    try (Stream<ObjectInfo> s = store().listAfter(p + "s/", p)) { // before the prefix: all of it
+      assertEquals(4, s.count());
+    }
+  }
+
+  @Test
   void listingAnEmptyPrefixYieldsNothing() {
     assertEquals(List.of(), keys(p + "nothing-here/"));
   }

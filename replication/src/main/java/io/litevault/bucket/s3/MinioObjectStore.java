@@ -156,7 +156,7 @@ public final class MinioObjectStore extends S3StoreBase {
   }
 
   @Override
-  ListPage rawList(String prefix, String delimiter, String token, int maxKeys) throws Exception {
+  ListPage rawList(String prefix, String delimiter, String token, int maxKeys, String startAfter) throws Exception {
     ListObjectsV2Args.Builder b = ListObjectsV2Args.builder().bucket(bucket()).maxKeys(maxKeys);
     if (!prefix.isEmpty()) {
       b.prefix(prefix);
@@ -166,6 +166,9 @@ public final class MinioObjectStore extends S3StoreBase {
     }
     if (token != null) {
       b.continuationToken(token);
+    }
+    if (startAfter != null) {
+      b.startAfter(startAfter);
     }
     ListBucketResultV2 result = client.listObjectsV2(b.build()).get().result();
     List<ListEntry> entries = new ArrayList<>();

@@ -149,7 +149,7 @@ public final class S3ObjectStore extends S3StoreBase {
   }
 
   @Override
-  ListPage rawList(String prefix, String delimiter, String token, int maxKeys) {
+  ListPage rawList(String prefix, String delimiter, String token, int maxKeys, String startAfter) {
     ListObjectsV2Request.Builder r = ListObjectsV2Request.builder().bucket(bucket()).maxKeys(maxKeys);
     if (!prefix.isEmpty()) {
       r.prefix(prefix);
@@ -159,6 +159,9 @@ public final class S3ObjectStore extends S3StoreBase {
     }
     if (token != null) {
       r.continuationToken(token);
+    }
+    if (startAfter != null) {
+      r.startAfter(startAfter);
     }
     ListObjectsV2Response page = client.listObjectsV2(r.build());
     List<ListEntry> entries = new ArrayList<>();

@@ -83,7 +83,9 @@ abstract class S3StoreBase implements ObjectStore {
 
   abstract ObjectInfo rawHead(String key) throws Exception;
 
-  abstract ListPage rawList(String prefix, String delimiter, String token, int maxKeys) throws Exception;
+  /** One page of a ListObjectsV2; {@code startAfter} null for none (only on the first page, as S3 ignores it after). */
+  abstract ListPage rawList(String prefix, String delimiter, String token, int maxKeys, String startAfter)
+      throws Exception;
 
   abstract void rawDelete(String key) throws Exception;
 
@@ -276,8 +278,18 @@ abstract class S3StoreBase implements ObjectStore {
   public Stream<ObjectInfo> list(String prefix) {
     ObjectKeys.requireValidPrefix(prefix);
     int max = options.listPageSize();
-    return stream(new PagedIterator(retrier, prefix, token -> rawList(prefix, null, token, max)))
+    return stream(new PagedIterator(retrier, prefix, token -> rawList(prefix, null, token, max, null)))
         .map(ObjectInfo.class::cast);
+  }
+
+  @Override
+  public Stream<ObjectInfo> listAfter(String prefix, String startAfter) {
+    ObjectKeys.requireValidPrefix(prefix);
+    java.util.Objects.requireNonNull(startAfter, "startAfter");
+    int max = options.listPageSize();
+    return stream(new PagedIterator(retrier, prefix, token -> rawList(prefix, null, token, max, startAfter)))
+        .map(ObjectInfo.class::cast)
+        .filter(o -> ObjectKeys.compare(o.key(), startAfter) > 0); // a server that ignores start-after is still right
   }
 
   @Override
@@ -285,7 +297,7 @@ abstract class S3StoreBase implements ObjectStore {
     ObjectKeys.requireValidPrefix(prefix);
     ObjectKeys.requireValidDelimiter(delimiter);
     int max = options.listPageSize();
-    return stream(new PagedIterator(retrier, prefix, token -> rawList(prefix, delimiter, token, max)));
+    return stream(new PagedIterator(retrier, prefix, token -> rawList(prefix, delimiter, token, max, null)));
   }
 
   private static Stream<ListEntry> stream(PagedIterator it) {
