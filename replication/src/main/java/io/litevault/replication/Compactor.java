@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Merges the transactions the shipper has landed into compacted ranges, one open range per level
- * ({@link CompactionLevels}), and uploads a range when its window ends: {@code levels/<LL>/<first>-<last>.lvcr}
+ * Merges the segments the shipper has landed into compacted ranges, one open range per level
+ * ({@link CompactionLevels}), and uploads a range when its window ends (a segment belongs to the window of
+ * its first transaction, so ranges hold whole segments): {@code levels/<LL>/<first>-<last>.lvcr}
  * ({@link CompactedCodec}). It is fed the segments the shipper just uploaded, from memory, so compaction
  * costs PUTs and local writes, never a GET.
  *
@@ -126,9 +127,7 @@ final class Compactor implements AutoCloseable {
       return;
     }
     try {
-      for (Segment.Txn t : s.transactions()) {
-        add(s, t);
-      }
+      add(s);
     } catch (IOException e) {
       // The work directory failed (a full disk): the ranges are a shortcut, the segment is landed.
       log.warn("database '{}': compaction dropped its open ranges: {}", database, e.toString());
@@ -152,11 +151,19 @@ final class Compactor implements AutoCloseable {
     }
   }
 
-  private void add(Segment s, Segment.Txn t) throws IOException {
+  /**
+   * Adds a whole segment to each level's open range, first closing (and uploading) a range whose window
+   * ended before the segment's first transaction. Ranges hold whole segments, so each ends where a segment
+   * ends and the next segment starts right after it: a restore lists only the segments after the ranges
+   * it uses (docs/FORMAT.md, "Planning with ranges"). A segment is about one upload interval, so its later
+   * transactions spill past a window's end by that much at most.
+   */
+  private void add(Segment s) throws IOException {
     long lowerFirst = -1;
     long lowerLast = -1;
+    long firstCommit = s.transactions().get(0).timestampMillis();
     for (int level = 1; level <= count; level++) {
-      long window = levels.window(level, t.timestampMillis(), lastWindow[level]);
+      long window = levels.window(level, firstCommit, lastWindow[level]);
       lastWindow[level] = window;
       Open o = open[level];
       if (o != null && window > o.window) {
@@ -169,11 +176,13 @@ final class Compactor implements AutoCloseable {
         open[level] = new Open(new RangeAccumulator(workDir.resolve("range-" + level + ".pages"), level, lineage,
             s.pageSize(), checksum), window);
       }
-      open[level].range.add(t);
+      for (Segment.Txn t : s.transactions()) {
+        open[level].range.add(t);
+      }
       open[level].from(s);
     }
-    txid = t.txid();
-    checksum = t.checksumAfter();
+    txid = s.last().txid();
+    checksum = s.last().checksumAfter();
   }
 
   /**

@@ -111,6 +111,8 @@ class CompactionTest {
     RestorePlan plan = h.livePlan();
     assertTrue(h.live().objects() <= 40, "latest from " + h.live().objects() + " objects (plan " + plan.segments() + ")");
     assertTrue(rangesIn(plan) > 0, "the plan uses compacted ranges: " + plan.segments());
+    // Listed narrowly: the lineages, the newest one's snapshots and ranges, the segments after the ranges.
+    assertEquals(4L, plan.requests().get(io.litevault.bucket.Operation.LIST), plan.requests().toString());
     RestoreResult closed = restore(h, dir.resolve("latest.db"), null);
     assertEquals(h.last(), Dumps.dump(dir.resolve("latest.db")));
     assertTrue(closed.objects() <= h.live().objects(), "the close flushed the open ranges: " + closed.objects());

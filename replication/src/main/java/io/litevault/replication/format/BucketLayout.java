@@ -60,12 +60,37 @@ public final class BucketLayout {
     return leases() + hex(generation);
   }
 
-  String lineages() {
+  /** The prefix all lineages live under. */
+  public String lineages() {
     return prefix + "/lineages/";
   }
 
-  String lineage(String lineage) {
+  /** The prefix of one lineage's objects. */
+  public String lineage(String lineage) {
     return lineages() + lineage + "/";
+  }
+
+  /** The prefix of a lineage's snapshots. */
+  public String snapshots(String lineage) {
+    return lineage(lineage) + "snapshots/";
+  }
+
+  /** The prefix of a lineage's segments. */
+  public String segments(String lineage) {
+    return lineage(lineage) + "segments/";
+  }
+
+  /** The prefix of a lineage's compacted ranges, all levels. */
+  public String levels(String lineage) {
+    return lineage(lineage) + "levels/";
+  }
+
+  /**
+   * A key after every segment key of {@code lineage} starting at or before {@code txid} and before every
+   * one starting after it: where a listing of the segments after {@code txid} starts.
+   */
+  public String segmentsAfter(String lineage, long txid) {
+    return segments(lineage) + hex(txid) + "-ffffffffffffffff.lvsg";
   }
 
   public String snapshot(String lineage, long txid) {

@@ -387,9 +387,22 @@ public final class Restore {
       Map<Operation, OperationStats> before = o.store().metrics().snapshot();
       long t0 = System.nanoTime();
       BucketLayout layout = new BucketLayout(o.prefix());
-      Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
-      Duration listing = Duration.ofNanos(System.nanoTime() - t0);
-      RestorePlan p = choose(o, layout, all, useRanges);
+      RestorePlan p = null;
+      Duration listing;
+      if (useRanges) {
+        // The newest lineage's snapshots and ranges and the segments after them: no history it skips.
+        java.util.Optional<LineageCatalog.Lineage> narrow = NarrowListing.list(o, layout);
+        listing = Duration.ofNanos(System.nanoTime() - t0);
+        p = narrow.map(l -> planIn(o, layout, l, true)).orElse(null);
+      } else {
+        listing = Duration.ZERO;
+      }
+      if (p == null) {
+        long t1 = System.nanoTime();
+        Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
+        listing = listing.plus(Duration.ofNanos(System.nanoTime() - t1));
+        p = choose(o, layout, all, useRanges);
+      }
       Duration planning = Duration.ofNanos(System.nanoTime() - t0).minus(listing);
       return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.targetTxid(), p.bytes(),
           p.newestTxid(), listing, planning, requestsSince(o.store(), before));
