@@ -288,6 +288,17 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   @Override
   public Stream<ObjectInfo> list(String prefix) {
+    return listFrom(prefix, null);
+  }
+
+  /** Skips, unread, the directory entries whose keys all sort at or before {@code startAfter}. */
+  @Override
+  public Stream<ObjectInfo> listAfter(String prefix, String startAfter) {
+    java.util.Objects.requireNonNull(startAfter, "startAfter");
+    return listFrom(prefix, startAfter).filter(o -> ObjectKeys.compare(o.key(), startAfter) > 0);
+  }
+
+  private Stream<ObjectInfo> listFrom(String prefix, String startAfter) {
     ObjectKeys.requireValidPrefix(prefix);
     metrics.request(Operation.LIST, false);
     int slash = prefix.lastIndexOf('/');
@@ -300,7 +311,7 @@ public final class FileSystemObjectStore implements ObjectStore {
     }
     List<ObjectInfo> found;
     try {
-      found = new Listing(root, paths(), describe()).objects(dir, dirPrefix, prefix);
+      found = new Listing(root, paths(), describe()).objects(dir, dirPrefix, prefix, startAfter);
     } catch (ObjectStoreException e) {
       metrics.error(Operation.LIST);
       throw e;
@@ -311,9 +322,38 @@ public final class FileSystemObjectStore implements ObjectStore {
     return found.stream();
   }
 
+  /**
+   * A "/" listing of a directory prefix in the plain layout: the directory's entries alone (a directory
+   * holding anything is a common prefix), not a walk of everything below it. Null to walk instead.
+   */
+  private Stream<ListEntry> oneLevel(String prefix) {
+    ObjectKeys.requireValidPrefix(prefix);
+    Path dir;
+    try {
+      dir = paths().dir(prefix);
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+    metrics.request(Operation.LIST, false);
+    try {
+      List<ListEntry> out = new Listing(root, paths(), describe()).level(dir, prefix);
+      out.sort((a, b) -> ObjectKeys.compare(a.key(), b.key()));
+      return out.stream();
+    } catch (IOException e) {
+      metrics.error(Operation.LIST);
+      throw failure("list", prefix, e);
+    }
+  }
+
   @Override
   public Stream<ListEntry> list(String prefix, String delimiter) {
     ObjectKeys.requireValidDelimiter(delimiter);
+    if ("/".equals(delimiter) && (prefix.isEmpty() || prefix.endsWith("/")) && !isLegacyLayout()) {
+      Stream<ListEntry> level = oneLevel(prefix);
+      if (level != null) {
+        return level;
+      }
+    }
     Map<String, ListEntry> entries = new LinkedHashMap<>();
     try (Stream<ObjectInfo> all = list(prefix)) {
       all.forEach(o -> {

@@ -33,14 +33,23 @@ final class Listing {
 
   /** The objects under {@code dir} (the directory of {@code dirPrefix}) whose keys start with {@code prefix}. */
   List<ObjectInfo> objects(Path dir, String dirPrefix, String prefix) throws IOException {
+    return objects(dir, dirPrefix, prefix, null);
+  }
+
+  /**
+   * As {@link #objects(Path, String, String)}, only keys after {@code startAfter} (null for all): entries
+   * whose every key sorts at or before it are skipped unread (no stat, no walk), so a listing after the
+   * start of a long run of keys costs the directory read alone.
+   */
+  List<ObjectInfo> objects(Path dir, String dirPrefix, String prefix, String startAfter) throws IOException {
     List<ObjectInfo> found = new ArrayList<>();
     refuseLegacyOnTheWay(dir, dirPrefix);
-    walk(dir, dirPrefix, prefix, found);
+    walk(dir, dirPrefix, prefix, startAfter, found);
     found.sort((a, b) -> ObjectKeys.compare(a.key(), b.key()));
     return found;
   }
 
-  private void walk(Path dir, String base, String prefix, List<ObjectInfo> out) throws IOException {
+  private void walk(Path dir, String base, String prefix, String startAfter, List<ObjectInfo> out) throws IOException {
     boolean follow = layout.followsDirectoryLinks();
     if (!Files.isDirectory(dir) || (!follow && !dir.equals(root) && Files.isSymbolicLink(dir))) {
       return; // the root may be a link; in the plain layout a link to a directory is not walked (see attributes)
@@ -48,6 +57,9 @@ final class Listing {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
       for (Path e : entries) {
         String name = e.getFileName().toString();
+        if (startAfter != null && allAtOrBefore(base, name, startAfter)) {
+          continue;
+        }
         BasicFileAttributes a = attributes(e, follow);
         if (a == null) {
           continue; // deleted while listing, or a link to nothing
@@ -57,7 +69,7 @@ final class Listing {
           String sub = seg == null ? null : base + seg + "/";
           if (sub != null && (sub.startsWith(prefix) || prefix.startsWith(sub))) {
             refuseLegacyInPlain(layout, e, sub);
-            walk(e, sub, prefix, out);
+            walk(e, sub, prefix, startAfter, out);
           }
         } else if (a.isRegularFile()) {
           String seg = layout.fileSegment(name);
@@ -69,6 +81,63 @@ final class Listing {
     } catch (NoSuchFileException | java.nio.file.NotDirectoryException gone) {
       // Removed (emptied by a delete) or replaced by an object while listing: no keys below it now.
     }
+  }
+
+  /**
+   * The entries of one directory of the plain layout as a "/" listing: its objects, and its non-empty
+   * subdirectories as common prefixes (a directory a delete is emptying may show once more, as S3 shows a
+   * prefix a moment after its last key went).
+   */
+  List<io.litevault.bucket.ListEntry> level(Path dir, String prefix) throws IOException {
+    List<io.litevault.bucket.ListEntry> out = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path e : entries) {
+        String name = e.getFileName().toString();
+        BasicFileAttributes a = attributes(e, false);
+        if (a == null) {
+          continue;
+        }
+        if (a.isDirectory()) {
+          String seg = layout.dirSegment(name);
+          if (seg != null && !isEmpty(e)) {
+            out.add(new io.litevault.bucket.CommonPrefix(prefix + seg + "/"));
+          }
+        } else if (a.isRegularFile()) {
+          String seg = layout.fileSegment(name);
+          if (seg != null) {
+            out.add(FileSystemObjectStore.info(prefix + seg, a));
+          }
+        }
+      }
+    } catch (NoSuchFileException | java.nio.file.NotDirectoryException gone) {
+      // removed while listing: nothing below it now
+    }
+    return out;
+  }
+
+  private static boolean isEmpty(Path dir) {
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      return !entries.iterator().hasNext();
+    } catch (IOException e) {
+      return true; // gone meanwhile
+    }
+  }
+
+  /**
+   * Whether every key entry {@code name} of the directory of {@code base} can hold, as an object or as a
+   * directory, sorts at or before {@code startAfter}. Keys under a directory all start with {@code d/}: when
+   * that sorts before {@code startAfter} and is not its prefix, they differ from it at an earlier, smaller
+   * character.
+   */
+  private boolean allAtOrBefore(String base, String name, String startAfter) {
+    String f = layout.fileSegment(name);
+    String d = layout.dirSegment(name);
+    boolean file = f == null || ObjectKeys.compare(base + f, startAfter) <= 0;
+    String dir = d == null ? null : base + d + "/";
+    return file && (dir == null || (ObjectKeys.compare(dir, startAfter) <= 0 && !startAfter.startsWith(dir)));
   }
 
   /**
