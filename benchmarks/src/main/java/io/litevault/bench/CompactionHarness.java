@@ -48,6 +48,10 @@ public final class CompactionHarness implements Callable<Integer> {
   @Option(names = "--dir", required = true, description = "work directory (emptied per case)")
   Path dir;
 
+  @Option(names = "--base-mib", defaultValue = "0",
+      description = "MiB of incompressible rows loaded before replication starts (default: ${DEFAULT-VALUE})")
+  int baseMib;
+
   @Option(names = "--rounds", defaultValue = "3", description = "restores per measurement; the median is reported")
   int rounds;
 
@@ -58,8 +62,8 @@ public final class CompactionHarness implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     System.out.println("| history | step | segments | ranges uploaded (by level) | GETs while replicating | objects read "
-        + "| restore ms | fresh snapshot ms | ratio | bytes: snapshots / segments / ranges |");
-    System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+        + "| LIST requests | listing ms | restore ms | fresh snapshot ms | ratio | bytes: snapshots / segments / ranges |");
+    System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
     for (String c : cases) {
       String[] parts = c.split("@");
       run(Duration.parse(parts[0]), Duration.parse(parts[1]));
@@ -80,6 +84,16 @@ public final class CompactionHarness implements Callable<Integer> {
         .clock(clock).migration(1, "post", "CREATE TABLE post(id INTEGER PRIMARY KEY, body TEXT NOT NULL)").build())
         .open()) {
       Database db = store.database("data");
+      for (int m = 0; m < baseMib; m++) {
+        db.write(c -> {
+          try (var s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS base(b BLOB NOT NULL)");
+            s.executeUpdate("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1024) "
+                + "INSERT INTO base(b) SELECT randomblob(1024) FROM n");
+          }
+          return null;
+        }).get();
+      }
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "c/data").clock(clock)
           .minUploadInterval(Duration.ZERO).build())) {
         for (long i = 0; i < writes; i++) {
@@ -93,7 +107,9 @@ public final class CompactionHarness implements Callable<Integer> {
             }
             return null;
           }, Durability.REPLICATED).get();
-          clock.advance(step);
+          if (i < writes - 1) {
+            clock.advance(step); // not after the last: the restore sees the history just before a daily snapshot
+          }
         }
         gets = bucket.metrics().snapshot().get(Operation.GET).requests();
         segments = r.metrics().segmentsUploaded();
@@ -115,8 +131,9 @@ public final class CompactionHarness implements Callable<Integer> {
       byLevel.merge(layout.parse(o.key()).orElseThrow().level(), 1, Integer::sum);
     }
     int ranges = byLevel.values().stream().mapToInt(Integer::intValue).sum();
-    System.out.printf(Locale.ROOT, "| %s | %s | %d | %d %s | %d | %d | %d | %d | %.2f | %d / %d / %d |%n", history, step,
-        segments, ranges, byLevel, gets, latest[1], latest[0], fresh[0], (double) latest[0] / fresh[0],
+    System.out.printf(Locale.ROOT, "| %s | %s | %d | %d %s | %d | %d | %d | %d | %d | %d | %.2f | %d / %d / %d |%n",
+        history, step, segments, ranges, byLevel, gets, latest[1], latest[2], latest[3], latest[0], fresh[0],
+        (double) latest[0] / fresh[0],
         bytes(l.snapshots()), bytes(l.segments()), bytes(l.ranges()));
   }
 
@@ -129,18 +146,19 @@ public final class CompactionHarness implements Callable<Integer> {
     return objects.stream().mapToLong(ObjectInfo::size).sum();
   }
 
-  /** Median restore time in ms over the rounds, and the objects read. */
+  /** Median restore time in ms over the rounds, the objects read, LIST requests and listing ms (last round). */
   private long[] restoreMedian(ObjectStore bucket, String prefix, Path out) {
     long[] ms = new long[rounds];
-    int objects = 0;
+    RestoreResult last = null;
     for (int i = 0; i < rounds; i++) {
       long t0 = System.nanoTime();
       RestoreResult r = Restore.run(RestoreOptions.builder(bucket, prefix, out).force(true)
           .integrityCheck(IntegrityCheck.QUICK).build());
       ms[i] = (System.nanoTime() - t0) / 1_000_000;
-      objects = r.objects();
+      last = r;
     }
     Arrays.sort(ms);
-    return new long[] {ms[rounds / 2], objects};
+    return new long[] {ms[rounds / 2], last.objects(), last.requests().getOrDefault(Operation.LIST, 0L),
+        last.phases().get("listing").toMillis()};
   }
 }

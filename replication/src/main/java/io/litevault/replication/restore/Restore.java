@@ -145,7 +145,8 @@ public final class Restore {
     target.check(); // before anything is downloaded; again just before the rename
     Map<Operation, OperationStats> before = o.store().metrics().snapshot();
     long planStart = System.nanoTime();
-    if (plan == null) {
+    boolean plannedHere = plan == null;
+    if (plannedHere) {
       plan = Planner.plan(o);
     }
     long planned = System.nanoTime();
@@ -184,7 +185,9 @@ public final class Restore {
       phases.put("integrityCheck", Duration.ofNanos(checked - synced));
       phases.put("rename", Duration.ofNanos(installed - checked));
       Map<Operation, Long> requests = requestsSince(o.store(), before);
-      plan.requests().forEach((op, n) -> requests.merge(op, n, Long::sum));
+      if (!plannedHere) { // a plan made before this call: its requests are not in the count since `before`
+        plan.requests().forEach((op, n) -> requests.merge(op, n, Long::sum));
+      }
       if (log.isDebugEnabled()) {
         log.debug("restore phases: {}; requests: {}", phases, requests);
       }
