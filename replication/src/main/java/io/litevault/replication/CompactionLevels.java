@@ -10,18 +10,21 @@ import java.util.List;
  * finer level, and fine segments only for the current smallest window.
  *
  * <p>Why these windows: the worst case to cover up to any moment is the sum, over the levels, of one less
- * than the ratio to the next coarser window, plus the fine segments of one level-1 window: with one upload a
- * second, {@code 9 + 5 + 9 + 5 + 5} objects below 6 hours, plus at most 3 six-hour objects and the snapshot
- * of the day: 37, within the 40 objects issue 13 asks for; the extra PUTs are one per window, about 10,250 a
- * day against 86,400 uploads (12%).
+ * than the ratio to the next coarser window, plus the fine segments of one level-1 window. With one upload a
+ * second a 1 s range holds one segment and is not written (a range of one segment is worth no more than the
+ * segment), so that case reads {@code 9} segments, then {@code 5 + 9 + 5 + 5} ranges below 6 hours, at most
+ * 3 six-hour ranges and the snapshot of the day: 37, within the 40 objects issue 13 asks for; the extra PUTs
+ * are one per window above the first, about 10,250 a day against 86,400 uploads (12%). The 1 s level is for
+ * {@code REPLICATED} writes, which upload as soon as they commit: at 500 such writes a second a second holds
+ * dozens of segments, merged into one range.
  *
  * <p>Windows never go back: a clock that steps back keeps a transaction in the window of the one before
  * it, so the ranges of a level follow each other in txid order.
  */
 final class CompactionLevels {
   /** Level n is {@code DEFAULT.get(n - 1)}. */
-  static final List<Duration> DEFAULT = List.of(Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10),
-      Duration.ofHours(1), Duration.ofHours(6));
+  static final List<Duration> DEFAULT = List.of(Duration.ofSeconds(1), Duration.ofSeconds(10), Duration.ofMinutes(1),
+      Duration.ofMinutes(10), Duration.ofHours(1), Duration.ofHours(6));
 
   private final List<Duration> windows;
 

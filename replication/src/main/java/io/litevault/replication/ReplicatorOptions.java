@@ -33,7 +33,7 @@ public final class ReplicatorOptions {
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofMillis(200);
   public static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
   /**
-   * Compaction windows, level 1 first: 10 s, 1 min, 10 min, 1 h, 6 h. With a daily snapshot a restore of
+   * Compaction windows, level 1 first: 1 s, 10 s, 1 min, 10 min, 1 h, 6 h. With a daily snapshot a restore of
    * any moment reads at most about 37 objects however many segments the day had, for about 12% more PUTs
    * than the segments alone (see docs/FORMAT.md, "Compaction levels").
    */
