@@ -54,4 +54,10 @@ final class CompactionLevels {
     long w = Math.floorDiv(timestampMillis, windows.get(level - 1).toMillis());
     return Math.max(w, previousWindow);
   }
+
+  /** When {@code window} of {@code level} ends: its first millisecond after. */
+  long end(int level, long window) {
+    long len = windows.get(level - 1).toMillis();
+    return window >= Long.MAX_VALUE / len - 1 ? Long.MAX_VALUE : (window + 1) * len;
+  }
 }

@@ -136,6 +136,36 @@ final class Compactor implements AutoCloseable {
     }
   }
 
+  /** When the first open range's window ends (clock millis); {@code Long.MAX_VALUE} with none open. */
+  long nextWindowEnd() {
+    long end = Long.MAX_VALUE;
+    for (int level = 1; level <= count; level++) {
+      if (open[level] != null) {
+        end = Math.min(end, levels.end(level, open[level].window));
+      }
+    }
+    return end;
+  }
+
+  /**
+   * Uploads the open ranges whose window ended by {@code nowMillis}: on a quiet database the last window
+   * closes by the clock instead of waiting for the next commit, so a restore finds the tail compacted.
+   * A segment landing later belongs to a later window (windows never go back), so this never splits one.
+   */
+  void closeEnded(long nowMillis) {
+    long lowerFirst = -1;
+    long lowerLast = -1;
+    for (int level = 1; level <= count; level++) {
+      Open o = open[level];
+      if (o != null && levels.end(level, o.window) <= nowMillis) {
+        open[level] = null;
+        long[] uploaded = finish(level, o, lowerFirst, lowerLast);
+        lowerFirst = uploaded[0];
+        lowerLast = uploaded[1];
+      }
+    }
+  }
+
   /** Uploads every open range as it is (partial windows), then starts over after the last transaction. */
   void flush() {
     long lowerFirst = -1;

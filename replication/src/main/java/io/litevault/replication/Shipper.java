@@ -213,6 +213,8 @@ final class Shipper implements Runnable {
       snapshot(false);
     } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
       snapshot(false); // only with new data since the last one: never a loop on an idle database
+    } else if (pending.isEmpty() && compactor.nextWindowEnd() <= options.clock().millis()) {
+      compactor.closeEnded(options.clock().millis()); // a quiet database: its last windows close by the clock
     } else {
       park();
       return Turn.PARKED;
@@ -746,8 +748,14 @@ final class Shipper implements Runnable {
       if (!pending.isEmpty()) {
         return options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
       }
-      return committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
+      long wait = committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
           : Wakeups.FOREVER; // idle: no timers, no requests
+      long windowEnd = compactor.nextWindowEnd();
+      if (windowEnd != Long.MAX_VALUE) { // an open compaction window: close it when it ends
+        long untilEnd = TimeUnit.MILLISECONDS.toNanos(Math.max(1, windowEnd - options.clock().millis()));
+        wait = Math.min(wait, untilEnd);
+      }
+      return wait;
     });
     if (interrupted) {
       closing = true;

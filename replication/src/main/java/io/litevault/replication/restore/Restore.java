@@ -155,7 +155,7 @@ public final class Restore {
     // next restore's orphan cleanup.
     Thread cleanup = new Thread(() -> deleteTemp(tmp), "litevault-restore-cleanup");
     Runtime.getRuntime().addShutdownHook(cleanup);
-    ExecutorService pool = downloadPool(o.parallelism());
+    ExecutorService pool = downloadPool(o.parallelism() + SegmentDownloads.SMALL_EXTRA);
     try {
       long applyStart = System.nanoTime();
       Applied applied;
@@ -407,7 +407,7 @@ public final class Restore {
         p = choose(o, layout, all, useRanges);
       }
       Duration planning = Duration.ofNanos(System.nanoTime() - t0).minus(listing);
-      return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.targetTxid(), p.bytes(),
+      return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.sizes(), p.targetTxid(), p.bytes(),
           p.newestTxid(), listing, planning, requestsSince(o.store(), before));
     }
 
@@ -479,6 +479,7 @@ public final class Restore {
       }
       segs.sort(java.util.Comparator.comparingLong(Seg::first).thenComparingLong(Seg::last));
       List<String> keys = new ArrayList<>();
+      List<Long> sizes = new ArrayList<>();
       long bytes = snap.size();
       long covered = snapTxid;
       int next = 0;
@@ -505,6 +506,7 @@ public final class Restore {
           break;
         }
         keys.add(pick.info().key());
+        sizes.add(pick.info().size());
         bytes += pick.info().size();
         covered = pick.last();
       }
@@ -540,7 +542,7 @@ public final class Restore {
       for (ObjectInfo sn : snaps) {
         newest = Math.max(newest, layout.parse(sn.key()).orElseThrow().lastTxid());
       }
-      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, o.txid() != null ? o.txid() : last, bytes, newest,
+      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, sizes, o.txid() != null ? o.txid() : last, bytes, newest,
           Duration.ZERO, Duration.ZERO, Map.of());
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
  * @param snapshotTxid the snapshot's txid
  * @param segments the keys to apply after the snapshot, in txid order: segments and compacted ranges
  *     ({@code .lvcr}, see {@link #ranges()})
+ * @param sizes the listed size of each of {@code segments}, in bytes
  * @param targetTxid the txid the restore ends at (for a timestamp target: the last segment's last txid,
  *     refined while applying)
  * @param bytes total bytes to download
@@ -25,10 +26,14 @@ import java.util.Map;
  *     the small ranged reads of snapshot and segment headers)
  * @param requests the requests planning sent to the store, by kind (the listing's and any header reads)
  */
-public record RestorePlan(String lineage, String snapshot, long snapshotTxid, List<String> segments, long targetTxid,
-    long bytes, long newestTxid, Duration listing, Duration planning, Map<Operation, Long> requests) {
+public record RestorePlan(String lineage, String snapshot, long snapshotTxid, List<String> segments, List<Long> sizes,
+    long targetTxid, long bytes, long newestTxid, Duration listing, Duration planning, Map<Operation, Long> requests) {
   public RestorePlan {
     segments = List.copyOf(segments);
+    sizes = List.copyOf(sizes);
+    if (sizes.size() != segments.size()) {
+      throw new IllegalArgumentException(sizes.size() + " sizes for " + segments.size() + " objects");
+    }
     java.util.EnumMap<Operation, Long> copy = new java.util.EnumMap<>(Operation.class);
     copy.putAll(requests);
     requests = java.util.Collections.unmodifiableMap(copy);

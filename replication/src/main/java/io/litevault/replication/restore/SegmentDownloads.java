@@ -19,11 +19,21 @@ import java.util.concurrent.ExecutorService;
  * {@code parallelism} in memory), handed out in plan order. Package-private; one thread takes them.
  */
 final class SegmentDownloads {
+  /**
+   * Small objects downloaded ahead beyond {@code parallelism}: a second of {@code REPLICATED} writes is
+   * hundreds of segments of a few KiB, whose cost is the request's round trip, not memory; these many more in
+   * flight hide it at a bounded cost ({@link #SMALL_BYTES} each).
+   */
+  static final int SMALL_EXTRA = 12;
+  /** An object up to this size counts as small. */
+  static final long SMALL_BYTES = 256 * 1024;
+
   /** A segment on its way. */
   private record Pending(String key, CompletableFuture<DownloadedSegment> prepared) {}
 
   private final ObjectStore store;
   private final List<String> keys;
+  private final List<Long> sizes;
   private final BucketLayout layout;
   private final long targetTxid;
   private final Instant until;
@@ -42,6 +52,7 @@ final class SegmentDownloads {
     this.temp = temp;
     this.store = o.store();
     this.keys = plan.segments();
+    this.sizes = plan.sizes();
     this.layout = new BucketLayout(o.prefix());
     this.targetTxid = plan.targetTxid();
     this.until = o.timestamp();
@@ -57,7 +68,8 @@ final class SegmentDownloads {
    * @throws RestoreException the segment is missing or corrupt
    */
   DownloadedSegment next(Chain chain) throws IOException {
-    while (next < keys.size() && ahead.size() < parallelism) {
+    while (next < keys.size() && (ahead.size() < parallelism
+        || ahead.size() < parallelism + SMALL_EXTRA && sizes.get(next) <= SMALL_BYTES)) {
       start(keys.get(next++));
     }
     Pending p = ahead.removeFirst();
