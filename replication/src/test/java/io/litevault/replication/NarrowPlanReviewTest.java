@@ -164,6 +164,62 @@ class NarrowPlanReviewTest {
     assertEquals(List.of(), failures);
   }
 
+  /**
+   * A segment crossing the end of the ranges (the shape the previous compactor, with windows by transaction,
+   * left when a process died after closing a range in the middle of the last segment; or any hand-made or
+   * foreign bucket): ranges reach R, the last segment is [R..last]. listAfter(segments/R-ffff..) lists
+   * nothing, NarrowListing takes the empty listing as "the ranges reach the end" and the plan stops at R; the
+   * full listing reaches last. The latest restore silently returns an older state.
+   */
+  @Test
+  void aSegmentAcrossTheRangesEndIsNotSkippedByTheLatestRestore() throws Exception {
+    Run run = history("straddle", 60, 5);
+    io.litevault.replication.format.BucketLayout layout = new io.litevault.replication.format.BucketLayout(PREFIX);
+    io.litevault.replication.format.LineageCatalog.Lineage l =
+        io.litevault.replication.format.LineageCatalog.list(run.bucket(), layout).get(run.lineage());
+    long last = run.expected().lastKey();
+    long r = -1;
+    for (var o : l.ranges()) {
+      long e = layout.parse(o.key()).orElseThrow().lastTxid();
+      if (e < last - 3) {
+        r = Math.max(r, e);
+      }
+    }
+    assertTrue(r > 0, "a range ends before the last 3 txids");
+    for (var o : l.ranges()) { // the ranges after r are gone (a crash before they were written)
+      if (layout.parse(o.key()).orElseThrow().lastTxid() > r) {
+        run.bucket().delete(o.key());
+      }
+    }
+    // one segment [r..last] instead of [r..r], [r+1..], ..., [..last]
+    List<io.litevault.replication.format.Segment.Txn> txns = new ArrayList<>();
+    io.litevault.replication.format.Segment first = null;
+    io.litevault.replication.format.Segment lastSeg = null;
+    for (var o : l.segments()) {
+      var p = layout.parse(o.key()).orElseThrow();
+      if (p.lastTxid() >= r) {
+        byte[] body;
+        try (var in = run.bucket().get(o.key())) {
+          body = in.readAllBytes();
+        }
+        var seg = io.litevault.replication.format.SegmentCodec.decode(body, o.key());
+        if (first == null) {
+          assertEquals(r, p.firstTxid(), "one segment a write");
+          first = seg;
+        }
+        lastSeg = seg;
+        txns.addAll(seg.transactions());
+        run.bucket().delete(o.key());
+      }
+    }
+    run.bucket().put(layout.segment(run.lineage(), r, last), io.litevault.replication.format.SegmentCodec.encode(
+        new io.litevault.replication.format.Segment(first.lineage(), first.pageSize(), first.checksumBefore(), txns,
+            lastSeg.walEnd()), io.litevault.replication.format.Codec.ZSTD));
+    assertEquals(last + ":" + run.last(), restore(run, -1, false), "the segments alone reach the last txid");
+    assertEquals(last + ":" + run.last(), restore(run, -1, true), "ranges end at " + r + "; plan "
+        + Restore.plan(RestoreOptions.builder(run.bucket(), PREFIX, dir.resolve("x.db")).build()).segments());
+  }
+
   private static String abbrev(String s) {
     return s.length() > 120 ? s.substring(0, 120) + "…" : s;
   }
