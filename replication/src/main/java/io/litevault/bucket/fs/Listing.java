@@ -102,8 +102,11 @@ final class Listing {
         }
         if (a.isDirectory()) {
           String seg = layout.dirSegment(name);
-          if (seg != null && !isEmpty(e)) {
-            out.add(new io.litevault.bucket.CommonPrefix(prefix + seg + "/"));
+          if (seg != null) {
+            refuseLegacyInPlain(layout, e, prefix + seg + "/"); // as the walk does
+            if (holdsObject(e)) {
+              out.add(new io.litevault.bucket.CommonPrefix(prefix + seg + "/"));
+            }
           }
         } else if (a.isRegularFile()) {
           String seg = layout.fileSegment(name);
@@ -118,12 +121,29 @@ final class Listing {
     return out;
   }
 
-  private static boolean isEmpty(Path dir) {
+  /**
+   * Whether an object lies anywhere below {@code dir} (S3 shows a prefix only then): depth first, stopping at
+   * the first; directories left empty and temporary files of puts hold none.
+   */
+  private boolean holdsObject(Path dir) {
     try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
-      return !entries.iterator().hasNext();
+      for (Path e : entries) {
+        String name = e.getFileName().toString();
+        BasicFileAttributes a = attributes(e, false);
+        if (a == null) {
+          continue;
+        }
+        if (a.isRegularFile() && layout.fileSegment(name) != null) {
+          return true;
+        }
+        if (a.isDirectory() && layout.dirSegment(name) != null && holdsObject(e)) {
+          return true;
+        }
+      }
     } catch (IOException e) {
-      return true; // gone meanwhile
+      return false; // gone meanwhile: nothing below it now
     }
+    return false;
   }
 
   /**

@@ -54,11 +54,42 @@ final class NarrowListing {
     if (reached == base) {
       return Optional.empty(); // no range to use: the segments after the snapshot, as in full
     }
-    List<ObjectInfo> segments = all(o.store().listAfter(layout.segments(id), layout.segmentsAfter(id, reached)), layout);
-    if (!segments.isEmpty() && layout.parse(segments.get(0).key()).orElseThrow().firstTxid() != reached + 1) {
-      return Optional.empty(); // a gap or a segment across the ranges' end: the full listing explains it
+    // From the start of the finest range ending at `reached`: its own segments (a window's worth) show
+    // that none crosses its end, then the segments after it.
+    long tail = tailStart(layout, ranges, reached);
+    List<ObjectInfo> segments = all(o.store().listAfter(layout.segments(id), layout.segmentsAfter(id, tail - 1)),
+        layout);
+    boolean next = false;
+    for (ObjectInfo s : segments) {
+      BucketLayout.Parsed p = layout.parse(s.key()).orElseThrow();
+      if (p.firstTxid() <= reached && p.lastTxid() > reached) {
+        return Optional.empty(); // a segment across the ranges' end: the full listing cuts it
+      }
+      if (p.firstTxid() > reached) {
+        if (p.firstTxid() != reached + 1) {
+          return Optional.empty(); // a gap after the ranges: the full listing explains it
+        }
+        next = true;
+        break;
+      }
+    }
+    if (!next && segments.stream().noneMatch(s -> layout.parse(s.key()).orElseThrow().lastTxid() == reached)) {
+      return Optional.empty(); // no segment ends where the ranges end: not the shape this relies on
     }
     return Optional.of(new LineageCatalog.Lineage(id, snapshots, segments, ranges));
+  }
+
+  /** The largest first txid of a range ending at {@code reached}: the shortest such range's start. */
+  private static long tailStart(BucketLayout layout, List<ObjectInfo> ranges, long reached) {
+    long start = reached;
+    long best = -1;
+    for (ObjectInfo r : ranges) {
+      BucketLayout.Parsed p = layout.parse(r.key()).orElseThrow();
+      if (p.lastTxid() == reached) {
+        best = Math.max(best, p.firstTxid());
+      }
+    }
+    return best > 0 ? best : start;
   }
 
   /** The newest lineage id under the prefix (one delimiter listing), or null. */

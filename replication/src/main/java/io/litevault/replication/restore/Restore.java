@@ -145,8 +145,8 @@ public final class Restore {
     target.check(); // before anything is downloaded; again just before the rename
     Map<Operation, OperationStats> before = o.store().metrics().snapshot();
     long planStart = System.nanoTime();
-    boolean plannedHere = plan == null;
-    if (plannedHere) {
+    RestorePlan given = plan; // a plan made before this call: its requests are not in the count since `before`
+    if (plan == null) {
       plan = Planner.plan(o);
     }
     long planned = System.nanoTime();
@@ -185,8 +185,8 @@ public final class Restore {
       phases.put("integrityCheck", Duration.ofNanos(checked - synced));
       phases.put("rename", Duration.ofNanos(installed - checked));
       Map<Operation, Long> requests = requestsSince(o.store(), before);
-      if (!plannedHere) { // a plan made before this call: its requests are not in the count since `before`
-        plan.requests().forEach((op, n) -> requests.merge(op, n, Long::sum));
+      if (given != null) {
+        given.requests().forEach((op, n) -> requests.merge(op, n, Long::sum));
       }
       if (log.isDebugEnabled()) {
         log.debug("restore phases: {}; requests: {}", phases, requests);
