@@ -123,6 +123,8 @@ public final class DurabilityRestoreHarness implements Callable<Integer> {
     Arrays.sort(ms);
     System.out.printf(Locale.ROOT, "| %s | %s | %d | %s | %d |%n", what, ranges ? "with ranges" : "segments only",
         last.objects(), last.requests().get(io.litevault.bucket.Operation.GET), ms[rounds / 2]);
+    System.err.println("phases of " + what + (ranges ? " with ranges" : "") + ": " + last.phases() + " requests "
+        + last.requests());
     return ms[rounds / 2];
   }
 }
