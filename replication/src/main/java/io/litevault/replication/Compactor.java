@@ -153,27 +153,22 @@ final class Compactor implements AutoCloseable {
    * A segment landing later belongs to a later window (windows never go back), so this never splits one.
    */
   void closeEnded(long nowMillis) {
-    long lowerFirst = -1;
-    long lowerLast = -1;
-    for (int level = 1; level <= count; level++) {
-      Open o = open[level];
-      if (o != null && levels.end(level, o.window) <= nowMillis) {
-        open[level] = null;
-        long[] uploaded = finish(level, o, lowerFirst, lowerLast);
-        lowerFirst = uploaded[0];
-        lowerLast = uploaded[1];
-      }
-    }
+    closeWhere(level -> levels.end(level, open[level].window) <= nowMillis);
   }
 
   /** Uploads every open range as it is (partial windows), then starts over after the last transaction. */
   void flush() {
+    closeWhere(level -> true);
+  }
+
+  /** Closes (uploading what is worth it) the open ranges of the levels {@code due} picks, finest first. */
+  private void closeWhere(java.util.function.IntPredicate due) {
     long lowerFirst = -1;
     long lowerLast = -1;
     for (int level = 1; level <= count; level++) {
       Open o = open[level];
-      open[level] = null;
-      if (o != null) {
+      if (o != null && due.test(level)) {
+        open[level] = null;
         long[] uploaded = finish(level, o, lowerFirst, lowerLast);
         lowerFirst = uploaded[0];
         lowerLast = uploaded[1];

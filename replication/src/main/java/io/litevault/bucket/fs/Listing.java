@@ -84,9 +84,8 @@ final class Listing {
   }
 
   /**
-   * The entries of one directory of the plain layout as a "/" listing: its objects, and its non-empty
-   * subdirectories as common prefixes (a directory a delete is emptying may show once more, as S3 shows a
-   * prefix a moment after its last key went).
+   * The entries of one directory of the plain layout as a "/" listing: its objects, and as common prefixes
+   * its subdirectories below which an object lies ({@link #holdsObject}).
    */
   List<io.litevault.bucket.ListEntry> level(Path dir, String prefix) throws IOException {
     List<io.litevault.bucket.ListEntry> out = new ArrayList<>();

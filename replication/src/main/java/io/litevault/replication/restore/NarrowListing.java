@@ -81,7 +81,6 @@ final class NarrowListing {
 
   /** The largest first txid of a range ending at {@code reached}: the shortest such range's start. */
   private static long tailStart(BucketLayout layout, List<ObjectInfo> ranges, long reached) {
-    long start = reached;
     long best = -1;
     for (ObjectInfo r : ranges) {
       BucketLayout.Parsed p = layout.parse(r.key()).orElseThrow();
@@ -89,7 +88,7 @@ final class NarrowListing {
         best = Math.max(best, p.firstTxid());
       }
     }
-    return best > 0 ? best : start;
+    return best > 0 ? best : reached;
   }
 
   /** The newest lineage id under the prefix (one delimiter listing), or null. */
