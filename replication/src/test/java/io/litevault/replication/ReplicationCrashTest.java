@@ -55,6 +55,10 @@ class ReplicationCrashTest {
         CountDownLatch enough = new CountDownLatch(1);
         AtomicInteger roundAcks = new AtomicInteger();
         int killAfter = 20 + random.nextInt(300);
+        // At least 2.5 s of writing a round, whatever killAfter says: the 1 s compaction window must close
+        // with several segments in it, or a short round would upload no range (CI on e631bac: two rounds
+        // of few acks, no range, rangesAgreeWithSegments failed).
+        long minRunNanos = TimeUnit.MILLISECONDS.toNanos(2_500 + random.nextInt(1_500));
         String client = round % 2 == 0 ? "minio" : "aws";
         try (ChildJvm child = ChildJvm.start(CrashReplicatorMain.class, line -> {
           if (line.startsWith("ack ")) {
@@ -65,8 +69,10 @@ class ReplicationCrashTest {
           }
         }, dir.resolve("live").toString(), s3.endpoint().toString(), s3.bucket(), client,
             Long.toString(1_000_000L * round), s3.accessKey(), s3.secretKey())) {
+          long started = System.nanoTime();
           assertTrue(enough.await(90, TimeUnit.SECONDS), "round " + round + ": no progress; stderr:\n" + child.stderr());
-          Thread.sleep(random.nextInt(30));
+          long left = minRunNanos - (System.nanoTime() - started);
+          TimeUnit.NANOSECONDS.sleep(Math.max(0, left) + TimeUnit.MILLISECONDS.toNanos(random.nextInt(30)));
           child.kill9();
         }
         Path out = dir.resolve("restored-" + round + ".db");
