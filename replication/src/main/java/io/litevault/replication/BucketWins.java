@@ -111,9 +111,17 @@ final class BucketWins {
    * Records, before the files move on, a break while no lineage was held (a replicator still starting,
    * or one that failed to start): the files were never compared with the bucket, so the state they had
    * before the break is kept, and compared later like a local state (a power-loss rollback stays a
-   * rollback, whatever the break wrote over it).
+   * rollback, whatever the break wrote over it). A marker already there stays: see the method body.
    */
   void markBrokenAwayFrom(List<DatabaseChecksum> before) {
+    if (Files.exists(marker)) {
+      // An earlier break (of this process or of one before it) that no new lineage has followed yet: the
+      // files descend from what it recorded, and the states now are past that break, so they would match
+      // nothing the bucket keeps and refuse files that left the bucket's tip on purpose.
+      log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
+          + "record stands", database);
+      return;
+    }
     StringBuilder b = new StringBuilder(STATE.strip());
     for (DatabaseChecksum c : before) {
       b.append(' ').append(c.value()).append(' ').append(c.pages());

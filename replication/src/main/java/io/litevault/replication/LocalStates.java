@@ -4,6 +4,7 @@ import io.litevault.replication.format.DatabaseChecksum;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.DatabaseFiles;
 import io.litevault.store.ReadPin;
+import io.litevault.store.WalPosition;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,38 +14,72 @@ import java.util.List;
  * since (the application may write before the replicator has looked), for {@link BucketWins} to compare
  * with the bucket. Each is read from the files as they are, so each is a real state or a mix that matches
  * nothing.
+ *
+ * <p>The first is the state at open itself, the main file with the WAL's commits up to
+ * {@code walAtOpen}: after a kill -9 the WAL still holds commits (shipped ones among them) that the main
+ * file does not, so the main file alone is then an older state, one the bucket may well hold as an
+ * earlier point, and taking it for the files' state would refuse files that are at the bucket's tip.
+ * The main file alone stands in only when the WAL at open held nothing or can no longer be read as it
+ * was (restarted since: other salts).
  */
 final class LocalStates {
   private LocalStates() {}
 
   /**
-   * Under {@code pin}: the pinned state; and, while the main file is not complete, the main file alone
-   * (the state before the first commit into a fresh WAL, while the gate kept checkpoints from copying
-   * anything since) and the state before {@code firstPending}, the first commit this replicator was told of.
+   * Under {@code pin}: the pinned state; the state at open (see the class comment); and, while the main
+   * file is not complete, the state before {@code firstPending}, the first commit this replicator was told of.
    */
-  static List<DatabaseChecksum> atStart(DatabaseFiles files, ReadPin pin, CommitEvent firstPending) throws IOException {
+  static List<DatabaseChecksum> atStart(DatabaseFiles files, ReadPin pin, WalPosition walAtOpen, CommitEvent firstPending)
+      throws IOException {
     List<DatabaseChecksum> states = new ArrayList<>();
     states.add(PageReader.pinned(files, pin).checksum());
     if (!pin.mainFileComplete()) {
-      states.add(PageReader.at(files, Shipper.NOTHING).checksum());
+      states.add(atOpen(files, walAtOpen));
       if (firstPending != null && firstPending.walStart().sameWal(pin.position())
           && firstPending.walStart().offset() > WalHeader.BYTES) {
         states.add(PageReader.at(files, firstPending.walStart()).checksum());
       }
+    } else if (walAtOpen.offset() > WalHeader.BYTES) {
+      readable(files, walAtOpen, states);
     }
     return states;
   }
 
   /**
-   * With no pin, just before a forced checkpoint (the writer thread is waiting): the main file alone, which
+   * With no pin, just before a forced checkpoint (the writer thread is waiting): the state at open, which
    * the gates kept since the store opened, and the state before {@code firstPending}.
    */
-  static List<DatabaseChecksum> beforeBreak(DatabaseFiles files, CommitEvent firstPending) throws IOException {
+  static List<DatabaseChecksum> beforeBreak(DatabaseFiles files, WalPosition walAtOpen, CommitEvent firstPending)
+      throws IOException {
     List<DatabaseChecksum> states = new ArrayList<>();
-    states.add(PageReader.at(files, Shipper.NOTHING).checksum());
+    states.add(atOpen(files, walAtOpen));
     if (firstPending != null && firstPending.walStart().offset() > WalHeader.BYTES) {
-      states.add(PageReader.at(files, firstPending.walStart()).checksum());
+      readable(files, firstPending.walStart(), states);
     }
     return states;
+  }
+
+  /** The state at open, or the main file alone when the WAL held nothing then or was restarted since. */
+  private static DatabaseChecksum atOpen(DatabaseFiles files, WalPosition walAtOpen) throws IOException {
+    if (walAtOpen.offset() > WalHeader.BYTES) {
+      List<DatabaseChecksum> read = new ArrayList<>(1);
+      if (readable(files, walAtOpen, read)) {
+        return read.get(0);
+      }
+    }
+    return PageReader.at(files, Shipper.NOTHING).checksum();
+  }
+
+  /**
+   * Adds the state at {@code at} when the WAL can still be read as of it: a WAL restarted since (other
+   * salts, or shorter) makes it a state these files can no longer show, not an error.
+   */
+  private static boolean readable(DatabaseFiles files, WalPosition at, List<DatabaseChecksum> states) throws IOException {
+    try {
+      states.add(PageReader.at(files, at).checksum());
+      return true;
+    } catch (WalFormatException e) {
+      return false;
+    }
   }
 }

@@ -347,11 +347,10 @@ final class Shipper implements Runnable {
       bucketWins.markBrokenAway(held);
       return;
     }
-    // No lineage held yet: keep the states the files may have had when this process opened them (as
-    // localStatesAtStart: the main file alone, which the gates kept since the store opened, and the
-    // state before the first commit this replicator saw), to compare with the bucket later.
+    // No lineage held yet: keep the states the files may have had when this process opened them (see
+    // LocalStates), to compare with the bucket later.
     try {
-      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, pending.peek()));
+      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), pending.peek()));
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
@@ -379,7 +378,7 @@ final class Shipper implements Runnable {
   private boolean resumeAt(LineageCatalog.Tip tip, ReadPin pin) throws Exception {
     java.util.Optional<ResumePoint> point = ResumePoint.find(tip, pin, files);
     if (point.isEmpty()) {
-      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, pending.peek()));
+      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, port.walAtOpen(), pending.peek()));
       log.info("database '{}': local files do not continue lineage {} at txid {} (a fork was allowed, or this "
           + "process broke away from it): starting a new lineage", db.name(), tip.lineage(), tip.txid());
       return false;

@@ -239,6 +239,11 @@ public final class Database {
     gates.remove(gate);
   }
 
+  /** The WAL end when the store opened this database; see {@link ReplicationPort#walAtOpen()}. */
+  WalPosition walAtOpen() {
+    return writer.walAtOpen();
+  }
+
   /** Read access to the database and WAL files, for replication; see {@link DatabaseFiles}. */
   DatabaseFiles files() {
     return files;

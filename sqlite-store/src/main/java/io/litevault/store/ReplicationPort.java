@@ -64,6 +64,18 @@ public final class ReplicationPort {
   }
 
   /**
+   * The WAL end when the store opened the database (after its migrations): the main file with the WAL's
+   * frames up to here is the state the files had when this process took them over (after a kill -9, its
+   * WAL may still hold commits the main file does not). The files still read that way while the WAL is
+   * the same incarnation (the same salts) and no checkpoint has copied frames past this position, as
+   * {@link DatabaseOptions.Builder#holdWalUntilGate} ensures until a gate releases them; a WAL of
+   * offset 32 or less held nothing, and the main file alone was that state.
+   */
+  public WalPosition walAtOpen() {
+    return db.walAtOpen();
+  }
+
+  /**
    * Read access to the database and WAL files. They are the store's descriptors and only the store
    * closes them: closing any descriptor of a SQLite file drops the process's POSIX locks on it.
    */

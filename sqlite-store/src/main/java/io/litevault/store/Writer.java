@@ -75,6 +75,8 @@ final class Writer {
   private volatile Duration holdTimeout;
   private long txid;
   private WalPosition walEnd = new WalPosition(0, 0, 0);
+  /** The WAL end when the store opened the database (after its migrations); see {@link #walAtOpen()}. */
+  private final WalPosition walAtOpen;
 
   Writer(String name, String path, DatabaseOptions options, Connection connection, WalIndex walIndex,
       CoherentCache cache, List<CommitListener> listeners, Checkpointer checkpointer, DatabaseStats stats)
@@ -92,6 +94,7 @@ final class Writer {
     this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize());
     this.permits = new Semaphore(options.queueCapacity());
     this.walEnd = walIndex.read().end();
+    this.walAtOpen = walEnd;
     this.thread = new Thread(this::loop, "litevault-writer-" + name);
     this.thread.setDaemon(false);
     this.completer = new Thread(this::completeLoop, "litevault-completer-" + name);
@@ -432,6 +435,11 @@ final class Writer {
 
   WalIndex walIndexForPins() {
     return walIndex;
+  }
+
+  /** The WAL end when the store opened the database, after its migrations: see {@link ReplicationPort#walAtOpen()}. */
+  WalPosition walAtOpen() {
+    return walAtOpen;
   }
 
   WalIndex.Snapshot walSnapshot() throws IOException {
