@@ -16,6 +16,17 @@ public final class ReplicatorOptions {
   public static final Duration DEFAULT_MIN_UPLOAD_INTERVAL = Duration.ofSeconds(1);
   /** A daily snapshot bounds how many segments a restore must apply. */
   public static final Duration DEFAULT_SNAPSHOT_INTERVAL = Duration.ofHours(24);
+  /**
+   * A snapshot as soon as what a restore of latest reads beyond the last one reaches half the database
+   * (and {@link #DEFAULT_MIN_SNAPSHOT_SPACING} has passed): a restore then reads at most about 1.5 times the
+   * database plus the tail, and the snapshots cost at most twice the pages the writes changed.
+   */
+  public static final double DEFAULT_SNAPSHOT_CHAIN_FRACTION = 0.5;
+  /**
+   * Snapshots taken for the chain's size come at most this often: a load that rewrites a small database
+   * every second would otherwise make every other upload a snapshot (a storm, Litestream #997 and #1198).
+   */
+  public static final Duration DEFAULT_MIN_SNAPSHOT_SPACING = Duration.ofMinutes(10);
   /** A week of point-in-time history, like Litestream's default retention. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
   /** Retention needs listing the prefix: hourly keeps that cheap. */
@@ -43,6 +54,8 @@ public final class ReplicatorOptions {
   private final String prefix;
   private final Duration minUploadInterval;
   private final Duration snapshotInterval;
+  private final double snapshotChainFraction;
+  private final Duration minSnapshotSpacing;
   private final Duration retention;
   private final Duration retentionCheckInterval;
   private final Codec codec;
@@ -61,6 +74,8 @@ public final class ReplicatorOptions {
     this.prefix = b.prefix;
     this.minUploadInterval = b.minUploadInterval;
     this.snapshotInterval = b.snapshotInterval;
+    this.snapshotChainFraction = b.snapshotChainFraction;
+    this.minSnapshotSpacing = b.minSnapshotSpacing;
     this.retention = b.retention;
     this.retentionCheckInterval = b.retentionCheckInterval;
     this.codec = b.codec;
@@ -88,6 +103,10 @@ public final class ReplicatorOptions {
   public String prefix() { return prefix; }
   public Duration minUploadInterval() { return minUploadInterval; }
   public Duration snapshotInterval() { return snapshotInterval; }
+  /** A snapshot when the restore chain reaches this fraction of the database; 0 when off. */
+  public double snapshotChainFraction() { return snapshotChainFraction; }
+  /** The least time between two snapshots taken for the chain's size. */
+  public Duration minSnapshotSpacing() { return minSnapshotSpacing; }
   public Duration retention() { return retention; }
   public Duration retentionCheckInterval() { return retentionCheckInterval; }
   public Codec codec() { return codec; }
@@ -110,6 +129,8 @@ public final class ReplicatorOptions {
     private final String prefix;
     private Duration minUploadInterval = DEFAULT_MIN_UPLOAD_INTERVAL;
     private Duration snapshotInterval = DEFAULT_SNAPSHOT_INTERVAL;
+    private double snapshotChainFraction = DEFAULT_SNAPSHOT_CHAIN_FRACTION;
+    private Duration minSnapshotSpacing = DEFAULT_MIN_SNAPSHOT_SPACING;
     private Duration retention = DEFAULT_RETENTION;
     private Duration retentionCheckInterval = DEFAULT_RETENTION_CHECK_INTERVAL;
     private Codec codec = DEFAULT_CODEC;
@@ -132,6 +153,29 @@ public final class ReplicatorOptions {
     public Builder minUploadInterval(Duration value) {
       require(value, "minUploadInterval", true);
       this.minUploadInterval = value;
+      return this;
+    }
+
+    /**
+     * Takes a snapshot, before {@link #snapshotInterval} is up, once what a restore of latest reads beyond
+     * the last snapshot (the pages of the compacted ranges since it: see docs/FORMAT.md, "Snapshots by
+     * reason") reaches {@code fraction} of the database's pages, and {@link #minSnapshotSpacing} has passed
+     * since the last one. 0 turns it off (snapshots by the interval alone).
+     *
+     * @throws IllegalArgumentException {@code fraction} is negative, not finite, or above 1000
+     */
+    public Builder snapshotChainFraction(double fraction) {
+      if (!(fraction >= 0 && fraction <= 1000)) {
+        throw new IllegalArgumentException("snapshotChainFraction must be between 0 (off) and 1000, got " + fraction);
+      }
+      this.snapshotChainFraction = fraction;
+      return this;
+    }
+
+    /** The least time between two snapshots taken for the chain's size (see {@link #snapshotChainFraction}). */
+    public Builder minSnapshotSpacing(Duration value) {
+      require(value, "minSnapshotSpacing", true);
+      this.minSnapshotSpacing = value;
       return this;
     }
 

@@ -55,6 +55,8 @@ final class Shipper implements Runnable {
   private final BucketWins bucketWins;
   private final DataUploads uploads;
   private final Compactor compactor;
+  /** The restore chain since the last snapshot: snapshots by reason. */
+  private final ChainGauge chain;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final Wakeups wakeups = new Wakeups();
@@ -96,8 +98,10 @@ final class Shipper implements Runnable {
     this.workDir = workDirectory(db, options);
     this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
     this.uploads = new DataUploads(store, lease);
-    this.compactor = new Compactor(db.name(), options.compactionWindows().isEmpty() ? null
-        : new CompactionLevels(options.compactionWindows()), store, lease, layout, workDir, options.codec(), metrics);
+    CompactionLevels levels = options.compactionWindows().isEmpty() ? null
+        : new CompactionLevels(options.compactionWindows());
+    this.compactor = new Compactor(db.name(), levels, store, lease, layout, workDir, options.codec(), metrics);
+    this.chain = new ChainGauge(levels);
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -394,6 +398,7 @@ final class Shipper implements Runnable {
     lastTxid = tip.txid();
     checksum = point.get().at();
     compactor.restartAt(lineage, lastTxid, checksum.value());
+    chain.restart();
     lastShipped = point.get().shipped();
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
@@ -529,6 +534,7 @@ final class Shipper implements Runnable {
     if (storeTxid >= 0) {
       progress.replicated(storeTxid);
     }
+    chain.landed(segment);
     compactor.landed(segment); // after the futures: REPLICATED writes never wait for compaction
   }
 
@@ -660,6 +666,7 @@ final class Shipper implements Runnable {
     progressed();
     compactor.flush(); // ranges up to the txid before the snapshot, then new ones from it
     compactor.restartAt(p.lineage(), p.txid(), p.state().value());
+    chain.restart();
   }
 
   /** Writes a data object (see {@link DataUploads}); other bytes at its key end the lineage. */
@@ -729,8 +736,21 @@ final class Shipper implements Runnable {
     return System.nanoTime() - lastUploadNanos >= options.minUploadInterval().toNanos();
   }
 
+  /**
+   * The interval is up, or the restore chain since the last snapshot has grown past its fraction of the
+   * database (and the spacing has passed): snapshots by reason, never on an idle database (the caller
+   * asks only with commits since the last one) and never a storm (the spacing).
+   */
   private boolean snapshotDue() {
-    return options.clock().millis() - lastSnapshotMillis >= options.snapshotInterval().toMillis();
+    long since = options.clock().millis() - lastSnapshotMillis;
+    if (since >= options.snapshotInterval().toMillis()) {
+      return true;
+    }
+    if (since >= options.minSnapshotSpacing().toMillis() && chain.reached(options.snapshotChainFraction())) {
+      log.info("database '{}': snapshot for the restore chain ({})", db.name(), chain);
+      return true;
+    }
+    return false;
   }
 
   private boolean retentionDue() {

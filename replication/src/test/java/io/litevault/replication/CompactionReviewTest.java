@@ -60,7 +60,7 @@ class CompactionReviewTest {
         .clock(clock).migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").clock(clock)
-          .snapshotInterval(Duration.ofDays(365)).maxSegmentBytes(64 * 1024)
+          .snapshotInterval(Duration.ofDays(365)).snapshotChainFraction(0).maxSegmentBytes(64 * 1024)
           .minUploadInterval(Duration.ZERO).compactionWindows(WINDOWS).workDirectory(dir.resolve(name + "-work"))
           .build())) {
         for (int i = 0; i < writes; i++) {
@@ -176,7 +176,7 @@ class CompactionReviewTest {
         .open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").clock(clock)
-          .snapshotInterval(Duration.ofDays(365)).maxSegmentBytes(1 << 20).minUploadInterval(Duration.ZERO)
+          .snapshotInterval(Duration.ofDays(365)).snapshotChainFraction(0).maxSegmentBytes(1 << 20).minUploadInterval(Duration.ZERO)
           .compactionWindows(List.of(Duration.ofHours(1))).workDirectory(dir.resolve("big-work")).build())) {
         for (int t = 0; t < 240; t++) { // 240 transactions of 64 x 4,000 random bytes: about 60 MiB of pages
           r.write(c -> {
@@ -229,7 +229,7 @@ class CompactionReviewTest {
       Database db = store.database("data");
       for (int round = 0; round < 3; round++) {
         try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").clock(clock)
-            .snapshotInterval(Duration.ofDays(365)).minUploadInterval(Duration.ZERO).compactionWindows(WINDOWS)
+            .snapshotInterval(Duration.ofDays(365)).snapshotChainFraction(0).minUploadInterval(Duration.ZERO).compactionWindows(WINDOWS)
             .workDirectory(dir.resolve("resume-work")).build())) {
           for (int i = 0; i < 25; i++) {
             int id = round * 100 + i;

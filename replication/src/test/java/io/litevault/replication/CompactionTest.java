@@ -59,7 +59,7 @@ class CompactionTest {
       Database db = store.database("data");
       // No periodic snapshot within the run: the whole history is ranges and segments after one snapshot.
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "r/data").clock(clock)
-          .snapshotInterval(length.multipliedBy(2))
+          .snapshotInterval(length.multipliedBy(2)).snapshotChainFraction(0)
           .minUploadInterval(Duration.ZERO).compactionWindows(windows).workDirectory(dir.resolve(name + "-work"))
           .build())) {
         for (long i = 0; i < writes; i++) {

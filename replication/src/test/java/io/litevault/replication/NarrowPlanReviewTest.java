@@ -50,7 +50,7 @@ class NarrowPlanReviewTest {
         .clock(clock).migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, PREFIX).clock(clock)
-          .snapshotInterval(Duration.ofDays(365)).minUploadInterval(Duration.ZERO)
+          .snapshotInterval(Duration.ofDays(365)).snapshotChainFraction(0).minUploadInterval(Duration.ZERO)
           .compactionWindows(List.of(Duration.ofSeconds(1), Duration.ofSeconds(2), Duration.ofSeconds(4)))
           .workDirectory(dir.resolve(name + "-work")).build())) {
         for (int i = 0; i < writes; i++) {
