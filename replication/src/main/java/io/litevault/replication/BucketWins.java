@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import io.litevault.store.Database;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,14 +42,20 @@ final class BucketWins {
   /** The marker's content for a break while no lineage was held: {@code state <checksum> <pages>}. */
   private static final String STATE = "state ";
 
+  /** The open databases (this process, this open) whose marker they wrote themselves; see markBrokenAwayFrom. */
+  private static final Set<Database> MARKED_THIS_OPEN =
+      java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+
+  private final Database db;
   private final String database;
   private final ObjectStore store;
   private final BucketLayout layout;
   private final Path marker;
   private final boolean allowFork;
 
-  BucketWins(String database, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
-    this.database = database;
+  BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
+    this.db = db;
+    this.database = db.name();
     this.store = store;
     this.layout = layout;
     this.marker = workDir.resolve(BROKE_AWAY);
@@ -111,13 +119,15 @@ final class BucketWins {
    * Records, before the files move on, a break while no lineage was held (a replicator still starting,
    * or one that failed to start): the files were never compared with the bucket, so the state they had
    * before the break is kept, and compared later like a local state (a power-loss rollback stays a
-   * rollback, whatever the break wrote over it). A marker already there stays: see the method body.
+   * rollback, whatever the break wrote over it). A marker this open store wrote already stays: see the
+   * method body.
    */
   void markBrokenAwayFrom(List<DatabaseChecksum> before) {
-    if (Files.exists(marker)) {
-      // An earlier break (of this process or of one before it) that no new lineage has followed yet: the
-      // files descend from what it recorded, and the states now are past that break, so they would match
-      // nothing the bucket keeps and refuse files that left the bucket's tip on purpose.
+    if (Files.exists(marker) && MARKED_THIS_OPEN.contains(db)) {
+      // An earlier break of this same open store that no new lineage has followed yet: the files moved on
+      // from what it recorded, and only this store moved them, so that record stands (the states now are
+      // past it and would match nothing the bucket keeps). A marker from before this open is overwritten:
+      // the files may have been replaced since (an old copy put back), and only their own states tell.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
       return;
@@ -157,6 +167,7 @@ final class BucketWins {
         ch.force(true);
       }
       Fsync.directory(file.getParent());
+      MARKED_THIS_OPEN.add(db);
     } catch (IOException e) {
       log.warn("database '{}': could not record {} in {}", database, file.getFileName(), file, e);
     }

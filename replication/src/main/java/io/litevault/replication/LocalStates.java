@@ -16,7 +16,7 @@ import java.util.List;
  * nothing.
  *
  * <p>The first is the state at open itself, the main file with the WAL's commits up to
- * {@code walAtOpen}: after a kill -9 the WAL still holds commits (shipped ones among them) that the main
+ * {@code walAtOpen} (before a break: every commit boundary up to it): after a kill -9 the WAL still holds commits (shipped ones among them) that the main
  * file does not, so the main file alone is then an older state, one the bucket may well hold as an
  * earlier point, and taking it for the files' state would refuse files that are at the bucket's tip.
  * The main file alone stands in only when the WAL at open held nothing or can no longer be read as it
@@ -45,14 +45,24 @@ final class LocalStates {
     return states;
   }
 
+  /** The most states {@link #beforeBreak} keeps: the newest commits of the WAL at open. */
+  static final int MAX_STATES_AT_BREAK = 10_000;
+
   /**
-   * With no pin, just before a forced checkpoint (the writer thread is waiting): the state at open, which
-   * the gates kept since the store opened, and the state before {@code firstPending}.
+   * With no pin, just before a forced checkpoint (the writer thread is waiting): the states at every
+   * commit boundary of the WAL at open (see {@link WalStates}), which the gates kept since the store
+   * opened, so files that continued the bucket's tip with commits it never got (LOCAL writes during an
+   * outage, then a crash) are still seen to have passed through the tip; and the state before
+   * {@code firstPending}. The main file alone stands in when the WAL was restarted since the open.
    */
   static List<DatabaseChecksum> beforeBreak(DatabaseFiles files, WalPosition walAtOpen, CommitEvent firstPending)
       throws IOException {
     List<DatabaseChecksum> states = new ArrayList<>();
-    states.add(atOpen(files, walAtOpen));
+    try {
+      states.addAll(WalStates.upTo(files, walAtOpen, MAX_STATES_AT_BREAK));
+    } catch (WalFormatException restarted) {
+      states.add(PageReader.at(files, Shipper.NOTHING).checksum());
+    }
     if (firstPending != null && firstPending.walStart().offset() > WalHeader.BYTES) {
       readable(files, firstPending.walStart(), states);
     }

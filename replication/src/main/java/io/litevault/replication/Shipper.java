@@ -96,7 +96,7 @@ final class Shipper implements Runnable {
     this.retention = new Retention(store, layout, metrics);
     this.files = port.files();
     this.workDir = workDirectory(db, options);
-    this.bucketWins = new BucketWins(db.name(), store, layout, workDir, options.allowFork());
+    this.bucketWins = new BucketWins(db, store, layout, workDir, options.allowFork());
     this.uploads = new DataUploads(store, lease);
     CompactionLevels levels = options.compactionWindows().isEmpty() ? null
         : new CompactionLevels(options.compactionWindows());
@@ -346,6 +346,7 @@ final class Shipper implements Runnable {
    * lineage behind on purpose (see {@link BucketWins}).
    */
   void markBrokenAway() {
+    syncFiles();
     String held = lineage != null ? lineage : heldLineage;
     if (held != null) {
       bucketWins.markBrokenAway(held);
@@ -357,6 +358,21 @@ final class Shipper implements Runnable {
       bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), pending.peek()));
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
+    }
+  }
+
+  /**
+   * Makes the files' present state durable before a marker says they held it: with synchronous=NORMAL the
+   * WAL is synced only before a checkpoint, so a power loss after the marker and before the checkpoint's
+   * sync would roll the files back behind what the marker vouches for (a rollback then taken for a
+   * departure: acknowledged REPLICATED writes lost from "restore latest").
+   */
+  private void syncFiles() {
+    try {
+      files.sync(io.litevault.store.DatabaseFiles.Kind.WAL);
+      files.sync(io.litevault.store.DatabaseFiles.Kind.DATABASE);
+    } catch (IOException | RuntimeException e) {
+      log.warn("database '{}': could not sync the files before recording a continuity break", db.name(), e);
     }
   }
 

@@ -70,6 +70,20 @@ public final class DatabaseFiles {
     return ch == null ? 0 : ch.size();
   }
 
+  /**
+   * Forces the file's content to the disk (fsync; a no-op when the file does not exist). Replication
+   * calls it before it records that the files held a state: with {@code synchronous=NORMAL}, "a
+   * transaction committed in WAL mode ... might roll back following a power loss"
+   * (<a href="https://www.sqlite.org/pragma.html#pragma_synchronous">pragma synchronous</a>) until the
+   * WAL is synced, which SQLite does only before a checkpoint.
+   */
+  public synchronized void sync(Kind kind) throws IOException {
+    FileChannel ch = channel(kind);
+    if (ch != null) {
+      ch.force(true);
+    }
+  }
+
   private FileChannel channel(Kind kind) throws IOException {
     if (closed) {
       throw new IOException("the files of " + database + " are closed: the store was closed");

@@ -253,6 +253,16 @@ public final class SqliteStore implements AutoCloseable {
       return new SqliteStore(dir, new LinkedHashMap<>(opened), lockChannel, lock);
     }
 
+    /** The WAL end as the files are, after a read transaction has recovered the WAL (if a crash left one). */
+    private static WalPosition walAtOpen(Path file, Connection c) throws SQLException, java.io.IOException {
+      try (java.sql.Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("PRAGMA user_version")) {
+        rs.next();
+      }
+      try (WalIndex index = new WalIndex(file)) {
+        return index.read().end();
+      }
+    }
+
     private static Database openDatabase(Path dir, String name, DatabaseOptions options) {
       Path file = dir.resolve(name + ".db");
       Connection writerConnection;
@@ -263,6 +273,9 @@ public final class SqliteStore implements AutoCloseable {
             + "; check the file is a SQLite database and the directory is writable", e);
       }
       try {
+        // Before the migrations: what the files held when this process took them over (a read has run
+        // WAL recovery, so the wal-index describes the WAL a crash left); see ReplicationPort#walAtOpen.
+        WalPosition walAtOpen = walAtOpen(file, writerConnection);
         Migrator.migrate(name, writerConnection, options.migrations());
         DatabaseStats stats = new DatabaseStats();
         CoherentCache cache = new CoherentCache(options);
@@ -274,7 +287,7 @@ public final class SqliteStore implements AutoCloseable {
         WalIndex walIndex = new WalIndex(file);
         Checkpointer checkpointer = new Checkpointer(name, writerConnection, options, walIndex, gates, listeners, stats);
         Writer writer = new Writer(name, file.toString(), options, writerConnection, walIndex, cache, listeners,
-            checkpointer, stats);
+            checkpointer, stats, walAtOpen);
         ReaderPool readers;
         try {
           readers = new ReaderPool(name, file, options);

@@ -75,12 +75,12 @@ final class Writer {
   private volatile Duration holdTimeout;
   private long txid;
   private WalPosition walEnd = new WalPosition(0, 0, 0);
-  /** The WAL end when the store opened the database (after its migrations); see {@link #walAtOpen()}. */
+  /** The WAL end when the store opened the database (before its migrations); see {@link #walAtOpen()}. */
   private final WalPosition walAtOpen;
 
   Writer(String name, String path, DatabaseOptions options, Connection connection, WalIndex walIndex,
-      CoherentCache cache, List<CommitListener> listeners, Checkpointer checkpointer, DatabaseStats stats)
-      throws SQLException, IOException {
+      CoherentCache cache, List<CommitListener> listeners, Checkpointer checkpointer, DatabaseStats stats,
+      WalPosition walAtOpen) throws SQLException, IOException {
     this.name = name;
     this.path = path;
     this.options = options;
@@ -94,7 +94,7 @@ final class Writer {
     this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize());
     this.permits = new Semaphore(options.queueCapacity());
     this.walEnd = walIndex.read().end();
-    this.walAtOpen = walEnd;
+    this.walAtOpen = walAtOpen;
     this.thread = new Thread(this::loop, "litevault-writer-" + name);
     this.thread.setDaemon(false);
     this.completer = new Thread(this::completeLoop, "litevault-completer-" + name);
@@ -437,7 +437,7 @@ final class Writer {
     return walIndex;
   }
 
-  /** The WAL end when the store opened the database, after its migrations: see {@link ReplicationPort#walAtOpen()}. */
+  /** The WAL end when the store opened the database, before its migrations: see {@link ReplicationPort#walAtOpen()}. */
   WalPosition walAtOpen() {
     return walAtOpen;
   }

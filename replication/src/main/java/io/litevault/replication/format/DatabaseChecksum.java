@@ -19,7 +19,7 @@ public final class DatabaseChecksum {
   private long value;
 
   /** The hash of one page. */
-  static long pageHash(int pgno, byte[] page) {
+  public static long pageHash(int pgno, byte[] page) {
     byte[] n = {(byte) (pgno >>> 24), (byte) (pgno >>> 16), (byte) (pgno >>> 8), (byte) pgno};
     CRC32C c = new CRC32C();
     c.update(n);
