@@ -215,8 +215,10 @@ final class Shipper implements Runnable {
     } else if (snapshotRequested) {
       snapshotRequested = false;
       snapshot(false);
-    } else if (pending.isEmpty() && committedSinceSnapshot && snapshotDue()) {
-      snapshot(false); // only with new data since the last one: never a loop on an idle database
+    } else if ((committedSinceSnapshot || !pending.isEmpty()) && snapshotDue()) {
+      // Only with new data since the last one: never a loop on an idle database. Not only with an empty
+      // queue: under a steady load commits always wait for the next upload, and the snapshot covers them.
+      snapshot(false);
     } else if (pending.isEmpty() && compactor.nextWindowEnd() <= options.clock().millis()) {
       compactor.closeEnded(options.clock().millis()); // a quiet database: its last windows close by the clock
     } else {
