@@ -1,0 +1,527 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import io.litevault.bucket.ListEntry;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.PutResult;
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestorePlan;
+import io.litevault.replication.restore.RestoreResult;
+import io.litevault.store.CheckpointMode;
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.SqliteStore;
+import io.litevault.testing.MutableClock;
+import io.litevault.testing.Unchecked;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.api.Pair;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+/**
+ * Retention proven against restore, with compaction levels (Litestream #224, #805, and the TXID chains
+ * that broke after L0 retention, #753, #1084): over random histories on a real SQLite database and a
+ * simulated clock — small and multi-page commits, commits too big for a segment (they land as snapshots),
+ * clock advances that stay inside a one-second window or cross every compaction window (1 s to 6 h),
+ * requested snapshots, periodic snapshots (every simulated 2 h), checkpoints, restarts of the replicator
+ * (with or without the store) and {@link Retention} runs with random windows (1 s to about 11 h) —
+ *
+ * <ol>
+ * <li><b>Every protected point restores</b>, equal to the source's content at that txid, both with compacted
+ *     ranges and without ({@code compactedRanges(false)}), and passes {@code integrity_check}; a restore
+ *     with ranges must not have fallen back to the segments (a fallback would hide a broken range). A
+ *     replicated point (lineage L, txid t) is <i>protected</i> when, for every retention run so far, L was
+ *     not dropped by it and t is at or after that run's base snapshot of L (the newest snapshot of L last
+ *     modified at or before the cutoff; no such snapshot: no base, the whole lineage is protected). This is
+ *     Retention's promise ("restore points inside the period always keep their snapshot and every segment
+ *     after it"), and it implies the user's: every point committed after the newest cutoff is protected
+ *     (checked too). At most {@value #SAMPLES} protected points per try are restored: the newest, the first
+ *     one of each lineage at or after its base, and a seeded random choice of the rest.
+ * <li><b>The latest restore</b> (no lineage, no txid) equals the last state.
+ * <li><b>Nothing kept without a reason, nothing needed deleted</b>, after every retention run, against the
+ *     listing taken just before it (cutoff C, current lineage Lc): a lineage other than Lc whose newest
+ *     object was last modified before C is gone entirely; in every other lineage with a base snapshot B
+ *     (as above), every snapshot whose txid is below B's, every segment whose last txid is at or below B's,
+ *     and every compacted range whose <i>first</i> txid is at or below B's is gone (a restore from B or a
+ *     later snapshot applies a range only right after the txid it reached, which is past such a range's
+ *     start: FORMAT.md, "Planning with ranges"); and every other object of the listing is still there.
+ *     Objects the replicator uploads while the run lists are not judged by it.
+ * </ol>
+ *
+ * <p>Object ages are upload times on the simulated clock: the test's bucket is a {@link FileSystemObjectStore}
+ * whose files get the clock's time as their last-modified time as soon as they are written (what an S3 server
+ * on that clock would report). The clock starts in 2020, before the machine's wall clock, so a file the
+ * replicator is still writing looks newer than any cutoff, never older. The replicator's own retention is
+ * off (a 100-year window): the runs are the test's, at known cutoffs, so the rule above can be exact.
+ *
+ * <p>Defaults: {@value #DEFAULT_EXAMPLES} tries of 10 to 60 steps (a few seconds each on 2 loaded cores);
+ * {@code -Dlitevault.retention.examples=N} raises them. A failure shrinks and reports "Seed was N";
+ * {@code -DQT_SEED=N} replays it.
+ */
+class RetentionCompactionProperties {
+  static final int DEFAULT_EXAMPLES = 10;
+  static final int SAMPLES = 30;
+  static final String PREFIX = "rc/data";
+  static final Instant START = Instant.parse("2020-01-01T00:00:00Z");
+
+  enum Kind { SMALL, MULTI_PAGE, HUGE, TICK, JUMP, LEAP, SNAPSHOT, CHECKPOINT, RESTART, RESTART_STORE, RETENTION }
+
+  /** One step; {@code arg} sizes it (rows, bytes, a clock advance, a retention window). */
+  record Step(Kind kind, int arg) {
+    @Override
+    public String toString() {
+      return kind + "(" + arg + ")";
+    }
+  }
+
+  static Gen<List<Step>> histories() {
+    Gen<Integer> arg = integers().between(0, 999_999);
+    Gen<Step> step = Generate.frequency(List.of(
+        Pair.of(12, arg.map(a -> new Step(Kind.SMALL, a))),
+        Pair.of(4, arg.map(a -> new Step(Kind.MULTI_PAGE, a))),
+        Pair.of(1, arg.map(a -> new Step(Kind.HUGE, a))),
+        Pair.of(6, arg.map(a -> new Step(Kind.TICK, a))),
+        Pair.of(4, arg.map(a -> new Step(Kind.JUMP, a))),
+        Pair.of(3, arg.map(a -> new Step(Kind.LEAP, a))),
+        Pair.of(2, arg.map(a -> new Step(Kind.SNAPSHOT, a))),
+        Pair.of(2, arg.map(a -> new Step(Kind.CHECKPOINT, a))),
+        Pair.of(1, arg.map(a -> new Step(Kind.RESTART, a))),
+        Pair.of(1, arg.map(a -> new Step(Kind.RESTART_STORE, a))),
+        Pair.of(4, arg.map(a -> new Step(Kind.RETENTION, a)))));
+    return lists().of(step).ofSizeBetween(10, 60);
+  }
+
+  /** A replicated transaction: where it is in the bucket, when it committed, what the database held. */
+  private record Point(ReplicaPosition position, Instant committed, String dump) {}
+
+  /** What one retention run decided, to judge the points by afterwards. */
+  private record Run(Instant cutoff, Set<String> droppedLineages, Map<String, Long> baseTxids) {}
+
+  private static final AtomicLong restores = new AtomicLong();
+  private static final AtomicLong restoresWithRanges = new AtomicLong();
+  private static final AtomicLong retentionDeletes = new AtomicLong();
+
+  @Test
+  void everyPointRetentionKeepsRestoresWithAndWithoutRangesAndNothingElseIsKept() {
+    int examples = Integer.getInteger("litevault.retention.examples", DEFAULT_EXAMPLES);
+    long t0 = System.nanoTime();
+    qt().withExamples(examples).withShrinkCycles(20).forAll(histories())
+        .checkAssert(steps -> Unchecked.run(() -> tryOnce(steps)));
+    System.out.printf("RetentionCompactionProperties: %d tries in %d ms; %d restores, %d of them through ranges; "
+        + "%d objects deleted by retention%n", examples, (System.nanoTime() - t0) / 1_000_000, restores.get(),
+        restoresWithRanges.get(), retentionDeletes.get());
+  }
+
+  void tryOnce(List<Step> steps) throws Exception {
+    Path root = Files.createTempDirectory("retprop");
+    MutableClock clock = new MutableClock(START);
+    BucketLayout layout = new BucketLayout(PREFIX);
+    Random random = new Random(steps.hashCode());
+    Path bucketDir = Files.createDirectories(root.resolve("bucket"));
+    try (ObjectStore bucket = new ClockedBucket(FileSystemObjectStore.create(bucketDir), bucketDir, clock)) {
+      ReplicatorOptions options = ReplicatorOptions.builder(bucket, PREFIX).clock(clock)
+          .minUploadInterval(Duration.ZERO).maxSegmentBytes(64 * 1024)
+          .snapshotInterval(Duration.ofHours(2))
+          .retention(Duration.ofDays(36_500)).retentionCheckInterval(Duration.ofDays(36_500))
+          .compactionWindows(CompactionLevels.DEFAULT).workDirectory(root.resolve("work")).build();
+      Path live = root.resolve("live");
+      SqliteStore store = open(live, clock);
+      Replicator replicator = Replicator.start(store.database("data"), options);
+      List<Point> points = new ArrayList<>();
+      List<Run> runs = new ArrayList<>();
+      String last;
+      int nextId = 0;
+      try {
+        for (Step step : steps) {
+          Database db = store.database("data");
+          int a = step.arg();
+          switch (step.kind()) {
+            case SMALL -> {
+              int rows = 1 + a % 4;
+              int from = nextId;
+              nextId += rows;
+              replicator.write(c -> {
+                try (var ps = c.prepareStatement("INSERT INTO t(id, v, b) VALUES (?, ?, NULL)")) {
+                  for (int i = from; i < from + rows; i++) {
+                    ps.setInt(1, i);
+                    ps.setString(2, "row " + i + " " + a);
+                    ps.executeUpdate();
+                  }
+                }
+                if (a % 3 == 0) {
+                  exec(c, "UPDATE t SET v = v || '+' WHERE id % " + (2 + a % 5) + " = 0");
+                }
+                if (a % 5 == 0) {
+                  exec(c, "DELETE FROM t WHERE id % " + (3 + a % 7) + " = 1");
+                }
+                return null;
+              }, Durability.REPLICATED).get();
+            }
+            case MULTI_PAGE, HUGE -> {
+              // Several pages (overflow chains); HUGE passes maxSegmentBytes and lands as a snapshot.
+              int bytes = step.kind() == Kind.HUGE ? 80_000 + a % 120_000 : 5_000 + a % 30_000;
+              int id = nextId++;
+              replicator.write(c -> {
+                try (var ps = c.prepareStatement("INSERT INTO t(id, v, b) VALUES (?, ?, ?)")) {
+                  byte[] b = new byte[bytes];
+                  new Random(a).nextBytes(b);
+                  ps.setInt(1, id);
+                  ps.setString(2, "blob " + id);
+                  ps.setBytes(3, b);
+                  ps.executeUpdate();
+                }
+                if (a % 2 == 0) {
+                  exec(c, "DELETE FROM t WHERE b IS NOT NULL AND id < " + id + " AND id % 2 = " + (a / 2 % 2));
+                }
+                return null;
+              }, Durability.REPLICATED).get();
+            }
+            case TICK -> clock.advance(Duration.ofMillis(1 + a % 900));
+            case JUMP -> clock.advance(Duration.ofMillis(1_000 + a % 120_000));
+            case LEAP -> clock.advance(Duration.ofMillis(300_000 + (long) a * 29));  // 5 min to ~8 h
+            case SNAPSHOT -> {
+              long before = replicator.metrics().snapshotsUploaded();
+              replicator.maintenanceStep().run("data", null);
+              long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+              while (replicator.metrics().snapshotsUploaded() == before) {
+                assertTrue(System.nanoTime() < deadline, "the requested snapshot landed within 30 s");
+                Thread.sleep(2);
+              }
+            }
+            case CHECKPOINT -> db.checkpoint(a % 2 == 0 ? CheckpointMode.TRUNCATE : CheckpointMode.PASSIVE).get();
+            case RESTART -> {
+              replicator.close();
+              replicator = Replicator.start(store.database("data"), options);
+            }
+            case RESTART_STORE -> {
+              replicator.close();
+              store.close();
+              store = open(live, clock);
+              replicator = Replicator.start(store.database("data"), options);
+            }
+            case RETENTION -> {
+              // Either 1 s to about 11 h, spread over the orders of magnitude, or a share of the history so far.
+              long elapsed = Duration.between(START, clock.instant()).toMillis();
+              long windowMillis = a % 2 == 0 ? Math.round(Math.pow(10, 3 + (a / 1_000_000.0) * 4.6))
+                  : 1_000 + Math.round(elapsed * (a / 1_000_000.0));
+              Instant cutoff = clock.instant().minusMillis(windowMillis);
+              String current = replicator.health().lineage(); // null before the first upload: nothing to keep
+              runs.add(retain(bucket, layout, current, cutoff, "after " + steps));
+            }
+          }
+          Database now = store.database("data");
+          long txid = now.lastTxid();
+          if (txid > 0) {
+            assertTrue(replicator.awaitReplicated(txid, Duration.ofSeconds(30)), "replicated after " + step);
+            ReplicaPosition p = replicator.positionOf(txid).orElseThrow();
+            if (points.isEmpty() || !points.get(points.size() - 1).position().equals(p)) {
+              points.add(new Point(p, clock.instant(), now.read(Dumps::dump)));
+            }
+          }
+        }
+        last = store.database("data").read(Dumps::dump);
+      } finally {
+        replicator.close();
+        store.close();
+      }
+      check(bucket, root, points, runs, last, random, steps);
+    } finally {
+      RestoreReplicateProperties.deleteTree(root);
+    }
+  }
+
+  /** One retention run, judged against the listing just before it. */
+  private static Run retain(ObjectStore bucket, BucketLayout layout, String current, Instant cutoff, String what) {
+    Map<String, LineageCatalog.Lineage> before = LineageCatalog.list(bucket, layout);
+    Set<String> dropped = new HashSet<>();
+    Map<String, Long> bases = new HashMap<>();
+    Set<String> doomed = new TreeSet<>();
+    Set<String> kept = new TreeSet<>();
+    for (LineageCatalog.Lineage l : before.values()) {
+      Instant newest = l.all().stream().map(ObjectInfo::lastModified).max(Instant::compareTo).orElse(null);
+      if (!l.id().equals(current) && newest != null && newest.isBefore(cutoff)) {
+        dropped.add(l.id());
+        l.all().forEach(o -> doomed.add(o.key()));
+        continue;
+      }
+      Long base = null;
+      for (ObjectInfo s : l.snapshots()) {
+        long txid = layout.parse(s.key()).orElseThrow().lastTxid();
+        if (!s.lastModified().isAfter(cutoff) && (base == null || txid > base)) {
+          base = txid;
+        }
+      }
+      for (ObjectInfo o : l.all()) {
+        BucketLayout.Parsed p = layout.parse(o.key()).orElseThrow();
+        boolean gone = base != null && (p.snapshot() ? p.lastTxid() < base
+            : p.compacted() ? p.firstTxid() <= base : p.lastTxid() <= base);
+        (gone ? doomed : kept).add(o.key());
+      }
+      if (base != null) {
+        bases.put(l.id(), base);
+      }
+    }
+    new Retention(bucket, layout, new ReplicationMetrics()).apply(current, cutoff);
+    Set<String> after = new TreeSet<>();
+    LineageCatalog.list(bucket, layout).values().forEach(l -> l.all().forEach(o -> after.add(o.key())));
+    List<String> keptWithoutReason = doomed.stream().filter(after::contains).toList();
+    assertEquals(List.of(), keptWithoutReason, "retention at cutoff " + cutoff + " (current lineage " + current
+        + ", bases " + bases + ", dropped lineages " + dropped + ") kept objects no retained point needs; " + what);
+    List<String> lost = kept.stream().filter(k -> !after.contains(k)).toList();
+    assertEquals(List.of(), lost, "retention at cutoff " + cutoff + " (bases " + bases + ") deleted objects it "
+        + "must keep; " + what);
+    retentionDeletes.addAndGet(doomed.size());
+    return new Run(cutoff, dropped, bases);
+  }
+
+  private void check(ObjectStore bucket, Path root, List<Point> points, List<Run> runs, String last, Random random,
+      List<Step> steps) throws Exception {
+    // The latest state, with and without ranges.
+    for (boolean ranges : new boolean[] {true, false}) {
+      Path out = root.resolve("latest-" + ranges + ".db");
+      Restore.run(RestoreOptions.builder(bucket, PREFIX, out).compactedRanges(ranges).build());
+      assertEquals(last, Dumps.dump(out), "latest (ranges " + ranges + ") after " + steps);
+      assertEquals("ok", Dumps.integrity(out));
+    }
+    Instant newestCutoff = runs.stream().map(Run::cutoff).max(Instant::compareTo).orElse(Instant.MIN);
+    List<Point> protectedPoints = new ArrayList<>();
+    for (Point p : points) {
+      boolean kept = runs.stream().allMatch(r -> !r.droppedLineages().contains(p.position().lineage())
+          && p.position().txid() >= r.baseTxids().getOrDefault(p.position().lineage(), 0L));
+      if (kept) {
+        protectedPoints.add(p);
+      } else {
+        assertFalse(p.committed().isAfter(newestCutoff), "point " + p.position() + " committed at " + p.committed()
+            + ", after the newest cutoff " + newestCutoff + ", is not protected by the rule: " + runs);
+      }
+    }
+    // The sample: the newest point, the first protected point of each lineage, then seeded random ones.
+    TreeMap<Integer, Point> sample = new TreeMap<>();
+    if (!protectedPoints.isEmpty()) {
+      sample.put(protectedPoints.size() - 1, protectedPoints.get(protectedPoints.size() - 1));
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < protectedPoints.size() && sample.size() < SAMPLES; i++) {
+      if (seen.add(protectedPoints.get(i).position().lineage())) {
+        sample.put(i, protectedPoints.get(i));
+      }
+    }
+    List<Integer> rest = new ArrayList<>();
+    for (int i = 0; i < protectedPoints.size(); i++) {
+      if (!sample.containsKey(i)) {
+        rest.add(i);
+      }
+    }
+    java.util.Collections.shuffle(rest, random);
+    for (int i : rest) {
+      if (sample.size() >= SAMPLES) {
+        break;
+      }
+      sample.put(i, protectedPoints.get(i));
+    }
+    List<String> objects = keys(bucket);
+    System.out.printf("try: %d steps, %d points (%d protected, %d restored), %d retention runs; bucket: %d objects, "
+        + "%d of them ranges%n", steps.size(), points.size(), protectedPoints.size(), Math.min(SAMPLES,
+        protectedPoints.size()), runs.size(), objects.size(), objects.stream().filter(k -> k.contains(".lvcr")).count());
+    for (Point p : sample.values()) {
+      restorePoint(bucket, root, p, true, steps);
+      restorePoint(bucket, root, p, false, steps);
+    }
+  }
+
+  private static void restorePoint(ObjectStore bucket, Path root, Point p, boolean ranges, List<Step> steps) {
+    Path out = root.resolve("at-" + p.position().txid() + "-" + ranges + ".db");
+    RestoreOptions o = RestoreOptions.builder(bucket, PREFIX, out).lineage(p.position().lineage())
+        .txid(p.position().txid()).compactedRanges(ranges).build();
+    String where = "restore at " + p.position() + " (committed " + p.committed() + ", ranges " + ranges + ") of "
+        + keys(bucket) + " after " + steps;
+    try {
+      RestorePlan plan = Restore.plan(o);
+      RestoreResult result = Restore.run(o, plan);
+      assertEquals(p.position().txid(), result.txid(), where);
+      if (plan.ranges() > 0) {
+        assertTrue(ranges, "a plan without ranges holds none: " + plan.segments());
+        restoresWithRanges.incrementAndGet();
+        // A range that fails makes the restore start over without ranges: the plan run must be the one made.
+        RestorePlan without = Restore.plan(RestoreOptions.builder(bucket, PREFIX, out).lineage(p.position().lineage())
+            .txid(p.position().txid()).compactedRanges(false).build());
+        if (without.objects() != plan.objects()) {
+          assertEquals(plan.objects(), result.objects(), "restored through its ranges " + plan.segments()
+              + ", not the segments; " + where);
+        }
+      }
+      restores.incrementAndGet();
+      assertEquals(p.dump(), Dumps.dump(out), where);
+      assertEquals("ok", Dumps.integrity(out), where);
+      Files.delete(out);
+    } catch (AssertionError e) {
+      throw e;
+    } catch (Exception e) {
+      throw new AssertionError(where + ": " + e, e);
+    }
+  }
+
+  /** The bucket's lineage objects, for failure messages. */
+  private static List<String> keys(ObjectStore bucket) {
+    try (Stream<ObjectInfo> s = bucket.list(PREFIX + "/lineages/")) {
+      return s.map(o -> o.key().substring(PREFIX.length() + "/lineages/".length()) + "@" + o.lastModified()).toList();
+    }
+  }
+
+  private static int exec(java.sql.Connection c, String sql) throws java.sql.SQLException {
+    try (var s = c.createStatement()) {
+      return s.executeUpdate(sql);
+    }
+  }
+
+  private static SqliteStore open(Path live, MutableClock clock) {
+    return SqliteStore.builder(live).database("data", DatabaseOptions.builder().clock(clock).holdWalUntilGate(true)
+        .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, b BLOB)").passiveCheckpointPages(40)
+        .build()).open();
+  }
+
+  /**
+   * A file bucket whose objects are last modified at the simulated clock's time of their upload, so retention
+   * ages follow the clock the replicator and the store run on.
+   */
+  static final class ClockedBucket implements ObjectStore {
+    private final ObjectStore delegate;
+    private final Path root;
+    private final MutableClock clock;
+
+    ClockedBucket(ObjectStore delegate, Path root, MutableClock clock) {
+      this.delegate = delegate;
+      this.root = root;
+      this.clock = clock;
+    }
+
+    private void stamp(String key) {
+      try {
+        Files.setLastModifiedTime(root.resolve(key), FileTime.from(clock.instant()));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public PutResult put(String key, InputStream body, long length) {
+      PutResult r = delegate.put(key, body, length);
+      stamp(key);
+      return r;
+    }
+
+    @Override
+    public PutResult put(String key, byte[] body) {
+      PutResult r = delegate.put(key, body);
+      stamp(key);
+      return r;
+    }
+
+    @Override
+    public boolean putIfAbsent(String key, byte[] body) {
+      boolean created = delegate.putIfAbsent(key, body);
+      if (created) {
+        stamp(key);
+      }
+      return created;
+    }
+
+    @Override
+    public InputStream get(String key) {
+      return delegate.get(key);
+    }
+
+    @Override
+    public InputStream get(String key, long offset, long length) {
+      return delegate.get(key, offset, length);
+    }
+
+    @Override
+    public Optional<ObjectInfo> stat(String key) {
+      return delegate.stat(key);
+    }
+
+    @Override
+    public Stream<ObjectInfo> list(String prefix) {
+      return delegate.list(prefix);
+    }
+
+    @Override
+    public Stream<ObjectInfo> listAfter(String prefix, String startAfter) {
+      return delegate.listAfter(prefix, startAfter);
+    }
+
+    @Override
+    public Stream<ListEntry> list(String prefix, String delimiter) {
+      return delegate.list(prefix, delimiter);
+    }
+
+    @Override
+    public void delete(String key) {
+      delegate.delete(key);
+    }
+
+    @Override
+    public void deleteAll(Collection<String> keys) {
+      delegate.deleteAll(keys);
+    }
+
+    @Override
+    public void copy(String sourceKey, String targetKey) {
+      delegate.copy(sourceKey, targetKey);
+      stamp(targetKey);
+    }
+
+    @Override
+    public void verify() {
+      delegate.verify();
+    }
+
+    @Override
+    public ObjectStoreMetrics metrics() {
+      return delegate.metrics();
+    }
+
+    @Override
+    public String describe() {
+      return delegate.describe();
+    }
+
+    @Override
+    public void close() {
+      delegate.close();
+    }
+  }
+}
