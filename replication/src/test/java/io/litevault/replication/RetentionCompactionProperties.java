@@ -56,7 +56,9 @@ import org.quicktheories.generators.Generate;
  * simulated clock — small and multi-page commits, commits too big for a segment (they land as snapshots),
  * clock advances that stay inside a one-second window or cross every compaction window (1 s to 6 h),
  * requested snapshots, periodic snapshots (every simulated 2 h), checkpoints, restarts of the replicator
- * (with or without the store) and {@link Retention} runs with random windows (1 s to about 11 h) —
+ * (with or without the store), {@link Retention} runs of the test's own with random windows (1 s to about
+ * 11 h, or a random share of the history so far), and, for a third of the replicator's starts, the
+ * replicator's own retention after every upload (1 s to about 5 h) —
  *
  * <ol>
  * <li><b>Every protected point restores</b>, equal to the source's content at that txid, both with compacted
@@ -64,29 +66,33 @@ import org.quicktheories.generators.Generate;
  *     with ranges must not have fallen back to the segments (a fallback would hide a broken range). A
  *     replicated point (lineage L, txid t) is <i>protected</i> when, for every retention run so far, L was
  *     not dropped by it and t is at or after that run's base snapshot of L (the newest snapshot of L last
- *     modified at or before the cutoff; no such snapshot: no base, the whole lineage is protected). This is
+ *     modified at or before the cutoff; no such snapshot: no base, the whole lineage is protected). For the
+ *     replicator's own retention, whose cutoffs are not known exactly, one bound stands for all its runs: the
+ *     cutoff the clock gave at its close, with the snapshots and upload times every step's listing showed,
+ *     and its lineage at close as the current one (a conservative bound: it protects no more than they did). This is
  *     Retention's promise ("restore points inside the period always keep their snapshot and every segment
  *     after it"), and it implies the user's: every point committed after the newest cutoff is protected
  *     (checked too). At most {@value #SAMPLES} protected points per try are restored: the newest, the first
- *     one of each lineage at or after its base, and a seeded random choice of the rest.
+ *     one of each lineage at or after its base, and a random choice of the rest seeded by the history.
  * <li><b>The latest restore</b> (no lineage, no txid) equals the last state.
- * <li><b>Nothing kept without a reason, nothing needed deleted</b>, after every retention run, against the
+ * <li><b>Nothing kept without a reason, nothing needed deleted</b>, after every run of the test's, against the
  *     listing taken just before it (cutoff C, current lineage Lc): a lineage other than Lc whose newest
  *     object was last modified before C is gone entirely; in every other lineage with a base snapshot B
  *     (as above), every snapshot whose txid is below B's, every segment whose last txid is at or below B's,
  *     and every compacted range whose <i>first</i> txid is at or below B's is gone (a restore from B or a
  *     later snapshot applies a range only right after the txid it reached, which is past such a range's
- *     start: FORMAT.md, "Planning with ranges"); and every other object of the listing is still there.
- *     Objects the replicator uploads while the run lists are not judged by it.
+ *     start: FORMAT.md, "Planning with ranges"); and every other object of the listing is still there (not
+ *     checked while the replicator's own retention is on: it may run meanwhile, after an upload the clock
+ *     triggered). Objects uploaded after the listing are not judged by that run. Before the replicator's
+ *     first upload after a start, Lc is the newest lineage, the one it resumes.
  * </ol>
  *
  * <p>Object ages are upload times on the simulated clock: the test's bucket is a {@link FileSystemObjectStore}
  * whose files get the clock's time as their last-modified time as soon as they are written (what an S3 server
  * on that clock would report). The clock starts in 2020, before the machine's wall clock, so a file the
- * replicator is still writing looks newer than any cutoff, never older. The replicator's own retention is
- * off (a 100-year window): the runs are the test's, at known cutoffs, so the rule above can be exact.
+ * replicator is still writing looks newer than any cutoff, never older.
  *
- * <p>Defaults: {@value #DEFAULT_EXAMPLES} tries of 10 to 70 steps (a few seconds each on 2 loaded cores);
+ * <p>Defaults: {@value #DEFAULT_EXAMPLES} tries of 10 to 70 steps (about 1 to 2 s each on 2 loaded cores);
  * {@code -Dlitevault.retention.examples=N} raises them. A failure shrinks and reports "Seed was N";
  * {@code -DQT_SEED=N} replays it.
  */
@@ -237,8 +243,8 @@ class RetentionCompactionProperties {
               long windowMillis = a % 2 == 0 ? Math.round(Math.pow(10, 3 + (a / 1_000_000.0) * 4.6))
                   : 1_000 + Math.round(elapsed * (a / 1_000_000.0));
               Instant cutoff = clock.instant().minusMillis(windowMillis);
-              runs.add(retain(bucket, layout, lineage(replicator, bucket, layout), clock.instant(), cutoff, seen, ownRetention == null,
-                  "after " + steps));
+              runs.add(retain(bucket, layout, lineage(replicator, bucket, layout), clock.instant(), cutoff, seen,
+                  ownRetention == null, "after " + steps));
             }
           }
           seen.see(LineageCatalog.list(bucket, layout), clock.instant());
@@ -258,6 +264,49 @@ class RetentionCompactionProperties {
         store.close();
       }
       check(bucket, root, points, runs, last, random, steps);
+    } finally {
+      RestoreReplicateProperties.deleteTree(root);
+    }
+  }
+
+  /**
+   * Found while running the property (its listings showed a second lineage in histories that never forked):
+   * a commit, a maintenance window with the replication snapshot step as the store's docs show it (its
+   * TRUNCATE checkpoint empties the {@code -wal} file, then {@link Replicator#maintenanceStep()} requests a
+   * snapshot), then a commit. The snapshot is read from the empty {@code -wal} file and records the shipped
+   * position as offset 0; the next commit starts after the new WAL header, at offset 32, so the shipper sees
+   * a gap ("commit 2 starts at WalPosition[salt1=…, salt2=…, offset=32] but replication is at
+   * WalPosition[same salts, offset=0]: starting a new lineage") and starts a second lineage with a second
+   * snapshot: none of the reasons FORMAT.md gives for a new lineage. No data is lost (every point still
+   * restores, by lineage), but the lineage breaks whenever a requested snapshot is taken from an empty WAL
+   * (also with a plain {@code db.checkpoint(TRUNCATE)} before the request).
+   */
+  @Test
+  @org.junit.jupiter.api.Disabled("reproduces bug: a snapshot requested by the maintenance window after its "
+      + "TRUNCATE checkpoint records WAL offset 0, the next commit starts at 32: the replicator starts a new lineage")
+  void aRequestedSnapshotRightAfterATruncateCheckpointContinuesTheLineage() throws Exception {
+    Path root = Files.createTempDirectory("retrepro");
+    MutableClock clock = new MutableClock(START);
+    Path bucketDir = Files.createDirectories(root.resolve("bucket"));
+    try (ObjectStore bucket = new ClockedBucket(FileSystemObjectStore.create(bucketDir), bucketDir, clock);
+        SqliteStore store = open(root.resolve("live"), clock)) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, options(bucket, clock, root, null))) {
+        r.write(c -> exec(c, "INSERT INTO t(id, v) VALUES (1, 'before')"), Durability.REPLICATED).get();
+        // The documented window: its TRUNCATE checkpoint, then the replication snapshot step (a request).
+        long before = r.metrics().snapshotsUploaded();
+        var report = store.maintenance(io.litevault.store.MaintenancePlan.builder()
+            .step("replication snapshot", r.maintenanceStep()).gateWait(Duration.ofSeconds(10)).build());
+        assertTrue(report.succeeded(), report.toString());
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (r.metrics().snapshotsUploaded() == before) {
+          assertTrue(System.nanoTime() < deadline, "the requested snapshot landed within 30 s");
+          Thread.sleep(2);
+        }
+        r.write(c -> exec(c, "INSERT INTO t(id, v) VALUES (2, 'after')"), Durability.REPLICATED).get();
+        assertEquals(1, r.metrics().lineagesStarted(), "one lineage; the bucket holds "
+            + LineageCatalog.list(bucket, new BucketLayout(PREFIX)).keySet() + " and " + keys(bucket));
+      }
     } finally {
       RestoreReplicateProperties.deleteTree(root);
     }
@@ -442,7 +491,8 @@ class RetentionCompactionProperties {
     List<String> objects = keys(bucket);
     System.out.printf("try: %d steps, %d points (%d protected, %d restored), %d retention runs; bucket: %d objects, "
         + "%d of them ranges%n", steps.size(), points.size(), protectedPoints.size(), Math.min(SAMPLES,
-        protectedPoints.size()), runs.size(), objects.size(), objects.stream().filter(k -> k.contains(".lvcr")).count());
+        protectedPoints.size()), runs.size(), objects.size(),
+        objects.stream().filter(k -> k.contains(".lvcr")).count());
     for (Point p : sample.values()) {
       restorePoint(bucket, root, p, true, steps);
       restorePoint(bucket, root, p, false, steps);
