@@ -279,11 +279,10 @@ class RetentionCompactionProperties {
    * WalPosition[same salts, offset=0]: starting a new lineage") and starts a second lineage with a second
    * snapshot: none of the reasons FORMAT.md gives for a new lineage. No data is lost (every point still
    * restores, by lineage), but the lineage breaks whenever a requested snapshot is taken from an empty WAL
-   * (also with a plain {@code db.checkpoint(TRUNCATE)} before the request).
+   * (also with a plain {@code db.checkpoint(TRUNCATE)} before the request). Fixed in SegmentBatch.contiguous:
+   * offset 0 and offset 32 of one WAL both mean "no frame yet".
    */
   @Test
-  @org.junit.jupiter.api.Disabled("reproduces bug: a snapshot requested by the maintenance window after its "
-      + "TRUNCATE checkpoint records WAL offset 0, the next commit starts at 32: the replicator starts a new lineage")
   void aRequestedSnapshotRightAfterATruncateCheckpointContinuesTheLineage() throws Exception {
     Path root = Files.createTempDirectory("retrepro");
     MutableClock clock = new MutableClock(START);
