@@ -33,18 +33,25 @@ import org.slf4j.LoggerFactory;
  * <p>It also keeps the marker that tells such a loss from a legitimate departure: before the store
  * checkpoints unshipped frames (or they are found lost), the shipper records, fsynced in its work
  * directory, that the local files are leaving the lineage behind; after a restart a local state equal
- * to an earlier point of that lineage is then content that came back to it, not a loss.
+ * to an earlier point of that lineage is then content that came back to it, not a loss. The marker also
+ * records the state the break left the files in; a later open trusts it only if its files passed through
+ * that state, so a marker left in a work directory whose database was replaced since vouches for nothing.
  */
 final class BucketWins {
   private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
   /** The marker's file name in the work directory. */
   private static final String BROKE_AWAY = "continuity-broken";
-  /** The marker's content for a break while no lineage was held: {@code state <checksum> <pages>}. */
+  /** The marker's content for a break while no lineage was held: {@code state <checksum> <pages> ...}. */
   private static final String STATE = "state ";
+  /** The marker's second line: the state the files had when the break moved them on. */
+  private static final String AFTER = "after ";
 
-  /** The open databases (this process, this open) whose marker they wrote themselves; see markBrokenAwayFrom. */
+  /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
       java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
+  /** The lineage a replicator of each open database last held (resumed or started), whichever replicator it was. */
+  private static final Map<Database, String> LAST_HELD =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private final Database db;
   private final String database;
@@ -62,29 +69,42 @@ final class BucketWins {
     this.allowFork = allowFork;
   }
 
+  /** A replicator of this open database holds {@code lineage}: the files passed through its tip. */
+  void held(String lineage) {
+    LAST_HELD.put(db, lineage);
+  }
+
+  /**
+   * The lineage a replicator of this open database last held, or null: a replicator that failed to
+   * start after another one closed still knows which lineage the files left (only this store moved them).
+   */
+  String lastHeld() {
+    return LAST_HELD.get(db);
+  }
+
   /**
    * Called when the local files do not continue {@code tip}: returns (a new lineage may start) only when
-   * forks are allowed or this process broke away from {@code tip}'s lineage on purpose; otherwise throws,
-   * naming the lineage point one of {@code localStates} (the states the file may have been in at start)
-   * equals, or saying it equals none the bucket keeps.
+   * forks are allowed or the files broke away from {@code tip}'s lineage on purpose; otherwise throws,
+   * naming the lineage point one of {@code localStates} (the states the files may have been in when this
+   * process opened them) equals, or saying it equals none the bucket keeps.
    */
   void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
     if (allowFork) {
       return;
     }
-    if (brokeAway(tip.lineage())) {
+    Marker m = trustedMarker(localStates);
+    if (m != null && tip.lineage().equals(m.lineage)) {
       log.info("database '{}': the local files moved on past lineage {} after a continuity break", database,
           tip.lineage());
       return;
     }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
-    List<DatabaseChecksum> before = statesBeforeBreak();
-    List<DatabaseChecksum> states = before == null ? localStates : before;
+    List<DatabaseChecksum> states = m != null && m.states != null ? m.states : localStates;
     Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(store, layout); // one listing for every lineage
     LineageCatalog.Lineage newest = all.get(tip.lineage());
     OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, states);
-    if (before != null && earlier.isPresent() && earlier.getAsLong() == tip.txid()) {
+    if (m != null && m.states != null && earlier.isPresent() && earlier.getAsLong() == tip.txid()) {
       log.info("database '{}': the local files equalled lineage {} at txid {} when a forced checkpoint moved them on",
           database, tip.lineage(), tip.txid());
       return;
@@ -96,7 +116,7 @@ final class BucketWins {
     List<LineageCatalog.Lineage> older = new ArrayList<>(all.values());
     java.util.Collections.reverse(older);
     for (LineageCatalog.Lineage l : older) {
-      if (l.id().compareTo(tip.lineage()) < 0 && !brokeAway(l.id())) {
+      if (l.id().compareTo(tip.lineage()) < 0 && (m == null || !l.id().equals(m.lineage))) {
         OptionalLong point = EarlierPoint.find(store, layout, l, states);
         if (point.isPresent()) {
           throw new LocalBehindBucketException(database, l.id(), point.getAsLong(), tip.lineage(), tip.txid());
@@ -110,24 +130,24 @@ final class BucketWins {
     throw new LocalBehindBucketException(database, tip);
   }
 
-  /** Records, durably and before the files move on, that they are leaving {@code lineage} behind. */
-  void markBrokenAway(String lineage) {
-    write(marker, lineage);
+  /**
+   * Records, durably and before the files move on, that they are leaving {@code lineage} behind, and
+   * the state {@code after} they have when the break moves them on (null when it could not be read).
+   */
+  void markBrokenAway(String lineage, DatabaseChecksum after) {
+    write(lineage, after);
   }
 
   /**
    * Records, before the files move on, a break while no lineage was held (a replicator still starting,
-   * or one that failed to start): the files were never compared with the bucket, so the state they had
-   * before the break is kept, and compared later like a local state (a power-loss rollback stays a
-   * rollback, whatever the break wrote over it). A marker this open store wrote already stays: see the
-   * method body.
+   * or one that failed to start): the files were never compared with the bucket, so the states they had
+   * before the break are kept, and compared later like local states (a power-loss rollback stays a
+   * rollback, whatever the break wrote over it). A marker this open database wrote already stays: the
+   * files moved on from what it recorded, and only this store moved them, so that record stands (the
+   * states now are past it and would match nothing the bucket keeps).
    */
-  void markBrokenAwayFrom(List<DatabaseChecksum> before) {
+  void markBrokenAwayFrom(List<DatabaseChecksum> before, DatabaseChecksum after) {
     if (Files.exists(marker) && MARKED_THIS_OPEN.contains(db)) {
-      // An earlier break of this same open store that no new lineage has followed yet: the files moved on
-      // from what it recorded, and only this store moved them, so that record stands (the states now are
-      // past it and would match nothing the bucket keeps). A marker from before this open is overwritten:
-      // the files may have been replaced since (an old copy put back), and only their own states tell.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
       return;
@@ -136,40 +156,76 @@ final class BucketWins {
     for (DatabaseChecksum c : before) {
       b.append(' ').append(c.value()).append(' ').append(c.pages());
     }
-    write(marker, b.toString());
+    write(b.toString(), after);
   }
 
-  /** The states kept by {@link #markBrokenAwayFrom}, or null. */
-  private List<DatabaseChecksum> statesBeforeBreak() throws IOException {
+  /** What a marker says: the lineage left, or the states before a break while none was held. */
+  private record Marker(String lineage, List<DatabaseChecksum> states, DatabaseChecksum after) {}
+
+  /**
+   * The marker, if the files still descend from the break it records: written by this open database
+   * (only this store moved the files since), or its {@code after} state is one of {@code localStates}
+   * (the files passed through the state the break left). A marker from an earlier open whose files were
+   * replaced since (an older copy put back, the work directory kept) is ignored, with a warning: it
+   * would vouch for files it never saw.
+   */
+  private Marker trustedMarker(List<DatabaseChecksum> localStates) throws IOException {
+    Marker m = readMarker();
+    if (m == null || MARKED_THIS_OPEN.contains(db)) {
+      return m;
+    }
+    if (m.after != null) {
+      for (DatabaseChecksum c : localStates) {
+        if (c.value() == m.after.value() && c.pages() == m.after.pages()) {
+          return m;
+        }
+      }
+    }
+    log.warn("database '{}': ignoring {} in the work directory: the local files do not descend from the break it "
+        + "records (replaced since?)", database, BROKE_AWAY);
+    return null;
+  }
+
+  private Marker readMarker() throws IOException {
     if (!Files.exists(marker)) {
       return null;
     }
-    String text = Files.readString(marker).strip();
-    if (!text.startsWith(STATE)) {
+    List<String> lines = Files.readAllLines(marker);
+    if (lines.isEmpty() || lines.get(0).isBlank()) {
       return null;
     }
-    String[] parts = text.substring(STATE.length()).split(" ");
+    DatabaseChecksum after = null;
+    if (lines.size() > 1 && lines.get(1).startsWith(AFTER)) {
+      String[] a = lines.get(1).substring(AFTER.length()).strip().split(" ");
+      after = DatabaseChecksum.summary(Long.parseLong(a[0]), Integer.parseInt(a[1]));
+    }
+    String first = lines.get(0).strip();
+    if (!first.startsWith(STATE.strip())) {
+      return new Marker(first, null, after);
+    }
+    String[] parts = first.substring(STATE.strip().length()).strip().split(" ");
     List<DatabaseChecksum> out = new ArrayList<>();
     for (int i = 0; i + 1 < parts.length; i += 2) {
       out.add(DatabaseChecksum.summary(Long.parseLong(parts[i]), Integer.parseInt(parts[i + 1])));
     }
-    return out;
+    return new Marker(null, out, after);
   }
 
-  private void write(Path file, String lineage) {
-    if (lineage == null) {
+  private void write(String first, DatabaseChecksum after) {
+    if (first == null) {
       return;
     }
     try {
-      Files.createDirectories(file.getParent());
-      Files.writeString(file, lineage + "\n");
-      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      Files.createDirectories(marker.getParent());
+      String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n");
+      Files.writeString(marker, text);
+      try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
-      Fsync.directory(file.getParent());
+      Fsync.directory(marker.getParent());
       MARKED_THIS_OPEN.add(db);
     } catch (IOException e) {
-      log.warn("database '{}': could not record {} in {}", database, file.getFileName(), file, e);
+      log.warn("database '{}': could not record {} in {}", database, marker.getFileName(), marker, e);
     }
   }
 
@@ -177,12 +233,4 @@ final class BucketWins {
   void forgetBreak() throws IOException {
     Files.deleteIfExists(marker);
   }
-
-  private boolean brokeAway(String fromLineage) throws IOException {
-    if (!Files.exists(marker)) {
-      return false;
-    }
-    return Files.readString(marker).strip().equals(fromLineage);
-  }
-
 }

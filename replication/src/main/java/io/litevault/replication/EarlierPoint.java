@@ -39,7 +39,8 @@ final class EarlierPoint {
    * empty when none does. A 64-bit checksum equal by chance is not a concern: a match is that state.
    */
   static OptionalLong find(ObjectStore store, BucketLayout layout, LineageCatalog.Lineage l,
-      List<DatabaseChecksum> local) throws IOException {
+      List<DatabaseChecksum> states) throws IOException {
+    Local local = new Local(states);
     List<ObjectInfo> newestFirst = new ArrayList<>(l.segments());
     newestFirst.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(layout, o)).reversed());
     int examined = 0;
@@ -53,11 +54,11 @@ final class EarlierPoint {
       }
       for (int i = s.transactions().size() - 1; i >= 0; i--) {
         Segment.Txn t = s.transactions().get(i);
-        if (matches(local, t.checksumAfter(), t.dbSizePages())) {
+        if (local.has(t.checksumAfter(), t.dbSizePages())) {
           return OptionalLong.of(t.txid());
         }
       }
-      if (matches(local, s.checksumBefore(), -1)) {
+      if (local.has(s.checksumBefore(), -1)) {
         return OptionalLong.of(s.firstTxid() - 1); // a state only a snapshot may hold otherwise
       }
       examined += s.transactions().size();
@@ -66,21 +67,28 @@ final class EarlierPoint {
     java.util.Collections.reverse(snapshots);
     for (ObjectInfo snap : snapshots) {
       LineageCatalog.SnapshotPoint p = LineageCatalog.snapshotPoint(store, snap);
-      if (matches(local, p.checksum(), p.header().dbSizePages())) {
+      if (local.has(p.checksum(), p.header().dbSizePages())) {
         return OptionalLong.of(p.header().txid());
       }
     }
     return OptionalLong.empty();
   }
 
-  /** Whether one of the local states has this checksum (and size, unless {@code pages} is -1). */
-  private static boolean matches(List<DatabaseChecksum> local, long checksum, int pages) {
-    for (DatabaseChecksum c : local) {
-      if (c.value() == checksum && (pages < 0 || c.pages() == pages)) {
-        return true;
+  /** The local states, hashed: up to a WAL's worth of commit boundaries against 10,000 transactions. */
+  private static final class Local {
+    private final java.util.Map<Long, java.util.Set<Integer>> pagesByValue = new java.util.HashMap<>();
+
+    Local(List<DatabaseChecksum> states) {
+      for (DatabaseChecksum c : states) {
+        pagesByValue.computeIfAbsent(c.value(), v -> new java.util.HashSet<>()).add(c.pages());
       }
     }
-    return false;
+
+    /** Whether one of the local states has this checksum (and size, unless {@code pages} is -1). */
+    boolean has(long checksum, int pages) {
+      java.util.Set<Integer> sizes = pagesByValue.get(checksum);
+      return sizes != null && (pages < 0 || sizes.contains(pages));
+    }
   }
 
   private static long lastTxid(BucketLayout layout, ObjectInfo o) {

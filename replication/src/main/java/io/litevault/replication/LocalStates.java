@@ -26,58 +26,52 @@ final class LocalStates {
   private LocalStates() {}
 
   /**
-   * Under {@code pin}: the pinned state; the state at open (see the class comment); and, while the main
+   * Under {@code pin}: the pinned state; the states at open (see {@link #atOpen}); and, while the main
    * file is not complete, the state before {@code firstPending}, the first commit this replicator was told of.
    */
   static List<DatabaseChecksum> atStart(DatabaseFiles files, ReadPin pin, WalPosition walAtOpen, CommitEvent firstPending)
       throws IOException {
     List<DatabaseChecksum> states = new ArrayList<>();
     states.add(PageReader.pinned(files, pin).checksum());
-    if (!pin.mainFileComplete()) {
-      states.add(atOpen(files, walAtOpen));
-      if (firstPending != null && firstPending.walStart().sameWal(pin.position())
-          && firstPending.walStart().offset() > WalHeader.BYTES) {
-        states.add(PageReader.at(files, firstPending.walStart()).checksum());
-      }
-    } else if (walAtOpen.offset() > WalHeader.BYTES) {
-      readable(files, walAtOpen, states);
+    states.addAll(atOpen(files, walAtOpen));
+    if (!pin.mainFileComplete() && firstPending != null && firstPending.walStart().sameWal(pin.position())
+        && firstPending.walStart().offset() > WalHeader.BYTES) {
+      states.add(PageReader.at(files, firstPending.walStart()).checksum());
     }
     return states;
   }
 
-  /** The most states {@link #beforeBreak} keeps: the newest commits of the WAL at open. */
-  static final int MAX_STATES_AT_BREAK = 10_000;
+  /**
+   * The most states {@link #atOpen} keeps, the newest commits of the WAL at open: more than a WAL at the
+   * default 1 GiB hard limit holds commits of one 4 KiB page (262,144), so in practice all of them.
+   */
+  static final int MAX_STATES = 1_000_000;
 
   /**
-   * With no pin, just before a forced checkpoint (the writer thread is waiting): the states at every
-   * commit boundary of the WAL at open (see {@link WalStates}), which the gates kept since the store
-   * opened, so files that continued the bucket's tip with commits it never got (LOCAL writes during an
-   * outage, then a crash) are still seen to have passed through the tip; and the state before
-   * {@code firstPending}. The main file alone stands in when the WAL was restarted since the open.
+   * With no pin, just before a forced checkpoint (the writer thread is waiting): the states at open,
+   * which the gates kept since the store opened, and the state before {@code firstPending}.
    */
   static List<DatabaseChecksum> beforeBreak(DatabaseFiles files, WalPosition walAtOpen, CommitEvent firstPending)
       throws IOException {
-    List<DatabaseChecksum> states = new ArrayList<>();
-    try {
-      states.addAll(WalStates.upTo(files, walAtOpen, MAX_STATES_AT_BREAK));
-    } catch (WalFormatException restarted) {
-      states.add(PageReader.at(files, Shipper.NOTHING).checksum());
-    }
+    List<DatabaseChecksum> states = new ArrayList<>(atOpen(files, walAtOpen));
     if (firstPending != null && firstPending.walStart().offset() > WalHeader.BYTES) {
       readable(files, firstPending.walStart(), states);
     }
     return states;
   }
 
-  /** The state at open, or the main file alone when the WAL held nothing then or was restarted since. */
-  private static DatabaseChecksum atOpen(DatabaseFiles files, WalPosition walAtOpen) throws IOException {
-    if (walAtOpen.offset() > WalHeader.BYTES) {
-      List<DatabaseChecksum> read = new ArrayList<>(1);
-      if (readable(files, walAtOpen, read)) {
-        return read.get(0);
-      }
+  /**
+   * The states at every commit boundary of the WAL at open (see {@link WalStates}): files that continued
+   * the bucket's tip with commits it never got (LOCAL writes during an outage, then a crash) are still
+   * seen to have passed through the tip. The main file alone stands in when the WAL was restarted since
+   * the open (other salts): its frames can no longer be read as they were.
+   */
+  static List<DatabaseChecksum> atOpen(DatabaseFiles files, WalPosition walAtOpen) throws IOException {
+    try {
+      return WalStates.upTo(files, walAtOpen, MAX_STATES);
+    } catch (WalFormatException restarted) {
+      return List.of(PageReader.at(files, Shipper.NOTHING).checksum());
     }
-    return PageReader.at(files, Shipper.NOTHING).checksum();
   }
 
   /**

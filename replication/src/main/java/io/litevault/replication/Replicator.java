@@ -274,7 +274,7 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
-      shipper.markBrokenAway();
+      shipper.markBrokenAway(walEnd);
     }
 
     @Override
@@ -319,7 +319,7 @@ public final class Replicator implements AutoCloseable {
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
       log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
           + "starts a new lineage with a snapshot", database, walEnd.offset());
-      shipper.markBrokenAway(); // before the store checkpoints: a restart must not take it for a power loss
+      shipper.markBrokenAway(walEnd); // before the store checkpoints: a restart must not take it for a power loss
       shipper.breaks.incrementAndGet();
       metrics.continuityBreaks.increment();
       shipper.continuityBroken = true;

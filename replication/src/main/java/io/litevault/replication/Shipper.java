@@ -345,19 +345,42 @@ final class Shipper implements Runnable {
 
   /**
    * Records, durably and before the files move on, that the local database is leaving the current
-   * lineage behind on purpose (see {@link BucketWins}).
+   * lineage behind on purpose (see {@link BucketWins}), called on the store's writer thread just before a
+   * forced checkpoint: {@code walEnd} is where the WAL ends then, the state the checkpoint leaves.
    */
-  void markBrokenAway() {
+  void markBrokenAway(WalPosition walEnd) {
     syncFiles();
-    String held = lineage != null ? lineage : heldLineage;
+    DatabaseChecksum after = null;
+    try {
+      after = PageReader.at(files, walEnd.offset() > WalHeader.BYTES ? walEnd : NOTHING).checksum();
+    } catch (IOException | RuntimeException e) {
+      log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
+    }
+    markBrokenAway(after);
+  }
+
+  /** As above, from the shipper's thread (the files are read under a pin). */
+  private void markBrokenAwayHere() {
+    syncFiles();
+    DatabaseChecksum after = null;
+    try (ReadPin pin = pin()) {
+      after = PageReader.pinned(files, pin).checksum();
+    } catch (Exception e) {
+      log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
+    }
+    markBrokenAway(after);
+  }
+
+  private void markBrokenAway(DatabaseChecksum after) {
+    String held = lineage != null ? lineage : heldLineage != null ? heldLineage : bucketWins.lastHeld();
     if (held != null) {
-      bucketWins.markBrokenAway(held);
+      bucketWins.markBrokenAway(held, after);
       return;
     }
     // No lineage held yet: keep the states the files may have had when this process opened them (see
     // LocalStates), to compare with the bucket later.
     try {
-      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), pending.peek()));
+      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), pending.peek()), after);
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
@@ -413,6 +436,7 @@ final class Shipper implements Runnable {
     long catchUpFrom = point.get().catchUpFrom();
     lineage = tip.lineage();
     heldLineage = lineage;
+    bucketWins.held(lineage);
     lastTxid = tip.txid();
     checksum = point.get().at();
     compactor.restartAt(lineage, lastTxid, checksum.value());
@@ -506,7 +530,7 @@ final class Shipper implements Runnable {
           + "the checkpoint gate (another process on the live file?)", db.name());
       metrics.unannouncedWalLosses.increment();
     }
-    markBrokenAway();
+    markBrokenAwayHere();
     continuityBroken = true;
   }
 
@@ -660,6 +684,7 @@ final class Shipper implements Runnable {
     if (p.newLineage()) {
       createdLineage = p.lineage();
       heldLineage = p.lineage();
+      bucketWins.held(p.lineage());
       lease.lineageStarted();
       if (breaks.get() == p.breaksBefore()) {
         bucketWins.forgetBreak(); // else a break after its pin is still ahead of this lineage: keep it
@@ -701,7 +726,11 @@ final class Shipper implements Runnable {
    * lineage is left for a new one, and the local files are marked as leaving it on purpose.
    */
   private ReplicationException foreignBytes(String key) {
-    bucketWins.markBrokenAway(lineage); // after a restart too, the local files continue no lineage on purpose
+    String left = lineage;
+    markBrokenAwayHere(); // after a restart too, the local files continue no lineage on purpose
+    if (left == null) {
+      log.warn("database '{}': no lineage held when another writer's bytes were found", db.name());
+    }
     continuityBroken = true;
     metrics.continuityBreaks.increment();
     return new ReplicationException("object '" + key + "' already holds other bytes: another process wrote into "
