@@ -16,24 +16,51 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
+import java.util.zip.CheckedOutputStream;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Writes and reads snapshot objects (format version 1, big-endian; docs/FORMAT.md), streaming, so a
- * database of any size passes with one page in memory:
+ * Writes and reads snapshot objects (big-endian; docs/FORMAT.md), streaming, so a database of any size
+ * passes with one page (or one chunk's decompression window) in memory. Version 2, written:
  *
  * <pre>
- * header:  magic "LVSN" | u16 version=1 | u8 codec | u8 flags=0 | u32 pageSize | u32 dbSizePages
+ * header:  magic "LVSN" | u16 version=2 | u8 codec | u8 flags=0 | u32 pageSize | u32 dbSizePages
  *          | u64 txid | u64 timestampMillis | u64 payloadLength | u32 walSalt1 | u32 walSalt2
- *          | u64 walOffset | u8 lineageLength | lineage (ASCII)
- * payload: payloadLength bytes: codec-compressed pages 1..dbSizePages, in order
+ *          | u64 walOffset | u8 lineageLength | lineage (ASCII) | u32 chunkPages | u32 chunkCount
+ * index:   chunkCount x (u64 compressedLength | u32 CRC-32C of the chunk's bytes | u64 XOR of its page hashes)
+ *          | u32 CRC-32C of header and index
+ * payload: payloadLength bytes: the chunks, each pages [i*chunkPages+1 .. ] compressed on their own
  * trailer: u64 database checksum | u32 CRC-32C of every byte before it
  * </pre>
- * The snapshot is first written to a local file (its payload length is patched in afterwards), then
- * uploaded from it: a retried upload re-reads the file, and memory stays bounded.
+ *
+ * A restore reads the header and index with the first bytes of the object, then fetches the chunks with
+ * ranged GETs and decodes them on several threads ({@link #layout}, {@link #readChunk}): every byte it
+ * uses is covered by the index's CRC or its chunk's. Version 1 (one compressed stream of every page,
+ * without chunk fields and index) is still read, sequentially.
+ *
+ * The snapshot is first written to a local file (payload length and index are patched in afterwards),
+ * then uploaded from it: a retried upload re-reads the file, and memory stays bounded.
  */
 public final class SnapshotCodec {
   static final int MAGIC = 0x4C56534E; // "LVSN"
-  static final int VERSION = 1;
+  /** One compressed stream of every page: read, no longer written. */
+  static final int VERSION_STREAM = 1;
+  /** Independently compressed chunks behind an index: written since 2026-12-02. */
+  static final int VERSION_CHUNKED = 2;
+  /**
+   * Uncompressed page bytes per chunk: a 1 GiB database is 256 chunks, fetched and decoded on several
+   * threads; a database of a few MiB is one or two, and restores with the object's first GET.
+   */
+  public static final int CHUNK_BYTES = 4 << 20;
+  /**
+   * The largest header and index a reader accepts: 2^32 pages of 512 bytes in {@link #CHUNK_BYTES} chunks
+   * index in 10 MiB; a larger count is a damaged header, not an allocation to attempt.
+   */
+  static final long MAX_LAYOUT_BYTES = 16L << 20;
+  /** One index entry: compressed length u64, CRC-32C u32, page-hash XOR u64. */
+  static final int INDEX_ENTRY_BYTES = 20;
   private static final int PAYLOAD_LENGTH_OFFSET = 4 + 2 + 1 + 1 + 4 + 4 + 8 + 8;
 
   private SnapshotCodec() {}
@@ -55,49 +82,120 @@ public final class SnapshotCodec {
   public record Header(Codec codec, int pageSize, int dbSizePages, long txid, long timestampMillis, WalPosition walEnd,
       String lineage) {}
 
+  /**
+   * One chunk of a version-2 snapshot: pages {@code firstPage} to {@code firstPage + pages - 1}, stored
+   * at {@code offset} from the payload's start, {@code length} bytes whose CRC-32C is {@code crc}, holding
+   * pages whose {@link DatabaseChecksum#pageHash} values XOR to {@code pageHashXor}.
+   */
+  public record Chunk(int firstPage, int pages, long offset, long length, int crc, long pageHashXor) {}
+
+  /**
+   * Where a version-2 snapshot's pages are: its header, its chunks, and {@code payloadStart}, the byte
+   * offset of the first chunk in the object (the header, index and index CRC come before it).
+   */
+  public record Layout(Header header, List<Chunk> chunks, long payloadStart) {}
+
+  /** Pages per chunk at {@code pageSize}: {@link #CHUNK_BYTES} of them, at least one. */
+  public static int chunkPages(int pageSize) {
+    return Math.max(1, CHUNK_BYTES / pageSize);
+  }
+
   /** Writes a snapshot to {@code file}; returns the database checksum (also in the trailer). */
   public static long write(Path file, Header h, PageSource pages) throws IOException {
+    return write(file, h, pages, chunkPages(h.pageSize()));
+  }
+
+  /** As {@link #write(Path, Header, PageSource)}, with {@code chunkPages} pages per chunk (tests use small ones). */
+  public static long write(Path file, Header h, PageSource pages, int chunkPages) throws IOException {
+    if (chunkPages < 1) {
+      throw new IllegalArgumentException("chunkPages must be >= 1, got " + chunkPages);
+    }
+    int count = chunkCount(h.dbSizePages(), chunkPages);
+    List<long[]> index = new ArrayList<>(count); // length, CRC, XOR
     long checksum = 0;
-    long payloadStart;
+    long indexStart;
+    long payloadLength;
     try (OutputStream fileOut = Files.newOutputStream(file);
         CountingOutputStream counted = new CountingOutputStream(new BufferedOutputStream(fileOut, 1 << 16));
         DataOutputStream out = new DataOutputStream(counted)) {
-      out.writeInt(MAGIC);
-      out.writeShort(VERSION);
-      out.writeByte(h.codec().id);
-      out.writeByte(0);
-      out.writeInt(h.pageSize());
-      out.writeInt(h.dbSizePages());
-      out.writeLong(h.txid());
-      out.writeLong(h.timestampMillis());
-      out.writeLong(0); // payload length, patched below
-      out.writeInt((int) h.walEnd().salt1());
-      out.writeInt((int) h.walEnd().salt2());
-      out.writeLong(h.walEnd().offset());
-      byte[] lineage = h.lineage().getBytes(StandardCharsets.US_ASCII);
-      out.writeByte(lineage.length);
-      out.write(lineage);
-      out.flush();
-      payloadStart = counted.count;
-      try (OutputStream z = h.codec().compress(out)) {
-        for (int pgno = 1; pgno <= h.dbSizePages(); pgno++) {
-          byte[] page = pages.page(pgno);
-          if (page.length != h.pageSize()) {
-            throw new IOException("page " + pgno + " is " + page.length + " bytes, expected " + h.pageSize());
+      writeHeader(out, h, VERSION_CHUNKED);
+      out.writeInt(chunkPages);
+      out.writeInt(count);
+      indexStart = counted.count;
+      out.write(new byte[count * INDEX_ENTRY_BYTES + 4]); // the index and its CRC, patched below
+      long payloadStart = counted.count;
+      for (int c = 0; c < count; c++) {
+        int first = c * chunkPages + 1;
+        int last = Math.min(h.dbSizePages(), first + chunkPages - 1);
+        long start = counted.count;
+        CRC32C crc = new CRC32C();
+        long xor = 0;
+        CheckedOutputStream chunk = new CheckedOutputStream(out, crc);
+        try (OutputStream z = h.codec().compress(chunk)) { // closing z ends the frame, not the file
+          for (int pgno = first; pgno <= last; pgno++) {
+            byte[] page = pages.page(pgno);
+            if (page.length != h.pageSize()) {
+              throw new IOException("page " + pgno + " is " + page.length + " bytes, expected " + h.pageSize());
+            }
+            xor ^= DatabaseChecksum.pageHash(pgno, page);
+            z.write(page);
           }
-          checksum ^= DatabaseChecksum.pageHash(pgno, page);
-          z.write(page);
         }
+        checksum ^= xor;
+        index.add(new long[] {counted.count - start, crc.getValue(), xor});
       }
-      out.flush();
-      long payloadLength = counted.count - payloadStart;
+      payloadLength = counted.count - payloadStart;
       out.writeLong(checksum);
-      out.flush();
-      try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
-        raf.seek(PAYLOAD_LENGTH_OFFSET);
-        raf.writeLong(payloadLength);
-      }
     }
+    patch(file, payloadLength, indexStart, index);
+    appendCrc(file);
+    return checksum;
+  }
+
+  private static int chunkCount(int dbSizePages, int chunkPages) {
+    return dbSizePages == 0 ? 0 : (dbSizePages - 1) / chunkPages + 1;
+  }
+
+  private static void writeHeader(DataOutputStream out, Header h, int version) throws IOException {
+    out.writeInt(MAGIC);
+    out.writeShort(version);
+    out.writeByte(h.codec().id);
+    out.writeByte(0);
+    out.writeInt(h.pageSize());
+    out.writeInt(h.dbSizePages());
+    out.writeLong(h.txid());
+    out.writeLong(h.timestampMillis());
+    out.writeLong(0); // payload length, patched afterwards
+    out.writeInt((int) h.walEnd().salt1());
+    out.writeInt((int) h.walEnd().salt2());
+    out.writeLong(h.walEnd().offset());
+    byte[] lineage = h.lineage().getBytes(StandardCharsets.US_ASCII);
+    out.writeByte(lineage.length);
+    out.write(lineage);
+  }
+
+  /** Patches the payload length, the index and the CRC of header and index into the written file. */
+  private static void patch(Path file, long payloadLength, long indexStart, List<long[]> index) throws IOException {
+    try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+      raf.seek(PAYLOAD_LENGTH_OFFSET);
+      raf.writeLong(payloadLength);
+      ByteBuffer entries = ByteBuffer.allocate(index.size() * INDEX_ENTRY_BYTES);
+      for (long[] e : index) {
+        entries.putLong(e[0]).putInt((int) e[1]).putLong(e[2]);
+      }
+      raf.seek(indexStart);
+      raf.write(entries.array());
+      byte[] head = new byte[Math.toIntExact(indexStart) + entries.capacity()];
+      raf.seek(0);
+      raf.readFully(head);
+      CRC32C crc = new CRC32C();
+      crc.update(head);
+      raf.writeInt((int) crc.getValue()); // right after the index
+    }
+  }
+
+  /** Appends the CRC-32C of every byte of {@code file}. */
+  private static void appendCrc(Path file) throws IOException {
     CRC32C crc = new CRC32C();
     try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
       byte[] buf = new byte[1 << 16];
@@ -109,7 +207,6 @@ public final class SnapshotCodec {
     try (DataOutputStream out = new DataOutputStream(Files.newOutputStream(file, java.nio.file.StandardOpenOption.APPEND))) {
       out.writeInt((int) crc.getValue());
     }
-    return checksum;
   }
 
   /**
@@ -122,18 +219,10 @@ public final class SnapshotCodec {
     DataInputStream in = new DataInputStream(new CheckedInputStream(buffered, crc));
     try {
       long[] payloadLength = new long[1];
-      Header h = readHeader(in, name, payloadLength);
-      long checksum = 0;
-      BoundedInputStream bounded = new BoundedInputStream(in, payloadLength[0]);
-      DataInputStream p = new DataInputStream(h.codec().decompress(bounded));
-      byte[] page = new byte[h.pageSize()];
-      for (int pgno = 1; pgno <= h.dbSizePages(); pgno++) {
-        p.readFully(page);
-        long hash = DatabaseChecksum.pageHash(pgno, page);
-        checksum ^= hash;
-        sink.page(pgno, page, hash);
-      }
-      bounded.skipRest();
+      int[] version = new int[1];
+      Header h = readHeader(in, name, payloadLength, version);
+      long checksum = version[0] == VERSION_STREAM ? readStream(in, h, payloadLength[0], sink)
+          : readChunks(in, crc, h, payloadLength[0], name, sink);
       long stored = in.readLong();
       int computedCrc = (int) crc.getValue();
       int storedCrc = new DataInputStream(buffered).readInt(); // the CRC does not cover itself
@@ -144,31 +233,204 @@ public final class SnapshotCodec {
         throw new FormatException(name + ": database checksum mismatch");
       }
       return h;
-    } catch (EOFException e) {
-      throw new FormatException(name + ": truncated snapshot");
-    } catch (FormatException e) {
-      throw e;
     } catch (IOException | RuntimeException e) {
-      if (e.getCause() instanceof ObjectStoreException || e instanceof ObjectStoreException) {
-        throw e; // the bucket failed: not a statement about the object's content
-      }
-      // The decompressor choked on damaged bytes (zstd and LZ4 report it as IOException or their own
-      // runtime exceptions): a corrupt object, typed as such.
-      throw new FormatException(name + ": unreadable payload (" + e + ")");
+      throw typed(e, name);
     }
+  }
+
+  /** Version 1's payload: one compressed stream of every page. */
+  private static long readStream(DataInputStream in, Header h, long payloadLength, PageSink sink) throws IOException {
+    long checksum = 0;
+    BoundedInputStream bounded = new BoundedInputStream(in, payloadLength);
+    DataInputStream p = new DataInputStream(h.codec().decompress(bounded));
+    byte[] page = new byte[h.pageSize()];
+    for (int pgno = 1; pgno <= h.dbSizePages(); pgno++) {
+      p.readFully(page);
+      long hash = DatabaseChecksum.pageHash(pgno, page);
+      checksum ^= hash;
+      sink.page(pgno, page, hash);
+    }
+    bounded.skipRest();
+    return checksum;
+  }
+
+  /** Version 2's chunk fields, index and chunks, in order; {@code crc} has seen every byte so far. */
+  private static long readChunks(DataInputStream in, CRC32C crc, Header h, long payloadLength, String name,
+      PageSink sink) throws IOException {
+    int chunkPages = in.readInt();
+    int count = in.readInt();
+    checkChunks(h, chunkPages, count, name);
+    long[][] entries = new long[count][];
+    for (int c = 0; c < count; c++) {
+      entries[c] = new long[] {in.readLong(), Integer.toUnsignedLong(in.readInt()), in.readLong()};
+    }
+    int computed = (int) crc.getValue();
+    if (in.readInt() != computed) {
+      throw new FormatException(name + ": CRC-32C mismatch in the header or chunk index");
+    }
+    List<Chunk> chunks = chunks(h, chunkPages, entries, payloadLength, name);
+    long checksum = 0;
+    for (Chunk c : chunks) {
+      BoundedInputStream bounded = new BoundedInputStream(in, c.length());
+      checksum ^= readChunk(bounded, h, c, name, sink);
+      bounded.skipRest();
+    }
+    return checksum;
+  }
+
+  private static void checkChunks(Header h, int chunkPages, int count, String name) throws FormatException {
+    if (chunkPages < 1 || count != chunkCount(h.dbSizePages(), chunkPages)) {
+      throw new FormatException(name + ": inconsistent chunk fields (" + count + " chunks of " + chunkPages
+          + " pages for " + h.dbSizePages() + " pages)");
+    }
+  }
+
+  private static List<Chunk> chunks(Header h, int chunkPages, long[][] entries, long payloadLength, String name)
+      throws FormatException {
+    List<Chunk> chunks = new ArrayList<>(entries.length);
+    long offset = 0;
+    for (int c = 0; c < entries.length; c++) {
+      int first = c * chunkPages + 1;
+      int pages = Math.min(h.dbSizePages(), first + chunkPages - 1) - first + 1;
+      if (entries[c][0] < 0 || entries[c][0] > payloadLength - offset) {
+        throw new FormatException(name + ": chunk " + c + " runs past the payload");
+      }
+      chunks.add(new Chunk(first, pages, offset, entries[c][0], (int) entries[c][1], entries[c][2]));
+      offset += entries[c][0];
+    }
+    if (offset != payloadLength) {
+      throw new FormatException(name + ": the chunks hold " + offset + " bytes, the payload " + payloadLength);
+    }
+    return chunks;
+  }
+
+  /**
+   * Decodes one chunk from exactly its {@code c.length()} bytes, handing its pages to {@code sink} in
+   * order, and checks its CRC-32C, its length and its pages' hash XOR; returns that XOR.
+   */
+  public static long readChunk(InputStream compressed, Header h, Chunk c, String name, PageSink sink)
+      throws IOException {
+    try {
+      CRC32C crc = new CRC32C();
+      CountingInputStream counted = new CountingInputStream(new CheckedInputStream(compressed, crc));
+      DataInputStream p = new DataInputStream(h.codec().decompress(counted));
+      byte[] page = new byte[h.pageSize()];
+      long xor = 0;
+      for (int pgno = c.firstPage(); pgno < c.firstPage() + c.pages(); pgno++) {
+        p.readFully(page);
+        long hash = DatabaseChecksum.pageHash(pgno, page);
+        xor ^= hash;
+        sink.page(pgno, page, hash);
+      }
+      counted.transferTo(java.io.OutputStream.nullOutputStream()); // what the decompressor left: the CRC covers it
+      if (counted.count != c.length() || (int) crc.getValue() != c.crc()) {
+        throw new FormatException(name + ": chunk of pages " + c.firstPage() + ".. is corrupt or truncated ("
+            + counted.count + " of " + c.length() + " bytes, CRC-32C " + ((int) crc.getValue() == c.crc() ? "ok" : "mismatch") + ")");
+      }
+      if (xor != c.pageHashXor()) {
+        throw new FormatException(name + ": chunk of pages " + c.firstPage() + ".. does not hold the pages it names");
+      }
+      return xor;
+    } catch (IOException | RuntimeException e) {
+      throw typed(e, name);
+    }
+  }
+
+  /**
+   * The bytes from the object's start that {@link #layout} needs (header, index, index CRC), or -1 for a
+   * version-1 snapshot (no chunks: read it whole with {@link #read}). {@code head} must hold the header.
+   */
+  public static long layoutBytes(byte[] head, String name) throws IOException {
+    try {
+      DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(head));
+      int[] version = new int[1];
+      Header h = readHeader(in, name, new long[1], version);
+      if (version[0] == VERSION_STREAM) {
+        return -1;
+      }
+      int lineageBytes = h.lineage().length();
+      long headerBytes = PAYLOAD_LENGTH_OFFSET + 8 + 4 + 4 + 8 + 1 + lineageBytes;
+      int chunkPages = in.readInt();
+      int count = in.readInt();
+      checkChunks(h, chunkPages, count, name);
+      long bytes = headerBytes + 8 + (long) count * INDEX_ENTRY_BYTES + 4;
+      if (bytes > MAX_LAYOUT_BYTES) {
+        throw new FormatException(name + ": a chunk index of " + count + " entries is beyond any snapshot written");
+      }
+      return bytes;
+    } catch (IOException | RuntimeException e) {
+      throw typed(e, name);
+    }
+  }
+
+  /** The layout of a version-2 snapshot from its first {@link #layoutBytes} bytes, whose CRC it checks. */
+  public static Layout layout(byte[] bytes, String name) throws IOException {
+    try {
+      CRC32C crc = new CRC32C();
+      DataInputStream in = new DataInputStream(new CheckedInputStream(new java.io.ByteArrayInputStream(bytes), crc));
+      long[] payloadLength = new long[1];
+      int[] version = new int[1];
+      Header h = readHeader(in, name, payloadLength, version);
+      if (version[0] != VERSION_CHUNKED) {
+        throw new FormatException(name + ": not a chunked snapshot");
+      }
+      int chunkPages = in.readInt();
+      int count = in.readInt();
+      checkChunks(h, chunkPages, count, name);
+      long[][] entries = new long[count][];
+      for (int c = 0; c < count; c++) {
+        entries[c] = new long[] {in.readLong(), Integer.toUnsignedLong(in.readInt()), in.readLong()};
+      }
+      int computed = (int) crc.getValue();
+      if (in.readInt() != computed) {
+        throw new FormatException(name + ": CRC-32C mismatch in the header or chunk index");
+      }
+      long payloadStart = PAYLOAD_LENGTH_OFFSET + 8 + 4 + 4 + 8 + 1 + h.lineage().length() + 8
+          + (long) count * INDEX_ENTRY_BYTES + 4;
+      return new Layout(h, chunks(h, chunkPages, entries, payloadLength[0], name), payloadStart);
+    } catch (IOException | RuntimeException e) {
+      throw typed(e, name);
+    }
+  }
+
+  /**
+   * A failure while reading {@code name} as a typed exception: the bucket's own failures as they are;
+   * anything else (a truncated object, a decompressor choking on damaged bytes, reported by zstd and
+   * LZ4 as IOException or their own runtime exceptions) as {@link FormatException}: a corrupt object.
+   */
+  private static IOException typed(Exception e, String name) {
+    if (e instanceof FormatException f) {
+      return f;
+    }
+    if (e.getCause() instanceof ObjectStoreException || e instanceof ObjectStoreException) {
+      if (e instanceof RuntimeException r) {
+        throw r; // the bucket failed: not a statement about the object's content
+      }
+      return (IOException) e;
+    }
+    if (e instanceof EOFException) {
+      return new FormatException(name + ": truncated snapshot");
+    }
+    return new FormatException(name + ": unreadable payload (" + e + ")");
   }
 
   /** Reads the header; {@code payloadLength[0]} receives the payload's length. */
   public static Header readHeader(DataInputStream in, String name, long[] payloadLength) throws IOException {
+    return readHeader(in, name, payloadLength, new int[1]);
+  }
+
+  /** As above; {@code version[0]} receives the format version (1 or 2). */
+  static Header readHeader(DataInputStream in, String name, long[] payloadLength, int[] versionOut) throws IOException {
     int magic = in.readInt();
     if (magic != MAGIC) {
       throw new FormatException(String.format("%s: not a Litevault snapshot (magic 0x%08x)", name, magic));
     }
     int version = in.readUnsignedShort();
-    if (version != VERSION) {
+    if (version != VERSION_STREAM && version != VERSION_CHUNKED) {
       throw new FormatException(name + ": snapshot format version " + version + " is not supported (this code reads "
-          + VERSION + "): use a newer Litevault");
+          + VERSION_STREAM + " and " + VERSION_CHUNKED + "): use a newer Litevault");
     }
+    versionOut[0] = version;
     Codec codec = Codec.byId(in.readUnsignedByte());
     in.readUnsignedByte();
     int pageSize = in.readInt();
@@ -202,6 +464,40 @@ public final class SnapshotCodec {
     public void write(byte[] b, int off, int len) throws IOException {
       out.write(b, off, len);
       count += len;
+    }
+  }
+
+  /** Counts the bytes read through it. */
+  private static final class CountingInputStream extends java.io.FilterInputStream {
+    long count;
+
+    CountingInputStream(InputStream in) {
+      super(in);
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = in.skip(n);
+      count += skipped;
+      return skipped;
     }
   }
 

@@ -270,7 +270,7 @@ public final class Restore {
    */
   private static Applied apply(RestoreOptions o, RestorePlan plan, Path tmp, ExecutorService pool) throws IOException {
     try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.READ)) {
-      SnapshotFetch.Base base = SnapshotFetch.fetch(o.store(), plan, file, pool);
+      SnapshotFetch.Base base = SnapshotFetch.fetch(o.store(), plan, file, pool, o.parallelism());
       long snapshotDone = System.nanoTime();
       Chain chain = new Chain(plan, base);
       PageFile pages = new PageFile(file, base.header());
