@@ -142,25 +142,38 @@ final class BucketWins {
    * Records, before the files move on, a break while no lineage was held (a replicator still starting,
    * or one that failed to start): the files were never compared with the bucket, so the states they had
    * before the break are kept, and compared later like local states (a power-loss rollback stays a
-   * rollback, whatever the break wrote over it). A marker this open database wrote already stays: the
-   * files moved on from what it recorded, and only this store moved them, so that record stands (the
-   * states now are past it and would match nothing the bucket keeps).
+   * rollback, whatever the break wrote over it). A marker the files descend from (see
+   * {@link #trustedMarker}: this open wrote it, or the files passed through the state it left) stays.
    */
-  void markBrokenAwayFrom(List<DatabaseChecksum> before, DatabaseChecksum after) {
-    if (Files.exists(marker) && MARKED_THIS_OPEN.contains(db)) {
+  void markBrokenAwayFrom(List<DatabaseChecksum> before, DatabaseChecksum after) throws IOException {
+    Marker kept = Files.exists(marker) ? trustedMarker(before) : null;
+    if (kept != null) {
+      // Written by this open, or by an earlier one whose break these files passed through (a second boot
+      // during one outage): the files moved on from what it records, so it stands (the states now are
+      // past it and would match nothing the bucket keeps), with this break's state as the one the files
+      // must pass through next.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
+      write(kept.firstLine(), after);
       return;
     }
+    write(stateLine(before), after);
+  }
+
+  private static String stateLine(List<DatabaseChecksum> states) {
     StringBuilder b = new StringBuilder(STATE.strip());
-    for (DatabaseChecksum c : before) {
+    for (DatabaseChecksum c : states) {
       b.append(' ').append(c.value()).append(' ').append(c.pages());
     }
-    write(b.toString(), after);
+    return b.toString();
   }
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
-  private record Marker(String lineage, List<DatabaseChecksum> states, DatabaseChecksum after) {}
+  private record Marker(String lineage, List<DatabaseChecksum> states, DatabaseChecksum after) {
+    String firstLine() {
+      return lineage != null ? lineage : stateLine(states);
+    }
+  }
 
   /**
    * The marker, if the files still descend from the break it records: written by this open database

@@ -433,6 +433,12 @@ final class Shipper implements Runnable {
           + "elsewhere: starting a new lineage from the same state instead of writing beside it", db.name(), tip.lineage());
       return false;
     }
+    if (breaks.get() == breaksAtResume) {
+      // The files continue the lineage: a break recorded earlier did not move them (a checkpoint a reader
+      // kept from running, a kill -9 before it), and a marker left standing would excuse a later rollback.
+      // Forgotten before either catch-up (a segment, or a snapshot for a long one): both continue it.
+      bucketWins.forgetBreak();
+    }
     long catchUpFrom = point.get().catchUpFrom();
     lineage = tip.lineage();
     heldLineage = lineage;
@@ -469,11 +475,6 @@ final class Shipper implements Runnable {
         preparedSegment = null;
         throw e;
       }
-    }
-    if (breaks.get() == breaksAtResume) {
-      // The files continue the lineage: a break recorded earlier did not move them (a checkpoint a reader
-      // kept from running, a kill -9 before it), and a marker left standing would excuse a later rollback.
-      bucketWins.forgetBreak();
     }
     // The gate opens before the futures complete: a caller woken by them may checkpoint at once.
     holdGate = false;
