@@ -257,6 +257,22 @@ public final class SnapshotCodec {
   /** Version 2's chunk fields, index and chunks, in order; {@code crc} has seen every byte so far. */
   private static long readChunks(DataInputStream in, CRC32C crc, Header h, long payloadLength, String name,
       PageSink sink) throws IOException {
+    List<Chunk> chunks = readIndex(in, crc, h, payloadLength, name);
+    long checksum = 0;
+    for (Chunk c : chunks) {
+      BoundedInputStream bounded = new BoundedInputStream(in, c.length());
+      checksum ^= readChunk(bounded, h, c, name, sink);
+      bounded.skipRest();
+    }
+    return checksum;
+  }
+
+  /**
+   * The chunk fields, the index and its CRC (which {@code crc}, having seen every byte from the magic on,
+   * must match), as chunks.
+   */
+  private static List<Chunk> readIndex(DataInputStream in, CRC32C crc, Header h, long payloadLength, String name)
+      throws IOException {
     int chunkPages = in.readInt();
     int count = in.readInt();
     checkChunks(h, chunkPages, count, name);
@@ -268,20 +284,17 @@ public final class SnapshotCodec {
     if (in.readInt() != computed) {
       throw new FormatException(name + ": CRC-32C mismatch in the header or chunk index");
     }
-    List<Chunk> chunks = chunks(h, chunkPages, entries, payloadLength, name);
-    long checksum = 0;
-    for (Chunk c : chunks) {
-      BoundedInputStream bounded = new BoundedInputStream(in, c.length());
-      checksum ^= readChunk(bounded, h, c, name, sink);
-      bounded.skipRest();
-    }
-    return checksum;
+    return chunks(h, chunkPages, entries, payloadLength, name);
   }
 
+  /** The chunk fields agree with the size, and the index is one a writer could have made. */
   private static void checkChunks(Header h, int chunkPages, int count, String name) throws FormatException {
     if (chunkPages < 1 || count != chunkCount(h.dbSizePages(), chunkPages)) {
       throw new FormatException(name + ": inconsistent chunk fields (" + count + " chunks of " + chunkPages
           + " pages for " + h.dbSizePages() + " pages)");
+    }
+    if ((long) count * INDEX_ENTRY_BYTES > MAX_LAYOUT_BYTES) {
+      throw new FormatException(name + ": a chunk index of " + count + " entries is beyond any snapshot written");
     }
   }
 
@@ -353,11 +366,7 @@ public final class SnapshotCodec {
       int chunkPages = in.readInt();
       int count = in.readInt();
       checkChunks(h, chunkPages, count, name);
-      long bytes = headerBytes + 8 + (long) count * INDEX_ENTRY_BYTES + 4;
-      if (bytes > MAX_LAYOUT_BYTES) {
-        throw new FormatException(name + ": a chunk index of " + count + " entries is beyond any snapshot written");
-      }
-      return bytes;
+      return headerBytes + 8 + (long) count * INDEX_ENTRY_BYTES + 4;
     } catch (IOException | RuntimeException e) {
       throw typed(e, name);
     }
@@ -374,20 +383,10 @@ public final class SnapshotCodec {
       if (version[0] != VERSION_CHUNKED) {
         throw new FormatException(name + ": not a chunked snapshot");
       }
-      int chunkPages = in.readInt();
-      int count = in.readInt();
-      checkChunks(h, chunkPages, count, name);
-      long[][] entries = new long[count][];
-      for (int c = 0; c < count; c++) {
-        entries[c] = new long[] {in.readLong(), Integer.toUnsignedLong(in.readInt()), in.readLong()};
-      }
-      int computed = (int) crc.getValue();
-      if (in.readInt() != computed) {
-        throw new FormatException(name + ": CRC-32C mismatch in the header or chunk index");
-      }
+      List<Chunk> chunks = readIndex(in, crc, h, payloadLength[0], name);
       long payloadStart = PAYLOAD_LENGTH_OFFSET + 8 + 4 + 4 + 8 + 1 + h.lineage().length() + 8
-          + (long) count * INDEX_ENTRY_BYTES + 4;
-      return new Layout(h, chunks(h, chunkPages, entries, payloadLength[0], name), payloadStart);
+          + (long) chunks.size() * INDEX_ENTRY_BYTES + 4;
+      return new Layout(h, chunks, payloadStart);
     } catch (IOException | RuntimeException e) {
       throw typed(e, name);
     }
