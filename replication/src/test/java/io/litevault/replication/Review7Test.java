@@ -21,69 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Review of b967160 (walAtOpen in LocalStates, the first break's record kept by markBrokenAwayFrom). */
-class Review7Test {
-  @TempDir Path dir;
-
-  ObjectStore real;
-  FaultyObjectStore bucket;
-  ReplicatorOptions options;
-
-  void bucket(String prefix) throws Exception {
-    real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
-    bucket = new FaultyObjectStore(real);
-    options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ZERO)
-        .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build();
-  }
-
-  static DatabaseOptions.Builder firstOptions() {
-    return DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "post", ReplicationTest.SCHEMA)
-        .passiveCheckpointPages(100_000).idleCheckpointAfter(Duration.ofHours(1));
-  }
-
-  static DatabaseOptions.Builder breakingOptions() {
-    return DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "post", ReplicationTest.SCHEMA)
-        .restartWalBytes(64 * 1024).hardWalLimitBytes(128 * 1024);
-  }
-
-  /** Copies db and WAL at a commit boundary of the live store into {@code to}. */
-  static void image(Database db, Path live, Path to) throws Exception {
-    ReplicationPort.of(db).atCommitBoundary(end -> {
-      io.litevault.testing.Unchecked.run(() -> {
-        Files.createDirectories(to);
-        Files.copy(live.resolve("data.db"), to.resolve("data.db"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(live.resolve("data.db-wal"), to.resolve("data.db-wal"), StandardCopyOption.REPLACE_EXISTING);
-      });
-      return null;
-    }).get(20, TimeUnit.SECONDS);
-  }
-
-  /** Replaces db and WAL of {@code live} with the image in {@code from}, dropping the -shm (the work directory stays). */
-  static void putImageBack(Path from, Path live) throws Exception {
-    Files.deleteIfExists(live.resolve("data.db-shm"));
-    Files.copy(from.resolve("data.db"), live.resolve("data.db"), StandardCopyOption.REPLACE_EXISTING);
-    if (Files.exists(from.resolve("data.db-wal"))) {
-      Files.copy(from.resolve("data.db-wal"), live.resolve("data.db-wal"), StandardCopyOption.REPLACE_EXISTING);
-    } else {
-      Files.deleteIfExists(live.resolve("data.db-wal"));
-    }
-  }
-
-  /** Starts a replicator and tries one REPLICATED write: its failure, or null. */
-  Throwable startAndWrite(Database db) throws Exception {
-    try (Replicator r = Replicator.start(db, options)) {
-      r.write(ReplicationTest.insert("after", "restart"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
-
-  String restoreLatest(String prefix, String name) throws Exception {
-    Path out = dir.resolve(name);
-    Restore.run(RestoreOptions.builder(real, prefix, out).build());
-    return Dumps.dump(out);
-  }
-
+class Review7Test extends BucketWinsScenarios {
   // The review's first finding (a power loss after a state marker and before the checkpoint synced the
   // WAL: the marker vouched for commits the disk then lacked, and a rollback passed as a departure) is
   // answered by Shipper.syncFiles: the WAL and the main file are fsynced before any marker is written.

@@ -20,39 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hostile review of c36fa0b (WalStates, MARKED_THIS_OPEN, syncFiles before a marker). */
-class Review8Test {
-  @TempDir Path dir;
-
-  ObjectStore real;
-  FaultyObjectStore bucket;
-  ReplicatorOptions options;
-
-  void bucket(String prefix) throws Exception {
-    real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
-    bucket = new FaultyObjectStore(real);
-    options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ZERO)
-        .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build();
-  }
-
-  Throwable startAndWrite(Database db) throws Exception {
-    try (Replicator r = Replicator.start(db, options)) {
-      r.write(ReplicationTest.insert("after", "restart"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
-
-  String restoreLatest(String prefix, String name) throws Exception {
-    Path out = dir.resolve(name);
-    Restore.run(RestoreOptions.builder(real, prefix, out).build());
-    return Dumps.dump(out);
-  }
-
-  static String withoutOutageRows(String dump) {
-    return dump.lines().filter(l -> !l.contains("|outage|")).collect(Collectors.joining("\n"));
-  }
-
+class Review8Test extends BucketWinsScenarios {
   /**
    * A state-form marker written by an earlier open is trusted by refuseIfBehind whatever files are
    * there now: MARKED_THIS_OPEN only guards the overwrite in markBrokenAwayFrom, not the read. A process

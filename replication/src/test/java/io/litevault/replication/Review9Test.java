@@ -26,39 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hostile review of 02164b6 (the marker's {@code after} state, MARKED_THIS_OPEN, LAST_HELD, unbounded states). */
-class Review9Test {
-  @TempDir Path dir;
-
-  ObjectStore real;
-  FaultyObjectStore bucket;
-  ReplicatorOptions options;
-
-  void bucket(String prefix) throws Exception {
-    real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
-    bucket = new FaultyObjectStore(real);
-    options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ZERO)
-        .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).leaseTtl(Duration.ofSeconds(2)).build();
-  }
-
-  Throwable startAndWrite(Database db) throws Exception {
-    try (Replicator r = Replicator.start(db, options)) {
-      r.write(ReplicationTest.insert("after", "restart"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
-
-  String restoreLatest(String prefix, String name) throws Exception {
-    Path out = dir.resolve(name);
-    Restore.run(RestoreOptions.builder(real, prefix, out).build());
-    return Dumps.dump(out);
-  }
-
-  static String withoutOutageRows(String dump) {
-    return dump.lines().filter(l -> !l.contains("|outage|")).collect(Collectors.joining("\n"));
-  }
-
+class Review9Test extends BucketWinsScenarios {
   /**
    * A resume that catches up with a snapshot keeps a marker that names the lineage it continues: in
    * Shipper.resumeAt the catch-up-with-a-snapshot branch returns before forgetBreak. A process holds L
@@ -73,7 +41,7 @@ class Review9Test {
    */
   @Test
   void aMarkerKeptByASnapshotCatchUpResumeExcusesALaterRollback() throws Exception {
-    bucket("k/data");
+    bucket("k/data", Duration.ofSeconds(2));
     options = ReplicatorOptions.builder(bucket, "k/data").minUploadInterval(Duration.ZERO)
         .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).leaseTtl(Duration.ofSeconds(2))
         .maxSegmentBytes(64 * 1024).build();
@@ -149,7 +117,7 @@ class Review9Test {
    */
   @Test
   void aSecondBootDuringTheSameOutageOverwritesTheFirstBreaksRecord() throws Exception {
-    bucket("t/data");
+    bucket("t/data", Duration.ofSeconds(2));
     Path live = dir.resolve("live");
     try (SqliteStore store = SqliteStore.builder(live).database("data", Review7Test.breakingOptions().build()).open()) {
       Database db = store.database("data");
