@@ -49,9 +49,12 @@ final class BucketWins {
   /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
       java.util.Collections.synchronizedSet(java.util.Collections.newSetFromMap(new java.util.WeakHashMap<>()));
-  /** The lineage a replicator of each open database last held (resumed or started), whichever replicator it was. */
-  private static final Map<Database, String> LAST_HELD =
+  /** Where the replicators of each open database last were in a lineage, whichever replicator it was. */
+  private static final Map<Database, Left> LAST_HELD =
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+
+  /** A lineage and the last txid of it the files had. */
+  record Left(String lineage, long txid) {}
 
   private final Database db;
   private final String database;
@@ -69,16 +72,16 @@ final class BucketWins {
     this.allowFork = allowFork;
   }
 
-  /** A replicator of this open database holds {@code lineage}: the files passed through its tip. */
-  void held(String lineage) {
-    LAST_HELD.put(db, lineage);
+  /** A replicator of this open database holds {@code lineage} at {@code txid}: the files passed through it. */
+  void held(String lineage, long txid) {
+    LAST_HELD.put(db, new Left(lineage, txid));
   }
 
   /**
-   * The lineage a replicator of this open database last held, or null: a replicator that failed to
-   * start after another one closed still knows which lineage the files left (only this store moved them).
+   * Where a replicator of this open database last was, or null: a replicator that failed to start after
+   * another one closed still knows which lineage the files left, and at which txid (only this store moved them).
    */
-  String lastHeld() {
+  Left lastHeld() {
     return LAST_HELD.get(db);
   }
 
@@ -94,9 +97,16 @@ final class BucketWins {
     }
     Marker m = trustedMarker(localStates);
     if (m != null && tip.lineage().equals(m.lineage)) {
-      log.info("database '{}': the local files moved on past lineage {} after a continuity break", database,
-          tip.lineage());
-      return;
+      if (tip.txid() <= m.leftTxid) {
+        log.info("database '{}': the local files moved on past lineage {} at txid {} after a continuity break",
+            database, tip.lineage(), m.leftTxid);
+        return;
+      }
+      // Another process continued the lineage after these files left it (a standby that took the
+      // released lease): the files are compared by their own states, as if nothing were recorded.
+      log.warn("database '{}': lineage {} grew to txid {} after these files left it at txid {}", database,
+          tip.lineage(), tip.txid(), m.leftTxid);
+      m = null;
     }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
@@ -134,8 +144,20 @@ final class BucketWins {
    * Records, durably and before the files move on, that they are leaving {@code lineage} behind, and
    * the state {@code after} they have when the break moves them on (null when it could not be read).
    */
-  void markBrokenAway(String lineage, DatabaseChecksum after) {
-    write(lineage, after);
+  void markBrokenAway(String lineage, long txid, DatabaseChecksum after) {
+    write(lineage + " " + txid, after);
+  }
+
+  /**
+   * A new lineage landed whose snapshot the files passed through, but a break since its pin moved them on
+   * again: the record now names that lineage, left at {@code txid} (its snapshot), keeping the state the
+   * latest break left.
+   */
+  void relabel(String lineage, long txid) throws IOException {
+    Marker m = readMarker();
+    if (m != null) {
+      write(lineage + " " + txid, m.after);
+    }
   }
 
   /**
@@ -169,9 +191,9 @@ final class BucketWins {
   }
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
-  private record Marker(String lineage, List<DatabaseChecksum> states, DatabaseChecksum after) {
+  private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after) {
     String firstLine() {
-      return lineage != null ? lineage : stateLine(states);
+      return lineage != null ? lineage + " " + leftTxid : stateLine(states);
     }
   }
 
@@ -214,14 +236,15 @@ final class BucketWins {
     }
     String first = lines.get(0).strip();
     if (!first.startsWith(STATE.strip())) {
-      return new Marker(first, null, after);
+      String[] l = first.split(" ");
+      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after); // -1: an older record
     }
     String[] parts = first.substring(STATE.strip().length()).strip().split(" ");
     List<DatabaseChecksum> out = new ArrayList<>();
     for (int i = 0; i + 1 < parts.length; i += 2) {
       out.add(DatabaseChecksum.summary(Long.parseLong(parts[i]), Integer.parseInt(parts[i + 1])));
     }
-    return new Marker(null, out, after);
+    return new Marker(null, -1, out, after);
   }
 
   private void write(String first, DatabaseChecksum after) {
@@ -242,8 +265,14 @@ final class BucketWins {
     }
   }
 
-  /** A new lineage holds the files: the break is behind us. */
+  /**
+   * A new lineage holds the files, or they were found to continue the lineage: the break is behind us.
+   * The deletion is made durable before anything is shipped on: a power loss that brought the record
+   * back would excuse a rollback of what is shipped next.
+   */
   void forgetBreak() throws IOException {
-    Files.deleteIfExists(marker);
+    if (Files.deleteIfExists(marker)) {
+      Fsync.directory(marker.getParent());
+    }
   }
 }

@@ -239,6 +239,7 @@ public final class Replicator implements AutoCloseable {
 
   /** Holds the store's checkpoints at what this replicator shipped, after it, until the next one starts. */
   private void leaveParting() {
+    shipper.recordHeld();
     PartingGate parting = new PartingGate(shipper.safePosition());
     ReplicationPort.of(db).addCheckpointGate(parting);
     ReplicationPort.of(db).addCommitListener(parting);

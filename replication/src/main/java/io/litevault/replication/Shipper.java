@@ -110,6 +110,14 @@ final class Shipper implements Runnable {
         : db.path().resolveSibling(".litevault").resolve(db.name());
   }
 
+  /** Called as the replicator parts: where it was, for a later replicator of this open store. */
+  void recordHeld() {
+    String held = lineage != null ? lineage : heldLineage;
+    if (held != null) {
+      bucketWins.held(held, lastTxid);
+    }
+  }
+
   /** What the checkpoint gate reports. */
   WalPosition safePosition() {
     return holdGate ? NOTHING : lastShipped;
@@ -372,9 +380,10 @@ final class Shipper implements Runnable {
   }
 
   private void markBrokenAway(DatabaseChecksum after) {
-    String held = lineage != null ? lineage : heldLineage != null ? heldLineage : bucketWins.lastHeld();
-    if (held != null) {
-      bucketWins.markBrokenAway(held, after);
+    String current = lineage != null ? lineage : heldLineage;
+    BucketWins.Left left = current != null ? new BucketWins.Left(current, lastTxid) : bucketWins.lastHeld();
+    if (left != null) {
+      bucketWins.markBrokenAway(left.lineage(), left.txid(), after);
       return;
     }
     // No lineage held yet: keep the states the files may have had when this process opened them (see
@@ -442,8 +451,8 @@ final class Shipper implements Runnable {
     long catchUpFrom = point.get().catchUpFrom();
     lineage = tip.lineage();
     heldLineage = lineage;
-    bucketWins.held(lineage);
     lastTxid = tip.txid();
+    bucketWins.held(lineage, lastTxid);
     checksum = point.get().at();
     compactor.restartAt(lineage, lastTxid, checksum.value());
     chain.restart();
@@ -685,10 +694,13 @@ final class Shipper implements Runnable {
     if (p.newLineage()) {
       createdLineage = p.lineage();
       heldLineage = p.lineage();
-      bucketWins.held(p.lineage());
+      bucketWins.held(p.lineage(), p.txid());
       lease.lineageStarted();
       if (breaks.get() == p.breaksBefore()) {
-        bucketWins.forgetBreak(); // else a break after its pin is still ahead of this lineage: keep it
+        bucketWins.forgetBreak();
+      } else {
+        // A break after its pin moved the files on from this lineage's snapshot: the record names it.
+        bucketWins.relabel(p.lineage(), p.txid());
       }
       metrics.lineagesStarted.increment();
       log.info("database '{}': started lineage {} with a {}-page snapshot", db.name(), p.lineage(), p.pages());
