@@ -303,8 +303,9 @@ public final class SnapshotCodec {
     List<Chunk> chunks = new ArrayList<>(entries.length);
     long offset = 0;
     for (int c = 0; c < entries.length; c++) {
-      int first = c * chunkPages + 1;
-      int pages = Math.min(h.dbSizePages(), first + chunkPages - 1) - first + 1;
+      long firstPage = (long) c * chunkPages + 1; // in longs: a header may claim 2^31 - 1 pages
+      int first = Math.toIntExact(firstPage);
+      int pages = (int) (Math.min(h.dbSizePages(), firstPage + chunkPages - 1) - firstPage + 1);
       if (entries[c][0] < 0 || entries[c][0] > payloadLength - offset) {
         throw new FormatException(name + ": chunk " + c + " runs past the payload");
       }
@@ -329,7 +330,8 @@ public final class SnapshotCodec {
       DataInputStream p = new DataInputStream(h.codec().decompress(counted));
       byte[] page = new byte[h.pageSize()];
       long xor = 0;
-      for (int pgno = c.firstPage(); pgno < c.firstPage() + c.pages(); pgno++) {
+      int last = c.firstPage() + (c.pages() - 1); // no overflow: the chunk ends at or before page 2^31 - 1
+      for (int pgno = c.firstPage(); pgno <= last && pgno > 0; pgno++) {
         p.readFully(page);
         long hash = DatabaseChecksum.pageHash(pgno, page);
         xor ^= hash;

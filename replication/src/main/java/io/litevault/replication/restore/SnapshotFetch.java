@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.SequenceInputStream;
 import java.nio.channels.FileChannel;
-import java.util.Iterator;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
@@ -49,6 +48,7 @@ final class SnapshotFetch {
       InputStream whole = store.get(key);
       byte[] head;
       long need;
+      SnapshotCodec.Layout layout;
       try {
         head = whole.readNBytes(HEAD_BYTES);
         need = SnapshotCodec.layoutBytes(head, key);
@@ -58,11 +58,11 @@ final class SnapshotFetch {
           System.arraycopy(more, 0, all, head.length, more.length);
           head = all;
         }
+        layout = need < 0 || parallelism < 2 ? null : SnapshotCodec.layout(head, key);
       } catch (IOException | RuntimeException e) {
-        whole.close();
+        whole.close(); // a corrupt index too: an unclosed GET keeps a pooled connection for good
         throw e;
       }
-      SnapshotCodec.Layout layout = need < 0 || parallelism < 2 ? null : SnapshotCodec.layout(head, key);
       if (layout == null || layout.chunks().size() < 2) {
         try (InputStream in = new SequenceInputStream(new ByteArrayInputStream(head), whole)) {
           return sequential(in, key, file, pool);
@@ -104,19 +104,20 @@ final class SnapshotFetch {
   private static Base parallel(ObjectStore store, String key, SnapshotCodec.Layout layout, FileChannel file,
       ExecutorService pool, int parallelism) throws IOException {
     SnapshotCodec.Header h = layout.header();
-    long[] hashes = new long[h.dbSizePages()];
+    // Per chunk, grown as its pages decode: never an allocation a header's claimed size alone asks for.
+    long[][] hashes = new long[layout.chunks().size()][];
     ExecutorCompletionService<Long> done = new ExecutorCompletionService<>(pool);
-    Iterator<SnapshotCodec.Chunk> next = layout.chunks().iterator();
+    int chunkIndex = 0;
     int inFlight = 0;
     try {
-      for (; inFlight < parallelism && next.hasNext(); inFlight++) {
-        submit(done, store, key, layout, next.next(), file, hashes);
+      for (; inFlight < parallelism && chunkIndex < hashes.length; inFlight++) {
+        submit(done, store, key, layout, chunkIndex++, file, hashes);
       }
       while (inFlight > 0) {
         done.take().get();
         inFlight--;
-        if (next.hasNext()) {
-          submit(done, store, key, layout, next.next(), file, hashes);
+        if (chunkIndex < hashes.length) {
+          submit(done, store, key, layout, chunkIndex++, file, hashes);
           inFlight++;
         }
       }
@@ -134,26 +135,45 @@ final class SnapshotFetch {
       throw new IOException(cause);
     }
     DatabaseChecksum state = new DatabaseChecksum();
-    for (int p = 1; p <= hashes.length; p++) {
-      state.setHash(p, hashes[p - 1]);
+    for (int i = 0; i < hashes.length; i++) {
+      int first = layout.chunks().get(i).firstPage();
+      for (int p = 0; p < layout.chunks().get(i).pages(); p++) {
+        state.setHash(first + p, hashes[i][p]);
+      }
     }
     return finish(h, state, file);
   }
 
   private static void submit(ExecutorCompletionService<Long> done, ObjectStore store, String key,
-      SnapshotCodec.Layout layout, SnapshotCodec.Chunk c, FileChannel file, long[] hashes) {
+      SnapshotCodec.Layout layout, int index, FileChannel file, long[][] hashes) {
+    SnapshotCodec.Chunk c = layout.chunks().get(index);
     done.submit(() -> {
       Run run = new Run(file, layout.header().pageSize(), c.firstPage());
+      Hashes mine = new Hashes();
       long xor;
       try (InputStream in = store.get(key, layout.payloadStart() + c.offset(), c.length())) {
         xor = SnapshotCodec.readChunk(in, layout.header(), c, key, (pgno, page, hash) -> {
-          hashes[pgno - 1] = hash;
           run.add(page);
+          mine.add(hash);
         });
       }
       run.flush();
+      hashes[index] = mine.values;
       return xor;
     });
+  }
+
+  /** Page hashes in decoding order, in an array that grows with the pages that really came. */
+  private static final class Hashes {
+    long[] values = new long[64];
+    private int n;
+
+    void add(long hash) {
+      if (n == values.length) {
+        values = java.util.Arrays.copyOf(values, n * 2);
+      }
+      values[n++] = hash;
+    }
   }
 
   /**
