@@ -225,7 +225,15 @@ final class BucketWins {
     if (!Files.exists(marker)) {
       return null;
     }
-    List<String> lines = Files.readAllLines(marker);
+    try {
+      return parse(Files.readAllLines(marker));
+    } catch (RuntimeException e) {
+      log.warn("database '{}': ignoring an unreadable {} in the work directory: {}", database, BROKE_AWAY, e.toString());
+      return null;
+    }
+  }
+
+  private static Marker parse(List<String> lines) {
     if (lines.isEmpty() || lines.get(0).isBlank()) {
       return null;
     }
@@ -254,10 +262,15 @@ final class BucketWins {
     try {
       Files.createDirectories(marker.getParent());
       String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n");
-      Files.writeString(marker, text);
-      try (FileChannel ch = FileChannel.open(marker, StandardOpenOption.WRITE)) {
+      // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
+      // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
+      Path next = marker.resolveSibling(BROKE_AWAY + ".next");
+      Files.writeString(next, text);
+      try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
         ch.force(true);
       }
+      Files.move(next, marker, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       Fsync.directory(marker.getParent());
       MARKED_THIS_OPEN.add(db);
     } catch (IOException e) {

@@ -124,4 +124,37 @@ class BootBreakTest {
       }
     }
   }
+
+  /**
+   * A torn or unreadable record in the work directory (written by hand here) is ignored with a warning:
+   * a rolled-back file is still compared by its own states and refused, not retried forever on a
+   * NumberFormatException.
+   */
+  @Test
+  void anUnreadableRecordIsIgnoredAndARollbackStillRefused() throws Exception {
+    ObjectStore real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
+    ReplicatorOptions options = ReplicatorOptions.builder(real, "u/data").minUploadInterval(Duration.ZERO).build();
+    Path live = dir.resolve("live");
+    Path old = dir.resolve("old.db");
+    DatabaseOptions.Builder db = DatabaseOptions.builder().migration(1, "post", ReplicationTest.SCHEMA);
+    try (SqliteStore store = SqliteStore.builder(live).database("data", db.build()).open();
+        Replicator r = Replicator.start(store.database("data"), options)) {
+      r.write(ReplicationTest.insert("s", "first"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    BucketWinsReviewTest.copyClosed(live, old);
+    try (SqliteStore store = SqliteStore.builder(live).database("data", db.build()).open();
+        Replicator r = Replicator.start(store.database("data"), options)) {
+      for (int i = 0; i < 3; i++) {
+        r.write(ReplicationTest.insert("s", "acknowledged " + i), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    BucketWinsReviewTest.putBack(old, live);
+    Files.writeString(live.resolve(".litevault/data/continuity-broken"), "20261202T000000000Z-0a1b2c3d 9x\nafter 1 \n");
+    try (SqliteStore store = SqliteStore.builder(live).database("data", db.build()).open();
+        Replicator r = Replicator.start(store.database("data"), options)) {
+      ExecutionException e = assertThrows(ExecutionException.class,
+          () -> r.write(ReplicationTest.insert("after", "x"), Durability.REPLICATED).get(20, TimeUnit.SECONDS));
+      assertInstanceOf(LocalBehindBucketException.class, e.getCause());
+    }
+  }
 }
