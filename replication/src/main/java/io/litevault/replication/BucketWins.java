@@ -45,6 +45,8 @@ final class BucketWins {
   private static final String STATE = "state ";
   /** The marker's second line: the state the files had when the break moved them on. */
   private static final String AFTER = "after ";
+  /** An optional third line: a new lineage whose snapshot was in flight at the break, and its txid. */
+  private static final String PENDING = "pending ";
 
   /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
@@ -108,6 +110,11 @@ final class BucketWins {
           tip.lineage(), tip.txid(), m.leftTxid);
       m = null;
     }
+    if (m != null && m.pending != null && tip.lineage().equals(m.pending.lineage()) && tip.txid() <= m.pending.txid()) {
+      log.info("database '{}': lineage {} was started from these files (txid {}) just before a continuity break",
+          database, tip.lineage(), m.pending.txid());
+      return;
+    }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
     List<DatabaseChecksum> states = m != null && m.states != null ? m.states : localStates;
@@ -144,8 +151,8 @@ final class BucketWins {
    * Records, durably and before the files move on, that they are leaving {@code lineage} behind, and
    * the state {@code after} they have when the break moves them on (null when it could not be read).
    */
-  void markBrokenAway(String lineage, long txid, DatabaseChecksum after) {
-    write(lineage + " " + txid, after);
+  void markBrokenAway(String lineage, long txid, Left pending, DatabaseChecksum after) {
+    write(lineage + " " + txid, after, pending);
   }
 
   /**
@@ -156,7 +163,7 @@ final class BucketWins {
   void relabel(String lineage, long txid) throws IOException {
     Marker m = readMarker();
     if (m != null) {
-      write(lineage + " " + txid, m.after);
+      write(lineage + " " + txid, m.after, null);
     }
   }
 
@@ -167,7 +174,7 @@ final class BucketWins {
    * rollback, whatever the break wrote over it). A marker the files descend from (see
    * {@link #trustedMarker}: this open wrote it, or the files passed through the state it left) stays.
    */
-  void markBrokenAwayFrom(List<DatabaseChecksum> before, DatabaseChecksum after) throws IOException {
+  void markBrokenAwayFrom(List<DatabaseChecksum> before, Left pending, DatabaseChecksum after) throws IOException {
     Marker kept = Files.exists(marker) ? trustedMarker(before) : null;
     if (kept != null) {
       // Written by this open, or by an earlier one whose break these files passed through (a second boot
@@ -176,10 +183,10 @@ final class BucketWins {
       // must pass through next.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
-      write(kept.firstLine(), after);
+      write(kept.firstLine(), after, pending != null ? pending : kept.pending);
       return;
     }
-    write(stateLine(before), after);
+    write(stateLine(before), after, pending);
   }
 
   private static String stateLine(List<DatabaseChecksum> states) {
@@ -191,7 +198,8 @@ final class BucketWins {
   }
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
-  private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after) {
+  private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after,
+      Left pending) {
     String firstLine() {
       return lineage != null ? lineage + " " + leftTxid : stateLine(states);
     }
@@ -238,30 +246,36 @@ final class BucketWins {
       return null;
     }
     DatabaseChecksum after = null;
-    if (lines.size() > 1 && lines.get(1).startsWith(AFTER)) {
-      String[] a = lines.get(1).substring(AFTER.length()).strip().split(" ");
-      after = DatabaseChecksum.summary(Long.parseLong(a[0]), Integer.parseInt(a[1]));
+    Left pending = null;
+    for (String line : lines.subList(1, lines.size())) {
+      String[] a = line.strip().split(" ");
+      if (line.startsWith(AFTER)) {
+        after = DatabaseChecksum.summary(Long.parseLong(a[1]), Integer.parseInt(a[2]));
+      } else if (line.startsWith(PENDING)) {
+        pending = new Left(a[1], Long.parseLong(a[2]));
+      }
     }
     String first = lines.get(0).strip();
     if (!first.startsWith(STATE.strip())) {
       String[] l = first.split(" ");
-      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after); // -1: an older record
+      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending); // -1: an older record
     }
     String[] parts = first.substring(STATE.strip().length()).strip().split(" ");
     List<DatabaseChecksum> out = new ArrayList<>();
     for (int i = 0; i + 1 < parts.length; i += 2) {
       out.add(DatabaseChecksum.summary(Long.parseLong(parts[i]), Integer.parseInt(parts[i + 1])));
     }
-    return new Marker(null, -1, out, after);
+    return new Marker(null, -1, out, after, pending);
   }
 
-  private void write(String first, DatabaseChecksum after) {
+  private void write(String first, DatabaseChecksum after, Left pending) {
     if (first == null) {
       return;
     }
     try {
       Files.createDirectories(marker.getParent());
-      String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n");
+      String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n")
+          + (pending == null ? "" : PENDING + pending.lineage() + " " + pending.txid() + "\n");
       // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
       // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
       Path next = marker.resolveSibling(BROKE_AWAY + ".next");

@@ -320,8 +320,10 @@ public final class Replicator implements AutoCloseable {
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
       log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
           + "starts a new lineage with a snapshot", database, walEnd.offset());
-      shipper.markBrokenAway(walEnd); // before the store checkpoints: a restart must not take it for a power loss
+      // Counted first: a snapshot landing now either sees the count change, or is seen by markBrokenAway
+      // as in flight (see Shipper.landSnapshot). No new pin can start meanwhile: pins need this thread.
       shipper.breaks.incrementAndGet();
+      shipper.markBrokenAway(walEnd); // before the store checkpoints: a restart must not take it for a power loss
       metrics.continuityBreaks.increment();
       shipper.continuityBroken = true;
       shipper.signal(true);

@@ -76,7 +76,12 @@ final class Shipper implements Runnable {
 
   private DatabaseChecksum checksum;
   private PreparedSegment preparedSegment;
-  private PreparedSnapshot preparedSnapshot;
+  private volatile PreparedSnapshot preparedSnapshot;
+  /**
+   * The lineage and txid the files last reached in the bucket, set together (a break on the writer thread
+   * reads them as one): what a continuity record names. Null until a lineage is held.
+   */
+  private volatile BucketWins.Left reached;
   private boolean orphansCleaned;
   private long lastUploadNanos;
   private long lastSnapshotMillis;
@@ -112,9 +117,9 @@ final class Shipper implements Runnable {
 
   /** Called as the replicator parts: where it was, for a later replicator of this open store. */
   void recordHeld() {
-    String held = lineage != null ? lineage : heldLineage;
-    if (held != null) {
-      bucketWins.held(held, lastTxid);
+    BucketWins.Left r = reached;
+    if (r != null) {
+      bucketWins.held(r.lineage(), r.txid());
     }
   }
 
@@ -380,16 +385,19 @@ final class Shipper implements Runnable {
   }
 
   private void markBrokenAway(DatabaseChecksum after) {
-    String current = lineage != null ? lineage : heldLineage;
-    BucketWins.Left left = current != null ? new BucketWins.Left(current, lastTxid) : bucketWins.lastHeld();
+    BucketWins.Left left = reached != null ? reached : bucketWins.lastHeld();
+    PreparedSnapshot p = preparedSnapshot;
+    // A new lineage's snapshot in flight may land (or have landed with its answer lost) after this record:
+    // it is named too, so the next start does not take that lineage for one the files never reached.
+    BucketWins.Left pending = p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
     if (left != null) {
-      bucketWins.markBrokenAway(left.lineage(), left.txid(), after);
+      bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, after);
       return;
     }
     // No lineage held yet: keep the states the files may have had when this process opened them (see
     // LocalStates), to compare with the bucket later.
     try {
-      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), pending.peek()), after);
+      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek()), pending, after);
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
@@ -452,6 +460,7 @@ final class Shipper implements Runnable {
     lineage = tip.lineage();
     heldLineage = lineage;
     lastTxid = tip.txid();
+    reached = new BucketWins.Left(lineage, lastTxid);
     bucketWins.held(lineage, lastTxid);
     checksum = point.get().at();
     compactor.restartAt(lineage, lastTxid, checksum.value());
@@ -563,6 +572,7 @@ final class Shipper implements Runnable {
     Segment segment = s.segment();
     checksum = s.after();
     lastTxid = segment.last().txid();
+    reached = new BucketWins.Left(lineage, lastTxid);
     lastShipped = s.end();
     lastError = null; // before the futures complete: a caller woken by them sees a healthy replicator
     progressed();
@@ -658,13 +668,16 @@ final class Shipper implements Runnable {
    * frames after its pin may be gone) discards it and starts a new lineage instead.
    */
   private void landSnapshot(PreparedSnapshot p) throws Exception {
+    // Published before the check (both volatile, as the writer thread's breaks count and its read of this):
+    // a break either is seen here, or sees this snapshot and records it as pending (see markBrokenAway).
+    preparedSnapshot = p;
     if (breaks.get() != p.breaksBefore()) {
+      preparedSnapshot = null;
       discard(p);
       continuityBroken = true;
       throw new WalFormatException("the store checkpointed past the hard WAL limit since the snapshot was read; "
           + "starting over");
     }
-    preparedSnapshot = p;
     lease.renewIfDue();
     long size = Files.size(p.file());
     lastUploadNanos = System.nanoTime();
@@ -707,6 +720,7 @@ final class Shipper implements Runnable {
     }
     lineage = p.lineage();
     lastTxid = p.txid();
+    reached = new BucketWins.Left(lineage, lastTxid);
     checksum = p.state();
     lastError = null;
     lastShipped = p.position();
