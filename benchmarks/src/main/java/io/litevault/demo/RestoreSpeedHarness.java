@@ -60,6 +60,9 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
   @Option(names = "--rounds", defaultValue = "1", description = "time copy and restore this many times (default: ${DEFAULT-VALUE})")
   int rounds;
 
+  @Option(names = "--parallelism", defaultValue = "4", description = "restore parallelism; 1 reads a snapshot in one stream (default: ${DEFAULT-VALUE})")
+  int parallelism;
+
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     System.exit(new CommandLine(new RestoreSpeedHarness()).execute(args));
@@ -119,7 +122,8 @@ public final class RestoreSpeedHarness implements java.util.concurrent.Callable<
         double copySecs = secs(c0);
 
         Path restored = work.resolve("restored").resolve("data.db");
-        RestoreOptions ro = RestoreOptions.builder(bucket, "litevault/data", restored).integrityCheck(check).force(true).build();
+        RestoreOptions ro = RestoreOptions.builder(bucket, "litevault/data", restored).integrityCheck(check).parallelism(parallelism)
+            .force(true).build();
         RestorePlan plan = Restore.plan(ro);
         long r0 = System.nanoTime();
         RestoreResult result = Restore.run(ro);
