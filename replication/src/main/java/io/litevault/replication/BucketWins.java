@@ -45,8 +45,13 @@ final class BucketWins {
   private static final String STATE = "state ";
   /** The marker's second line: the state the files had when the break moved them on. */
   private static final String AFTER = "after ";
-  /** An optional third line: a new lineage whose snapshot was in flight at the break, and its txid. */
+  /** An optional line: a new lineage whose snapshot was in flight at the break, and its txid. */
   private static final String PENDING = "pending ";
+  /**
+   * An optional line: the states at every commit boundary the files passed through up to the break (the
+   * WAL then), so a tip an upload in flight reached (its answer lost) is known as one the files hold.
+   */
+  private static final String PASSED = "passed ";
 
   /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
@@ -98,6 +103,13 @@ final class BucketWins {
       return;
     }
     Marker m = trustedMarker(localStates);
+    if (m != null && m.passedThrough(tip)) {
+      // Whatever lineage it is (an upload in flight at the break that landed with its answer lost, a new
+      // lineage's snapshot): the bucket holds nothing these files did not have before the break.
+      log.info("database '{}': the bucket's tip (lineage {}, txid {}) is a state these files passed through before "
+          + "a continuity break moved them on", database, tip.lineage(), tip.txid());
+      return;
+    }
     if (m != null && tip.lineage().equals(m.lineage)) {
       if (tip.txid() <= m.leftTxid) {
         log.info("database '{}': the local files moved on past lineage {} at txid {} after a continuity break",
@@ -117,7 +129,7 @@ final class BucketWins {
     }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
-    List<DatabaseChecksum> states = m != null && m.states != null ? m.states : localStates;
+    List<DatabaseChecksum> states = m != null && m.states != null ? m.allStates() : localStates;
     Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(store, layout); // one listing for every lineage
     LineageCatalog.Lineage newest = all.get(tip.lineage());
     OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, states);
@@ -151,8 +163,23 @@ final class BucketWins {
    * Records, durably and before the files move on, that they are leaving {@code lineage} behind, and
    * the state {@code after} they have when the break moves them on (null when it could not be read).
    */
-  void markBrokenAway(String lineage, long txid, Left pending, DatabaseChecksum after) {
-    write(lineage + " " + txid, after, pending);
+  void markBrokenAway(String lineage, long txid, Left pending, List<DatabaseChecksum> passed, DatabaseChecksum after)
+      throws IOException {
+    Marker kept = Files.exists(marker) ? trustedMarker(passed) : null;
+    if (kept != null) {
+      // An earlier break the files descend from: what they passed through then stays known.
+      write(lineage + " " + txid, after, pending != null ? pending : kept.pending, union(kept.passed, passed));
+      return;
+    }
+    write(lineage + " " + txid, after, pending, passed);
+  }
+
+  /** {@code older} then {@code newer}, the newest {@link LocalStates#MAX_STATES} of them. */
+  private static List<DatabaseChecksum> union(List<DatabaseChecksum> older, List<DatabaseChecksum> newer) {
+    List<DatabaseChecksum> all = new ArrayList<>(older);
+    all.addAll(newer);
+    return all.size() <= LocalStates.MAX_STATES ? all
+        : new ArrayList<>(all.subList(all.size() - LocalStates.MAX_STATES, all.size()));
   }
 
   /**
@@ -163,7 +190,7 @@ final class BucketWins {
   void relabel(String lineage, long txid) throws IOException {
     Marker m = readMarker();
     if (m != null) {
-      write(lineage + " " + txid, m.after, null);
+      write(lineage + " " + txid, m.after, null, m.passed);
     }
   }
 
@@ -174,7 +201,8 @@ final class BucketWins {
    * rollback, whatever the break wrote over it). A marker the files descend from (see
    * {@link #trustedMarker}: this open wrote it, or the files passed through the state it left) stays.
    */
-  void markBrokenAwayFrom(List<DatabaseChecksum> before, Left pending, DatabaseChecksum after) throws IOException {
+  void markBrokenAwayFrom(List<DatabaseChecksum> before, Left pending, List<DatabaseChecksum> passed,
+      DatabaseChecksum after) throws IOException {
     Marker kept = Files.exists(marker) ? trustedMarker(before) : null;
     if (kept != null) {
       // Written by this open, or by an earlier one whose break these files passed through (a second boot
@@ -183,10 +211,11 @@ final class BucketWins {
       // must pass through next.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
-      write(kept.firstLine(), after, pending != null ? pending : kept.pending);
+      // Every break's states: an upload in flight at any of them may have landed.
+      write(kept.firstLine(), after, pending != null ? pending : kept.pending, union(kept.passed, passed));
       return;
     }
-    write(stateLine(before), after, pending);
+    write(stateLine(before), after, pending, passed);
   }
 
   private static String stateLine(List<DatabaseChecksum> states) {
@@ -199,7 +228,26 @@ final class BucketWins {
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
   private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after,
-      Left pending) {
+      Left pending, List<DatabaseChecksum> passed) {
+    /** Whether {@code tip} is a state the files passed through up to a recorded break, or the pending lineage. */
+    boolean passedThrough(LineageCatalog.Tip tip) {
+      if (pending != null && tip.lineage().equals(pending.lineage()) && tip.txid() <= pending.txid()) {
+        return true;
+      }
+      for (DatabaseChecksum c : passed) {
+        if (c.value() == tip.checksumAfter() && c.pages() == tip.dbSizePages()) {
+          return true;
+        }
+      }
+      return false;
+    }
+
+    List<DatabaseChecksum> allStates() {
+      List<DatabaseChecksum> all = new ArrayList<>(states);
+      all.addAll(passed);
+      return all;
+    }
+
     String firstLine() {
       return lineage != null ? lineage + " " + leftTxid : stateLine(states);
     }
@@ -247,35 +295,43 @@ final class BucketWins {
     }
     DatabaseChecksum after = null;
     Left pending = null;
+    List<DatabaseChecksum> passed = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] a = line.strip().split(" ");
       if (line.startsWith(AFTER)) {
         after = DatabaseChecksum.summary(Long.parseLong(a[1]), Integer.parseInt(a[2]));
       } else if (line.startsWith(PENDING)) {
         pending = new Left(a[1], Long.parseLong(a[2]));
+      } else if (line.startsWith(PASSED)) {
+        passed.addAll(states(a));
       }
     }
     String first = lines.get(0).strip();
     if (!first.startsWith(STATE.strip())) {
       String[] l = first.split(" ");
-      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending); // -1: an older record
+      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending, passed); // -1: older
     }
-    String[] parts = first.substring(STATE.strip().length()).strip().split(" ");
-    List<DatabaseChecksum> out = new ArrayList<>();
-    for (int i = 0; i + 1 < parts.length; i += 2) {
-      out.add(DatabaseChecksum.summary(Long.parseLong(parts[i]), Integer.parseInt(parts[i + 1])));
-    }
-    return new Marker(null, -1, out, after, pending);
+    return new Marker(null, -1, states(first.split(" ")), after, pending, passed);
   }
 
-  private void write(String first, DatabaseChecksum after, Left pending) {
+  /** The checksum/pages pairs after the first word of a line. */
+  private static List<DatabaseChecksum> states(String[] words) {
+    List<DatabaseChecksum> out = new ArrayList<>();
+    for (int i = 1; i + 1 < words.length; i += 2) {
+      out.add(DatabaseChecksum.summary(Long.parseLong(words[i]), Integer.parseInt(words[i + 1])));
+    }
+    return out;
+  }
+
+  private void write(String first, DatabaseChecksum after, Left pending, List<DatabaseChecksum> passed) {
     if (first == null) {
       return;
     }
     try {
       Files.createDirectories(marker.getParent());
       String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n")
-          + (pending == null ? "" : PENDING + pending.lineage() + " " + pending.txid() + "\n");
+          + (pending == null ? "" : PENDING + pending.lineage() + " " + pending.txid() + "\n")
+          + (passed.isEmpty() ? "" : PASSED.strip() + stateLine(passed).substring(STATE.strip().length()) + "\n");
       // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
       // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
       Path next = marker.resolveSibling(BROKE_AWAY + ".next");

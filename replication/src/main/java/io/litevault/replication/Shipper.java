@@ -363,41 +363,50 @@ final class Shipper implements Runnable {
    */
   void markBrokenAway(WalPosition walEnd) {
     syncFiles();
-    DatabaseChecksum after = null;
-    try {
-      after = PageReader.at(files, walEnd.offset() > WalHeader.BYTES ? walEnd : NOTHING).checksum();
-    } catch (IOException | RuntimeException e) {
-      log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
-    }
-    markBrokenAway(after);
+    markBrokenAway(passed(walEnd));
   }
 
   /** As above, from the shipper's thread (the files are read under a pin). */
   private void markBrokenAwayHere() {
     syncFiles();
-    DatabaseChecksum after = null;
+    List<DatabaseChecksum> passed = List.of();
     try (ReadPin pin = pin()) {
-      after = PageReader.pinned(files, pin).checksum();
+      passed = passed(pin.mainFileComplete() ? NOTHING : pin.position());
     } catch (Exception e) {
       log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
     }
-    markBrokenAway(after);
+    markBrokenAway(passed);
   }
 
-  private void markBrokenAway(DatabaseChecksum after) {
+  /**
+   * The states at every commit boundary up to {@code end} (the last is the state the break leaves): an
+   * upload in flight at the break may land with its answer lost, and its tip is one of them.
+   */
+  private List<DatabaseChecksum> passed(WalPosition end) {
+    try {
+      return WalStates.upTo(files, end, LocalStates.MAX_STATES);
+    } catch (IOException | RuntimeException e) {
+      log.warn("database '{}': could not read the states a continuity break leaves", db.name(), e);
+      return List.of();
+    }
+  }
+
+  private void markBrokenAway(List<DatabaseChecksum> passed) {
+    DatabaseChecksum after = passed.isEmpty() ? null : passed.get(passed.size() - 1);
     BucketWins.Left left = reached != null ? reached : bucketWins.lastHeld();
     PreparedSnapshot p = preparedSnapshot;
     // A new lineage's snapshot in flight may land (or have landed with its answer lost) after this record:
     // it is named too, so the next start does not take that lineage for one the files never reached.
     BucketWins.Left pending = p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
-    if (left != null) {
-      bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, after);
-      return;
-    }
-    // No lineage held yet: keep the states the files may have had when this process opened them (see
-    // LocalStates), to compare with the bucket later.
     try {
-      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek()), pending, after);
+      if (left != null) {
+        bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, passed, after);
+        return;
+      }
+      // No lineage held yet: keep the states the files may have had when this process opened them (see
+      // LocalStates), to compare with the bucket later.
+      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek()), pending,
+          passed, after);
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
