@@ -48,10 +48,15 @@ final class BucketWins {
   /** An optional line: a new lineage whose snapshot was in flight at the break, and its txid. */
   private static final String PENDING = "pending ";
   /**
-   * An optional line: the states at every commit boundary the files passed through up to the break (the
-   * WAL then), so a tip an upload in flight reached (its answer lost) is known as one the files hold.
+   * A line: the commit boundaries the files passed through (salts, offset, checksum, pages each): the WAL
+   * at open when no lineage was held, and the WAL at each break. A bucket tip taken at one of them (same
+   * WAL position, same content: an upload in flight at a break that landed with its answer lost, a new
+   * lineage's snapshot) holds nothing the files lack. Content alone would not do: a row set back to what
+   * it was makes an old state the tip again, after commits the files never had.
    */
-  private static final String PASSED = "passed ";
+  private static final String AT = "at ";
+  /** A line: the files' own states when recorded (at open, and after each break): their content as a whole. */
+  private static final String FINAL = "final ";
 
   /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
@@ -103,11 +108,11 @@ final class BucketWins {
       return;
     }
     Marker m = trustedMarker(localStates);
-    if (m != null && m.passedThrough(tip)) {
-      // Whatever lineage it is (an upload in flight at the break that landed with its answer lost, a new
-      // lineage's snapshot): the bucket holds nothing these files did not have before the break.
-      log.info("database '{}': the bucket's tip (lineage {}, txid {}) is a state these files passed through before "
-          + "a continuity break moved them on", database, tip.lineage(), tip.txid());
+    if (m != null && m.reached(tip)) {
+      // Whatever lineage it is: the bucket's newest state was taken from these files' own history (or is
+      // their whole content then), so it holds nothing they did not have before the break.
+      log.info("database '{}': the bucket's tip (lineage {}, txid {}) is a point these files reached before a "
+          + "continuity break moved them on", database, tip.lineage(), tip.txid());
       return;
     }
     if (m != null && tip.lineage().equals(m.lineage)) {
@@ -129,15 +134,10 @@ final class BucketWins {
     }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
-    List<DatabaseChecksum> states = m != null && m.states != null ? m.allStates() : localStates;
+    List<DatabaseChecksum> states = m != null && m.states != null ? union(m.states, states(m.at)) : localStates;
     Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(store, layout); // one listing for every lineage
     LineageCatalog.Lineage newest = all.get(tip.lineage());
     OptionalLong earlier = newest == null ? OptionalLong.empty() : EarlierPoint.find(store, layout, newest, states);
-    if (m != null && m.states != null && earlier.isPresent() && earlier.getAsLong() == tip.txid()) {
-      log.info("database '{}': the local files equalled lineage {} at txid {} when a forced checkpoint moved them on",
-          database, tip.lineage(), tip.txid());
-      return;
-    }
     if (earlier.isPresent() && earlier.getAsLong() < tip.txid()) {
       throw new LocalBehindBucketException(database, tip.lineage(), earlier.getAsLong(), tip.txid());
     }
@@ -163,23 +163,33 @@ final class BucketWins {
    * Records, durably and before the files move on, that they are leaving {@code lineage} behind, and
    * the state {@code after} they have when the break moves them on (null when it could not be read).
    */
-  void markBrokenAway(String lineage, long txid, Left pending, List<DatabaseChecksum> passed, DatabaseChecksum after)
+  void markBrokenAway(String lineage, long txid, Left pending, List<WalStates.Boundary> passed, DatabaseChecksum after)
       throws IOException {
-    Marker kept = Files.exists(marker) ? trustedMarker(passed) : null;
+    Marker kept = Files.exists(marker) ? trustedMarker(states(passed)) : null;
+    List<DatabaseChecksum> finals = after == null ? List.of() : List.of(after);
     if (kept != null) {
       // An earlier break the files descend from: what they passed through then stays known.
-      write(lineage + " " + txid, after, pending != null ? pending : kept.pending, union(kept.passed, passed));
+      write(new Marker(lineage, txid, null, after, pending != null ? pending : kept.pending, union(kept.at, passed),
+          union(kept.finals, finals)));
       return;
     }
-    write(lineage + " " + txid, after, pending, passed);
+    write(new Marker(lineage, txid, null, after, pending, passed, finals));
   }
 
   /** {@code older} then {@code newer}, the newest {@link LocalStates#MAX_STATES} of them. */
-  private static List<DatabaseChecksum> union(List<DatabaseChecksum> older, List<DatabaseChecksum> newer) {
-    List<DatabaseChecksum> all = new ArrayList<>(older);
+  private static <T> List<T> union(List<T> older, List<T> newer) {
+    List<T> all = new ArrayList<>(older);
     all.addAll(newer);
     return all.size() <= LocalStates.MAX_STATES ? all
         : new ArrayList<>(all.subList(all.size() - LocalStates.MAX_STATES, all.size()));
+  }
+
+  private static List<DatabaseChecksum> states(List<WalStates.Boundary> boundaries) {
+    List<DatabaseChecksum> out = new ArrayList<>(boundaries.size());
+    for (WalStates.Boundary b : boundaries) {
+      out.add(b.state());
+    }
+    return out;
   }
 
   /**
@@ -190,7 +200,7 @@ final class BucketWins {
   void relabel(String lineage, long txid) throws IOException {
     Marker m = readMarker();
     if (m != null) {
-      write(lineage + " " + txid, m.after, null, m.passed);
+      write(new Marker(lineage, txid, null, m.after, null, m.at, m.finals));
     }
   }
 
@@ -201,21 +211,28 @@ final class BucketWins {
    * rollback, whatever the break wrote over it). A marker the files descend from (see
    * {@link #trustedMarker}: this open wrote it, or the files passed through the state it left) stays.
    */
-  void markBrokenAwayFrom(List<DatabaseChecksum> before, Left pending, List<DatabaseChecksum> passed,
+  void markBrokenAwayFrom(List<WalStates.Boundary> before, Left pending, List<WalStates.Boundary> passed,
       DatabaseChecksum after) throws IOException {
-    Marker kept = Files.exists(marker) ? trustedMarker(before) : null;
+    List<DatabaseChecksum> beforeStates = states(before);
+    Marker kept = Files.exists(marker) ? trustedMarker(beforeStates) : null;
+    List<DatabaseChecksum> finals = new ArrayList<>();
+    if (!before.isEmpty()) {
+      finals.add(before.get(before.size() - 1).state()); // the files' state at open
+    }
+    if (after != null) {
+      finals.add(after);
+    }
     if (kept != null) {
       // Written by this open, or by an earlier one whose break these files passed through (a second boot
-      // during one outage): the files moved on from what it records, so it stands (the states now are
-      // past it and would match nothing the bucket keeps), with this break's state as the one the files
-      // must pass through next.
+      // during one outage): the files moved on from what it records, so it stands, with every break's
+      // boundaries (an upload in flight at any of them may have landed) and this break's state.
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
-      // Every break's states: an upload in flight at any of them may have landed.
-      write(kept.firstLine(), after, pending != null ? pending : kept.pending, union(kept.passed, passed));
+      write(new Marker(kept.lineage, kept.leftTxid, kept.states, after, pending != null ? pending : kept.pending,
+          union(kept.at, passed), union(kept.finals, finals)));
       return;
     }
-    write(stateLine(before), after, pending, passed);
+    write(new Marker(null, -1, beforeStates, after, pending, union(before, passed), finals));
   }
 
   private static String stateLine(List<DatabaseChecksum> states) {
@@ -228,28 +245,30 @@ final class BucketWins {
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
   private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after,
-      Left pending, List<DatabaseChecksum> passed) {
-    /** Whether {@code tip} is a state the files passed through up to a recorded break, or the pending lineage. */
-    boolean passedThrough(LineageCatalog.Tip tip) {
+      Left pending, List<WalStates.Boundary> at, List<DatabaseChecksum> finals) {
+    String firstLine() {
+      return lineage != null ? lineage + " " + leftTxid : stateLine(states);
+    }
+
+    /**
+     * Whether {@code tip} is a point these files reached: taken at one of their commit boundaries (same
+     * WAL position and content), equal to their whole content when recorded, or the pending lineage.
+     */
+    boolean reached(LineageCatalog.Tip tip) {
       if (pending != null && tip.lineage().equals(pending.lineage()) && tip.txid() <= pending.txid()) {
         return true;
       }
-      for (DatabaseChecksum c : passed) {
+      for (WalStates.Boundary b : at) {
+        if (b.is(tip)) {
+          return true;
+        }
+      }
+      for (DatabaseChecksum c : finals) {
         if (c.value() == tip.checksumAfter() && c.pages() == tip.dbSizePages()) {
           return true;
         }
       }
       return false;
-    }
-
-    List<DatabaseChecksum> allStates() {
-      List<DatabaseChecksum> all = new ArrayList<>(states);
-      all.addAll(passed);
-      return all;
-    }
-
-    String firstLine() {
-      return lineage != null ? lineage + " " + leftTxid : stateLine(states);
     }
   }
 
@@ -295,23 +314,29 @@ final class BucketWins {
     }
     DatabaseChecksum after = null;
     Left pending = null;
-    List<DatabaseChecksum> passed = new ArrayList<>();
+    List<WalStates.Boundary> at = new ArrayList<>();
+    List<DatabaseChecksum> finals = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] a = line.strip().split(" ");
       if (line.startsWith(AFTER)) {
         after = DatabaseChecksum.summary(Long.parseLong(a[1]), Integer.parseInt(a[2]));
       } else if (line.startsWith(PENDING)) {
         pending = new Left(a[1], Long.parseLong(a[2]));
-      } else if (line.startsWith(PASSED)) {
-        passed.addAll(states(a));
+      } else if (line.startsWith(AT)) {
+        for (int i = 1; i + 4 < a.length; i += 5) {
+          at.add(new WalStates.Boundary(Long.parseLong(a[i]), Long.parseLong(a[i + 1]), Long.parseLong(a[i + 2]),
+              Long.parseLong(a[i + 3]), Integer.parseInt(a[i + 4])));
+        }
+      } else if (line.startsWith(FINAL)) {
+        finals.addAll(states(a));
       }
     }
     String first = lines.get(0).strip();
     if (!first.startsWith(STATE.strip())) {
       String[] l = first.split(" ");
-      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending, passed); // -1: older
+      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending, at, finals); // -1: older
     }
-    return new Marker(null, -1, states(first.split(" ")), after, pending, passed);
+    return new Marker(null, -1, states(first.split(" ")), after, pending, at, finals);
   }
 
   /** The checksum/pages pairs after the first word of a line. */
@@ -323,19 +348,29 @@ final class BucketWins {
     return out;
   }
 
-  private void write(String first, DatabaseChecksum after, Left pending, List<DatabaseChecksum> passed) {
-    if (first == null) {
+  private void write(Marker m) {
+    if (m.lineage == null && m.states == null) {
       return;
     }
     try {
       Files.createDirectories(marker.getParent());
-      String text = first + "\n" + (after == null ? "" : AFTER + after.value() + " " + after.pages() + "\n")
-          + (pending == null ? "" : PENDING + pending.lineage() + " " + pending.txid() + "\n")
-          + (passed.isEmpty() ? "" : PASSED.strip() + stateLine(passed).substring(STATE.strip().length()) + "\n");
+      StringBuilder text = new StringBuilder(m.firstLine()).append('\n');
+      if (m.after != null) {
+        text.append(AFTER).append(m.after.value()).append(' ').append(m.after.pages()).append('\n');
+      }
+      if (m.pending != null) {
+        text.append(PENDING).append(m.pending.lineage()).append(' ').append(m.pending.txid()).append('\n');
+      }
+      text.append(AT.strip());
+      for (WalStates.Boundary b : m.at) {
+        text.append(' ').append(b.salt1()).append(' ').append(b.salt2()).append(' ').append(b.offset()).append(' ')
+            .append(b.checksum()).append(' ').append(b.pages());
+      }
+      text.append('\n').append(FINAL.strip()).append(stateLine(m.finals).substring(STATE.strip().length())).append('\n');
       // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
       // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
       Path next = marker.resolveSibling(BROKE_AWAY + ".next");
-      Files.writeString(next, text);
+      Files.writeString(next, text.toString());
       try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
         ch.force(true);
       }

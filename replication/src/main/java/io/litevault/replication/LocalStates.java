@@ -48,16 +48,27 @@ final class LocalStates {
   static final int MAX_STATES = 1_000_000;
 
   /**
-   * With no pin, just before a forced checkpoint (the writer thread is waiting): the states at open,
-   * which the gates kept since the store opened, and the state before {@code firstPending}.
+   * With no pin, just before a forced checkpoint (the writer thread is waiting): the commit boundaries at
+   * open, which the gates kept since the store opened, and the one before {@code firstPending}.
    */
-  static List<DatabaseChecksum> beforeBreak(DatabaseFiles files, WalPosition walAtOpen, CommitEvent firstPending)
+  static List<WalStates.Boundary> beforeBreak(DatabaseFiles files, WalPosition walAtOpen, CommitEvent firstPending)
       throws IOException {
-    List<DatabaseChecksum> states = new ArrayList<>(atOpen(files, walAtOpen));
-    if (firstPending != null && firstPending.walStart().offset() > WalHeader.BYTES) {
-      readable(files, firstPending.walStart(), states);
+    List<WalStates.Boundary> out = new ArrayList<>();
+    try {
+      out.addAll(WalStates.boundaries(files, walAtOpen, MAX_STATES));
+    } catch (WalFormatException restarted) {
+      // The WAL restarted since the open: the main file alone, at no position these files can show again.
+      DatabaseChecksum main = PageReader.at(files, Shipper.NOTHING).checksum();
+      out.add(new WalStates.Boundary(-1, -1, -1, main.value(), main.pages()));
     }
-    return states;
+    WalPosition at = firstPending == null ? null : firstPending.walStart();
+    if (at != null && at.offset() > WalHeader.BYTES) {
+      List<DatabaseChecksum> one = new ArrayList<>(1);
+      if (readable(files, at, one)) {
+        out.add(new WalStates.Boundary(at.salt1(), at.salt2(), at.offset(), one.get(0).value(), one.get(0).pages()));
+      }
+    }
+    return out;
   }
 
   /**

@@ -369,7 +369,7 @@ final class Shipper implements Runnable {
   /** As above, from the shipper's thread (the files are read under a pin). */
   private void markBrokenAwayHere() {
     syncFiles();
-    List<DatabaseChecksum> passed = List.of();
+    List<WalStates.Boundary> passed = List.of();
     try (ReadPin pin = pin()) {
       passed = passed(pin.mainFileComplete() ? NOTHING : pin.position());
     } catch (Exception e) {
@@ -382,17 +382,17 @@ final class Shipper implements Runnable {
    * The states at every commit boundary up to {@code end} (the last is the state the break leaves): an
    * upload in flight at the break may land with its answer lost, and its tip is one of them.
    */
-  private List<DatabaseChecksum> passed(WalPosition end) {
+  private List<WalStates.Boundary> passed(WalPosition end) {
     try {
-      return WalStates.upTo(files, end, LocalStates.MAX_STATES);
+      return WalStates.boundaries(files, end, LocalStates.MAX_STATES);
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not read the states a continuity break leaves", db.name(), e);
       return List.of();
     }
   }
 
-  private void markBrokenAway(List<DatabaseChecksum> passed) {
-    DatabaseChecksum after = passed.isEmpty() ? null : passed.get(passed.size() - 1);
+  private void markBrokenAway(List<WalStates.Boundary> passed) {
+    DatabaseChecksum after = passed.isEmpty() ? null : passed.get(passed.size() - 1).state();
     BucketWins.Left left = reached != null ? reached : bucketWins.lastHeld();
     PreparedSnapshot p = preparedSnapshot;
     // A new lineage's snapshot in flight may land (or have landed with its answer lost) after this record:

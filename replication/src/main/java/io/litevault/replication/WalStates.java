@@ -27,17 +27,47 @@ final class WalStates {
   private WalStates() {}
 
   /**
-   * The states at the main file alone and at each commit up to {@code end} (the newest {@code max} of
-   * them), consecutive duplicates removed.
+   * A commit boundary: the WAL position (salts, offset of the end of its commit frame; 32 for the main file
+   * alone) and the database's checksum there. The position ties the state to this WAL's history: equal
+   * content reached again later (a row set back to what it was) is another boundary, at another position.
    */
+  record Boundary(long salt1, long salt2, long offset, long checksum, int pages) {
+    DatabaseChecksum state() {
+      return DatabaseChecksum.summary(checksum, pages);
+    }
+
+    /** Whether {@code tip} was taken at this very boundary: same WAL, same offset, same content. */
+    boolean is(io.litevault.replication.format.LineageCatalog.Tip tip) {
+      WalPosition at = tip.walEnd();
+      return checksum == tip.checksumAfter() && pages == tip.dbSizePages() && salt1 == at.salt1()
+          && salt2 == at.salt2() && Math.max(offset, WalHeader.BYTES) == Math.max(at.offset(), WalHeader.BYTES);
+    }
+  }
+
+  /** The states of {@link #boundaries}, consecutive duplicates removed. */
   static List<DatabaseChecksum> upTo(DatabaseFiles files, WalPosition end, int max) throws IOException {
+    List<DatabaseChecksum> states = new ArrayList<>();
+    for (Boundary b : boundaries(files, end, max)) {
+      DatabaseChecksum last = states.isEmpty() ? null : states.get(states.size() - 1);
+      if (last == null || last.value() != b.checksum() || last.pages() != b.pages()) {
+        states.add(b.state());
+      }
+    }
+    return states;
+  }
+
+  /**
+   * The boundaries at the main file alone (at offset 32 of {@code end}'s WAL) and at each commit up to
+   * {@code end}, the newest {@code max} of them, oldest first.
+   */
+  static List<Boundary> boundaries(DatabaseFiles files, WalPosition end, int max) throws IOException {
     PageReader main = PageReader.at(files, Shipper.NOTHING);
     DatabaseChecksum c = main.checksum();
     int size = main.dbSizePages(); // the size at the last commit boundary
-    ArrayDeque<DatabaseChecksum> states = new ArrayDeque<>();
-    add(states, c, max);
+    ArrayDeque<Boundary> out = new ArrayDeque<>();
+    add(out, new Boundary(end.salt1(), end.salt2(), WalHeader.BYTES, c.value(), c.pages()), max);
     if (end.offset() <= WalHeader.BYTES) {
-      return new ArrayList<>(states);
+      return new ArrayList<>(out);
     }
     WalReader wal = WalReader.open((pos, dst) -> files.read(DatabaseFiles.Kind.WAL, pos, dst), end.salt1(), end.salt2());
     int pageSize = wal.header().pageSize();
@@ -62,10 +92,10 @@ final class WalStates {
         grow(c, size, dbSize, walHashes, main);
         c.resize(dbSize);
         size = dbSize;
-        add(states, c, max);
+        add(out, new Boundary(end.salt1(), end.salt2(), pos + frame.capacity(), c.value(), c.pages()), max);
       }
     }
-    return new ArrayList<>(states);
+    return new ArrayList<>(out);
   }
 
   /**
@@ -80,14 +110,10 @@ final class WalStates {
     }
   }
 
-  private static void add(ArrayDeque<DatabaseChecksum> states, DatabaseChecksum c, int max) {
-    DatabaseChecksum last = states.peekLast();
-    if (last != null && last.value() == c.value() && last.pages() == c.pages()) {
-      return;
-    }
-    states.addLast(DatabaseChecksum.summary(c.value(), c.pages()));
-    if (states.size() > max) {
-      states.removeFirst();
+  private static void add(ArrayDeque<Boundary> out, Boundary b, int max) {
+    out.addLast(b);
+    if (out.size() > max) {
+      out.removeFirst();
     }
   }
 }

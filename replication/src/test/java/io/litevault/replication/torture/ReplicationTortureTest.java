@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ReplicationTortureTest {
   @TempDir Path dir;
 
-  /** The bounded form, part of the default {@code mvn verify}: 30 schedules (some with kill -9), at most ~150 s of them. */
+  /** The bounded form, part of the default {@code mvn verify}: 30 schedules (some with kill -9), at most ~100 s of them. */
   @Test
   void boundedTorture() throws Exception {
     assumeFalse("long".equals(System.getProperty("litevault.torture.profile")), "-Ptorture runs the long form instead");
