@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import io.litevault.store.Database;
+import io.litevault.store.WalPosition;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class BucketWins {
   private static final Logger log = LoggerFactory.getLogger(BucketWins.class);
+  /** Where a clean close left the files: {@code <lineage> <txid> <checksum> <pages>}. */
+  private static final String CLOSED = "closed-at";
   /** The marker's file name in the work directory. */
   private static final String BROKE_AWAY = "continuity-broken";
   /** The marker's content for a break while no lineage was held: {@code state <checksum> <pages> ...}. */
@@ -55,8 +58,6 @@ final class BucketWins {
    * it was makes an old state the tip again, after commits the files never had.
    */
   private static final String AT = "at ";
-  /** A line: the files' own states when recorded (at open, and after each break): their content as a whole. */
-  private static final String FINAL = "final ";
 
   /** The open databases (this process, this open) whose marker they wrote themselves. */
   private static final Set<Database> MARKED_THIS_OPEN =
@@ -166,14 +167,12 @@ final class BucketWins {
   void markBrokenAway(String lineage, long txid, Left pending, List<WalStates.Boundary> passed, DatabaseChecksum after)
       throws IOException {
     Marker kept = Files.exists(marker) ? trustedMarker(states(passed)) : null;
-    List<DatabaseChecksum> finals = after == null ? List.of() : List.of(after);
     if (kept != null) {
       // An earlier break the files descend from: what they passed through then stays known.
-      write(new Marker(lineage, txid, null, after, pending != null ? pending : kept.pending, union(kept.at, passed),
-          union(kept.finals, finals)));
+      write(new Marker(lineage, txid, null, after, pending != null ? pending : kept.pending, union(kept.at, passed)));
       return;
     }
-    write(new Marker(lineage, txid, null, after, pending, passed, finals));
+    write(new Marker(lineage, txid, null, after, pending, passed));
   }
 
   /** {@code older} then {@code newer}, the newest {@link LocalStates#MAX_STATES} of them. */
@@ -200,7 +199,7 @@ final class BucketWins {
   void relabel(String lineage, long txid) throws IOException {
     Marker m = readMarker();
     if (m != null) {
-      write(new Marker(lineage, txid, null, m.after, null, m.at, m.finals));
+      write(new Marker(lineage, txid, null, m.after, null, m.at));
     }
   }
 
@@ -215,13 +214,6 @@ final class BucketWins {
       DatabaseChecksum after) throws IOException {
     List<DatabaseChecksum> beforeStates = states(before);
     Marker kept = Files.exists(marker) ? trustedMarker(beforeStates) : null;
-    List<DatabaseChecksum> finals = new ArrayList<>();
-    if (!before.isEmpty()) {
-      finals.add(before.get(before.size() - 1).state()); // the files' state at open
-    }
-    if (after != null) {
-      finals.add(after);
-    }
     if (kept != null) {
       // Written by this open, or by an earlier one whose break these files passed through (a second boot
       // during one outage): the files moved on from what it records, so it stands, with every break's
@@ -229,10 +221,10 @@ final class BucketWins {
       log.info("database '{}': a second continuity break before any lineage holds the files; the first one's "
           + "record stands", database);
       write(new Marker(kept.lineage, kept.leftTxid, kept.states, after, pending != null ? pending : kept.pending,
-          union(kept.at, passed), union(kept.finals, finals)));
+          union(kept.at, passed)));
       return;
     }
-    write(new Marker(null, -1, beforeStates, after, pending, union(before, passed), finals));
+    write(new Marker(null, -1, beforeStates, after, pending, union(before, passed)));
   }
 
   private static String stateLine(List<DatabaseChecksum> states) {
@@ -245,14 +237,14 @@ final class BucketWins {
 
   /** What a marker says: the lineage left, or the states before a break while none was held. */
   private record Marker(String lineage, long leftTxid, List<DatabaseChecksum> states, DatabaseChecksum after,
-      Left pending, List<WalStates.Boundary> at, List<DatabaseChecksum> finals) {
+      Left pending, List<WalStates.Boundary> at) {
     String firstLine() {
       return lineage != null ? lineage + " " + leftTxid : stateLine(states);
     }
 
     /**
      * Whether {@code tip} is a point these files reached: taken at one of their commit boundaries (same
-     * WAL position and content), equal to their whole content when recorded, or the pending lineage.
+     * WAL position and content), equal to their whole content at the latest break, or the pending lineage.
      */
     boolean reached(LineageCatalog.Tip tip) {
       if (pending != null && tip.lineage().equals(pending.lineage()) && tip.txid() <= pending.txid()) {
@@ -263,12 +255,10 @@ final class BucketWins {
           return true;
         }
       }
-      for (DatabaseChecksum c : finals) {
-        if (c.value() == tip.checksumAfter() && c.pages() == tip.dbSizePages()) {
-          return true;
-        }
-      }
-      return false;
+      // The files' whole content when the latest break moved them on: a tip equal to it holds exactly what
+      // they had then. Not an earlier state of theirs by content (their state at open, an earlier break's):
+      // they moved on from it, and the bucket may have too (a standby that set a row back to an old value).
+      return after != null && after.value() == tip.checksumAfter() && after.pages() == tip.dbSizePages();
     }
   }
 
@@ -315,7 +305,6 @@ final class BucketWins {
     DatabaseChecksum after = null;
     Left pending = null;
     List<WalStates.Boundary> at = new ArrayList<>();
-    List<DatabaseChecksum> finals = new ArrayList<>();
     for (String line : lines.subList(1, lines.size())) {
       String[] a = line.strip().split(" ");
       if (line.startsWith(AFTER)) {
@@ -327,16 +316,14 @@ final class BucketWins {
           at.add(new WalStates.Boundary(Long.parseLong(a[i]), Long.parseLong(a[i + 1]), Long.parseLong(a[i + 2]),
               Long.parseLong(a[i + 3]), Integer.parseInt(a[i + 4])));
         }
-      } else if (line.startsWith(FINAL)) {
-        finals.addAll(states(a));
       }
     }
     String first = lines.get(0).strip();
     if (!first.startsWith(STATE.strip())) {
       String[] l = first.split(" ");
-      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending, at, finals); // -1: older
+      return new Marker(l[0], l.length > 1 ? Long.parseLong(l[1]) : -1, null, after, pending, at); // -1: older
     }
-    return new Marker(null, -1, states(first.split(" ")), after, pending, at, finals);
+    return new Marker(null, -1, states(first.split(" ")), after, pending, at);
   }
 
   /** The checksum/pages pairs after the first word of a line. */
@@ -366,7 +353,7 @@ final class BucketWins {
         text.append(' ').append(b.salt1()).append(' ').append(b.salt2()).append(' ').append(b.offset()).append(' ')
             .append(b.checksum()).append(' ').append(b.pages());
       }
-      text.append('\n').append(FINAL.strip()).append(stateLine(m.finals).substring(STATE.strip().length())).append('\n');
+      text.append('\n');
       // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
       // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
       Path next = marker.resolveSibling(BROKE_AWAY + ".next");
@@ -381,6 +368,51 @@ final class BucketWins {
     } catch (IOException e) {
       log.warn("database '{}': could not record {} in {}", database, marker.getFileName(), marker, e);
     }
+  }
+
+  /**
+   * Records, as a replicator closes, where the files are in the bucket and their content there: a store
+   * closed cleanly then checkpoints everything shipped into the main file and drops the WAL, and with it
+   * every WAL position that could tie the files to the bucket's history.
+   */
+  void recordClosed(Left at, DatabaseChecksum state) {
+    Path file = marker.resolveSibling(CLOSED);
+    try {
+      Files.createDirectories(file.getParent());
+      Path next = file.resolveSibling(CLOSED + ".next");
+      Files.writeString(next, at.lineage() + " " + at.txid() + " " + state.value() + " " + state.pages() + "\n");
+      try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
+        ch.force(true);
+      }
+      Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      Fsync.directory(file.getParent());
+    } catch (IOException e) {
+      log.warn("database '{}': could not record where the files were at close: {}", database, e.toString());
+    }
+  }
+
+  /**
+   * Where a clean close left these files, when they are unchanged since: the WAL held nothing at open and
+   * the main file ({@code atOpen}'s first boundary) has the content recorded at that close. Then the files
+   * were at that lineage and txid by identity, not by a content match with the bucket (which a standby
+   * setting a row back to an old value could fake). Null otherwise.
+   */
+  Left closedAt(List<WalStates.Boundary> atOpen, WalPosition walAtOpen) {
+    Path file = marker.resolveSibling(CLOSED);
+    if (atOpen.isEmpty() || walAtOpen.offset() > WalHeader.BYTES || !Files.exists(file)) {
+      return null;
+    }
+    try {
+      String[] w = Files.readString(file).strip().split(" ");
+      WalStates.Boundary main = atOpen.get(0);
+      if (main.checksum() == Long.parseLong(w[2]) && main.pages() == Integer.parseInt(w[3])) {
+        return new Left(w[0], Long.parseLong(w[1]));
+      }
+    } catch (IOException | RuntimeException e) {
+      log.warn("database '{}': ignoring an unreadable {}: {}", database, CLOSED, e.toString());
+    }
+    return null;
   }
 
   /**

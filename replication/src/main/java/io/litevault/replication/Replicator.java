@@ -218,6 +218,9 @@ public final class Replicator implements AutoCloseable {
           db.name(), CLOSE_FLUSH_TIMEOUT.toSeconds(), shipper.pending.size());
       thread.interrupt();
     }
+    if (!thread.isAlive()) {
+      shipper.recordClosed();
+    }
     if (!storeClosed) {
       leaveParting(); // before the replicator's gate goes: no moment without one
     }

@@ -115,6 +115,18 @@ final class Shipper implements Runnable {
         : db.path().resolveSibling(".litevault").resolve(db.name());
   }
 
+  /**
+   * Called once the replicator's thread has ended: where the files are in the bucket, for a process that
+   * finds them unchanged after a clean close (see {@link BucketWins#closedAt}).
+   */
+  void recordClosed() {
+    BucketWins.Left r = reached;
+    DatabaseChecksum c = checksum;
+    if (r != null && c != null) {
+      bucketWins.recordClosed(r, c);
+    }
+  }
+
   /** Called as the replicator parts: where it was, for a later replicator of this open store. */
   void recordHeld() {
     BucketWins.Left r = reached;
@@ -399,14 +411,17 @@ final class Shipper implements Runnable {
     // it is named too, so the next start does not take that lineage for one the files never reached.
     BucketWins.Left pending = p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
     try {
-      if (left != null) {
-        bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, passed, after);
-        return;
+      if (left == null) {
+        List<WalStates.Boundary> before = LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek());
+        left = bucketWins.closedAt(before, port.walAtOpen()); // files a clean close left, unchanged since
+        if (left == null) {
+          // No lineage known: keep the states the files may have had when this process opened them (see
+          // LocalStates), to compare with the bucket later.
+          bucketWins.markBrokenAwayFrom(before, pending, passed, after);
+          return;
+        }
       }
-      // No lineage held yet: keep the states the files may have had when this process opened them (see
-      // LocalStates), to compare with the bucket later.
-      bucketWins.markBrokenAwayFrom(LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek()), pending,
-          passed, after);
+      bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, passed, after);
     } catch (IOException | RuntimeException e) {
       log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
     }
