@@ -26,37 +26,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Hostile review of ee978d6 (the fourth): the marker's lifetime and what its lineage line vouches for. */
-class Review10Test {
-  @TempDir Path dir;
-
-  ObjectStore real;
-  FaultyObjectStore bucket;
-  ReplicatorOptions options;
-
+class Review10Test extends BucketWinsScenarios {
+  /** Every scenario here waits out a killed process's lease: 2 s. */
+  @Override
   void bucket(String prefix) throws Exception {
-    real = FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket")));
-    bucket = new FaultyObjectStore(real);
-    options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ZERO)
-        .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).leaseTtl(Duration.ofSeconds(2)).build();
-  }
-
-  Throwable startAndWrite(Database db) throws Exception {
-    try (Replicator r = Replicator.start(db, options)) {
-      r.write(ReplicationTest.insert("after", "restart"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
-
-  String restoreLatest(String prefix, String name) throws Exception {
-    Path out = dir.resolve(name);
-    Restore.run(RestoreOptions.builder(real, prefix, out).build());
-    return Dumps.dump(out);
-  }
-
-  static String withoutOutageRows(String dump) {
-    return dump.lines().filter(l -> !l.contains("|outage|")).collect(Collectors.joining("\n"));
+    bucket(prefix, Duration.ofSeconds(2));
   }
 
   /**
