@@ -183,9 +183,24 @@ public final class FileSystemObjectStore implements ObjectStore {
   private BasicFileAttributes moveIntoPlace(Path tmp, Path target) throws IOException {
     clearEmptyTree(target);
     BasicFileAttributes placed = Files.readAttributes(tmp, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.nio.file.FileSystemException e) {
+      if (!(e instanceof java.nio.file.NoSuchFileException) && Files.isDirectory(target)) {
+        throw new PrefixInTheWay(target, e); // rename(2) onto a directory: EISDIR or ENOTEMPTY; see linkIntoPlace
+      }
+      throw e;
+    }
     dirs.sync(target.getParent());
     return placed;
+  }
+
+  /** A directory (other keys below it) found where an object was to go, at the moment it was found. */
+  private static final class PrefixInTheWay extends java.nio.file.FileSystemException {
+    PrefixInTheWay(Path target, IOException cause) {
+      super(target.toString(), null, "other keys are stored below it");
+      initCause(cause);
+    }
   }
 
   /** Links {@code tmp} to {@code target}, which {@code link(2)} refuses if anything is there: create-only. */
@@ -195,7 +210,10 @@ public final class FileSystemObjectStore implements ObjectStore {
       Files.createLink(target, tmp);
     } catch (FileAlreadyExistsException e) {
       if (Files.isDirectory(target)) {
-        throw e; // other keys below it, not an object: a conflict, never "another writer won"
+        // Other keys below it, not an object: a conflict, never "another writer won". Classified now: the
+        // put below it may fail and prune the directory before anyone looks again (FsRaceReviewTest,
+        // CI on dcc5d15: the conflict was reported as OTHER).
+        throw new PrefixInTheWay(target, e);
       }
       return false;
     }
@@ -556,7 +574,8 @@ public final class FileSystemObjectStore implements ObjectStore {
 
   /** The {@link ErrorKind#KEY_CONFLICT} error if a key-and-prefix clash is why {@code e} happened. */
   private ObjectStoreException conflictOr(String op, String key, Path target, IOException e) {
-    String why = paths().keysMayBePrefixes() ? null : PathChecks.conflict(root, key, target);
+    String why = e instanceof PrefixInTheWay ? "other keys start with '" + key + "/'"
+        : paths().keysMayBePrefixes() ? null : PathChecks.conflict(root, key, target);
     if (why == null) {
       return failure(op, key, e);
     }
