@@ -128,11 +128,6 @@ final class BucketWins {
           tip.lineage(), tip.txid(), m.leftTxid);
       m = null;
     }
-    if (m != null && m.pending != null && tip.lineage().equals(m.pending.lineage()) && tip.txid() <= m.pending.txid()) {
-      log.info("database '{}': lineage {} was started from these files (txid {}) just before a continuity break",
-          database, tip.lineage(), m.pending.txid());
-      return;
-    }
     // A break while no lineage was held moved the files on before they were ever compared with the
     // bucket: what is compared is the state they had before it, kept in the marker.
     List<DatabaseChecksum> states = m != null && m.states != null ? union(m.states, states(m.at)) : localStates;
@@ -340,7 +335,6 @@ final class BucketWins {
       return;
     }
     try {
-      Files.createDirectories(marker.getParent());
       StringBuilder text = new StringBuilder(m.firstLine()).append('\n');
       if (m.after != null) {
         text.append(AFTER).append(m.after.value()).append(' ').append(m.after.pages()).append('\n');
@@ -354,20 +348,27 @@ final class BucketWins {
             .append(b.checksum()).append(' ').append(b.pages());
       }
       text.append('\n');
-      // Whole or not at all: written beside, fsynced, renamed over the old record (a kill -9 in
-      // Files.writeString over it would leave it truncated or torn), then the directory fsynced.
-      Path next = marker.resolveSibling(BROKE_AWAY + ".next");
-      Files.writeString(next, text.toString());
-      try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(next, marker, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      Fsync.directory(marker.getParent());
+      writeWhole(marker, text.toString());
       MARKED_THIS_OPEN.add(db);
     } catch (IOException e) {
       log.warn("database '{}': could not record {} in {}", database, marker.getFileName(), marker, e);
     }
+  }
+
+  /**
+   * Writes {@code file} whole or not at all: beside it, fsynced, renamed over it (a kill -9 inside
+   * Files.writeString over it would leave it truncated or torn), then the directory fsynced.
+   */
+  private static void writeWhole(Path file, String text) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path next = file.resolveSibling(file.getFileName() + ".next");
+    Files.writeString(next, text);
+    try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
+      ch.force(true);
+    }
+    Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    Fsync.directory(file.getParent());
   }
 
   /**
@@ -376,17 +377,9 @@ final class BucketWins {
    * every WAL position that could tie the files to the bucket's history.
    */
   void recordClosed(Left at, DatabaseChecksum state) {
-    Path file = marker.resolveSibling(CLOSED);
     try {
-      Files.createDirectories(file.getParent());
-      Path next = file.resolveSibling(CLOSED + ".next");
-      Files.writeString(next, at.lineage() + " " + at.txid() + " " + state.value() + " " + state.pages() + "\n");
-      try (FileChannel ch = FileChannel.open(next, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(next, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-          java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      Fsync.directory(file.getParent());
+      writeWhole(marker.resolveSibling(CLOSED),
+          at.lineage() + " " + at.txid() + " " + state.value() + " " + state.pages() + "\n");
     } catch (IOException e) {
       log.warn("database '{}': could not record where the files were at close: {}", database, e.toString());
     }
