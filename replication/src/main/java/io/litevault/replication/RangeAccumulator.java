@@ -37,6 +37,8 @@ final class RangeAccumulator implements Closeable {
   private long lastTxid;
   private long firstTimestampMillis;
   private long lastTimestampMillis;
+  /** The latest commit time seen: later than the last one's when the clock stepped back meanwhile. */
+  private long maxTimestampMillis = Long.MIN_VALUE;
   private long checksumAfter;
   private int minPages = Integer.MAX_VALUE;
   private int sizePages = -1;
@@ -75,6 +77,7 @@ final class RangeAccumulator implements Closeable {
     }
     lastTxid = t.txid();
     lastTimestampMillis = t.timestampMillis();
+    maxTimestampMillis = Math.max(maxTimestampMillis, t.timestampMillis());
     checksumAfter = t.checksumAfter();
   }
 
@@ -108,7 +111,7 @@ final class RangeAccumulator implements Closeable {
       throw new IllegalStateException("an empty range makes no compacted object");
     }
     return new CompactedCodec.Header(codec, level, pageSize, firstTxid, lastTxid, firstTimestampMillis,
-        lastTimestampMillis, checksumBefore, checksumAfter, minPages, sizePages, pageCount(), lineage);
+        lastTimestampMillis, maxTimestampMillis, checksumBefore, checksumAfter, minPages, sizePages, pageCount(), lineage);
   }
 
   private int pageCount() {

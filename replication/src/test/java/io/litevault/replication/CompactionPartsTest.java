@@ -55,7 +55,7 @@ class CompactionPartsTest {
         disk.add(t);
       }
       CompactedCodec.Header header = disk.header(Codec.ZSTD);
-      assertEquals(new CompactedCodec.Header(Codec.ZSTD, 2, PAGE, 1, txnCount, 0, txnCount - 1, 42,
+      assertEquals(new CompactedCodec.Header(Codec.ZSTD, 2, PAGE, 1, txnCount, 0, txnCount - 1, txnCount - 1, 42,
           h.txns().get(txnCount - 1).checksumAfter(), memory.minPages(), memory.sizePages(), memory.pageCount(),
           "lineage-1"), header);
       ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -64,7 +64,7 @@ class CompactionPartsTest {
     }
     assertFalse(Files.exists(file), "the range file is deleted with the range");
     ByteArrayOutputStream expected = new ByteArrayOutputStream();
-    CompactedCodec.Header h2 = new CompactedCodec.Header(Codec.ZSTD, 2, PAGE, 1, txnCount, 0, txnCount - 1, 42,
+    CompactedCodec.Header h2 = new CompactedCodec.Header(Codec.ZSTD, 2, PAGE, 1, txnCount, 0, txnCount - 1, txnCount - 1, 42,
         h.txns().get(txnCount - 1).checksumAfter(), memory.minPages(), memory.sizePages(), memory.pageCount(), "lineage-1");
     CompactedCodec.write(expected, h2, memory.cursor());
     assertArrayEquals(expected.toByteArray(), object, "the same object, byte for byte");

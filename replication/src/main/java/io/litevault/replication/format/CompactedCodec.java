@@ -14,7 +14,7 @@ import java.util.zip.CheckedInputStream;
 import java.util.zip.CheckedOutputStream;
 
 /**
- * Writes and reads compacted objects (object version 1, big-endian; docs/FORMAT.md, "Compacted range"):
+ * Writes and reads compacted objects (object version 2, big-endian; version 1 is still read; docs/FORMAT.md, "Compacted range"):
  * the net effect of the consecutive transactions {@code firstTxid..lastTxid} of a lineage — the last image
  * of every page they wrote, the smallest size the database had meanwhile and its size after — at a
  * compaction level. Applied to the state after {@code firstTxid - 1} it gives exactly the state after
@@ -23,8 +23,9 @@ import java.util.zip.CheckedOutputStream;
  * segments.
  *
  * <pre>
- * header:  magic "LVCR" | u16 version=1 | u8 codec | u8 level | u32 pageSize | u64 firstTxid | u64 lastTxid
- *          | u64 firstTimestampMillis | u64 lastTimestampMillis | u64 checksumBefore | u64 checksumAfter
+ * header:  magic "LVCR" | u16 version=2 | u8 codec | u8 level | u32 pageSize | u64 firstTxid | u64 lastTxid
+ *          | u64 firstTimestampMillis | u64 lastTimestampMillis | u64 maxTimestampMillis (version 2 only)
+ *          | u64 checksumBefore | u64 checksumAfter
  *          | u32 minPages | u32 dbSizePagesAfter | u32 pageCount | u8 lineageLength | lineage (ASCII)
  * payload: chunks of at most 256 pages, each u32 chunkPages | u32 compressedLength | compressedLength bytes
  *          of codec-compressed chunkPages x (u32 pgno | page); pgno strictly ascending across chunks, each
@@ -39,7 +40,14 @@ import java.util.zip.CheckedOutputStream;
  */
 public final class CompactedCodec {
   static final int MAGIC = 0x4C564352; // "LVCR"
-  static final int VERSION = 1;
+  static final int VERSION = 2;
+  /** Version 1 had no {@code maxTimestampMillis}. */
+  static final int VERSION_1 = 1;
+  /**
+   * {@link Header#maxTimestampMillis} of a version-1 object: unknown, so no time target is ever at or after it
+   * (a restore to a time then uses the finer objects).
+   */
+  public static final long MAX_TIMESTAMP_UNKNOWN = Long.MAX_VALUE;
   /** Pages per chunk: 1 MiB of 4 KiB pages, the memory a writer or reader holds at once. */
   static final int CHUNK_PAGES = 256;
 
@@ -49,12 +57,15 @@ public final class CompactedCodec {
    * What a compacted object says about itself.
    *
    * @param level the compaction level (1 and up; the fine segments are level 0)
+   * @param maxTimestampMillis the latest commit time of any of its transactions: a clock that steps back makes
+   *     it later than {@code lastTimestampMillis}. A restore to a time applies the range whole only when this
+   *     is at or before that time ({@link #MAX_TIMESTAMP_UNKNOWN} for version 1)
    * @param minPages the smallest size, in pages, the database had during the range (at most its size after)
    * @param pageCount how many pages the payload holds
    */
   public record Header(Codec codec, int level, int pageSize, long firstTxid, long lastTxid, long firstTimestampMillis,
-      long lastTimestampMillis, long checksumBefore, long checksumAfter, int minPages, int dbSizePagesAfter,
-      int pageCount, String lineage) {
+      long lastTimestampMillis, long maxTimestampMillis, long checksumBefore, long checksumAfter, int minPages,
+      int dbSizePagesAfter, int pageCount, String lineage) {
 
     public Header {
       if (level < 1 || level > 255) {
@@ -69,6 +80,10 @@ public final class CompactedCodec {
       if (minPages < 0 || minPages > dbSizePagesAfter || pageCount < 0 || pageCount > dbSizePagesAfter) {
         throw new IllegalArgumentException("inconsistent sizes: minPages " + minPages + ", dbSizePagesAfter "
             + dbSizePagesAfter + ", pageCount " + pageCount);
+      }
+      if (maxTimestampMillis < Math.max(firstTimestampMillis, lastTimestampMillis)) {
+        throw new IllegalArgumentException("maxTimestampMillis " + maxTimestampMillis + " is before the first or last "
+            + "transaction's (" + firstTimestampMillis + ", " + lastTimestampMillis + ")");
       }
       if (lineage.isEmpty() || lineage.length() > 255) {
         throw new IllegalArgumentException("lineage id must be 1 to 255 characters, was '" + lineage + "'");
@@ -122,6 +137,7 @@ public final class CompactedCodec {
     d.writeLong(h.lastTxid());
     d.writeLong(h.firstTimestampMillis());
     d.writeLong(h.lastTimestampMillis());
+    d.writeLong(h.maxTimestampMillis());
     d.writeLong(h.checksumBefore());
     d.writeLong(h.checksumAfter());
     d.writeInt(h.minPages());
@@ -253,7 +269,7 @@ public final class CompactedCodec {
       throw new FormatException(String.format("%s: not a Litevault compacted object (magic 0x%08x)", name, magic));
     }
     int version = in.readUnsignedShort();
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_1) {
       throw new FormatException(name + ": compacted object version " + version + " is not supported (this code reads "
           + VERSION + "): use a newer Litevault");
     }
@@ -264,6 +280,7 @@ public final class CompactedCodec {
     long last = in.readLong();
     long firstTs = in.readLong();
     long lastTs = in.readLong();
+    long maxTs = version == VERSION_1 ? MAX_TIMESTAMP_UNKNOWN : in.readLong();
     long before = in.readLong();
     long after = in.readLong();
     int minPages = in.readInt();
@@ -272,7 +289,7 @@ public final class CompactedCodec {
     byte[] lineage = new byte[in.readUnsignedByte()];
     in.readFully(lineage);
     try {
-      return new Header(codec, level, pageSize, first, last, firstTs, lastTs, before, after, minPages, size, count,
+      return new Header(codec, level, pageSize, first, last, firstTs, lastTs, maxTs, before, after, minPages, size, count,
           new String(lineage, StandardCharsets.US_ASCII));
     } catch (IllegalArgumentException e) {
       throw new FormatException(name + ": inconsistent compacted header (" + e.getMessage() + ")");

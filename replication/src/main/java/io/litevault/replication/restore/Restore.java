@@ -7,12 +7,7 @@ import io.litevault.bucket.OperationStats;
 import io.litevault.bucket.fs.Fsync;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.LineageCatalog;
-import io.litevault.replication.format.ReplicaPosition;
-import io.litevault.replication.format.SegmentCodec;
-import io.litevault.replication.format.SnapshotCodec;
-import java.io.DataInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * another prefix). Cost grows with the segments since the last snapshot, not with history. The steps, each
  * in one place:
  * <ol>
- * <li>plan ({@link Planner}): the lineage, the newest snapshot at or before the target, the segments after it;
+ * <li>plan ({@link Planner}): the lineage, the newest snapshot at or before the target, the shortest chain of
+ *     segments and compacted ranges after it;
  * <li>fetch the snapshot ({@link SnapshotFetch}) into a temporary file beside the output;
  * <li>fetch the segments ({@link SegmentDownloads}, {@link DownloadedSegment}): downloaded, CRC-checked and
  *     decoded ahead on a pool;
@@ -158,16 +154,21 @@ public final class Restore {
     ExecutorService pool = downloadPool(o.parallelism() + SegmentDownloads.SMALL_EXTRA);
     try {
       long applyStart = System.nanoTime();
-      Applied applied;
-      try {
-        applied = apply(o, plan, tmp, pool);
-      } catch (RangeFailed f) {
-        // A range is only a shortcut over segments the bucket keeps too: do without ranges.
-        log.warn("compacted range {} is unusable ({}); restoring from the segments instead", f.key,
-            f.getCause().getMessage());
-        plan = Planner.plan(o, false);
-        Files.newByteChannel(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
-        applied = apply(o, plan, tmp, pool);
+      Applied applied = null;
+      java.util.Set<String> unusable = new java.util.HashSet<>();
+      while (applied == null) {
+        try {
+          applied = apply(o, plan, tmp, pool);
+        } catch (RangeFailed f) {
+          // A range is a shortcut over finer objects: plan again without it (and start the file over); after
+          // many, without any range.
+          unusable.add(f.key);
+          boolean giveUpRanges = unusable.size() >= MAX_UNUSABLE_RANGES;
+          log.warn("compacted range {} is unusable ({}); planning again without {}", f.key, f.getCause().getMessage(),
+              giveUpRanges ? "any range" : "it");
+          plan = Planner.plan(o, unusable, !giveUpRanges);
+          Files.newByteChannel(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING).close();
+        }
       }
       long synced = System.nanoTime();
       check(tmp, o.integrityCheck(), plan.lineage(), applied.txid());
@@ -318,7 +319,7 @@ public final class Restore {
   /**
    * A compacted range: its link verified, its pages streamed from the downloaded file into the database
    * file and the database checksum, then the checksum it records verified. A failure leaves the file
-   * half-written: the caller starts over without ranges.
+   * half-written: the caller plans again without the range and starts over.
    */
   private static void applyRange(String key, SegmentDownloads downloads, Chain chain, PageFile pages)
       throws IOException {
@@ -331,7 +332,10 @@ public final class Restore {
     }
   }
 
-  /** A compacted range of the plan is missing or corrupt: {@link #run} restores without ranges instead. */
+  /** Unusable ranges one restore plans around before it uses none (each costs a fresh start of the file). */
+  private static final int MAX_UNUSABLE_RANGES = 16;
+
+  /** A compacted range of the plan is missing or corrupt: {@link #run} plans again without it. */
   private static final class RangeFailed extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final String key;
@@ -374,213 +378,6 @@ public final class Restore {
     } catch (SQLException e) {
       throw new RestoreException(RestoreException.Kind.INTEGRITY, "the restored database (lineage " + lineage + ", txid "
           + txid + ") cannot be opened by SQLite: " + e.getMessage(), null, e);
-    }
-  }
-
-  /** Chooses the lineage, snapshot and segments. */
-  static final class Planner {
-    private Planner() {}
-
-    static RestorePlan plan(RestoreOptions o) {
-      return plan(o, o.compactedRanges());
-    }
-
-    /** As {@link #plan(RestoreOptions)}; without compacted ranges when {@code useRanges} is false. */
-    static RestorePlan plan(RestoreOptions o, boolean useRanges) {
-      Map<Operation, OperationStats> before = o.store().metrics().snapshot();
-      long t0 = System.nanoTime();
-      BucketLayout layout = new BucketLayout(o.prefix());
-      RestorePlan p = null;
-      Duration listing;
-      if (useRanges) {
-        // The newest lineage's snapshots and ranges and the segments after them: no history it skips.
-        java.util.Optional<LineageCatalog.Lineage> narrow = NarrowListing.list(o, layout);
-        listing = Duration.ofNanos(System.nanoTime() - t0);
-        p = narrow.map(l -> planIn(o, layout, l, true)).orElse(null);
-      } else {
-        listing = Duration.ZERO;
-      }
-      if (p == null) {
-        long t1 = System.nanoTime();
-        Map<String, LineageCatalog.Lineage> all = LineageCatalog.list(o.store(), layout);
-        listing = listing.plus(Duration.ofNanos(System.nanoTime() - t1));
-        p = choose(o, layout, all, useRanges);
-      }
-      Duration planning = Duration.ofNanos(System.nanoTime() - t0).minus(listing);
-      return new RestorePlan(p.lineage(), p.snapshot(), p.snapshotTxid(), p.segments(), p.sizes(), p.targetTxid(), p.bytes(),
-          p.newestTxid(), listing, planning, requestsSince(o.store(), before));
-    }
-
-    /** The plan from a listing of the prefix (timing and request counts left empty). */
-    private static RestorePlan choose(RestoreOptions o, BucketLayout layout, Map<String, LineageCatalog.Lineage> all,
-        boolean useRanges) {
-      List<LineageCatalog.Lineage> candidates = new ArrayList<>();
-      for (LineageCatalog.Lineage l : all.values()) {
-        if (!l.snapshots().isEmpty() && (o.lineage() == null || l.id().equals(o.lineage()))) {
-          candidates.add(l);
-        }
-      }
-      if (candidates.isEmpty()) {
-        throw new RestoreException(RestoreException.Kind.NOTHING_TO_RESTORE, o.lineage() == null
-            ? "nothing to restore under " + o.store().describe() + " prefix '" + o.prefix() + "' (no snapshot found)"
-            : "no lineage " + o.lineage() + " with a snapshot under prefix '" + o.prefix() + "'", null, null);
-      }
-      java.util.Collections.reverse(candidates); // newest first
-      if (o.txid() != null && o.lineage() == null) {
-        candidates = candidates.subList(0, 1); // txids are per lineage: without one, the newest lineage's
-      }
-      for (LineageCatalog.Lineage l : candidates) {
-        RestorePlan p = planIn(o, layout, l, useRanges);
-        if (p != null) {
-          return p;
-        }
-      }
-      throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "no restorable point "
-          + (o.txid() != null ? "at txid " + o.txid() : "at or before " + o.timestamp()) + " under prefix '" + o.prefix()
-          + "' (Restore.list shows the restorable ranges)", null, null);
-    }
-
-    /** A segment object and the txids its key names. */
-    private record Seg(ObjectInfo info, long first, long last) {}
-
-    /**
-     * The plan within one lineage, or null when the target is not in it.
-     *
-     * <p>Segments may overlap: a PUT that stored the object but lost its answer is retried by the shipper
-     * with more commits batched, under a new key ({@code first..last'}). The chain is chosen greedily, which
-     * gives the fewest objects: from the txid reached so far, take the segment starting at or before the
-     * next txid that reaches furthest (or, once one reaches the target txid, the smallest of those that do).
-     * The restore cuts the transactions a segment shares with the one before it, after checking that both
-     * record the same database checksum after each of them.
-     */
-    private static RestorePlan planIn(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l, boolean useRanges) {
-      List<ObjectInfo> snaps = l.snapshots();
-      ObjectInfo snap = null;
-      long snapTxid = 0;
-      for (int i = snaps.size() - 1; i >= 0 && snap == null; i--) {
-        long t = layout.parse(snaps.get(i).key()).orElseThrow().lastTxid();
-        boolean fits = o.txid() != null ? t <= o.txid()
-            : o.timestamp() == null || snapshotTime(o.store(), snaps.get(i)) <= o.timestamp().toEpochMilli();
-        if (fits) {
-          snap = snaps.get(i);
-          snapTxid = t;
-        }
-      }
-      if (snap == null) {
-        return null;
-      }
-      long target = o.txid() != null ? o.txid() : Long.MAX_VALUE;
-      List<Seg> segs = new ArrayList<>();
-      for (ObjectInfo s : l.segments()) {
-        BucketLayout.Parsed p = layout.parse(s.key()).orElseThrow();
-        if (p.lastTxid() > snapTxid) {
-          segs.add(new Seg(s, p.firstTxid(), p.lastTxid()));
-        }
-      }
-      segs.sort(java.util.Comparator.comparingLong(Seg::first).thenComparingLong(Seg::last));
-      List<String> keys = new ArrayList<>();
-      List<Long> sizes = new ArrayList<>();
-      long bytes = snap.size();
-      long covered = snapTxid;
-      int next = 0;
-      Seg furthest = null; // of the segments starting at or before covered + 1
-      Seg smallestToTarget = null; // of those, the smallest that reaches the target
-      Map<Long, Seg> ranges = o.timestamp() == null && useRanges ? ranges(layout, l, snapTxid, target) : Map.of();
-      while (covered < target) {
-        while (next < segs.size() && segs.get(next).first() <= covered + 1) {
-          Seg s = segs.get(next++);
-          if (furthest == null || s.last() > furthest.last()
-              || s.last() == furthest.last() && s.info().size() < furthest.info().size()) {
-            furthest = s;
-          }
-          if (s.last() >= target && (smallestToTarget == null || s.info().size() < smallestToTarget.info().size())) {
-            smallestToTarget = s;
-          }
-        }
-        Seg pick = smallestToTarget != null ? smallestToTarget : furthest;
-        Seg range = ranges.get(covered + 1);
-        if (smallestToTarget == null && range != null && (pick == null || range.last() > pick.last())) {
-          pick = range; // a compacted range reaching further than any segment: applied whole
-        }
-        if (pick == null || pick.last() <= covered) {
-          break;
-        }
-        keys.add(pick.info().key());
-        sizes.add(pick.info().size());
-        bytes += pick.info().size();
-        covered = pick.last();
-      }
-      if (covered < target && next < segs.size()) {
-        // A gap: segments go on after it, but the chain ends at `covered`. Asking for a later point must
-        // fail loudly, never quietly restore an older state (a timestamp inside the chain is fine: the
-        // chain reaches it). Every segment not yet reached starts past covered + 1.
-        long resumesAt = segs.get(next).first();
-        long reached = covered;
-        // A later snapshot (a big transaction, a requested snapshot) continues the chain where segments
-        // pause; a timestamp restore that did not take it as its base asked for a time before it.
-        boolean snapshotContinues = o.timestamp() != null && snaps.stream()
-            .mapToLong(sn -> layout.parse(sn.key()).orElseThrow().lastTxid())
-            .anyMatch(t -> t > reached && t < resumesAt);
-        boolean beyondChain = !snapshotContinues && (o.timestamp() == null || keys.isEmpty()
-            || lastTimestamp(o.store(), keys.get(keys.size() - 1)) < o.timestamp().toEpochMilli());
-        if (beyondChain) {
-          throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
-              + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
-              + covered, new ReplicaPosition(l.id(), covered), null);
-        }
-      }
-      long last = covered;
-      if (o.txid() != null && last < o.txid()) {
-        throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + last
-            + ", before the requested txid " + o.txid() + " (txids count per lineage; Restore.list shows each lineage's range)",
-            new ReplicaPosition(l.id(), last), null);
-      }
-      long newest = covered;
-      for (Seg s : segs) {
-        newest = Math.max(newest, s.last());
-      }
-      for (ObjectInfo sn : snaps) {
-        newest = Math.max(newest, layout.parse(sn.key()).orElseThrow().lastTxid());
-      }
-      return new RestorePlan(l.id(), snap.key(), snapTxid, keys, sizes, o.txid() != null ? o.txid() : last, bytes, newest,
-          Duration.ZERO, Duration.ZERO, Map.of());
-    }
-
-    /**
-     * The compacted ranges a plan from snapshot txid {@code snapTxid} toward {@code target} may use, by
-     * first txid: for each, the one reaching furthest without passing the target. A range is applied whole,
-     * so it must start right after the txid reached and end at or before the target; any level will do.
-     */
-    private static Map<Long, Seg> ranges(BucketLayout layout, LineageCatalog.Lineage l, long snapTxid, long target) {
-      Map<Long, Seg> best = new java.util.HashMap<>();
-      for (ObjectInfo r : l.ranges()) {
-        BucketLayout.Parsed p = layout.parse(r.key()).orElseThrow();
-        if (p.firstTxid() > snapTxid && p.lastTxid() <= target) {
-          best.merge(p.firstTxid(), new Seg(r, p.firstTxid(), p.lastTxid()),
-              (a, b) -> b.last() > a.last() || b.last() == a.last() && b.info().size() < a.info().size() ? b : a);
-        }
-      }
-      return best;
-    }
-
-    /** A segment's last commit time, from its header (one small ranged read). */
-    private static long lastTimestamp(ObjectStore store, String key) {
-      try (InputStream in = store.get(key, 0, 512)) {
-        return SegmentCodec.peekHeader(in, key).lastTimestampMillis();
-      } catch (IOException e) {
-        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + key + ": "
-            + e.getMessage(), null, e);
-      }
-    }
-
-    /** A snapshot's commit time, from its header (one small ranged read). */
-    private static long snapshotTime(ObjectStore store, ObjectInfo snap) {
-      try (InputStream in = store.get(snap.key(), 0, 512)) {
-        return SnapshotCodec.readHeader(new DataInputStream(in), snap.key(), new long[1]).timestampMillis();
-      } catch (IOException e) {
-        throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + snap.key() + ": "
-            + e.getMessage(), null, e);
-      }
     }
   }
 }

@@ -40,7 +40,7 @@ class CompactedCodecProperties {
     DatabaseChecksum before = RandomHistory.checksumOf(h.start());
     Codec codec = Codec.values()[(int) Math.floorMod(seed, (long) Codec.values().length)];
     CompactedCodec.Header header = new CompactedCodec.Header(codec, 1 + (int) Math.floorMod(seed, 3L), PAGE, 7,
-        6 + txnCount, 1_000, 2_000, before.value(), h.sequential().value(), effect.minPages(), effect.sizePages(),
+        6 + txnCount, 1_000, 2_000, 2_000, before.value(), h.sequential().value(), effect.minPages(), effect.sizePages(),
         effect.pageCount(), "20261202T000000000Z-0123abcd");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CompactedCodec.write(out, header, effect.cursor());
@@ -119,7 +119,7 @@ class CompactedCodecProperties {
     NetEffect effect = new NetEffect();
     effect.add(new Segment.Txn(1, 0, 4 * CompactedCodec.CHUNK_PAGES, 0, pages));
     CompactedCodec.Header header = new CompactedCodec.Header(Codec.values()[r.nextInt(Codec.values().length)], 2, PAGE,
-        1, 1, 0, 0, 0, 0, effect.minPages(), effect.sizePages(), effect.pageCount(), "l");
+        1, 1, 0, 0, 0, 0, 0, effect.minPages(), effect.sizePages(), effect.pageCount(), "l");
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     CompactedCodec.write(out, header, effect.cursor());
     java.util.TreeMap<Integer, byte[]> back = new java.util.TreeMap<>();
@@ -130,11 +130,47 @@ class CompactedCodecProperties {
 
   @Test
   void aHeaderThatCannotBeTrueIsRefusedWhenBuilt() {
-    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 0, PAGE, 1, 2, 0, 0, 0, 0,
+    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 0, PAGE, 1, 2, 0, 0, 0, 0, 0,
         1, 2, 1, "l"));
-    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 1, PAGE, 5, 4, 0, 0, 0, 0,
+    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 1, PAGE, 5, 4, 0, 0, 0, 0, 0,
         1, 2, 1, "l"));
-    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 1, PAGE, 1, 2, 0, 0, 0, 0,
+    assertThrows(IllegalArgumentException.class, () -> new CompactedCodec.Header(Codec.NONE, 1, PAGE, 1, 2, 0, 0, 0, 0, 0,
         3, 2, 1, "l"));
+  }
+
+  /**
+   * A version-1 object (no maximum commit time) is still read: the same pages, its maximum unknown, so a
+   * restore to a time never applies it whole. Made from a version-2 object by the documented difference:
+   * version 1 and the 8 bytes of {@code maxTimestampMillis} (offset 44) removed, CRC recomputed.
+   */
+  @Test
+  void aVersion1ObjectIsReadWithItsMaximumCommitTimeUnknown() throws Exception {
+    java.util.TreeMap<Integer, byte[]> pages = new java.util.TreeMap<>();
+    pages.put(1, new byte[PAGE]);
+    pages.put(3, new byte[PAGE]);
+    pages.get(3)[7] = 42;
+    NetEffect effect = new NetEffect();
+    effect.add(new Segment.Txn(5, 1_000, 3, 0, pages));
+    CompactedCodec.Header v2 = new CompactedCodec.Header(Codec.ZSTD, 1, PAGE, 5, 9, 1_000, 900, 1_200, 11, 12,
+        effect.minPages(), effect.sizePages(), effect.pageCount(), "l");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    CompactedCodec.write(out, v2, effect.cursor());
+    byte[] b = out.toByteArray();
+    assertEquals(1_200, java.nio.ByteBuffer.wrap(b, 44, 8).getLong(), "maxTimestampMillis at offset 44");
+    byte[] v1 = new byte[b.length - 8];
+    System.arraycopy(b, 0, v1, 0, 44);
+    System.arraycopy(b, 52, v1, 44, b.length - 52 - 4);
+    v1[5] = 1; // u16 version at offset 4
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(v1, 0, v1.length - 4);
+    java.nio.ByteBuffer.wrap(v1, v1.length - 4, 4).putInt((int) crc.getValue());
+    java.util.TreeMap<Integer, byte[]> back = new java.util.TreeMap<>();
+    CompactedCodec.Header read = CompactedCodec.read(new ByteArrayInputStream(v1), "v1", (pgno, page) -> back.put(pgno, page.clone()));
+    assertEquals(CompactedCodec.MAX_TIMESTAMP_UNKNOWN, read.maxTimestampMillis());
+    assertEquals(900, read.lastTimestampMillis());
+    assertEquals(pages.keySet(), back.keySet());
+    assertArrayEquals(pages.get(3), back.get(3));
+    v1[5] = 3;
+    assertThrows(FormatException.class, () -> CompactedCodec.read(new ByteArrayInputStream(v1), "v3", (pgno, page) -> { }));
   }
 }
