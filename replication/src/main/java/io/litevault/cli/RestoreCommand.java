@@ -317,6 +317,7 @@ public final class RestoreCommand implements Callable<Integer> {
         m.put("rangesByLevel", l.rangesByLevel());
         m.put("firstTxid", l.firstTxid());
         m.put("lastTxid", l.lastTxid());
+        m.put("everyTxidFrom", l.everyTxidFrom());
         m.put("firstUpload", l.firstUpload().toString());
         m.put("lastUpload", l.lastUpload().toString());
         m.put("bytes", l.bytes());
@@ -325,13 +326,15 @@ public final class RestoreCommand implements Callable<Integer> {
       out.println(json(Map.of("prefix", prefix, "lineages", rows)));
       return ExitCode.OK.code();
     }
-    out.println("Replica " + prefix + " in " + store.describe() + " (oldest lineage first; every txid in a lineage's "
-        + "range restores; compacted ranges per level only make it read fewer objects):");
-    out.printf(Locale.ROOT, "%-30s %9s %9s %-24s %-21s %-24s %-24s %12s%n", "lineage", "snapshots", "segments",
-        "ranges by level", "txids", "uploaded from", "uploaded to", "bytes");
+    out.println("Replica " + prefix + " in " + store.describe() + " (oldest lineage first; every txid from 'every"
+        + " txid from' to the last restores, before it only the ends of compacted ranges; ranges per level also make"
+        + " restores read fewer objects):");
+    out.printf(Locale.ROOT, "%-30s %9s %9s %-24s %-21s %15s %-24s %-24s %12s%n", "lineage", "snapshots", "segments",
+        "ranges by level", "txids", "every txid from", "uploaded from", "uploaded to", "bytes");
     for (Restore.LineageSummary l : all) {
-      out.printf(Locale.ROOT, "%-30s %9d %9d %-24s %-21s %-24s %-24s %12d%n", l.lineage(), l.snapshots(), l.segments(),
-          levels(l.rangesByLevel()), l.firstTxid() + ".." + l.lastTxid(), l.firstUpload(), l.lastUpload(), l.bytes());
+      out.printf(Locale.ROOT, "%-30s %9d %9d %-24s %-21s %15d %-24s %-24s %12d%n", l.lineage(), l.snapshots(),
+          l.segments(), levels(l.rangesByLevel()), l.firstTxid() + ".." + l.lastTxid(), l.everyTxidFrom(),
+          l.firstUpload(), l.lastUpload(), l.bytes());
     }
     return ExitCode.OK.code();
   }

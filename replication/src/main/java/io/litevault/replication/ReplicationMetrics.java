@@ -14,6 +14,7 @@ public final class ReplicationMetrics {
   final LongAdder continuityBreaks = new LongAdder();
   final LongAdder unannouncedWalLosses = new LongAdder();
   final LongAdder objectsDeletedByRetention = new LongAdder();
+  final LongAdder fineSegmentsDropped = new LongAdder();
   final AtomicLong lastSnapshotMillis = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
   final LongAdder rangesUploaded = new LongAdder();
@@ -43,6 +44,11 @@ public final class ReplicationMetrics {
    */
   public long unannouncedWalLosses() { return unannouncedWalLosses.sum(); }
   public long objectsDeletedByRetention() { return objectsDeletedByRetention.sum(); }
+  /**
+   * Of {@link #objectsDeletedByRetention()}, the segments deleted before the retention period ended because
+   * compacted ranges cover them ({@code ReplicatorOptions.fineSegmentRetention}).
+   */
+  public long fineSegmentsDropped() { return fineSegmentsDropped.sum(); }
   public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
   public long lastUploadMillis() { return lastUploadMillis.get(); }
   /** Compacted ranges uploaded, all levels (PUTs beyond the segments'; docs/FORMAT.md, "Compaction levels"). */
@@ -60,7 +66,8 @@ public final class ReplicationMetrics {
     return "ReplicationMetrics{segments=" + segmentsUploaded() + ", snapshots=" + snapshotsUploaded() + ", bytes="
         + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
         + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks()
-        + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention() + ", ranges=" + rangesUploaded() + ", rangeErrors="
+        + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention()
+        + ", fineSegmentsDropped=" + fineSegmentsDropped() + ", ranges=" + rangesUploaded() + ", rangeErrors="
         + rangeErrors() + "}";
   }
 }

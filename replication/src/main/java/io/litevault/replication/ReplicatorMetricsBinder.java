@@ -58,6 +58,8 @@ public final class ReplicatorMetricsBinder implements MeterBinder {
         "unshipped frames lost with no forced checkpoint announced (a checkpoint behind the gate)");
     counter(registry, "objects.deleted", tags, m, ReplicationMetrics::objectsDeletedByRetention, null,
         "objects deleted by retention");
+    counter(registry, "fine.segments.dropped", tags, m, ReplicationMetrics::fineSegmentsDropped, null,
+        "segments deleted before the retention period ended, covered by compacted ranges");
     counter(registry, "ranges.uploaded", tags, m, ReplicationMetrics::rangesUploaded, null,
         "compacted ranges uploaded, all levels");
     counter(registry, "range.bytes.uploaded", tags, m, ReplicationMetrics::rangeBytesUploaded, "bytes",

@@ -29,6 +29,11 @@ public final class ReplicatorOptions {
   public static final Duration DEFAULT_MIN_SNAPSHOT_SPACING = Duration.ofMinutes(10);
   /** A week of point-in-time history, like Litestream's default retention. */
   public static final Duration DEFAULT_RETENTION = Duration.ofDays(7);
+  /**
+   * The least {@code fineSegmentRetention}: the replicator's catch-up after a crash compares the local files
+   * with the newest segments' states (docs/FORMAT.md, "The bucket wins"), which must still be there.
+   */
+  public static final Duration MIN_FINE_SEGMENT_RETENTION = Duration.ofHours(1);
   /** Retention needs listing the prefix: hourly keeps that cheap. */
   public static final Duration DEFAULT_RETENTION_CHECK_INTERVAL = Duration.ofHours(1);
   /**
@@ -58,6 +63,7 @@ public final class ReplicatorOptions {
   private final Duration minSnapshotSpacing;
   private final Duration retention;
   private final Duration retentionCheckInterval;
+  private final Duration fineSegmentRetention;
   private final Codec codec;
   private final int maxSegmentBytes;
   private final Duration leaseTtl;
@@ -78,6 +84,7 @@ public final class ReplicatorOptions {
     this.minSnapshotSpacing = b.minSnapshotSpacing;
     this.retention = b.retention;
     this.retentionCheckInterval = b.retentionCheckInterval;
+    this.fineSegmentRetention = b.fineSegmentRetention != null ? b.fineSegmentRetention : b.retention;
     this.codec = b.codec;
     this.maxSegmentBytes = b.maxSegmentBytes;
     this.leaseTtl = b.leaseTtl;
@@ -109,6 +116,8 @@ public final class ReplicatorOptions {
   public Duration minSnapshotSpacing() { return minSnapshotSpacing; }
   public Duration retention() { return retention; }
   public Duration retentionCheckInterval() { return retentionCheckInterval; }
+  /** How long every transaction stays restorable; {@link #retention()} unless set shorter. */
+  public Duration fineSegmentRetention() { return fineSegmentRetention; }
   public Codec codec() { return codec; }
   public int maxSegmentBytes() { return maxSegmentBytes; }
   public Duration leaseTtl() { return leaseTtl; }
@@ -133,6 +142,7 @@ public final class ReplicatorOptions {
     private Duration minSnapshotSpacing = DEFAULT_MIN_SNAPSHOT_SPACING;
     private Duration retention = DEFAULT_RETENTION;
     private Duration retentionCheckInterval = DEFAULT_RETENTION_CHECK_INTERVAL;
+    private Duration fineSegmentRetention;
     private Codec codec = DEFAULT_CODEC;
     private int maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES;
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
@@ -194,6 +204,28 @@ public final class ReplicatorOptions {
     public Builder retentionCheckInterval(Duration value) {
       require(value, "retentionCheckInterval", false);
       this.retentionCheckInterval = value;
+      return this;
+    }
+
+    /**
+     * Keeps the fine segments (every transaction restorable) only this long, and older history at the
+     * granularity of the compacted ranges: a segment older than this, and older than the newest snapshot,
+     * is deleted where compacted ranges cover it and no restore needs it to cross (docs/FORMAT.md,
+     * "Dropping fine segments"). For users who pay per GB: with random-row updates the segments are about a
+     * sixth of a day's bytes, with appends about half. Unset, it equals {@link #retention}: nothing is
+     * dropped early. The price: a point inside the coarse part restores only at a range's end, and a range
+     * there that is lost or corrupt costs the points after it up to the next snapshot (never the latest
+     * state, which needs only the newest snapshot and the segments after it).
+     *
+     * @throws IllegalArgumentException {@code value} is below {@link #MIN_FINE_SEGMENT_RETENTION}
+     */
+    public Builder fineSegmentRetention(Duration value) {
+      require(value, "fineSegmentRetention", false);
+      if (value.compareTo(MIN_FINE_SEGMENT_RETENTION) < 0) {
+        throw new IllegalArgumentException("fineSegmentRetention must be at least " + MIN_FINE_SEGMENT_RETENTION
+            + " (the catch-up after a crash reads the newest segments), got " + value);
+      }
+      this.fineSegmentRetention = value;
       return this;
     }
 
@@ -279,7 +311,19 @@ public final class ReplicatorOptions {
       return this;
     }
 
+    /**
+     * @throws IllegalArgumentException {@code fineSegmentRetention} is longer than {@code retention}, or
+     *     shorter with compaction off (nothing would replace the segments)
+     */
     public ReplicatorOptions build() {
+      if (fineSegmentRetention != null && fineSegmentRetention.compareTo(retention) > 0) {
+        throw new IllegalArgumentException("fineSegmentRetention (" + fineSegmentRetention + ") must be at most "
+            + "retention (" + retention + ")");
+      }
+      if (fineSegmentRetention != null && fineSegmentRetention.compareTo(retention) < 0 && compactionWindows.isEmpty()) {
+        throw new IllegalArgumentException("fineSegmentRetention (" + fineSegmentRetention + ") shorter than retention ("
+            + retention + ") needs compaction windows: the compacted ranges are what replaces the dropped segments");
+      }
       return new ReplicatorOptions(this);
     }
 

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * A compacted range goes when it starts at or before the base: a restore applies a range whole, only right
  * after the txid it has reached, which from the base or any later snapshot is past such a range's start;
  * ranges are never needed for a point, only for speed, and the segments they merge are kept by the rule above.
- * Ages come from the objects' last-modified times (upload times).
+ * Ages come from the objects' last-modified times (upload times). With a fine cutoff later than the
+ * cutoff ({@code fineSegmentRetention}), {@link FineSegments} also names segments older than it that no
+ * restore needs any more: the compacted ranges cover them.
  */
 final class Retention {
   private static final Logger log = LoggerFactory.getLogger(Retention.class);
@@ -39,6 +41,14 @@ final class Retention {
 
   /** Applies retention with everything last modified before {@code cutoff} out of the period. */
   void apply(String currentLineage, Instant cutoff) {
+    apply(currentLineage, cutoff, cutoff);
+  }
+
+  /**
+   * As {@link #apply(String, Instant)}, and drops the fine segments last modified before {@code fineCutoff}
+   * that {@link FineSegments} finds no restore needs (none when {@code fineCutoff} is the cutoff).
+   */
+  void apply(String currentLineage, Instant cutoff, Instant fineCutoff) {
     List<String> doomed = new ArrayList<>();
     for (Map.Entry<String, LineageCatalog.Lineage> e : LineageCatalog.list(store, layout).entrySet()) {
       LineageCatalog.Lineage l = e.getValue();
@@ -53,6 +63,12 @@ final class Retention {
         if (!s.lastModified().isAfter(cutoff)) {
           base = s; // snapshots are in txid order, so this ends at the newest one before the cutoff
         }
+      }
+      if (fineCutoff.isAfter(cutoff) && !l.snapshots().isEmpty()) {
+        long from = layout.parse((base != null ? base : l.snapshots().get(0)).key()).orElseThrow().lastTxid();
+        List<String> fine = FineSegments.droppable(layout, l, from, fineCutoff);
+        doomed.addAll(fine);
+        metrics.fineSegmentsDropped.add(fine.size());
       }
       if (base == null) {
         continue;

@@ -16,6 +16,7 @@ import io.litevault.store.WalPosition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -537,7 +538,8 @@ final class Shipper implements Runnable {
     if (uploadedSinceRetention && retentionDue()) {
       lastRetentionMillis = options.clock().millis();
       uploadedSinceRetention = false;
-      retention.apply(lineage, options.clock().instant().minus(options.retention()));
+      Instant now = options.clock().instant();
+      retention.apply(lineage, now.minus(options.retention()), now.minus(options.fineSegmentRetention()));
     }
   }
 

@@ -80,22 +80,52 @@ public final class Restore {
       for (ObjectInfo o : l.snapshots()) {
         to = o.lastModified().isAfter(to) ? o.lastModified() : to;
       }
-      out.add(new LineageSummary(l.id(), l.snapshots().size(), l.segments().size(), first, last, from, to, bytes,
-          levels));
+      out.add(new LineageSummary(l.id(), l.snapshots().size(), l.segments().size(), first, last,
+          everyTxidFrom(layout, l, first), from, to, bytes, levels));
     }
     return out;
   }
 
   /**
+   * Where the unbroken run of segments ending at the newest one starts: every txid from there restores. Before
+   * it (segments dropped after {@code fineSegmentRetention}), only the points the compacted ranges end at.
+   */
+  private static long everyTxidFrom(BucketLayout layout, LineageCatalog.Lineage l, long firstTxid) {
+    List<BucketLayout.Parsed> newestFirst = new ArrayList<>();
+    for (ObjectInfo o : l.segments()) {
+      newestFirst.add(layout.parse(o.key()).orElseThrow());
+    }
+    newestFirst.sort(java.util.Comparator.comparingLong(BucketLayout.Parsed::lastTxid).reversed());
+    java.util.Set<Long> snapshots = new java.util.HashSet<>();
+    for (ObjectInfo o : l.snapshots()) {
+      snapshots.add(layout.parse(o.key()).orElseThrow().lastTxid());
+    }
+    long from = Long.MAX_VALUE;
+    for (BucketLayout.Parsed p : newestFirst) {
+      // A snapshot that took the commit after p with it (it was due before that commit's segment) holds
+      // that txid: the run goes on across it.
+      boolean bridged = p.lastTxid() == from - 2 && snapshots.contains(from - 1);
+      if (from != Long.MAX_VALUE && p.lastTxid() < from - 1 && !bridged) {
+        break; // a gap: the run ends here
+      }
+      from = Math.min(from, p.firstTxid());
+    }
+    return from == Long.MAX_VALUE || from <= firstTxid + 1 ? firstTxid : from;
+  }
+
+  /**
    * One lineage: its snapshots and segments and the txid and (upload) time range that can be restored.
-   * Every txid in the range restores (the segments keep each transaction); the compacted ranges only make
-   * restores read fewer objects.
+   * Every txid from {@code everyTxidFrom} on restores (the segments keep each transaction); before it, where
+   * fine segments were dropped, the ends of the compacted ranges. Otherwise the ranges only make restores
+   * read fewer objects.
    *
+   * @param everyTxidFrom the first txid of the unbroken run of segments that ends the lineage ({@code firstTxid}
+   *     when they reach back to its first snapshot)
    * @param bytes all the lineage's objects, compacted ranges included
    * @param rangesByLevel how many compacted ranges each level holds (docs/FORMAT.md, "Compaction levels")
    */
   public record LineageSummary(String lineage, int snapshots, int segments, long firstTxid, long lastTxid,
-      Instant firstUpload, Instant lastUpload, long bytes, Map<Integer, Integer> rangesByLevel) {
+      long everyTxidFrom, Instant firstUpload, Instant lastUpload, long bytes, Map<Integer, Integer> rangesByLevel) {
     public LineageSummary {
       rangesByLevel = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(rangesByLevel));
     }
