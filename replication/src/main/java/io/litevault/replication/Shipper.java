@@ -360,7 +360,7 @@ final class Shipper implements Runnable {
     }
     boolean resumed;
     catchUpWithSnapshot = false;
-    try (ReadPin pin = pin()) {
+    try (ReadPin pin = ReadPins.take(port)) {
       resumed = resumeAt(tip, pin);
     }
     if (resumed && catchUpWithSnapshot) {
@@ -383,7 +383,7 @@ final class Shipper implements Runnable {
   private void markBrokenAwayHere() {
     syncFiles();
     List<WalStates.Boundary> passed = List.of();
-    try (ReadPin pin = pin()) {
+    try (ReadPin pin = ReadPins.take(port)) {
       passed = passed(pin.mainFileComplete() ? NOTHING : pin.position());
     } catch (Exception e) {
       log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
@@ -653,7 +653,7 @@ final class Shipper implements Runnable {
   /** Reads the pinned database into a local file: the snapshot object, ready to upload. */
   private PreparedSnapshot readSnapshot(boolean newLineage) throws Exception {
     int breaksBefore = breaks.get();
-    try (ReadPin pin = pin()) {
+    try (ReadPin pin = ReadPins.take(port)) {
       PageReader pages = PageReader.pinned(files, pin);
       String target = newLineage ? BucketLayout.newLineage(options.clock().instant(), newestLineageInBucket()) : lineage;
       long txid = newLineage ? 1 : lastTxid + 1;
@@ -796,23 +796,6 @@ final class Shipper implements Runnable {
       newest = newest == null || id.compareTo(newest) > 0 ? id : newest;
     }
     return newest;
-  }
-
-  /**
-   * A read transaction at a commit boundary, begun on the store's writer thread (its commits before it
-   * are in {@link #pending}).
-   */
-  private ReadPin pin() throws Exception {
-    java.util.concurrent.CompletableFuture<ReadPin> pending = port.pin();
-    try {
-      return pending.get(60, TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
-      // The request stays queued on the writer: a pin begun after we gave up must still be closed, or
-      // its read transaction would stop every checkpoint for good.
-      pending.cancel(false);
-      pending.thenAccept(ReadPin::close);
-      throw e;
-    }
   }
 
   /** Forgets the commits through store txid {@code storeTxid}: they are in the bucket. */
