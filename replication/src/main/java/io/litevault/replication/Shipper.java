@@ -58,6 +58,8 @@ final class Shipper implements Runnable {
   private final Compactor compactor;
   /** The restore chain since the last snapshot: snapshots by reason. */
   private final ChainGauge chain;
+  /** Where the files were in the bucket as they leave it (a break, a close); told each point reached. */
+  private final BreakRecorder breakRecorder;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final Wakeups wakeups = new Wakeups();
@@ -78,11 +80,6 @@ final class Shipper implements Runnable {
   private DatabaseChecksum checksum;
   private PreparedSegment preparedSegment;
   private volatile PreparedSnapshot preparedSnapshot;
-  /**
-   * The lineage and txid the files last reached in the bucket, set together (a break on the writer thread
-   * reads them as one): what a continuity record names. Null until a lineage is held.
-   */
-  private volatile BucketWins.Left reached;
   private boolean orphansCleaned;
   private long lastUploadNanos;
   private long lastSnapshotMillis;
@@ -108,6 +105,10 @@ final class Shipper implements Runnable {
         : new CompactionLevels(options.compactionWindows());
     this.compactor = new Compactor(db.name(), levels, store, lease, layout, workDir, options.codec(), metrics);
     this.chain = new ChainGauge(levels);
+    this.breakRecorder = new BreakRecorder(db.name(), files, port, bucketWins, pending::peek, () -> {
+      PreparedSnapshot p = preparedSnapshot;
+      return p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
+    });
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -116,24 +117,22 @@ final class Shipper implements Runnable {
         : db.path().resolveSibling(".litevault").resolve(db.name());
   }
 
-  /**
-   * Called once the replicator's thread has ended: where the files are in the bucket, for a process that
-   * finds them unchanged after a clean close (see {@link BucketWins#closedAt}).
-   */
+  /** Called once the replicator's thread has ended; see {@link BreakRecorder#recordClosed}. */
   void recordClosed() {
-    BucketWins.Left r = reached;
-    DatabaseChecksum c = checksum;
-    if (r != null && c != null) {
-      bucketWins.recordClosed(r, c);
-    }
+    breakRecorder.recordClosed(checksum);
   }
 
-  /** Called as the replicator parts: where it was, for a later replicator of this open store. */
+  /** Called as the replicator parts; see {@link BreakRecorder#recordHeld}. */
   void recordHeld() {
-    BucketWins.Left r = reached;
-    if (r != null) {
-      bucketWins.held(r.lineage(), r.txid());
-    }
+    breakRecorder.recordHeld();
+  }
+
+  /**
+   * Called on the store's writer thread just before a forced checkpoint, the WAL ending at {@code walEnd};
+   * see {@link BreakRecorder#markBrokenAway(WalPosition)}.
+   */
+  void markBrokenAway(WalPosition walEnd) {
+    breakRecorder.markBrokenAway(walEnd);
   }
 
   /** What the checkpoint gate reports. */
@@ -369,80 +368,6 @@ final class Shipper implements Runnable {
     return resumed;
   }
 
-  /**
-   * Records, durably and before the files move on, that the local database is leaving the current
-   * lineage behind on purpose (see {@link BucketWins}), called on the store's writer thread just before a
-   * forced checkpoint: {@code walEnd} is where the WAL ends then, the state the checkpoint leaves.
-   */
-  void markBrokenAway(WalPosition walEnd) {
-    syncFiles();
-    markBrokenAway(passed(walEnd));
-  }
-
-  /** As above, from the shipper's thread (the files are read under a pin). */
-  private void markBrokenAwayHere() {
-    syncFiles();
-    List<WalStates.Boundary> passed = List.of();
-    try (ReadPin pin = ReadPins.take(port)) {
-      passed = passed(pin.mainFileComplete() ? NOTHING : pin.position());
-    } catch (Exception e) {
-      log.warn("database '{}': could not read the state a continuity break leaves", db.name(), e);
-    }
-    markBrokenAway(passed);
-  }
-
-  /**
-   * The states at every commit boundary up to {@code end} (the last is the state the break leaves): an
-   * upload in flight at the break may land with its answer lost, and its tip is one of them.
-   */
-  private List<WalStates.Boundary> passed(WalPosition end) {
-    try {
-      return WalStates.boundaries(files, end, LocalStates.MAX_STATES);
-    } catch (IOException | RuntimeException e) {
-      log.warn("database '{}': could not read the states a continuity break leaves", db.name(), e);
-      return List.of();
-    }
-  }
-
-  private void markBrokenAway(List<WalStates.Boundary> passed) {
-    DatabaseChecksum after = passed.isEmpty() ? null : passed.get(passed.size() - 1).state();
-    BucketWins.Left left = reached != null ? reached : bucketWins.lastHeld();
-    PreparedSnapshot p = preparedSnapshot;
-    // A new lineage's snapshot in flight may land (or have landed with its answer lost) after this record:
-    // it is named too, so the next start does not take that lineage for one the files never reached.
-    BucketWins.Left pending = p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
-    try {
-      if (left == null) {
-        List<WalStates.Boundary> before = LocalStates.beforeBreak(files, port.walAtOpen(), this.pending.peek());
-        left = bucketWins.closedAt(before, port.walAtOpen()); // files a clean close left, unchanged since
-        if (left == null) {
-          // No lineage known: keep the states the files may have had when this process opened them (see
-          // LocalStates), to compare with the bucket later.
-          bucketWins.markBrokenAwayFrom(before, pending, passed, after);
-          return;
-        }
-      }
-      bucketWins.markBrokenAway(left.lineage(), left.txid(), pending, passed, after);
-    } catch (IOException | RuntimeException e) {
-      log.warn("database '{}': could not record the state before a continuity break", db.name(), e);
-    }
-  }
-
-  /**
-   * Makes the files' present state durable before a marker says they held it: with synchronous=NORMAL the
-   * WAL is synced only before a checkpoint, so a power loss after the marker and before the checkpoint's
-   * sync would roll the files back behind what the marker vouches for (a rollback then taken for a
-   * departure: acknowledged REPLICATED writes lost from "restore latest").
-   */
-  private void syncFiles() {
-    try {
-      files.sync(io.litevault.store.DatabaseFiles.Kind.WAL);
-      files.sync(io.litevault.store.DatabaseFiles.Kind.DATABASE);
-    } catch (IOException | RuntimeException e) {
-      log.warn("database '{}': could not sync the files before recording a continuity break", db.name(), e);
-    }
-  }
-
   /** A bug (a NullPointerException, say) is retried this many times in a row at most; see {@link #run}. */
   static final int MAX_BUG_RETRIES = 3;
   private int bugStreak;
@@ -485,7 +410,7 @@ final class Shipper implements Runnable {
     lineage = tip.lineage();
     heldLineage = lineage;
     lastTxid = tip.txid();
-    reached = new BucketWins.Left(lineage, lastTxid);
+    breakRecorder.reached(lineage, lastTxid);
     bucketWins.held(lineage, lastTxid);
     checksum = point.get().at();
     compactor.restartAt(lineage, lastTxid, checksum.value());
@@ -575,7 +500,7 @@ final class Shipper implements Runnable {
           + "the checkpoint gate (another process on the live file?)", db.name());
       metrics.unannouncedWalLosses.increment();
     }
-    markBrokenAwayHere();
+    breakRecorder.markBrokenAwayHere();
     continuityBroken = true;
   }
 
@@ -598,7 +523,7 @@ final class Shipper implements Runnable {
     Segment segment = s.segment();
     checksum = s.after();
     lastTxid = segment.last().txid();
-    reached = new BucketWins.Left(lineage, lastTxid);
+    breakRecorder.reached(lineage, lastTxid);
     lastShipped = s.end();
     lastError = null; // before the futures complete: a caller woken by them sees a healthy replicator
     progressed();
@@ -695,7 +620,7 @@ final class Shipper implements Runnable {
    */
   private void landSnapshot(PreparedSnapshot p) throws Exception {
     // Published before the check (both volatile, as the writer thread's breaks count and its read of this):
-    // a break either is seen here, or sees this snapshot and records it as pending (see markBrokenAway).
+    // a break either is seen here, or sees this snapshot and records it as pending (see BreakRecorder.markBrokenAway).
     preparedSnapshot = p;
     if (breaks.get() != p.breaksBefore()) {
       preparedSnapshot = null;
@@ -746,7 +671,7 @@ final class Shipper implements Runnable {
     }
     lineage = p.lineage();
     lastTxid = p.txid();
-    reached = new BucketWins.Left(lineage, lastTxid);
+    breakRecorder.reached(lineage, lastTxid);
     checksum = p.state();
     lastError = null;
     lastShipped = p.position();
@@ -780,7 +705,7 @@ final class Shipper implements Runnable {
    */
   private ReplicationException foreignBytes(String key) {
     String left = lineage;
-    markBrokenAwayHere(); // after a restart too, the local files continue no lineage on purpose
+    breakRecorder.markBrokenAwayHere(); // after a restart too, the local files continue no lineage on purpose
     if (left == null) {
       log.warn("database '{}': no lineage held when another writer's bytes were found", db.name());
     }
