@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -60,6 +59,8 @@ final class Shipper implements Runnable {
   private final ChainGauge chain;
   /** Where the files were in the bucket as they leave it (a break, a close); told each point reached. */
   private final BreakRecorder breakRecorder;
+  /** Whether a start continues the bucket's newest lineage, and what it catches up. */
+  private final Resumption resumption;
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final Wakeups wakeups = new Wakeups();
@@ -109,6 +110,8 @@ final class Shipper implements Runnable {
       PreparedSnapshot p = preparedSnapshot;
       return p != null && p.newLineage() ? new BucketWins.Left(p.lineage(), p.txid()) : null;
     });
+    this.resumption = new Resumption(db.name(), files, port, bucketWins, lease, options, this::openWal, breaks::get,
+        pending::peek);
   }
 
   /** The replicator's own files for {@code db}: the configured directory, or {@code .litevault/<name>} beside it. */
@@ -351,29 +354,28 @@ final class Shipper implements Runnable {
     orphansCleaned = true;
   }
 
+  /** How {@link #resumeAt} left the newest lineage. */
+  private enum Resumed { NO, YES, CATCH_UP_WITH_SNAPSHOT }
+
   private boolean resume() throws Exception {
-    breaksAtResume = breaks.get();
+    int breaksAtResume = breaks.get();
     LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
     if (tip == null) {
       return false;
     }
-    boolean resumed;
-    catchUpWithSnapshot = false;
+    Resumed resumed;
     try (ReadPin pin = ReadPins.take(port)) {
-      resumed = resumeAt(tip, pin);
+      resumed = resumeAt(tip, pin, breaksAtResume);
     }
-    if (resumed && catchUpWithSnapshot) {
+    if (resumed == Resumed.CATCH_UP_WITH_SNAPSHOT) {
       snapshot(false); // covers every commit up to its own pin; events after it ship as segments
     }
-    return resumed;
+    return resumed != Resumed.NO;
   }
 
   /** A bug (a NullPointerException, say) is retried this many times in a row at most; see {@link #run}. */
   static final int MAX_BUG_RETRIES = 3;
   private int bugStreak;
-
-  /** {@link #breaks} when the current resume began. */
-  private int breaksAtResume;
 
   /** {@link #breaks} when the last {@link #start} began: a loss of frames with none announced since is unexplained. */
   private int breaksAtStart;
@@ -384,27 +386,15 @@ final class Shipper implements Runnable {
   /** The lineage this process started, which it may continue whatever the lease's history. */
   private String createdLineage;
 
-  /** Set by {@link #resumeAt} when the commits to catch up are more than a segment holds. */
-  private boolean catchUpWithSnapshot;
-
-  private boolean resumeAt(LineageCatalog.Tip tip, ReadPin pin) throws Exception {
-    java.util.Optional<ResumePoint> point = ResumePoint.find(tip, pin, files);
+  /**
+   * Continues {@code tip} when {@link Resumption#continues} says the pinned files may ({@code breaksAtResume}:
+   * the break count when the resume began): takes the lineage's state, then catches up to the pin with a
+   * segment here, or answers that a snapshot must.
+   */
+  private Resumed resumeAt(LineageCatalog.Tip tip, ReadPin pin, int breaksAtResume) throws Exception {
+    java.util.Optional<ResumePoint> point = resumption.continues(tip, pin, createdLineage, breaksAtResume);
     if (point.isEmpty()) {
-      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, port.walAtOpen(), pending.peek()));
-      log.info("database '{}': local files do not continue lineage {} at txid {} (a fork was allowed, or this "
-          + "process broke away from it): starting a new lineage", db.name(), tip.lineage(), tip.txid());
-      return false;
-    }
-    if (!lease.continuationSafe() && !tip.lineage().equals(createdLineage)) {
-      log.info("database '{}': lineage {} belongs to a process whose lease expired but which may still be running "
-          + "elsewhere: starting a new lineage from the same state instead of writing beside it", db.name(), tip.lineage());
-      return false;
-    }
-    if (breaks.get() == breaksAtResume) {
-      // The files continue the lineage: a break recorded earlier did not move them (a checkpoint a reader
-      // kept from running, a kill -9 before it), and a marker left standing would excuse a later rollback.
-      // Forgotten before either catch-up (a segment, or a snapshot for a long one): both continue it.
-      bucketWins.forgetBreak();
+      return Resumed.NO;
     }
     long catchUpFrom = point.get().catchUpFrom();
     lineage = tip.lineage();
@@ -419,22 +409,14 @@ final class Shipper implements Runnable {
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
-      WalReader wal = openWal(pin.position());
-      long frames = (pin.position().offset() - catchUpFrom) / wal.header().frameSize();
-      if (frames * wal.header().pageSize() > options.maxSegmentBytes()) {
-        // More than one segment's worth to catch up: a snapshot of the lineage streams it from disk
-        // instead of reading it all into the heap.
+      Resumption.CatchUp catchUp = resumption.catchUp(pin, catchUpFrom);
+      if (catchUp.bySnapshot()) {
         log.info("database '{}': continuing lineage {} at txid {} with a snapshot ({} frames to catch up)",
-            db.name(), lineage, lastTxid, frames);
-        catchUpWithSnapshot = true;
-        return true;
-      }
-      List<SegmentBatch.Item> items = new ArrayList<>();
-      for (WalTransaction tx : wal.read(catchUpFrom, pin.position().offset())) {
-        items.add(new SegmentBatch.Item(tx, -1, options.clock().millis()));
+            db.name(), lineage, lastTxid, catchUp.frames());
+        return Resumed.CATCH_UP_WITH_SNAPSHOT;
       }
       try {
-        landSegment(prepareSegment(items, pin.position(), pin.txid()));
+        landSegment(prepareSegment(catchUp.items(), pin.position(), pin.txid()));
       } catch (Exception | Error e) {
         // Not resumed until the catch-up is in the bucket: the next try starts over from the bucket's
         // tip (which has the segment if only the answer was lost), completes the futures through the
@@ -449,7 +431,7 @@ final class Shipper implements Runnable {
     progress.position(pin.txid(), new ReplicaPosition(lineage, lastTxid));
     progress.replicated(pin.txid());
     log.info("database '{}': continuing lineage {} at txid {}", db.name(), lineage, lastTxid);
-    return true;
+    return Resumed.YES;
   }
 
   // --- segments
