@@ -62,7 +62,9 @@ class ReplicationFaultsTest {
           }
           r.write(ReplicationTest.insert("a", "round " + round), Durability.REPLICATED).get(10, TimeUnit.SECONDS);
         }
-        assertTrue(r.metrics().uploadErrors() >= 10, r.metrics().toString());
+        // A fault can land on a compacted range's upload instead (the range is dropped, rangeErrors): every
+        // fault is counted once either way.
+        assertTrue(r.metrics().uploadErrors() + r.metrics().rangeErrors() >= 10, r.metrics().toString());
         assertEquals(db.lastTxid(), r.replicatedTxid());
         assertRestoreEquals(real, db.read(Dumps::dump));
         // No duplicate: every txid is in exactly one segment, and they chain without gaps.
