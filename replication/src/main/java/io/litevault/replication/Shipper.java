@@ -368,7 +368,16 @@ final class Shipper implements Runnable {
       resumed = resumeAt(tip, pin, breaksAtResume);
     }
     if (resumed == Resumed.CATCH_UP_WITH_SNAPSHOT) {
-      snapshot(false); // covers every commit up to its own pin; events after it ship as segments
+      try {
+        snapshot(false); // covers every commit up to its own pin; events after it ship as segments
+      } catch (Exception | Error e) {
+        if (preparedSnapshot == null) {
+          // Not even read (a pin that timed out, say): as a failed catch-up segment in resumeAt, the next
+          // try starts over from the tip. A snapshot read but not confirmed is retried as it is, first.
+          lineage = null;
+        }
+        throw e;
+      }
     }
     return resumed != Resumed.NO;
   }
@@ -409,18 +418,19 @@ final class Shipper implements Runnable {
     lastSnapshotMillis = tip.lastSnapshotMillis();
     dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
-      Resumption.CatchUp catchUp = resumption.catchUp(pin, catchUpFrom);
-      if (catchUp.bySnapshot()) {
-        log.info("database '{}': continuing lineage {} at txid {} with a snapshot ({} frames to catch up)",
-            db.name(), lineage, lastTxid, catchUp.frames());
-        return Resumed.CATCH_UP_WITH_SNAPSHOT;
-      }
       try {
+        Resumption.CatchUp catchUp = resumption.catchUp(pin, catchUpFrom);
+        if (catchUp.bySnapshot()) {
+          log.info("database '{}': continuing lineage {} at txid {} with a snapshot ({} frames to catch up)",
+              db.name(), lineage, lastTxid, catchUp.frames());
+          return Resumed.CATCH_UP_WITH_SNAPSHOT;
+        }
         landSegment(prepareSegment(catchUp.items(), pin.position(), pin.txid()));
       } catch (Exception | Error e) {
         // Not resumed until the catch-up is in the bucket: the next try starts over from the bucket's
         // tip (which has the segment if only the answer was lost), completes the futures through the
-        // pin, and releases the gate. Kept half-resumed, nothing would do either.
+        // pin, and releases the gate. Kept half-resumed (a catch-up that could not be read, one whose
+        // upload failed), the next commit would find a gap and start a needless lineage.
         lineage = null;
         preparedSegment = null;
         throw e;
