@@ -15,10 +15,11 @@ import java.util.Set;
  * ({@code ReplicatorOptions.fineSegmentRetention}; docs/FORMAT.md, "Dropping fine segments"). Pure: it
  * reads a listing and answers keys; {@link Retention} deletes them. Package-private.
  *
- * <p>The coarse part of the history is the txids after the base snapshot up to a point B, where B is the
- * smallest of: the txid before the first segment uploaded after the fine cutoff, the txid before the newest
- * segment (always kept: the replicator's resume reads it), and the newest snapshot's txid (so the latest
- * state never needs a range: a lost range there would cost it). From every snapshot at or after the base and
+ * <p>The coarse part of the history is the txids after the base snapshot up to a snapshot B: the newest one
+ * at or before both the txid before the first segment uploaded after the fine cutoff and the txid before
+ * the newest segment (always kept: the replicator's resume reads it). So every point after B, the latest
+ * state and every txid of the fine period included, restores from B or a later snapshot and the segments
+ * after it, never through a range (a lost range would otherwise cost it). From every snapshot at or after the base and
  * before B, the shortest chain toward the next snapshot or B, whichever comes first ({@link Chains#shortest},
  * the planner's own search, over everything listed: it reaches as far as any chain does) is kept; the
  * segments wholly inside the coarse part that no such chain uses go. Every segment after B stays, so every
@@ -70,7 +71,13 @@ final class FineSegments {
       // A restore from this snapshot goes at most to the next one (after it, that one is the base), and
       // the chain the planner finds over everything listed reaches as far as any chain can.
       long end = i + 1 < snapshots.size() ? Math.min(b, snapshots.get(i + 1)) : b;
-      Chains.shortest(t, end, links).links().forEach(k -> needed.add(k.info().key()));
+      List<Chains.Link> between = new ArrayList<>(); // only these can be on a chain from t to end
+      for (Chains.Link k : links) {
+        if (k.last() > t && k.first() <= end) {
+          between.add(k);
+        }
+      }
+      Chains.shortest(t, end, between).links().forEach(k -> needed.add(k.info().key()));
     }
     List<String> out = new ArrayList<>();
     for (Chains.Link k : candidates) {
@@ -83,25 +90,28 @@ final class FineSegments {
 
   /** B: the end of the coarse part (see the class comment); 0 when there is none. */
   private static long coarseEnd(BucketLayout layout, LineageCatalog.Lineage l, Instant fineCutoff) {
-    long newestSnapshot = 0;
-    for (ObjectInfo s : l.snapshots()) {
-      newestSnapshot = Math.max(newestSnapshot, layout.parse(s.key()).orElseThrow().lastTxid());
-    }
-    long b = newestSnapshot;
-    ObjectInfo newest = null;
+    long limit = Long.MAX_VALUE;
     long newestLast = -1;
+    long newestFirst = -1;
     for (ObjectInfo s : l.segments()) {
       BucketLayout.Parsed p = layout.parse(s.key()).orElseThrow();
       if (s.lastModified().isAfter(fineCutoff)) {
-        b = Math.min(b, p.firstTxid() - 1);
+        limit = Math.min(limit, p.firstTxid() - 1);
       }
       if (p.lastTxid() > newestLast) {
         newestLast = p.lastTxid();
-        newest = s;
+        newestFirst = p.firstTxid();
       }
     }
-    if (newest != null) {
-      b = Math.min(b, layout.parse(newest.key()).orElseThrow().firstTxid() - 1);
+    if (newestFirst > 0) {
+      limit = Math.min(limit, newestFirst - 1);
+    }
+    long b = 0;
+    for (ObjectInfo s : l.snapshots()) {
+      long t = layout.parse(s.key()).orElseThrow().lastTxid();
+      if (t <= limit) {
+        b = Math.max(b, t);
+      }
     }
     return b;
   }

@@ -175,75 +175,92 @@ final class Planner {
   }
 
   /**
-   * The chain toward a time: the latest state's chain, with each range a transaction of which committed
-   * after {@code untilMillis} replaced by the finer objects over its txids (nothing after it applies).
+   * The chain toward a time: the latest state's chain, walked in order. A range whose latest commit is at
+   * or before {@code untilMillis} applies whole. One with a later commit holds the first commit after the
+   * time: it is replaced by the finer objects over its txids and nothing after it is needed (when the finer
+   * objects do not reach its end, the walk ends where they stop and the caller checks for a gap). One whose
+   * latest commit is unknown (format 1, or a header that cannot be read) is left out and the rest of the
+   * chain found again without it.
    */
   private static Walk walkToTime(ObjectStore store, long from, long untilMillis, List<Chains.Link> links) {
-    Deque<Chains.Link> todo = new ArrayDeque<>(Chains.shortest(from, Long.MAX_VALUE, links).links());
+    List<Chains.Link> usable = new ArrayList<>(links);
+    Deque<Chains.Link> todo = new ArrayDeque<>(Chains.shortest(from, Long.MAX_VALUE, usable).links());
     List<Chains.Link> out = new ArrayList<>();
     long at = from;
     boolean inside = false;
     while (!todo.isEmpty()) {
       Chains.Link k = todo.poll();
-      if (!k.range() || maxCommitMillis(store, k) <= untilMillis) {
+      long max = k.range() ? maxCommitMillis(store, k) : Long.MIN_VALUE;
+      if (max <= untilMillis) {
         out.add(k); // a segment the time cuts is cut while it is applied
         at = Math.max(at, k.last());
-        continue;
-      }
-      // The first commit after the time is in k: the finer objects to k's end, then nothing more.
-      List<Chains.Link> finer = new ArrayList<>();
-      for (Chains.Link f : links) {
-        if (f.level() < k.level()) {
-          finer.add(f);
+      } else if (max == CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
+        usable.remove(k);
+        todo.clear();
+        todo.addAll(Chains.shortest(at, Long.MAX_VALUE, usable).links());
+      } else {
+        List<Chains.Link> finer = new ArrayList<>();
+        for (Chains.Link f : usable) {
+          if (f.level() < k.level()) {
+            finer.add(f);
+          }
         }
+        Chains.Path sub = Chains.shortest(at, k.last(), finer);
+        todo.clear();
+        todo.addAll(sub.links());
+        inside = sub.reached() == k.last();
       }
-      todo.clear();
-      todo.addAll(Chains.shortest(at, k.last(), finer).links());
-      inside = true;
     }
     return new Walk(out, at, inside);
   }
 
   /**
    * Fails when the chain stops before the target while objects go on after it: asking for a later point must
-   * fail loudly, never quietly restore an older state.
+   * fail loudly, never quietly restore an older state. To a time, the chain may stop early when its last
+   * commit is after the time (the restore stops inside it anyway), or when a later snapshot continues it.
    */
   private static void checkNoGap(RestoreOptions o, BucketLayout layout, LineageCatalog.Lineage l, long snapTxid,
       Walk walk, List<Chains.Link> links) {
     long covered = walk.reached();
     long resumesAt = Long.MAX_VALUE;
-    Chains.Link spanning = null; // a range holding the asked txid in its middle
     for (Chains.Link k : links) {
       if (k.first() > covered + 1) {
         resumesAt = Math.min(resumesAt, k.first());
       }
-      if (o.txid() != null && k.range() && k.first() <= o.txid() && k.last() > o.txid() && k.first() > snapTxid
+    }
+    long resumes = resumesAt;
+    if (o.timestamp() != null) {
+      // A later snapshot (a big transaction, a requested snapshot) continues the chain where segments
+      // pause; a time restore that did not take it as its base asked for a time before it.
+      boolean snapshotContinues = l.snapshots().stream().mapToLong(sn -> layout.parse(sn.key()).orElseThrow().lastTxid())
+          .anyMatch(t -> t > covered && t < resumes);
+      boolean cutInside = !walk.links().isEmpty()
+          && lastCommitMillis(o.store(), walk.links().get(walk.links().size() - 1)) > o.timestamp().toEpochMilli();
+      if (cutInside || snapshotContinues) {
+        return;
+      }
+    }
+    // The finest range holding the asked txid (or, to a time, the txid after the chain) in its middle.
+    long asked = o.txid() != null ? o.txid() : covered + 1;
+    Chains.Link spanning = null;
+    for (Chains.Link k : links) {
+      if (k.range() && k.first() <= asked && k.last() > (o.txid() != null ? asked : covered) && k.first() > snapTxid
           && (spanning == null || k.level() < spanning.level())) {
         spanning = k;
       }
     }
     if (spanning != null) {
-      throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "txid " + o.txid() + " of lineage " + l.id()
-          + " is not restorable: its segments are gone and compacted range " + spanning.info().key() + " holds only the"
-          + " state after txid " + spanning.last() + " (segments older than the fine-segment retention are deleted"
-          + " where ranges cover them); the newest restorable point before it is txid " + covered,
-          new ReplicaPosition(l.id(), covered), null);
+      throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, (o.txid() != null ? "txid " + o.txid()
+          : "the state at " + o.timestamp()) + " of lineage " + l.id() + " is not restorable: no chain of the objects"
+          + " left reaches it, and compacted range " + spanning.info().key() + " holds it only within txids "
+          + spanning.first() + ".." + spanning.last() + " (segments older than the fine-segment retention are deleted"
+          + " where ranges cover them; a missing segment or range leaves a gap); the newest restorable point before"
+          + " it is txid " + covered, new ReplicaPosition(l.id(), covered), null);
     }
     if (resumesAt != Long.MAX_VALUE) {
-      long reached = covered;
-      long resumes = resumesAt;
-      // A later snapshot (a big transaction, a requested snapshot) continues the chain where segments
-      // pause; a time restore that did not take it as its base asked for a time before it.
-      boolean snapshotContinues = o.timestamp() != null && l.snapshots().stream()
-          .mapToLong(sn -> layout.parse(sn.key()).orElseThrow().lastTxid())
-          .anyMatch(t -> t > reached && t < resumes);
-      boolean beyondChain = !snapshotContinues && (o.timestamp() == null || walk.links().isEmpty()
-          || lastCommitMillis(o.store(), walk.links().get(walk.links().size() - 1)) < o.timestamp().toEpochMilli());
-      if (beyondChain) {
-        throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
-            + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
-            + covered, new ReplicaPosition(l.id(), covered), null);
-      }
+      throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "segments for txids " + (covered + 1) + ".."
+          + (resumesAt - 1) + " of lineage " + l.id() + " are missing; the newest restorable point is txid "
+          + covered, new ReplicaPosition(l.id(), covered), null);
     }
     if (o.txid() != null) {
       throw new RestoreException(RestoreException.Kind.NO_SUCH_POINT, "lineage " + l.id() + " ends at txid " + covered
