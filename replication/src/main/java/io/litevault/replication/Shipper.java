@@ -150,9 +150,38 @@ final class Shipper implements Runnable {
 
   void signal(boolean urgentUpload) {
     if (urgentUpload) {
+      if (!urgent) {
+        urgentSinceNanos = System.nanoTime(); // the batch window runs from the first write that asked
+      }
+      urgentAsks.incrementAndGet();
       urgent = true;
     }
     wakeups.wake();
+  }
+
+  /** When {@link #urgent} was last raised (for the REPLICATED batch window). */
+  private volatile long urgentSinceNanos;
+  /** Uploads asked for (REPLICATED commits) since the last urgent upload began. */
+  private final java.util.concurrent.atomic.AtomicInteger urgentAsks = new java.util.concurrent.atomic.AtomicInteger();
+  /** Whether the last urgent upload was asked for by more than one commit: writers run concurrently. */
+  private boolean lastUrgentShared;
+
+  /**
+   * An upload a REPLICATED write asked for, due now: its batch window has passed, or waiting would not pay.
+   * It pays only when REPLICATED writers run concurrently (the last urgent upload, or this one, was asked
+   * for by more than one commit): a single caller waiting for each ack would pay the whole window on every
+   * write with nothing to share it.
+   */
+  private boolean urgentDue() {
+    if (!urgent) {
+      return false;
+    }
+    boolean concurrent = lastUrgentShared || urgentAsks.get() > 1;
+    return closing || !concurrent || batchWindowLeftNanos() <= 0;
+  }
+
+  private long batchWindowLeftNanos() {
+    return options.replicatedBatchWindow().toNanos() - (System.nanoTime() - urgentSinceNanos);
   }
 
   void close() {
@@ -235,7 +264,10 @@ final class Shipper implements Runnable {
         return Turn.STOP;
       }
       start();
-    } else if (!pending.isEmpty() && (urgent || closing || uploadDue())) {
+    } else if (!pending.isEmpty() && (urgentDue() || closing || uploadDue())) {
+      if (urgent) {
+        lastUrgentShared = urgentAsks.getAndSet(0) > 1;
+      }
       urgent = false;
       shipPending();
     } else if (closing) {
@@ -762,10 +794,11 @@ final class Shipper implements Runnable {
       if (urgent && pending.isEmpty()) {
         urgent = false; // what it hurried is shipped: nothing to spin for
       }
-      return closing || urgent || continuityBroken || snapshotRequested;
+      return closing || urgentDue() || continuityBroken || snapshotRequested;
     }, () -> {
       if (!pending.isEmpty()) {
-        return options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
+        long untilDue = options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
+        return urgent ? Math.min(untilDue, batchWindowLeftNanos()) : untilDue;
       }
       long wait = committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
           : Wakeups.FOREVER; // idle: no timers, no requests
