@@ -2,8 +2,6 @@ package io.litevault.bench;
 
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.Operation;
-import io.litevault.bucket.s3.MinioObjectStore;
-import io.litevault.bucket.s3.S3Options;
 import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
@@ -59,8 +57,7 @@ public final class BatchWindowHarness implements Callable<Integer> {
     BenchSupport.deleteRecursively(dir);
     Files.createDirectories(dir);
     try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(dir.resolve("s3")).start();
-        ObjectStore bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build())) {
+        ObjectStore bucket = BenchSupport.minio(s3)) {
       System.out.println("| writes/s | W (ms) | writes | PUTs per 1,000 writes | bytes sent per write | ack p50 (ms) | "
           + "ack p99 (ms) | ack max (ms) | one caller, ack mean (ms) |");
       System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -76,7 +73,7 @@ public final class BatchWindowHarness implements Callable<Integer> {
   private void run(ObjectStore bucket, int rate, int windowMs) throws Exception {
     String name = "r" + rate + "-w" + windowMs;
     try (SqliteStore store = SqliteStore.builder(dir.resolve(name)).database("data", DatabaseOptions.builder()
-        .holdWalUntilGate(true).migration(1, "t", "CREATE TABLE t(k INTEGER PRIMARY KEY, v TEXT NOT NULL)").build())
+        .holdWalUntilGate(true).migration(1, BenchSupport.TABLE, BenchSupport.CREATE).build())
         .open();
         Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, name + "/data")
             .replicatedBatchWindow(Duration.ofMillis(windowMs)).build())) {
@@ -105,13 +102,7 @@ public final class BatchWindowHarness implements Callable<Integer> {
     long t0 = System.nanoTime();
     for (int i = 0; i < 200; i++) {
       long k = firstKey + i;
-      r.write(c -> {
-        try (var ps = c.prepareStatement("INSERT INTO t(k, v) VALUES (?, ?)")) {
-          ps.setLong(1, k);
-          ps.setString(2, BenchSupport.VALUE);
-          return ps.executeUpdate();
-        }
-      }, Durability.REPLICATED).get();
+      r.write(BenchSupport.insertRow(k), Durability.REPLICATED).get();
     }
     return (System.nanoTime() - t0) / 200 / 1e6;
   }
@@ -129,13 +120,7 @@ public final class BatchWindowHarness implements Callable<Integer> {
       }
       long k = firstKey + i;
       int slot = i;
-      CompletableFuture<?> f = r.write(c -> {
-        try (var ps = c.prepareStatement("INSERT INTO t(k, v) VALUES (?, ?)")) {
-          ps.setLong(1, k);
-          ps.setString(2, BenchSupport.VALUE);
-          return ps.executeUpdate();
-        }
-      }, Durability.REPLICATED);
+      CompletableFuture<?> f = r.write(BenchSupport.insertRow(k), Durability.REPLICATED);
       if (latencies != null) {
         f = f.whenComplete((v, e) -> latencies[slot] = System.nanoTime() - due);
       }

@@ -36,6 +36,23 @@ final class BenchSupport {
   static final int BUSY_TIMEOUT_MS = 5_000;
 
   /** A fresh directory under {@code -Dlitevault.bench.dir} (default: java.io.tmpdir). */
+  /** The MinIO client on an embedded S3 server's bucket (what every S3 harness here writes through). */
+  static io.litevault.bucket.ObjectStore minio(io.litevault.testing.EmbeddedS3 s3) {
+    return io.litevault.bucket.s3.MinioObjectStore.create(io.litevault.bucket.s3.S3Options.builder(s3.bucket())
+        .endpoint(s3.endpoint().toString()).region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build());
+  }
+
+  /** A task inserting one benchmark row with key {@code k}. */
+  static io.litevault.store.WriteTask<Integer> insertRow(long k) {
+    return c -> {
+      try (var ps = c.prepareStatement(INSERT)) {
+        ps.setLong(1, k);
+        ps.setString(2, VALUE);
+        return ps.executeUpdate();
+      }
+    };
+  }
+
   static Path newDirectory(String prefix) {
     try {
       String base = System.getProperty("litevault.bench.dir");

@@ -1,8 +1,6 @@
 package io.litevault.bench;
 
 import io.litevault.bucket.ObjectStore;
-import io.litevault.bucket.s3.MinioObjectStore;
-import io.litevault.bucket.s3.S3Options;
 import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
@@ -55,8 +53,7 @@ public final class DurabilityRestoreHarness implements Callable<Integer> {
     BenchSupport.deleteRecursively(dir);
     Files.createDirectories(dir);
     try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(dir.resolve("s3")).start();
-        ObjectStore bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build())) {
+        ObjectStore bucket = BenchSupport.minio(s3)) {
       System.out.println("| writes (uploaded) | restore | objects read | GETs | restore ms (median) |");
       System.out.println("|---|---|---|---|---|");
       long local = run(bucket, Durability.LOCAL, true);

@@ -3,8 +3,6 @@ package io.litevault.bench;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreOptions;
-import io.litevault.bucket.s3.MinioObjectStore;
-import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.ChildJvm;
 import io.litevault.testing.EmbeddedS3;
 import java.io.IOException;
@@ -111,8 +109,7 @@ public final class LossBench {
     say("work directory %s, seed %d, %d rounds each, %d writes/s, kill after %.0f–%.0f s", work, o.seed(), o.rounds(),
         o.rate(), o.minKillSeconds(), o.maxKillSeconds());
     try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(work.resolve("s3")).start();
-        ObjectStore bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build())) {
+        ObjectStore bucket = BenchSupport.minio(s3)) {
       say("S3 server %s", s3);
       for (int i = 0; i < o.rounds(); i++) {
         for (Subject system : o.systems()) {

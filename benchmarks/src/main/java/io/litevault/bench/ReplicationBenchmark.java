@@ -5,8 +5,6 @@ import io.litevault.replication.Durability;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
-import io.litevault.bucket.s3.MinioObjectStore;
-import io.litevault.bucket.s3.S3Options;
 import io.litevault.store.Committed;
 import io.litevault.store.Database;
 import io.litevault.store.SqliteStore;
@@ -78,8 +76,7 @@ public class ReplicationBenchmark {
     db = store.database(BenchSupport.DB);
     if (!mode.equals("off")) {
       s3 = EmbeddedS3.start(); // in-memory: the bucket of a benchmark lives as long as its trial
-      bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-          .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build());
+      bucket = BenchSupport.minio(s3);
       replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "bench/data")
           .codec(Codec.valueOf(codec)).build());
       // Wait for the lineage's first snapshot so the measurement sees steady state only.
