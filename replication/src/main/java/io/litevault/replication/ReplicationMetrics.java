@@ -15,6 +15,7 @@ public final class ReplicationMetrics {
   final LongAdder unannouncedWalLosses = new LongAdder();
   final LongAdder objectsDeletedByRetention = new LongAdder();
   final LongAdder fineSegmentsDropped = new LongAdder();
+  final LongAdder uploadsHeldByBatchWindow = new LongAdder();
   final AtomicLong lastSnapshotMillis = new AtomicLong();
   final AtomicLong lastUploadMillis = new AtomicLong();
   final LongAdder rangesUploaded = new LongAdder();
@@ -49,6 +50,11 @@ public final class ReplicationMetrics {
    * compacted ranges cover them ({@code ReplicatorOptions.fineSegmentRetention}).
    */
   public long fineSegmentsDropped() { return fineSegmentsDropped.sum(); }
+  /**
+   * Uploads that waited for the REPLICATED batch window to gather more writes
+   * ({@code ReplicatorOptions.replicatedBatchWindow}); a single caller waiting for each ack never adds to it.
+   */
+  public long uploadsHeldByBatchWindow() { return uploadsHeldByBatchWindow.sum(); }
   public long lastSnapshotMillis() { return lastSnapshotMillis.get(); }
   public long lastUploadMillis() { return lastUploadMillis.get(); }
   /** Compacted ranges uploaded, all levels (PUTs beyond the segments'; docs/FORMAT.md, "Compaction levels"). */
@@ -67,7 +73,8 @@ public final class ReplicationMetrics {
         + bytesUploaded() + ", transactions=" + transactionsShipped() + ", uploadErrors=" + uploadErrors()
         + ", lineages=" + lineagesStarted() + ", continuityBreaks=" + continuityBreaks()
         + ", unannouncedWalLosses=" + unannouncedWalLosses() + ", deletedByRetention=" + objectsDeletedByRetention()
-        + ", fineSegmentsDropped=" + fineSegmentsDropped() + ", ranges=" + rangesUploaded() + ", rangeErrors="
+        + ", fineSegmentsDropped=" + fineSegmentsDropped() + ", heldByBatchWindow=" + uploadsHeldByBatchWindow()
+        + ", ranges=" + rangesUploaded() + ", rangeErrors="
         + rangeErrors() + "}";
   }
 }

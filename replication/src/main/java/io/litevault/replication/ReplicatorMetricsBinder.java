@@ -60,6 +60,8 @@ public final class ReplicatorMetricsBinder implements MeterBinder {
         "objects deleted by retention");
     counter(registry, "fine.segments.dropped", tags, m, ReplicationMetrics::fineSegmentsDropped, null,
         "segments deleted before the retention period ended, covered by compacted ranges");
+    counter(registry, "uploads.held.by.batch.window", tags, m, ReplicationMetrics::uploadsHeldByBatchWindow, null,
+        "uploads that waited for the REPLICATED batch window to gather more writes");
     counter(registry, "ranges.uploaded", tags, m, ReplicationMetrics::rangesUploaded, null,
         "compacted ranges uploaded, all levels");
     counter(registry, "range.bytes.uploaded", tags, m, ReplicationMetrics::rangeBytesUploaded, "bytes",

@@ -148,36 +148,60 @@ final class Shipper implements Runnable {
     signal(false);
   }
 
+  /** Wakes the shipper; {@code urgentUpload}: upload what is pending now (a flush, a close, the gate). */
   void signal(boolean urgentUpload) {
     if (urgentUpload) {
-      if (!urgent) {
-        urgentSinceNanos = System.nanoTime(); // the batch window runs from the first write that asked
-      }
-      urgentAsks.incrementAndGet();
+      flushNow = true;
       urgent = true;
     }
     wakeups.wake();
   }
 
+  /**
+   * A REPLICATED write committed and waits for the bucket: upload soon, within the batch window when
+   * REPLICATED writers run concurrently ({@link #urgentDue}).
+   */
+  void replicatedWrite() {
+    if (!urgent) {
+      urgentSinceNanos = System.nanoTime(); // the batch window runs from the first write that asked
+    }
+    urgentAsks.incrementAndGet();
+    urgent = true;
+    wakeups.wake();
+  }
+
   /** When {@link #urgent} was last raised (for the REPLICATED batch window). */
   private volatile long urgentSinceNanos;
-  /** Uploads asked for (REPLICATED commits) since the last urgent upload began. */
+  /** A flush, a close or the checkpoint gate asked for an upload: no batch window. */
+  private volatile boolean flushNow;
+  /** REPLICATED writes that asked for an upload since the last upload began. */
   private final java.util.concurrent.atomic.AtomicInteger urgentAsks = new java.util.concurrent.atomic.AtomicInteger();
-  /** Whether the last urgent upload was asked for by more than one commit: writers run concurrently. */
+  /** Whether the last upload was asked for by more than one REPLICATED write: writers run concurrently. */
   private boolean lastUrgentShared;
 
   /**
    * An upload a REPLICATED write asked for, due now: its batch window has passed, or waiting would not pay.
-   * It pays only when REPLICATED writers run concurrently (the last urgent upload, or this one, was asked
-   * for by more than one commit): a single caller waiting for each ack would pay the whole window on every
-   * write with nothing to share it.
+   * It pays only when REPLICATED writers run concurrently (the last upload, or this one, was asked for by
+   * more than one REPLICATED write): a single caller waiting for each ack would pay the whole window on
+   * every write with nothing to share it.
    */
   private boolean urgentDue() {
-    if (!urgent) {
-      return false;
+    return urgent && (closing || flushNow || !batchWindowApplies() || batchWindowLeftNanos() <= 0);
+  }
+
+  /** Whether an upload REPLICATED writes ask for waits for the batch window (writers run concurrently). */
+  private boolean batchWindowApplies() {
+    return !options.replicatedBatchWindow().isZero() && (lastUrgentShared || urgentAsks.get() > 1);
+  }
+
+  /** An upload begins: what asked for it is answered, and whether it was shared is remembered. */
+  private void uploadBegins() {
+    if (urgent && !closing && !flushNow && batchWindowApplies()) {
+      metrics.uploadsHeldByBatchWindow.increment();
     }
-    boolean concurrent = lastUrgentShared || urgentAsks.get() > 1;
-    return closing || !concurrent || batchWindowLeftNanos() <= 0;
+    lastUrgentShared = urgentAsks.getAndSet(0) > 1;
+    flushNow = false;
+    urgent = false;
   }
 
   private long batchWindowLeftNanos() {
@@ -265,10 +289,7 @@ final class Shipper implements Runnable {
       }
       start();
     } else if (!pending.isEmpty() && (urgentDue() || closing || uploadDue())) {
-      if (urgent) {
-        lastUrgentShared = urgentAsks.getAndSet(0) > 1;
-      }
-      urgent = false;
+      uploadBegins();
       shipPending();
     } else if (closing) {
       return Turn.STOP;
@@ -792,7 +813,7 @@ final class Shipper implements Runnable {
   private void park() {
     boolean interrupted = !wakeups.park(() -> {
       if (urgent && pending.isEmpty()) {
-        urgent = false; // what it hurried is shipped: nothing to spin for
+        uploadBegins(); // what it hurried is shipped (by an upload that began before it asked): nothing to spin for
       }
       return closing || urgentDue() || continuityBroken || snapshotRequested;
     }, () -> {

@@ -46,6 +46,7 @@ class ReplicatedBatchWindowTest {
         CompletableFuture.allOf(acks.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
         long segments = r.metrics().segmentsUploaded() - segmentsBefore;
         assertTrue(segments >= 1 && segments <= 2, "20 REPLICATED writes in one window: " + segments + " segments");
+        assertTrue(r.metrics().uploadsHeldByBatchWindow() >= 1, "concurrent writers wait for the window: " + r.metrics());
         assertEquals(db.lastTxid(), r.replicatedTxid());
         Path out = dir.resolve("out.db");
         Restore.run(RestoreOptions.builder(bucket, "w/data", out).build());

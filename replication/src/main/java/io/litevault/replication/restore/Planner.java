@@ -184,34 +184,28 @@ final class Planner {
    */
   private static Walk walkToTime(ObjectStore store, long from, long untilMillis, List<Chains.Link> links) {
     List<Chains.Link> usable = new ArrayList<>(links);
-    Deque<Chains.Link> todo = new ArrayDeque<>(Chains.shortest(from, Long.MAX_VALUE, usable).links());
+    long bound = Long.MAX_VALUE; // the first commit after the time is at or before it, once a range showed it
+    Deque<Chains.Link> todo = new ArrayDeque<>(Chains.shortest(from, bound, usable).links());
     List<Chains.Link> out = new ArrayList<>();
     long at = from;
-    boolean inside = false;
     while (!todo.isEmpty()) {
       Chains.Link k = todo.poll();
       long max = k.range() ? maxCommitMillis(store, k) : Long.MIN_VALUE;
       if (max <= untilMillis) {
         out.add(k); // a segment the time cuts is cut while it is applied
         at = Math.max(at, k.last());
-      } else if (max == CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
-        usable.remove(k);
-        todo.clear();
-        todo.addAll(Chains.shortest(at, Long.MAX_VALUE, usable).links());
-      } else {
-        List<Chains.Link> finer = new ArrayList<>();
-        for (Chains.Link f : usable) {
-          if (f.level() < k.level()) {
-            finer.add(f);
-          }
-        }
-        Chains.Path sub = Chains.shortest(at, k.last(), finer);
-        todo.clear();
-        todo.addAll(sub.links());
-        inside = sub.reached() == k.last();
+        continue;
       }
+      // Never applied whole: after its txids nothing is needed if a commit in it is after the time; if its
+      // commit times are unknown, the rest of the chain is found again without it.
+      usable.remove(k);
+      if (max != CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
+        bound = Math.min(bound, k.last());
+      }
+      todo.clear();
+      todo.addAll(Chains.shortest(at, bound, usable).links());
     }
-    return new Walk(out, at, inside);
+    return new Walk(out, at, bound != Long.MAX_VALUE && at >= bound);
   }
 
   /**
@@ -232,8 +226,9 @@ final class Planner {
     if (o.timestamp() != null) {
       // A later snapshot (a big transaction, a requested snapshot) continues the chain where segments
       // pause; a time restore that did not take it as its base asked for a time before it.
+      // Only one holding exactly the next txid: one further on may as well stand after a lost segment.
       boolean snapshotContinues = l.snapshots().stream().mapToLong(sn -> layout.parse(sn.key()).orElseThrow().lastTxid())
-          .anyMatch(t -> t > covered && t < resumes);
+          .anyMatch(t -> t == covered + 1 && t < resumes);
       boolean cutInside = !walk.links().isEmpty()
           && lastCommitMillis(o.store(), walk.links().get(walk.links().size() - 1)) > o.timestamp().toEpochMilli();
       if (cutInside || snapshotContinues) {
