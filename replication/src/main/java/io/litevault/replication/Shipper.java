@@ -479,6 +479,10 @@ final class Shipper implements Runnable {
           return Resumed.CATCH_UP_WITH_SNAPSHOT;
         }
         landSegment(prepareSegment(catchUp.items(), pin.position(), pin.txid()));
+      } catch (WalFormatException gone) {
+        // The pinned frames are not what ResumePoint found (foreign or rewritten): retrying cannot bring them
+        // back. As before: the next commit finds the gap and starts a new lineage.
+        throw gone;
       } catch (Exception | Error e) {
         // Not resumed until the catch-up is in the bucket: the next try starts over from the bucket's
         // tip (which has the segment if only the answer was lost), completes the futures through the
