@@ -95,6 +95,24 @@ public final class ChildJvm implements AutoCloseable {
     pump.join(5_000);
   }
 
+  /**
+   * Whether this process ignores SIGINT ({@code SigIgn} in {@code /proc/self/status}): a child inherits that,
+   * and a JVM that starts with SIGINT ignored installs no handler, so {@link #interrupt} cannot reach it. A
+   * shell ignores SIGINT for the commands it starts in the background ({@code cmd &} without job control).
+   */
+  public static boolean sigintIgnored() {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+        if (line.startsWith("SigIgn:")) {
+          return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << (2 - 1))) != 0; // SIGINT is 2
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: assume signals are delivered
+    }
+    return false;
+  }
+
   /** SIGINT, as Ctrl-C in a terminal sends it (the JVM runs its shutdown hooks and exits). */
   public void interrupt() throws IOException, InterruptedException {
     Process kill = new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start();
