@@ -10,6 +10,13 @@ import java.util.concurrent.TimeUnit;
  * a bounded time for it, and never leaks one that arrives after the wait was given up.
  */
 final class ReadPins {
+  /**
+   * How long the replicator waits for the writer to begin a pin: a writer busy longer (a VACUUM in a
+   * maintenance window) is waited for again on the next turn. Not final only so a test of the give-up
+   * path need not wait a minute.
+   */
+  static volatile java.time.Duration wait = java.time.Duration.ofSeconds(60);
+
   private ReadPins() {}
 
   /**
@@ -19,7 +26,7 @@ final class ReadPins {
   static ReadPin take(ReplicationPort port) throws Exception {
     java.util.concurrent.CompletableFuture<ReadPin> pending = port.pin();
     try {
-      return pending.get(60, TimeUnit.SECONDS);
+      return pending.get(wait.toMillis(), TimeUnit.MILLISECONDS);
     } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
       // The request stays queued on the writer: a pin begun after we gave up must still be closed, or
       // its read transaction would stop every checkpoint for good.

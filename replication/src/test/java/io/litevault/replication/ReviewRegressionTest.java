@@ -277,18 +277,20 @@ class ReviewRegressionTest {
    */
   @Test
   void aPinThatTimedOutInTheShipperDoesNotLeaveAReadTransactionOpen() throws Exception {
+    java.time.Duration wait = ReadPins.wait;
+    ReadPins.wait = Duration.ofSeconds(2); // the give-up path without waiting its minute
     try (SqliteStore store = openStore(dir.resolve("live"), DatabaseOptions.builder())) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(files, prefix)
           .minUploadInterval(Duration.ofMillis(1)).build())) {
         r.write(ReplicationTest.insert("first", "a"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
         var slow = db.write(c -> { // the writer is busy for longer than the shipper waits for a pin
-          Thread.sleep(65_000);
+          Thread.sleep(5_000);
           return null;
         });
         Thread.sleep(200);
-        r.maintenanceStep().run("data", null); // a snapshot: the shipper asks for a pin, waits 60 s, gives up
-        slow.get(90, TimeUnit.SECONDS);
+        r.maintenanceStep().run("data", null); // a snapshot: the shipper asks for a pin, waits 2 s, gives up
+        slow.get(30, TimeUnit.SECONDS);
         for (int i = 0; i < 20; i++) {
           r.write(ReplicationTest.insert("after", "b" + i), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
         }
@@ -297,6 +299,8 @@ class ReviewRegressionTest {
         assertTrue(res.ran() && res.complete(), "a read transaction left open by a pin nobody holds blocks the "
             + "checkpoint: " + res + ", WAL " + io.litevault.store.ReplicationPort.of(db).files().size(io.litevault.store.DatabaseFiles.Kind.WAL) + " bytes");
       }
+    } finally {
+      ReadPins.wait = wait;
     }
   }
 
