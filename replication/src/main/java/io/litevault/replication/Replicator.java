@@ -130,7 +130,7 @@ public final class Replicator implements AutoCloseable {
     return committed.thenCompose(c -> {
       CompletableFuture<Void> f = progress.await(c.txid());
       if (!f.isDone()) {
-        shipper.replicatedWrite();
+        shipper.replicatedWrite(c.txid());
       }
       return f.thenApply(v -> c.value());
     });

@@ -158,14 +158,14 @@ final class Shipper implements Runnable {
   }
 
   /**
-   * A REPLICATED write committed and waits for the bucket: upload soon, within the batch window when
-   * REPLICATED writers run concurrently ({@link #urgentDue}).
+   * A REPLICATED write (store txid {@code storeTxid}) committed and waits for the bucket: upload soon, within
+   * the batch window when REPLICATED writers run concurrently ({@link #urgentDue}).
    */
-  void replicatedWrite() {
+  void replicatedWrite(long storeTxid) {
+    asked.add(storeTxid); // before urgent: park() re-checks it after clearing urgent
     if (!urgent) {
       urgentSinceNanos = System.nanoTime(); // the batch window runs from the first write that asked
     }
-    urgentAsks.incrementAndGet();
     urgent = true;
     wakeups.wake();
   }
@@ -174,15 +174,15 @@ final class Shipper implements Runnable {
   private volatile long urgentSinceNanos;
   /** A flush, a close or the checkpoint gate asked for an upload: no batch window. */
   private volatile boolean flushNow;
-  /** REPLICATED writes that asked for an upload since the last upload began. */
-  private final java.util.concurrent.atomic.AtomicInteger urgentAsks = new java.util.concurrent.atomic.AtomicInteger();
-  /** Whether the last upload was asked for by more than one REPLICATED write: writers run concurrently. */
+  /** Store txids of REPLICATED writes waiting for the bucket (those shipped are purged as they are seen). */
+  private final java.util.concurrent.ConcurrentSkipListSet<Long> asked = new java.util.concurrent.ConcurrentSkipListSet<>();
+  /** Whether the last upload carried more than one REPLICATED write: writers run concurrently. */
   private boolean lastUrgentShared;
 
   /**
    * An upload a REPLICATED write asked for, due now: its batch window has passed, or waiting would not pay.
-   * It pays only when REPLICATED writers run concurrently (the last upload, or this one, was asked for by
-   * more than one REPLICATED write): a single caller waiting for each ack would pay the whole window on
+   * It pays only when REPLICATED writers run concurrently (the last upload carried more than one REPLICATED
+   * write, or more than one waits now): a single caller waiting for each ack would pay the whole window on
    * every write with nothing to share it.
    */
   private boolean urgentDue() {
@@ -191,15 +191,25 @@ final class Shipper implements Runnable {
 
   /** Whether an upload REPLICATED writes ask for waits for the batch window (writers run concurrently). */
   private boolean batchWindowApplies() {
-    return !options.replicatedBatchWindow().isZero() && (lastUrgentShared || urgentAsks.get() > 1);
+    return !options.replicatedBatchWindow().isZero() && (lastUrgentShared || waitingReplicated() > 1);
   }
 
-  /** An upload begins: what asked for it is answered, and whether it was shared is remembered. */
+  /** REPLICATED writes not yet in the bucket (an ask that came after its commit shipped is dropped here). */
+  private int waitingReplicated() {
+    long shipped = progress.replicatedStoreTxid();
+    for (Long t = asked.isEmpty() ? null : asked.first(); t != null && t <= shipped;
+        t = asked.isEmpty() ? null : asked.first()) {
+      asked.remove(t);
+    }
+    return asked.size();
+  }
+
+  /** An upload begins: whether it carries several REPLICATED writes is remembered for the next. */
   private void uploadBegins() {
     if (urgent && !closing && !flushNow && batchWindowApplies()) {
       metrics.uploadsHeldByBatchWindow.increment();
     }
-    lastUrgentShared = urgentAsks.getAndSet(0) > 1;
+    lastUrgentShared = waitingReplicated() > 1;
     flushNow = false;
     urgent = false;
   }
@@ -637,8 +647,9 @@ final class Shipper implements Runnable {
       boolean done = false;
       try {
         // Stamped with the time of the newest commit it holds, as segments stamp their transactions:
-        // a restore to a time just after that commit must find this snapshot, not an older point.
-        long stamp = pin.commitMillis() > 0 ? pin.commitMillis() : now;
+        // a restore to a time just after that commit must find this snapshot, not an older point. After a
+        // clock step back, the latest commit time it holds: it must not be the base of a time before one.
+        long stamp = pin.commitMillis() > 0 ? latestCommitMillisThrough(pin.txid(), pin.commitMillis()) : now;
         SnapshotCodec.write(tmp, new SnapshotCodec.Header(options.codec(), pages.pageSize(), pages.dbSizePages(), txid,
             stamp, pin.position(), target), pgno -> {
               byte[] page = pages.page(pgno);
@@ -775,12 +786,32 @@ final class Shipper implements Runnable {
   /** Forgets the commits through store txid {@code storeTxid}: they are in the bucket. */
   private void dropEventsThrough(long storeTxid) {
     for (Iterator<CommitEvent> it = pending.iterator(); it.hasNext(); ) {
-      if (it.next().txid() <= storeTxid) {
+      CommitEvent e = it.next();
+      if (e.txid() <= storeTxid) {
+        droppedMaxCommitMillis = Math.max(droppedMaxCommitMillis, e.commitTimeMillis());
         it.remove();
       } else {
         break;
       }
     }
+  }
+
+  /** The latest commit time of the commits this process shipped (or skipped): a snapshot holds them all. */
+  private long droppedMaxCommitMillis;
+
+  /**
+   * The latest commit time of any commit up to store txid {@code through} this process saw, and at least
+   * {@code pinMillis}: after the clock steps back the newest commit is not the latest, and a restore to a
+   * time picks its base snapshot by this stamp (it must hold no commit after that time).
+   */
+  private long latestCommitMillisThrough(long through, long pinMillis) {
+    long latest = Math.max(pinMillis, droppedMaxCommitMillis);
+    for (CommitEvent e : pending) {
+      if (e.txid() <= through) {
+        latest = Math.max(latest, e.commitTimeMillis());
+      }
+    }
+    return latest;
   }
 
   private WalReader openWal(WalPosition at) throws IOException {
@@ -817,7 +848,11 @@ final class Shipper implements Runnable {
   private void park() {
     boolean interrupted = !wakeups.park(() -> {
       if (urgent && pending.isEmpty()) {
-        uploadBegins(); // what it hurried is shipped (by an upload that began before it asked): nothing to spin for
+        urgent = false; // what it hurried is shipped (by an upload that began before it asked): nothing to spin for
+        flushNow = false;
+        if (waitingReplicated() > 0) {
+          urgent = true; // a REPLICATED write committed meanwhile: its ask must not be lost
+        }
       }
       return closing || urgentDue() || continuityBroken || snapshotRequested;
     }, () -> {

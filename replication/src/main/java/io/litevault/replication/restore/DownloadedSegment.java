@@ -123,8 +123,9 @@ record DownloadedSegment(SegmentCodec.Header header, Segment segment, NetEffect 
         throw new FormatException(key + ": its header holds txids " + h.firstTxid() + ".." + h.lastTxid()
             + ", not the ones its key names (a renamed object)");
       }
-      if (h.firstTxid() > skipThrough && h.lastTxid() <= targetTxid
-          && (until == null || h.lastTimestampMillis() <= until.toEpochMilli())) {
+      // Whole only for a txid target: to a time, every commit is looked at (Cut), because after the clock
+      // steps back the last commit time is not the latest (a segment header has no maximum).
+      if (h.firstTxid() > skipThrough && h.lastTxid() <= targetTxid && until == null) {
         SegmentCodec.NetSegment net = SegmentCodec.decodeNet(body, key);
         return new DownloadedSegment(net.header(), null, net.effect().hash(), net.checksumsAfter());
       }

@@ -183,9 +183,9 @@ final class Planner {
    * chain found again without it.
    */
   private static Walk walkToTime(ObjectStore store, long from, long untilMillis, List<Chains.Link> links) {
-    List<Chains.Link> usable = new ArrayList<>(links);
+    Usable usable = new Usable(links);
     long bound = Long.MAX_VALUE; // the first commit after the time is at or before it, once a range showed it
-    Deque<Chains.Link> todo = new ArrayDeque<>(Chains.shortest(from, bound, usable).links());
+    Deque<Chains.Link> todo = new ArrayDeque<>(usable.chain(from, bound));
     List<Chains.Link> out = new ArrayList<>();
     long at = from;
     while (!todo.isEmpty()) {
@@ -196,16 +196,98 @@ final class Planner {
         at = Math.max(at, k.last());
         continue;
       }
-      // Never applied whole: after its txids nothing is needed if a commit in it is after the time; if its
-      // commit times are unknown, the rest of the chain is found again without it.
-      usable.remove(k);
+      // Never applied whole. A commit in it after the time: nothing after its txids is needed.
+      usable.leaveOut(k);
       if (max != CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
         bound = Math.min(bound, k.last());
+        todo.clear();
+        todo.addAll(usable.chain(at, bound));
+        continue;
       }
+      if (readable(store, k)) {
+        // Format 1: written by a version before format 2, like every range uploaded no later than it.
+        usable.leaveOutRangesUpTo(k.info().lastModified());
+      }
+      // Commit times unknown: the finer objects over its txids, then the rest as planned if still usable.
+      List<Chains.Link> rest = new ArrayList<>(todo);
       todo.clear();
-      todo.addAll(Chains.shortest(at, bound, usable).links());
+      Chains.Path sub = Chains.shortest(at, k.last(), usable.between(at, k.last()));
+      if (sub.reached() == k.last() && rest.stream().noneMatch(usable::isLeftOut)) {
+        todo.addAll(sub.links());
+        todo.addAll(rest);
+      } else {
+        todo.addAll(usable.chain(at, bound));
+      }
     }
     return new Walk(out, at, bound != Long.MAX_VALUE && at >= bound);
+  }
+
+  /**
+   * The links a time walk may still use, sorted by first txid, so that each search after leaving a range out
+   * looks only at the txids it spans: searching the whole lineage again each time grows with the square of
+   * the history (a week whose ranges are all unreadable: hours).
+   */
+  private static final class Usable {
+    private final List<Chains.Link> byFirst;
+    private final long[] firsts;
+    private final long longestSegment;
+    private final java.util.Set<Chains.Link> leftOut = new java.util.HashSet<>();
+    /** Ranges uploaded no later than this are left out (format 1); null for none. */
+    private java.time.Instant rangesUpTo;
+
+    Usable(List<Chains.Link> links) {
+      byFirst = new ArrayList<>(links);
+      byFirst.sort(java.util.Comparator.comparingLong(Chains.Link::first));
+      firsts = byFirst.stream().mapToLong(Chains.Link::first).toArray();
+      longestSegment = links.stream().filter(k -> !k.range()).mapToLong(k -> k.last() - k.first()).max().orElse(0);
+    }
+
+    void leaveOut(Chains.Link k) {
+      leftOut.add(k);
+    }
+
+    /** Every range uploaded no later than {@code uploaded} is left out. */
+    void leaveOutRangesUpTo(java.time.Instant uploaded) {
+      if (rangesUpTo == null || uploaded.isAfter(rangesUpTo)) {
+        rangesUpTo = uploaded;
+      }
+    }
+
+    boolean isLeftOut(Chains.Link k) {
+      return leftOut.contains(k) || k.range() && rangesUpTo != null && !k.info().lastModified().isAfter(rangesUpTo);
+    }
+
+    /** The shortest chain from {@code at} toward {@code end} over what is left. */
+    List<Chains.Link> chain(long at, long end) {
+      return Chains.shortest(at, end, between(at, end)).links();
+    }
+
+    /** What is left that can be on a chain from {@code at} to {@code end}: starting between them, or a segment across {@code at}. */
+    List<Chains.Link> between(long at, long end) {
+      int from = lowerBound(Math.max(0, at - longestSegment));
+      List<Chains.Link> out = new ArrayList<>();
+      for (int i = from; i < byFirst.size() && firsts[i] <= end; i++) {
+        Chains.Link k = byFirst.get(i);
+        if (k.last() > at && !isLeftOut(k)) {
+          out.add(k);
+        }
+      }
+      return out;
+    }
+
+    private int lowerBound(long first) {
+      int lo = 0;
+      int hi = firsts.length;
+      while (lo < hi) {
+        int mid = (lo + hi) >>> 1;
+        if (firsts[mid] < first) {
+          lo = mid + 1;
+        } else {
+          hi = mid;
+        }
+      }
+      return lo;
+    }
   }
 
   /**
@@ -277,6 +359,16 @@ final class Planner {
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + range.info().key()
           + ": " + e.getMessage(), null, e);
+    }
+  }
+
+  /** Whether a range's header can be read (so an unknown maximum means format 1). */
+  private static boolean readable(ObjectStore store, Chains.Link range) {
+    try (InputStream in = store.get(range.info().key(), 0, 512)) {
+      CompactedCodec.readHeader(new DataInputStream(in), range.info().key());
+      return true;
+    } catch (ObjectNotFoundException | IOException e) {
+      return false;
     }
   }
 
