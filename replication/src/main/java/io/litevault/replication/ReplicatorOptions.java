@@ -29,9 +29,10 @@ public final class ReplicatorOptions {
   public static final Duration DEFAULT_MIN_SNAPSHOT_SPACING = Duration.ofMinutes(10);
   /**
    * 20 ms, from the measured curve (benchmarks/RESULTS.md, "REPLICATED batch window"): against no window,
-   * 62% fewer PUTs at 100 REPLICATED writes a second and 84% fewer at 1,000, ack p99 the same at 100/s and
-   * 11 times lower at 1,000/s (fewer uploads compete for the CPU), for about 10 ms more at the median. It
-   * applies only while REPLICATED writers run concurrently: one caller waiting for each ack never waits.
+   * 45% fewer PUTs at 100 REPLICATED writes a second and 85% fewer at 1,000 (bytes sent per write 37-47%
+   * fewer), for about 10 ms more at the median; 5 ms gathers almost nothing at 100/s, 50 ms and more push
+   * p99 far past 50 ms. It applies only while more than one REPLICATED write waits for the bucket: one
+   * caller waiting for each ack never waits.
    */
   public static final Duration DEFAULT_REPLICATED_BATCH_WINDOW = Duration.ofMillis(20);
   /** A week of point-in-time history, like Litestream's default retention. */
