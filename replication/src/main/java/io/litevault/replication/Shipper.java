@@ -64,7 +64,8 @@ final class Shipper implements Runnable {
 
   final ConcurrentLinkedQueue<CommitEvent> pending = new ConcurrentLinkedQueue<>();
   private final Wakeups wakeups = new Wakeups();
-  private volatile boolean urgent;
+  /** Uploads asked for before minUploadInterval: flushes and REPLICATED writes, and the batch window. */
+  private final UploadUrgency urgency;
   /** Set by {@link Replicator#maintenanceStep()}: take a snapshot once the window has let writes go. */
   volatile boolean snapshotRequested;
   private volatile boolean closing;
@@ -97,6 +98,8 @@ final class Shipper implements Runnable {
     this.lease = lease;
     this.metrics = metrics;
     this.progress = progress;
+    this.urgency = new UploadUrgency(options.replicatedBatchWindow(), progress::replicatedStoreTxid,
+        metrics.uploadsHeldByBatchWindow);
     this.retention = new Retention(store, layout, metrics);
     this.files = port.files();
     this.workDir = workDirectory(db, options);
@@ -151,71 +154,18 @@ final class Shipper implements Runnable {
   /** Wakes the shipper; {@code urgentUpload}: upload what is pending now (a flush, a close, the gate). */
   void signal(boolean urgentUpload) {
     if (urgentUpload) {
-      flushNow = true;
-      urgent = true;
+      urgency.flush();
     }
     wakeups.wake();
   }
 
   /**
    * A REPLICATED write (store txid {@code storeTxid}) committed and waits for the bucket: upload soon, within
-   * the batch window when REPLICATED writers run concurrently ({@link #urgentDue}).
+   * the batch window when REPLICATED writers run concurrently ({@link UploadUrgency}).
    */
   void replicatedWrite(long storeTxid) {
-    asked.add(storeTxid); // before urgent: park() re-checks it after clearing urgent
-    if (!urgent) {
-      urgentSinceNanos = System.nanoTime(); // the batch window runs from the first write that asked
-    }
-    urgent = true;
+    urgency.replicatedWrite(storeTxid);
     wakeups.wake();
-  }
-
-  /** When {@link #urgent} was last raised (for the REPLICATED batch window). */
-  private volatile long urgentSinceNanos;
-  /** A flush, a close or the checkpoint gate asked for an upload: no batch window. */
-  private volatile boolean flushNow;
-  /** Store txids of REPLICATED writes waiting for the bucket (those shipped are purged as they are seen). */
-  private final java.util.concurrent.ConcurrentSkipListSet<Long> asked = new java.util.concurrent.ConcurrentSkipListSet<>();
-  /** Whether the last upload carried more than one REPLICATED write: writers run concurrently. */
-  private boolean lastUrgentShared;
-
-  /**
-   * An upload a REPLICATED write asked for, due now: its batch window has passed, or waiting would not pay.
-   * It pays only when REPLICATED writers run concurrently (the last upload carried more than one REPLICATED
-   * write, or more than one waits now): a single caller waiting for each ack would pay the whole window on
-   * every write with nothing to share it.
-   */
-  private boolean urgentDue() {
-    return urgent && (closing || flushNow || !batchWindowApplies() || batchWindowLeftNanos() <= 0);
-  }
-
-  /** Whether an upload REPLICATED writes ask for waits for the batch window (writers run concurrently). */
-  private boolean batchWindowApplies() {
-    return !options.replicatedBatchWindow().isZero() && (lastUrgentShared || waitingReplicated() > 1);
-  }
-
-  /** REPLICATED writes not yet in the bucket (an ask that came after its commit shipped is dropped here). */
-  private int waitingReplicated() {
-    long shipped = progress.replicatedStoreTxid();
-    for (Long t = asked.isEmpty() ? null : asked.first(); t != null && t <= shipped;
-        t = asked.isEmpty() ? null : asked.first()) {
-      asked.remove(t);
-    }
-    return asked.size();
-  }
-
-  /** An upload begins: whether it carries several REPLICATED writes is remembered for the next. */
-  private void uploadBegins() {
-    if (urgent && !closing && !flushNow && batchWindowApplies()) {
-      metrics.uploadsHeldByBatchWindow.increment();
-    }
-    lastUrgentShared = waitingReplicated() > 1;
-    flushNow = false;
-    urgent = false;
-  }
-
-  private long batchWindowLeftNanos() {
-    return options.replicatedBatchWindow().toNanos() - (System.nanoTime() - urgentSinceNanos);
   }
 
   void close() {
@@ -298,8 +248,8 @@ final class Shipper implements Runnable {
         return Turn.STOP;
       }
       start();
-    } else if (!pending.isEmpty() && (urgentDue() || closing || uploadDue())) {
-      uploadBegins();
+    } else if (!pending.isEmpty() && (urgency.due(closing) || closing || uploadDue())) {
+      urgency.uploadBegins(closing);
       shipPending();
     } else if (closing) {
       return Turn.STOP;
@@ -847,18 +797,14 @@ final class Shipper implements Runnable {
 
   private void park() {
     boolean interrupted = !wakeups.park(() -> {
-      if (urgent && pending.isEmpty()) {
-        urgent = false; // what it hurried is shipped (by an upload that began before it asked): nothing to spin for
-        flushNow = false;
-        if (waitingReplicated() > 0) {
-          urgent = true; // a REPLICATED write committed meanwhile: its ask must not be lost
-        }
+      if (urgency.raised() && pending.isEmpty()) {
+        urgency.settle(); // nothing to spin for
       }
-      return closing || urgentDue() || continuityBroken || snapshotRequested;
+      return closing || urgency.due(closing) || continuityBroken || snapshotRequested;
     }, () -> {
       if (!pending.isEmpty()) {
         long untilDue = options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
-        return urgent ? Math.min(untilDue, batchWindowLeftNanos()) : untilDue;
+        return urgency.raised() ? Math.min(untilDue, urgency.windowLeftNanos()) : untilDue;
       }
       long wait = committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
           : Wakeups.FOREVER; // idle: no timers, no requests

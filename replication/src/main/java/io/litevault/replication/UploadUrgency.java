@@ -1,0 +1,102 @@
+package io.litevault.replication;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * Whether an upload is asked for before {@code minUploadInterval}, and when it is due: at once for a flush,
+ * a close or the checkpoint gate; for REPLICATED writes, after the batch window
+ * ({@code ReplicatorOptions.replicatedBatchWindow}) when more than one of them waits for the bucket, at once
+ * otherwise (a single caller waiting for each ack would pay the whole window with nothing to share it).
+ * Written by the store's threads ({@link #flush}, {@link #replicatedWrite}), read and settled by the
+ * shipper's ({@link Shipper}). Package-private.
+ */
+final class UploadUrgency {
+  private final Duration window;
+  /** The store txid the bucket has up to ({@code Progress.replicatedStoreTxid}). */
+  private final LongSupplier shippedStoreTxid;
+  private final LongAdder heldByWindow;
+
+  private volatile boolean raised;
+  /** When {@link #raised} was last set (the batch window runs from the first write that asked). */
+  private volatile long raisedAtNanos;
+  /** A flush, a close or the checkpoint gate asked: no batch window. */
+  private volatile boolean flushNow;
+  /** Store txids of REPLICATED writes waiting for the bucket (those shipped are purged as they are seen). */
+  private final ConcurrentSkipListSet<Long> asked = new ConcurrentSkipListSet<>();
+  /** Whether the last upload carried more than one REPLICATED write: writers run concurrently. Shipper's thread. */
+  private boolean lastShared;
+
+  UploadUrgency(Duration window, LongSupplier shippedStoreTxid, LongAdder heldByWindow) {
+    this.window = window;
+    this.shippedStoreTxid = shippedStoreTxid;
+    this.heldByWindow = heldByWindow;
+  }
+
+  /** Upload what is pending now. */
+  void flush() {
+    flushNow = true;
+    raised = true;
+  }
+
+  /** A REPLICATED write (store txid {@code storeTxid}) committed and waits for the bucket. */
+  void replicatedWrite(long storeTxid) {
+    asked.add(storeTxid); // before raised: settle() re-checks it after lowering
+    if (!raised) {
+      raisedAtNanos = System.nanoTime();
+    }
+    raised = true;
+  }
+
+  boolean raised() {
+    return raised;
+  }
+
+  /** An upload is asked for and due now (or {@code closing}: no window). */
+  boolean due(boolean closing) {
+    return raised && (closing || flushNow || !windowApplies() || windowLeftNanos() <= 0);
+  }
+
+  /** How long until the batch window ends (negative once it has). */
+  long windowLeftNanos() {
+    return window.toNanos() - (System.nanoTime() - raisedAtNanos);
+  }
+
+  /** An upload begins: whether it carries several REPLICATED writes is remembered for the next. */
+  void uploadBegins(boolean closing) {
+    if (raised && !closing && !flushNow && windowApplies()) {
+      heldByWindow.increment();
+    }
+    lastShared = waiting() > 1;
+    flushNow = false;
+    raised = false;
+  }
+
+  /**
+   * Nothing is pending: what was asked for is shipped (by an upload that began before it asked), so the ask
+   * is lowered, unless a REPLICATED write committed meanwhile (its ask must not be lost).
+   */
+  void settle() {
+    raised = false;
+    flushNow = false;
+    if (waiting() > 0) {
+      raised = true;
+    }
+  }
+
+  private boolean windowApplies() {
+    return !window.isZero() && (lastShared || waiting() > 1);
+  }
+
+  /** REPLICATED writes not yet in the bucket (an ask that came after its commit shipped is dropped here). */
+  private int waiting() {
+    long shipped = shippedStoreTxid.getAsLong();
+    for (Long t = asked.isEmpty() ? null : asked.first(); t != null && t <= shipped;
+        t = asked.isEmpty() ? null : asked.first()) {
+      asked.remove(t);
+    }
+    return asked.size();
+  }
+}
