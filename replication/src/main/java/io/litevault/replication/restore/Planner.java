@@ -190,22 +190,23 @@ final class Planner {
     long at = from;
     while (!todo.isEmpty()) {
       Chains.Link k = todo.poll();
-      long max = k.range() ? maxCommitMillis(store, k) : Long.MIN_VALUE;
-      if (max <= untilMillis) {
+      Long max = k.range() ? maxCommitMillis(store, k) : Long.valueOf(Long.MIN_VALUE);
+      if (max != null && max <= untilMillis) {
         out.add(k); // a segment the time cuts is cut while it is applied
         at = Math.max(at, k.last());
         continue;
       }
       // Never applied whole. A commit in it after the time: nothing after its txids is needed.
       usable.leaveOut(k);
-      if (max != CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
+      if (max != null && max != CompactedCodec.MAX_TIMESTAMP_UNKNOWN) {
         bound = Math.min(bound, k.last());
         todo.clear();
         todo.addAll(usable.chain(at, bound));
         continue;
       }
-      if (readable(store, k)) {
-        // Format 1: written by a version before format 2, like every range uploaded no later than it.
+      if (max != null) {
+        // Readable, maximum unknown: format 1, written by a version before format 2, like every range
+        // uploaded no later than it.
         usable.leaveOutRangesUpTo(k.info().lastModified());
       }
       // Commit times unknown: the finer objects over its txids, then the rest as planned if still usable.
@@ -347,28 +348,18 @@ final class Planner {
   }
 
   /**
-   * The latest commit time in a compacted range, from its header (one small ranged read): unknown
-   * ({@link CompactedCodec#MAX_TIMESTAMP_UNKNOWN}) for a version-1 range, and for one that cannot be read
+   * The latest commit time in a compacted range, from its header (one small ranged read):
+   * {@link CompactedCodec#MAX_TIMESTAMP_UNKNOWN} for a version-1 range, null for one that cannot be read
    * (the finer objects are used instead; a failing bucket still fails the restore).
    */
-  private static long maxCommitMillis(ObjectStore store, Chains.Link range) {
+  private static Long maxCommitMillis(ObjectStore store, Chains.Link range) {
     try (InputStream in = store.get(range.info().key(), 0, 512)) {
       return CompactedCodec.readHeader(new DataInputStream(in), range.info().key()).maxTimestampMillis();
     } catch (ObjectNotFoundException | FormatException | java.io.EOFException e) {
-      return CompactedCodec.MAX_TIMESTAMP_UNKNOWN;
+      return null;
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + range.info().key()
           + ": " + e.getMessage(), null, e);
-    }
-  }
-
-  /** Whether a range's header can be read (so an unknown maximum means format 1). */
-  private static boolean readable(ObjectStore store, Chains.Link range) {
-    try (InputStream in = store.get(range.info().key(), 0, 512)) {
-      CompactedCodec.readHeader(new DataInputStream(in), range.info().key());
-      return true;
-    } catch (ObjectNotFoundException | IOException e) {
-      return false;
     }
   }
 
