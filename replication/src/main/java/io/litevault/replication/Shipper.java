@@ -804,7 +804,7 @@ final class Shipper implements Runnable {
     }, () -> {
       if (!pending.isEmpty()) {
         long untilDue = options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
-        return urgency.raised() ? Math.min(untilDue, urgency.windowLeftNanos()) : untilDue;
+        return urgency.raised() ? Math.min(untilDue, urgency.nanosUntilDue()) : untilDue;
       }
       long wait = committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
           : Wakeups.FOREVER; // idle: no timers, no requests
