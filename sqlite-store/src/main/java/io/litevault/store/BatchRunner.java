@@ -17,9 +17,14 @@ final class BatchRunner {
   private final TaskIsolation isolation;
   /** What tasks run on: the writer connection with its prepared statements cached. */
   private final StatementCache statements;
-  /** Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task). */
-  private java.sql.PreparedStatement savepoint;
-  private java.sql.PreparedStatement release;
+  /**
+   * Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task), and
+   * each batch's BEGIN IMMEDIATE/COMMIT too; run through {@link ControlStatement}, not JDBC's execute.
+   */
+  private ControlStatement begin;
+  private ControlStatement commit;
+  private ControlStatement savepoint;
+  private ControlStatement release;
 
   BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize) {
     this.database = database;
@@ -64,81 +69,91 @@ final class BatchRunner {
   }
 
   private int runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      int txStart = 0; // first request of the current transaction
-      for (int i = 0; i < batch.size(); i++) {
-        WriteRequest<?> r = batch.get(i);
-        savepoint().execute();
-        try {
-          r.result = runTask(r);
-          release().execute();
-        } catch (Throwable t) {
-          r.failure = SqliteErrors.taskFailure(database, path, t);
-          try {
-            s.execute("ROLLBACK TO lv_task");
-            s.execute("RELEASE lv_task");
-          } catch (SQLException aborted) {
-            // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
-            // that ended it): the tasks before this one in it are lost too. Go on in a new one.
-            StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
-            for (int j = txStart; j < i; j++) {
-              if (batch.get(j).failure == null) {
-                batch.get(j).failure = lost;
-              }
+    begin().execute();
+    int txStart = 0; // first request of the current transaction
+    for (int i = 0; i < batch.size(); i++) {
+      WriteRequest<?> r = batch.get(i);
+      savepoint().execute();
+      try {
+        r.result = runTask(r);
+        release().execute();
+      } catch (Throwable t) {
+        r.failure = SqliteErrors.taskFailure(database, path, t);
+        try (Statement s = connection.createStatement()) {
+          s.execute("ROLLBACK TO lv_task");
+          s.execute("RELEASE lv_task");
+        } catch (SQLException aborted) {
+          // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
+          // that ended it): the tasks before this one in it are lost too. Go on in a new one.
+          StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
+          for (int j = txStart; j < i; j++) {
+            if (batch.get(j).failure == null) {
+              batch.get(j).failure = lost;
             }
-            rollbackQuietly();
-            s.execute("BEGIN IMMEDIATE");
-            txStart = i + 1;
           }
+          rollbackQuietly();
+          begin().execute();
+          txStart = i + 1;
         }
       }
-      s.execute("COMMIT");
-      int committed = 0;
-      for (int j = txStart; j < batch.size(); j++) {
-        if (batch.get(j).failure == null) {
-          committed++;
-        }
-      }
-      return committed;
     }
+    commit().execute();
+    int committed = 0;
+    for (int j = txStart; j < batch.size(); j++) {
+      if (batch.get(j).failure == null) {
+        committed++;
+      }
+    }
+    return committed;
   }
 
   private int runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      attempt:
-      while (true) {
-        s.execute("BEGIN IMMEDIATE");
-        int ran = 0;
-        for (WriteRequest<?> r : batch) {
-          if (r.failure != null) {
-            continue;
-          }
-          try {
-            r.result = runTask(r);
-            ran++;
-          } catch (Throwable t) {
-            r.failure = SqliteErrors.taskFailure(database, path, t);
-            rollbackQuietly();
-            continue attempt; // replay the batch without the failed task
-          }
+    attempt:
+    while (true) {
+      begin().execute();
+      int ran = 0;
+      for (WriteRequest<?> r : batch) {
+        if (r.failure != null) {
+          continue;
         }
-        s.execute("COMMIT");
-        return ran;
+        try {
+          r.result = runTask(r);
+          ran++;
+        } catch (Throwable t) {
+          r.failure = SqliteErrors.taskFailure(database, path, t);
+          rollbackQuietly();
+          continue attempt; // replay the batch without the failed task
+        }
       }
+      commit().execute();
+      return ran;
     }
   }
 
-  private java.sql.PreparedStatement savepoint() throws SQLException {
+  private ControlStatement begin() throws SQLException {
+    if (begin == null) {
+      begin = new ControlStatement(connection, "BEGIN IMMEDIATE");
+    }
+    return begin;
+  }
+
+  private ControlStatement commit() throws SQLException {
+    if (commit == null) {
+      commit = new ControlStatement(connection, "COMMIT");
+    }
+    return commit;
+  }
+
+  private ControlStatement savepoint() throws SQLException {
     if (savepoint == null) {
-      savepoint = connection.prepareStatement("SAVEPOINT lv_task");
+      savepoint = new ControlStatement(connection, "SAVEPOINT lv_task");
     }
     return savepoint;
   }
 
-  private java.sql.PreparedStatement release() throws SQLException {
+  private ControlStatement release() throws SQLException {
     if (release == null) {
-      release = connection.prepareStatement("RELEASE lv_task");
+      release = new ControlStatement(connection, "RELEASE lv_task");
     }
     return release;
   }
@@ -146,15 +161,13 @@ final class BatchRunner {
   /** Closes the prepared statements (before maintenance: VACUUM refuses to run with any open). */
   void closeStatements() {
     statements.clear();
-    for (java.sql.PreparedStatement p : new java.sql.PreparedStatement[] {savepoint, release}) {
+    for (ControlStatement p : new ControlStatement[] {begin, commit, savepoint, release}) {
       if (p != null) {
-        try {
-          p.close();
-        } catch (SQLException ignored) {
-          // closing a statement of a healthy connection does not fail; nothing to do if it did
-        }
+        p.close();
       }
     }
+    begin = null;
+    commit = null;
     savepoint = null;
     release = null;
   }
