@@ -69,6 +69,9 @@ final class BatchRunner {
   }
 
   private int runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
+    if (batch.size() == 1) {
+      return runAlone(batch.get(0));
+    }
     begin().execute();
     int txStart = 0; // first request of the current transaction
     for (int i = 0; i < batch.size(); i++) {
@@ -105,6 +108,25 @@ final class BatchRunner {
       }
     }
     return committed;
+  }
+
+  /**
+   * A batch of one task under SAVEPOINT isolation: the transaction holds nothing but the task, so
+   * rolling the transaction back undoes exactly what rolling its savepoint back would, and the
+   * SAVEPOINT/RELEASE pair is skipped. The task runs once, its failure fails only its future, and a
+   * failed task commits nothing (before: an empty COMMIT, which writes no frame and announces nothing).
+   */
+  private int runAlone(WriteRequest<?> r) throws SQLException {
+    begin().execute();
+    try {
+      r.result = runTask(r);
+    } catch (Throwable t) {
+      r.failure = SqliteErrors.taskFailure(database, path, t);
+      rollbackQuietly(); // quiet: SQLite may have rolled back already (SQLITE_FULL, or the task ended it)
+      return 0;
+    }
+    commit().execute();
+    return 1;
   }
 
   private int runWithReplay(List<WriteRequest<?>> batch) throws SQLException {

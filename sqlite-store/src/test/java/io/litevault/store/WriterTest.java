@@ -78,6 +78,43 @@ class WriterTest {
     }
   }
 
+  /**
+   * A batch of one task runs without a SAVEPOINT (the transaction is the task's): a failing lone task
+   * must still fail its own future, leave nothing of its changes, commit no transaction (no commit
+   * event, no new txid) and leave the writer ready for the next write.
+   */
+  @ParameterizedTest
+  @EnumSource(TaskIsolation.class)
+  void aFailingLoneTaskRollsBackAndAnnouncesNoCommit(TaskIsolation isolation) throws Exception {
+    try (SqliteStore store = open(Kv.options().isolation(isolation).build())) {
+      Database db = store.database("data");
+      List<CommitEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+      db.addCommitListener(events::add);
+      db.writeAndWait(Kv.insert(1, 1));
+      long txid = db.lastTxid();
+      WriteFailedException e = assertThrows(WriteFailedException.class, () -> db.writeAndWait(c -> {
+        Kv.insert(2, 2).execute(c);
+        throw new IllegalStateException("boom");
+      }));
+      assertInstanceOf(IllegalStateException.class, e.getCause());
+      Throwable viaFuture = failureOf(db.write(c -> {
+        Kv.insert(3, 3).execute(c);
+        throw new SQLException("fails");
+      }));
+      assertInstanceOf(WriteFailedException.class, viaFuture);
+      assertEquals(txid, db.lastTxid(), "a failed lone task commits nothing");
+      assertEquals(1, events.size());
+      assertNull(db.read(c -> Kv.get(c, 2)));
+      assertNull(db.read(c -> Kv.get(c, 3)));
+      db.writeAndWait(Kv.insert(4, 4));
+      assertEquals(txid + 1, db.lastTxid());
+      assertEquals(2, events.size());
+      assertEquals(events.get(0).walEnd(), events.get(1).walStart(), "ranges stay contiguous");
+      assertEquals(2, db.read(Kv::count));
+      assertEquals(2, db.health().writesFailed());
+    }
+  }
+
   @Test
   void savepointIsolationRunsEachTaskExactlyOnce() throws Exception {
     try (SqliteStore store = open(Kv.options().isolation(TaskIsolation.SAVEPOINT).build())) {
