@@ -1,9 +1,7 @@
 package io.litevault.store;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashSet;
 import java.util.Set;
 import org.sqlite.SQLiteConnection;
@@ -28,6 +26,8 @@ final class ChangeTracker {
   private int lastSchemaVersion;
   /** Whether {@link #lastSchemaVersion} is current (nothing ran since it was read at a batch's end). */
   private boolean schemaKnown;
+  /** {@code PRAGMA schema_version}, prepared once (it runs after every batch); see {@link #closeStatements()}. */
+  private ControlStatement schemaQuery;
 
   ChangeTracker(Connection connection) throws SQLException {
     this.connection = connection;
@@ -57,9 +57,13 @@ final class ChangeTracker {
     reset();
   }
 
-  /** The tables the hook saw since {@link #reset()} (a copy). */
+  /** The tables the hook saw since {@link #reset()} (an immutable copy). */
   Set<String> tables() {
-    return Set.copyOf(tables);
+    return switch (tables.size()) {
+      case 0 -> Set.of();
+      case 1 -> Set.of(tables.iterator().next());
+      default -> Set.copyOf(tables);
+    };
   }
 
   /** Whether changes since {@link #reset()} may have touched rows or schema the hook did not report. */
@@ -72,8 +76,17 @@ final class ChangeTracker {
   }
 
   private int schemaVersion() throws SQLException {
-    try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("PRAGMA schema_version")) {
-      return rs.next() ? rs.getInt(1) : 0;
+    if (schemaQuery == null) {
+      schemaQuery = new ControlStatement(connection, "PRAGMA schema_version");
+    }
+    return schemaQuery.queryInt(); // reset after the read: no statement is left active
+  }
+
+  /** Finalizes the prepared query (before maintenance and at close); the next read prepares it again. */
+  void closeStatements() {
+    if (schemaQuery != null) {
+      schemaQuery.close();
+      schemaQuery = null;
     }
   }
 }

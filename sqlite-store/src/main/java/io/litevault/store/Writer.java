@@ -310,6 +310,7 @@ final class Writer {
     } finally {
       try {
         runner.closeStatements();
+        changes.closeStatements();
         connection.close(); // the wal-index descriptor is closed by the store after the readers
       } catch (SQLException e) {
         options.errorHandler().handle(name, "closing the writer connection", e);
@@ -453,6 +454,7 @@ final class Writer {
     publish(0);
     stats.walBytes = walEnd.offset();
     changes.resetFresh();
+    changes.closeStatements();
     runner.closeStatements(); // maintenance may VACUUM next, which needs no statement open
   }
 
