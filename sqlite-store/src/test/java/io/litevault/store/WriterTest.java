@@ -331,6 +331,45 @@ class WriterTest {
     }
   }
 
+  /**
+   * writeAndWait of a lone write may be acknowledged by the writer thread itself, but only when no
+   * earlier future waits on the completer: behind a blocked callback it waits its turn like any write.
+   */
+  @Test
+  void aLoneWriteAndWaitIsAcknowledgedInCommitOrderBehindASlowCallback() throws Exception {
+    try (SqliteStore store = open(Kv.options().build())) {
+      Database db = store.database("data");
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch inCallback = new CountDownLatch(1);
+      CountDownLatch writer = blockWriter(db);
+      CompletableFuture<Void> first = db.write(Kv.put(1, 1)).thenRun(() -> {
+        inCallback.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      writer.countDown();
+      java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        assertTrue(inCallback.await(10, TimeUnit.SECONDS));
+        java.util.concurrent.Future<?> second = caller.submit(() -> db.writeAndWait(Kv.put(2, 2)));
+        CheckpointGateTest.eventually("the second write committed while the callback blocks",
+            () -> db.read(Kv::count) == 2);
+        db.checkpoint(CheckpointMode.PASSIVE).get(10, TimeUnit.SECONDS); // the writer is past that batch
+        assertFalse(second.isDone(), "acknowledged in commit order, after the blocked callback");
+        release.countDown();
+        second.get(10, TimeUnit.SECONDS);
+        first.get(10, TimeUnit.SECONDS);
+        assertEquals(Integer.valueOf(2), db.<Integer>writeAndWait(c -> 2), "and once the completer is idle, at once");
+      } finally {
+        release.countDown();
+        caller.shutdownNow();
+      }
+    }
+  }
+
   @Test
   void waitingForAWriteInsideAnotherWritesCallbackIsRefusedNotADeadlock() throws Exception {
     try (SqliteStore store = open(Kv.options().build())) {
