@@ -15,6 +15,8 @@ final class BatchRunner {
   private final String path;
   private final Connection connection;
   private final TaskIsolation isolation;
+  /** Told just before each COMMIT (see {@link ChangeTracker#captureBeforeCommit()}). */
+  private final ChangeTracker changes;
   /** What tasks run on: the writer connection with its prepared statements cached. */
   private final StatementCache statements;
   /**
@@ -26,11 +28,13 @@ final class BatchRunner {
   private ControlStatement savepoint;
   private ControlStatement release;
 
-  BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize) {
+  BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize,
+      ChangeTracker changes) {
     this.database = database;
     this.path = path;
     this.connection = connection;
     this.isolation = isolation;
+    this.changes = changes;
     this.statements = new StatementCache(connection, statementCacheSize);
   }
 
@@ -57,6 +61,7 @@ final class BatchRunner {
       return isolation == TaskIsolation.SAVEPOINT ? runWithSavepoints(batch) : runWithReplay(batch);
     } catch (SQLException e) {
       // BEGIN or COMMIT failed: nothing of this transaction is in the database.
+      changes.forgetCapture();
       rollbackQuietly();
       StoreException failure = SqliteErrors.batchFailure(database, path, batch.size(), e);
       for (WriteRequest<?> r : batch) {
@@ -100,7 +105,7 @@ final class BatchRunner {
         }
       }
     }
-    commit().execute();
+    commitTransaction();
     int committed = 0;
     for (int j = txStart; j < batch.size(); j++) {
       if (batch.get(j).failure == null) {
@@ -125,7 +130,7 @@ final class BatchRunner {
       rollbackQuietly(); // quiet: SQLite may have rolled back already (SQLITE_FULL, or the task ended it)
       return 0;
     }
-    commit().execute();
+    commitTransaction();
     return 1;
   }
 
@@ -147,9 +152,15 @@ final class BatchRunner {
           continue attempt; // replay the batch without the failed task
         }
       }
-      commit().execute();
+      commitTransaction();
       return ran;
     }
+  }
+
+  /** COMMIT, with the schema version read just before it (see {@link ChangeTracker#captureBeforeCommit()}). */
+  private void commitTransaction() throws SQLException {
+    changes.captureBeforeCommit();
+    commit().execute();
   }
 
   private ControlStatement begin() throws SQLException {

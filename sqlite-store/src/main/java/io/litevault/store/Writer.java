@@ -98,7 +98,7 @@ final class Writer {
     this.listeners = listeners;
     this.checkpointer = checkpointer;
     this.stats = stats;
-    this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize());
+    this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize(), changes);
     this.permits = new Semaphore(options.queueCapacity());
     this.walEnd = walIndex.read().end();
     this.walAtOpen = walAtOpen;
@@ -487,6 +487,7 @@ final class Writer {
   void resync() throws SQLException, IOException {
     // Frames written outside a batch (a maintenance step, PRAGMA optimize) are a commit replication
     // must see: announced, never skipped, or the next commit would not start where the last one ended.
+    changes.forgetCapture(); // what changed here is read now, never taken from a batch's COMMIT
     publish(0);
     stats.walBytes = walEnd.offset();
     changes.resetFresh();
