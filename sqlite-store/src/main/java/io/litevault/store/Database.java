@@ -106,7 +106,14 @@ public final class Database {
     Objects.requireNonNull(task, "task");
     refuseOnWriterThread();
     // The future stays here (nothing can be attached to it), so the writer may complete it itself.
-    return await(writer.submit(task, true)).value();
+    CompletableFuture<Committed<T>> f = writer.submit(task, true);
+    if (writer.solo()) {
+      long deadline = System.nanoTime() + Writer.SOLO_SPIN_NANOS;
+      while (!f.isDone() && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+    }
+    return await(f).value();
   }
 
   private void refuseOnWriterThread() {
