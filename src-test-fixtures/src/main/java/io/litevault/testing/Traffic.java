@@ -70,14 +70,20 @@ public final class Traffic {
 
   /**
    * What a PUT wrote, from its key: the last path segment's ending after its first dot ({@code .wal.lz4},
-   * {@code .lvsg}), or the segment itself when it has no dot (a lease, a marker).
+   * {@code .lvsg}), or, when it has no dot, the folder it is in ({@code leases/} for
+   * {@code db/leases/0000000000000002}).
    */
   static String objectKind(String target) {
     int q = target.indexOf('?');
     String path = q < 0 ? target : target.substring(0, q);
-    String last = path.substring(path.lastIndexOf('/') + 1);
+    int slash = path.lastIndexOf('/');
+    String last = path.substring(slash + 1);
     int dot = last.indexOf('.');
-    return dot < 0 ? last : last.substring(dot);
+    if (dot >= 0) {
+      return last.substring(dot);
+    }
+    String folder = path.substring(0, Math.max(0, slash));
+    return folder.substring(folder.lastIndexOf('/') + 1) + "/";
   }
 
   /** Counts at one moment. */
