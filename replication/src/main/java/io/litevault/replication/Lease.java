@@ -106,7 +106,8 @@ final class Lease {
       if (!store.putIfAbsent(layout.leaseGeneration(next), body(false))) {
         continue; // another process won this generation
       }
-      if (!newestIs(next)) {
+      List<Long> gens = generations(); // one listing for both checks: a renewal costs a PUT and one LIST
+      if (!newestIs(next, gens)) {
         continue; // we re-created a generation deleted under us: a newer one exists
       }
       generation = next;
@@ -117,7 +118,7 @@ final class Lease {
                 : "a process on these files that is gone", fence ? "its lineage is not continued (the holder may still "
                 + "be running elsewhere)" : "continuing its lineage");
       }
-      deleteOlderThan(next);
+      deleteOlderThan(next, gens);
       return;
     }
     throw new LeaseException("could not take the lease of " + store.describe() + " prefix '" + layout.prefix()
@@ -170,12 +171,13 @@ final class Lease {
       long left = Math.max(0, h.get().expiresAtMillis() - clock.millis());
       started = Math.min(started, nanos.getAsLong() - (ttl.toNanos() - java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(left)));
     }
-    if (!newestIs(next)) {
+    List<Long> gens = generations(); // one listing for both checks: a renewal costs a PUT and one LIST
+    if (!newestIs(next, gens)) {
       throw lost(newest() == null ? "another process" : newest().owner);
     }
     generation = next;
     confirmedNanos = started;
-    deleteOlderThan(next);
+    deleteOlderThan(next, gens);
   }
 
   /**
@@ -183,8 +185,8 @@ final class Lease {
    * process paused between reading the newest and creating the next can re-create a deleted one: only
    * the newest counts, and a re-created one is removed again.
    */
-  private boolean newestIs(long gen) {
-    long newest = generations().stream().mapToLong(Long::longValue).max().orElse(gen);
+  private boolean newestIs(long gen, List<Long> gens) {
+    long newest = gens.stream().mapToLong(Long::longValue).max().orElse(gen);
     if (newest == gen) {
       return true;
     }
@@ -203,7 +205,7 @@ final class Lease {
     }
     try {
       if (store.putIfAbsent(layout.leaseGeneration(generation + 1), body(true))) {
-        deleteOlderThan(generation + 1);
+        deleteOlderThan(generation + 1, generations());
       }
     } catch (RuntimeException e) {
       log.warn("could not release the lease of '{}'", layout.prefix(), e);
@@ -254,9 +256,14 @@ final class Lease {
     return out;
   }
 
-  private void deleteOlderThan(long keep) {
+  /**
+   * Deletes the generations older than {@code keep} in {@code gens}, a listing taken after {@code keep}
+   * was created. An older one re-created after it (a paused process) is not seen here: that process's
+   * own {@link #newestIs} check finds {@code keep} and deletes it.
+   */
+  private void deleteOlderThan(long keep, List<Long> gens) {
     try {
-      List<String> old = generations().stream().filter(g -> g < keep).map(layout::leaseGeneration).toList();
+      List<String> old = gens.stream().filter(g -> g < keep).map(layout::leaseGeneration).toList();
       if (!old.isEmpty()) {
         store.deleteAll(old);
       }

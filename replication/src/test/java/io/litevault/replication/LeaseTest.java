@@ -63,6 +63,23 @@ class LeaseTest {
     }
   }
 
+  /**
+   * A renewal is one create-only PUT, one LIST of the generations (both "am I the newest" and "which
+   * are old" read it) and one batch delete: the peer harness counted two LISTs per renewal.
+   */
+  @Test
+  void aRenewalListsTheGenerationsOnce() {
+    Lease l = lease(files, "host-a", "boot/a");
+    l.acquire();
+    long lists = files.metrics().of(io.litevault.bucket.Operation.LIST).requests();
+    long puts = files.metrics().of(io.litevault.bucket.Operation.PUT).requests();
+    pass(TTL);
+    l.renewIfDue();
+    assertEquals(1, files.metrics().of(io.litevault.bucket.Operation.LIST).requests() - lists, files.metrics().toString());
+    assertTrue(files.metrics().of(io.litevault.bucket.Operation.PUT).requests() > puts, "renewed: " + files.metrics());
+    assertEquals(1, files.list(layout.leases()).count(), "the older generation deleted");
+  }
+
   @Test
   void anUnexpiredLeaseOnAnotherHomeIsRefusedNamingItsHolder() {
     lease(files, "host-a", "boot/a").acquire();
