@@ -87,6 +87,15 @@ final class Shipper implements Runnable {
   private long lastSnapshotMillis;
   /** The last snapshot that went ahead of pending commits failed: they ship before it is tried again. */
   private boolean overdueSnapshotFailed;
+  /** Uploads shipped since the snapshot interval was up; reset when a snapshot lands. Shipper's thread. */
+  private int uploadsAheadOfOverdueSnapshot;
+  /**
+   * How many uploads an overdue snapshot lets go first. Not zero: each commit shipped as a segment
+   * keeps a restore point of its own (one the snapshot covers has none), and a REPLICATED write or a
+   * flush waiting for an upload must not wait for a snapshot's read pin behind a long write task. Not
+   * unbounded: under a steady load the queue is never empty, and the snapshot must still come.
+   */
+  static final int MAX_UPLOADS_AHEAD_OF_OVERDUE_SNAPSHOT = 8;
   private long lastRetentionMillis;
   private boolean uploadedSinceRetention;
   private boolean committedSinceSnapshot;
@@ -250,15 +259,20 @@ final class Shipper implements Runnable {
         return Turn.STOP;
       }
       start();
-    } else if (!pending.isEmpty() && !closing && !overdueSnapshotFailed && snapshotOverdue()) {
-      // Before the upload, not after: under a steady load a new commit is always pending when the
-      // shipper looks, and a snapshot that waited for an empty queue would never come. It covers them.
-      // If it fails (a full work disk), the pending commits ship first: a snapshot fault must not stall
-      // REPLICATED writes. It is tried again after that upload.
+    } else if (!pending.isEmpty() && !closing && !overdueSnapshotFailed && snapshotOverdue()
+        && uploadsAheadOfOverdueSnapshot >= MAX_UPLOADS_AHEAD_OF_OVERDUE_SNAPSHOT) {
+      // Under a steady load a commit is always pending when the shipper looks: a snapshot that waited
+      // for an empty queue would never come. After a few uploads it goes first and covers them.
+      // If reading it fails (a full work disk), the pending commits ship first and it is tried after
+      // that upload. (A snapshot read whose PUT keeps failing is retried ahead of everything: its key
+      // is taken, see landSnapshot.)
       overdueSnapshotFailed = true;
       snapshot(false);
       overdueSnapshotFailed = false;
     } else if (!pending.isEmpty() && (urgency.due(closing) || closing || uploadDue())) {
+      if (snapshotOverdue()) {
+        uploadsAheadOfOverdueSnapshot++;
+      }
       urgency.uploadBegins(closing);
       shipPending();
       overdueSnapshotFailed = false;
@@ -697,6 +711,7 @@ final class Shipper implements Runnable {
     lastError = null;
     lastShipped = p.position();
     lastSnapshotMillis = p.takenMillis();
+    uploadsAheadOfOverdueSnapshot = 0;
     committedSinceSnapshot = false;
     uploadedSinceRetention = true;
     metrics.snapshotsUploaded.increment();

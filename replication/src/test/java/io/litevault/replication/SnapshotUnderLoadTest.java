@@ -51,7 +51,8 @@ class SnapshotUnderLoadTest {
    * The same when every upload is due at once (no minUploadInterval), made exact: each segment PUT is
    * held until the next commit is pending, so the shipper never finds the queue empty. Snapshots that
    * came only after the uploads starved for as long as the load lasted (simulated hours here; in CI,
-   * a Review16Test snapshot came 45 simulated minutes late).
+   * a Review16Test snapshot came 45 simulated minutes late). Now an overdue snapshot lets at most
+   * {@link Shipper#MAX_UPLOADS_AHEAD_OF_OVERDUE_SNAPSHOT} uploads go first.
    */
   @Test
   void anOverdueSnapshotGoesAheadOfPendingCommits() throws Exception {
@@ -70,7 +71,7 @@ class SnapshotUnderLoadTest {
         java.util.concurrent.Semaphore putHeld = new java.util.concurrent.Semaphore(0);
         holdSegmentPuts(bucket, putHeld, nextCommitPending);
         db.writeAndWait(ReplicationTest.insert("load", "row 0")); // its PUT waits for the next commit
-        for (int i = 1; i <= 12; i++) { // 2 simulated hours
+        for (int i = 1; i <= 24; i++) { // 4 simulated hours: overdue after 1, then 8 uploads may go first
           awaitShipper(putHeld, r, before);
           clock.advance(Duration.ofMinutes(10));
           db.writeAndWait(ReplicationTest.insert("load", "row " + i));
@@ -79,7 +80,7 @@ class SnapshotUnderLoadTest {
         awaitShipper(putHeld, r, before);
         long snapshots = r.metrics().snapshotsUploaded() - before;
         nextCommitPending.release(1_000);
-        assertTrue(snapshots >= 1, "2 simulated hours of steady writes, snapshotInterval 1 h: " + r.metrics());
+        assertTrue(snapshots >= 1, "4 simulated hours of steady writes, snapshotInterval 1 h: " + r.metrics());
         r.write(ReplicationTest.insert("load", "last"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         Path out = dir.resolve("restored.db");
         Restore.run(RestoreOptions.builder(bucket, "l/data", out).build());
