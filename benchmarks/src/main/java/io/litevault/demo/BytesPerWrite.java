@@ -133,6 +133,10 @@ public final class BytesPerWrite {
     long segStored = 0;
     long segRaw = 0;
     long realDecodeNanos = 0;
+    long v2Bytes = 0;
+    long v2EncodeNanos = 0;
+    long v2DecodeNanos = 0;
+    long v1DecodeNanos = 0;
     long images = 0;
     long repeats = 0;
     long repeatChangedBytes = 0;
@@ -144,6 +148,23 @@ public final class BytesPerWrite {
       realDecodeNanos += System.nanoTime() - t0;
       Segment s = SegmentCodec.decode(object, segments.get(i).toString());
       segStored += object.length;
+      // The real codec, today's version (what this build writes) against the object as it was stored,
+      // decoded alternately so both see the same machine.
+      long e0 = System.nanoTime();
+      byte[] current = SegmentCodec.encode(s, io.litevault.replication.format.Codec.ZSTD);
+      v2EncodeNanos += System.nanoTime() - e0;
+      v2Bytes += current.length;
+      for (int round = 0; round < 2; round++) {
+        long d0 = System.nanoTime();
+        SegmentCodec.decodeNet(object, "stored");
+        long d1 = System.nanoTime();
+        SegmentCodec.decodeNet(current, "current");
+        long d2 = System.nanoTime();
+        if (round == 1) {
+          v1DecodeNanos += d1 - d0;
+          v2DecodeNanos += d2 - d1;
+        }
+      }
       byte[] plain = payload(s, false);
       byte[] xored = payload(s, true);
       segRaw += plain.length;
@@ -188,6 +209,11 @@ public final class BytesPerWrite {
         100.0 * repeats / Math.max(1, images), repeatChangedBytes / (double) Math.max(1, repeats), pageSizeOf(segments));
     out.printf("real SegmentCodec.decodeNet: %.2f ms per MiB of payload%n", realDecodeNanos / 1e6 / (segRaw / 1048576.0));
     table(out, seg, segRaw);
+    double segMib = segRaw / 1048576.0;
+    out.printf("real SegmentCodec, stored objects vs this build's encoding (version %s): %,.1f vs %,.1f MiB (%+.1f%%); "
+        + "encode %.2f ms/MiB; decodeNet %.2f vs %.2f ms/MiB of payload (second of two alternating rounds)%n",
+        current(segments), segStored / 1048576.0, v2Bytes / 1048576.0, 100.0 * (v2Bytes - segStored) / segStored,
+        v2EncodeNanos / 1e6 / segMib, v1DecodeNanos / 1e6 / segMib, v2DecodeNanos / 1e6 / segMib);
 
     // Ranges.
     Map<Variant, Tally> rng = new LinkedHashMap<>();
@@ -239,6 +265,15 @@ public final class BytesPerWrite {
     out.printf("real CompactedCodec.read (pages copied into chunks): %.2f ms per MiB of pages%n",
         realRangeNanos / 1e6 / (rngRaw / 1048576.0));
     table(out, rng, rngRaw);
+  }
+
+  private static String current(List<Path> segments) throws IOException {
+    if (segments.isEmpty()) {
+      return "?";
+    }
+    byte[] b = SegmentCodec.encode(SegmentCodec.decode(Files.readAllBytes(segments.get(0)), ""),
+        io.litevault.replication.format.Codec.ZSTD);
+    return String.valueOf(((b[4] & 0xff) << 8) | (b[5] & 0xff));
   }
 
   private static int pageSizeOf(List<Path> segments) throws IOException {
