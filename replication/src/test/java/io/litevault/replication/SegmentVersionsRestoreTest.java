@@ -46,26 +46,41 @@ class SegmentVersionsRestoreTest {
         Database db = store.database("data");
         try (Replicator replicator = Replicator.start(db, options)) {
           replicator.write(c -> {
-            try (var ps = c.prepareStatement("INSERT INTO t(id, n, v) VALUES (?, 0, ?)")) {
-              for (int i = 0; i < 400; i++) {
-                ps.setInt(1, i);
-                ps.setString(2, "row " + i + " " + "x".repeat(random.nextInt(200)));
+            try (var ps = c.prepareStatement("INSERT INTO t(id, n, v) VALUES (?, 1000, ?)")) {
+              for (int i = 0; i < 2000; i++) {
+                ps.setInt(1, i); // n starts at 1000: a 2-byte integer until 32767, so counting rewrites in place
+                ps.setString(2, "row " + i + " " + "x".repeat(100 + random.nextInt(300)));
                 ps.executeUpdate();
               }
             }
             return null;
           }, Durability.REPLICATED).get();
           for (int round = 0; round < 12; round++) {
+            // One transaction each (waited for: no group commit), each counting on the hot row 0 and 10 others
+            // in place (page views), so a hot page's next image is some 40 KiB further in the segment and
+            // differs in a few bytes: version 2 XORs it. Every fourth transaction also rewrites the text of
+            // its rows (cells move: there version 1 can be smaller, and the writer keeps it).
             for (int w = 0; w < 40; w++) {
-              int id = random.nextInt(20) + (random.nextInt(10) == 0 ? random.nextInt(380) : 0);
-              String text = Long.toHexString(random.nextLong());
+              int[] ids = new int[11];
+              for (int k = 1; k < ids.length; k++) {
+                ids[k] = random.nextInt(2000);
+              }
+              String text = w % 4 == 3 ? Long.toHexString(random.nextLong()) : null;
               db.write(c -> {
-                try (var ps = c.prepareStatement("UPDATE t SET n = n + 1, v = v || ? WHERE id = ?")) {
-                  ps.setString(1, text.substring(0, 1 + (int) (id % 3)));
-                  ps.setInt(2, id);
-                  return ps.executeUpdate();
+                try (var count = c.prepareStatement("UPDATE t SET n = n + 1 WHERE id = ?");
+                    var rewrite = c.prepareStatement("UPDATE t SET v = substr(v, 1, 390) || ? WHERE id = ?")) {
+                  for (int id : ids) {
+                    count.setInt(1, id);
+                    count.executeUpdate();
+                    if (text != null) {
+                      rewrite.setString(1, text.substring(0, 1 + id % 3));
+                      rewrite.setInt(2, id);
+                      rewrite.executeUpdate();
+                    }
+                  }
+                  return null;
                 }
-              });
+              }).get();
             }
             long txid = replicator.write(c -> {
               try (var s = c.createStatement()) {
@@ -90,25 +105,27 @@ class SegmentVersionsRestoreTest {
         }
       }
       assertTrue(multiTransaction >= 3, "segments holding several transactions: " + multiTransaction + " of " + segments);
+      int version2 = 0;
       for (String key : segments) {
         try (var in = bucket.get(key)) {
-          assertEquals(2, SegmentVersions.version(in.readAllBytes()), key);
+          version2 += SegmentVersions.version(in.readAllBytes()) == 2 ? 1 : 0;
         }
       }
+      assertTrue(version2 >= 3, "segments written as version 2: " + version2 + " of " + segments.size());
       restoreEveryPoint(bucket, prefix, points, root, "v2");
 
-      int xored = 0; // segments whose version 2 is smaller: some page image in them is stored as an XOR
-      for (int i = 0; i < segments.size(); i += 2) {
-        byte[] v2;
+      for (int i = 0; i < segments.size(); i++) {
+        byte[] v2; // as written: version 2, or version 1 where that was smaller
         try (var in = bucket.get(segments.get(i))) {
           v2 = in.readAllBytes();
         }
         byte[] v1 = SegmentVersions.asVersion1(v2, segments.get(i));
         assertEquals(1, SegmentVersions.version(v1));
-        xored += v2.length < v1.length ? 1 : 0;
-        bucket.put(segments.get(i), v1);
+        assertTrue(v2.length <= v1.length, "written " + v2.length + " bytes, as version 1 " + v1.length);
+        if (i % 2 == 0) {
+          bucket.put(segments.get(i), v1);
+        }
       }
-      assertTrue(xored >= 1, "no segment got smaller as version 2");
       restoreEveryPoint(bucket, prefix, points, root, "mixed");
     }
   }

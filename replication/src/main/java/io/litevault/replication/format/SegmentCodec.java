@@ -35,16 +35,16 @@ import java.util.zip.CheckedInputStream;
  * Why version 2 XORs: a segment holds every transaction's image of a page, and a later image of a hot page
  * (a counter's leaf, an index's root) differs from the one before in a few hundred of its 4,096 bytes; the
  * XOR is mostly zeros, which zstd squeezes far better than a second near-copy it would have to find as a
- * match. The writer XORs only when the XOR has fewer non-zero bytes than the image (a page reused for
- * unrelated, mostly empty content is cheaper whole). On the demo's segments: about 60% fewer bytes, and
- * decoding is no slower (benchmarks/RESULTS.md, "Bytes per write").
+ * match. The writer chooses per image ({@link #XOR_DISTANCE}), and writes version 2 only when it is smaller
+ * ({@link #encode(Segment, Codec)}); on the demo's segments: about 60% fewer bytes, and decoding is faster,
+ * not slower (benchmarks/RESULTS.md, "Bytes per write").
  * The header repeats what a lister needs (txid range, time, checksums) so a plan can be made from
  * headers alone; the trailer makes any flipped byte detectable.
  */
 public final class SegmentCodec {
   static final int MAGIC = 0x4C565347; // "LVSG"
   static final int VERSION = 2;
-  /** Version 1 stored every image of a page whole; still read, and written only by tests. */
+  /** Version 1 stores every image of a page whole; written when version 2 would not be smaller. */
   static final int VERSION_1 = 1;
 
   private SegmentCodec() {}
@@ -54,8 +54,20 @@ public final class SegmentCodec {
   private static final int FORM_XOR = 1;
 
   /**
+   * A later image is XORed only when the page's previous image is at least this many payload bytes back, and
+   * the XOR has fewer non-zero bytes than the image ({@link #xorIsSparser}). Closer than that zstd level 1
+   * finds the previous image as a match itself, and does better than on the XOR: a match survives cells
+   * that moved inside the page, an XOR of moved text does not (a test's small segments came out 20-60%
+   * larger XORed throughout). Measured on the demo's segments (benchmarks/RESULTS.md, "Bytes per write"):
+   * XOR whenever sparser -59.7%, from 32 KiB back -59.5%, from 128 KiB -58.4%, from 512 KiB -47.3%; zstd's
+   * own window is not what limits it (zstd-1 with an 8 MiB window: -0.1%). A writer-side choice: a reader
+   * follows each image's form byte whatever the rule was.
+   */
+  static final int XOR_DISTANCE = 32 * 1024;
+
+  /**
    * Fills {@code xor} with {@code before ^ image}; true if it has fewer non-zero bytes than {@code image}
-   * (zstd's cost follows the non-zero bytes closely enough to choose by).
+   * (a page reused for unrelated, mostly empty content is cheaper whole).
    */
   private static boolean xorIsSparser(byte[] before, byte[] image, byte[] xor) {
     int xorNonZero = 0;
@@ -69,13 +81,43 @@ public final class SegmentCodec {
     return xorNonZero < imageNonZero;
   }
 
-  /** Encodes {@code s} in the current format version. */
+  /**
+   * Encodes {@code s} as the smaller of version 1 and version 2: when no page has two images in it, version 1
+   * (nothing to XOR); else both, keeping the smaller. Whether XORs pay depends on whether zstd would have found
+   * the previous image anyway, which the workload decides (the demo's counters: version 2 is 60% smaller; a
+   * test's rows that grow and move inside their pages: 10-20% larger), so the writer measures instead of
+   * guessing. The second encoding costs zstd level 1 once more (about 2-3 ms per MiB of payload).
+   */
   public static byte[] encode(Segment s, Codec codec) throws IOException {
-    return encode(s, codec, VERSION);
+    byte[] whole = encode(s, codec, VERSION_1, 0);
+    if (!repeatsAPage(s)) {
+      return whole;
+    }
+    byte[] xored = encode(s, codec, VERSION, XOR_DISTANCE);
+    return xored.length < whole.length ? xored : whole;
   }
 
-  /** Encodes {@code s} in format version {@code version} (1 or 2); tests write version 1 to check it is read. */
-  static byte[] encode(Segment s, Codec codec, int version) throws IOException {
+  private static boolean repeatsAPage(Segment s) {
+    if (s.transactions().size() < 2) {
+      return false;
+    }
+    java.util.Set<Integer> seen = new java.util.HashSet<>();
+    for (Segment.Txn t : s.transactions()) {
+      for (Integer pgno : t.pages().keySet()) {
+        if (!seen.add(pgno)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Encodes {@code s} in format version {@code version} (1 or 2), XORing images at least {@code xorDistance}
+   * payload bytes after the page's previous one (version 2); tests write version 1, and other distances, to
+   * check that what any writer may write is read.
+   */
+  static byte[] encode(Segment s, Codec codec, int version, int xorDistance) throws IOException {
     if (version != VERSION && version != VERSION_1) {
       throw new IllegalArgumentException("segment format version " + version);
     }
@@ -101,6 +143,7 @@ public final class SegmentCodec {
     out.writeByte(lineage.length);
     out.write(lineage);
     Map<Integer, byte[]> previous = version == VERSION_1 ? null : new HashMap<>();
+    Map<Integer, Integer> previousAt = version == VERSION_1 ? null : new HashMap<>(); // payload offsets
     byte[] xor = new byte[s.pageSize()];
     try (OutputStream z = codec.compress(out); DataOutputStream p = new DataOutputStream(z)) {
       for (Segment.Txn t : s.transactions()) {
@@ -121,7 +164,8 @@ public final class SegmentCodec {
             continue;
           }
           byte[] before = previous.put(e.getKey(), image);
-          if (before != null && xorIsSparser(before, image, xor)) {
+          Integer at = previousAt.put(e.getKey(), p.size());
+          if (before != null && p.size() - at >= xorDistance && xorIsSparser(before, image, xor)) {
             p.writeByte(FORM_XOR);
             p.write(xor);
           } else {

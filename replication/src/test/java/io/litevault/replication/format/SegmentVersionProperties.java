@@ -73,8 +73,11 @@ class SegmentVersionProperties {
     Codec codec = codecOf(seed);
     NetEffect expected = new NetEffect();
     s.transactions().forEach(expected::add);
-    for (int version : new int[] {SegmentCodec.VERSION_1, SegmentCodec.VERSION}) {
-      byte[] bytes = SegmentCodec.encode(s, codec, version);
+    // Version 1; version 2 as written (XOR from 32 KiB back: rare in these small segments); and version 2 XORing
+    // every later image that is sparser, which a writer may do too.
+    for (int distance : new int[] {-1, SegmentCodec.XOR_DISTANCE, 0}) {
+      int version = distance < 0 ? SegmentCodec.VERSION_1 : SegmentCodec.VERSION;
+      byte[] bytes = SegmentCodec.encode(s, codec, version, Math.max(0, distance));
       assertEquals(version, ((bytes[4] & 0xff) << 8) | (bytes[5] & 0xff));
       Segment back = SegmentCodec.decode(bytes, "seg");
       assertEquals(s.transactions().size(), back.transactions().size());
@@ -86,13 +89,13 @@ class SegmentVersionProperties {
         assertEquals(a.checksumAfter(), b.checksumAfter());
         assertEquals(new ArrayList<>(a.pages().keySet()), new ArrayList<>(b.pages().keySet()));
         for (Integer k : a.pages().keySet()) {
-          assertArrayEquals(a.pages().get(k), b.pages().get(k), "version " + version + ", txn " + a.txid() + ", page " + k);
+          assertArrayEquals(a.pages().get(k), b.pages().get(k), "distance " + distance + ", txn " + a.txid() + ", page " + k);
         }
       }
       SegmentCodec.NetSegment net = SegmentCodec.decodeNet(bytes, "seg");
       assertEquals(expected.minPages(), net.effect().minPages());
       assertEquals(expected.sizePages(), net.effect().sizePages());
-      assertEquals(pages(expected), pages(net.effect()), "version " + version);
+      assertEquals(pages(expected), pages(net.effect()), "distance " + distance);
       assertEquals(s.transactions().size(), net.checksumsAfter().length);
       assertEquals(s.last().checksumAfter(), net.checksumsAfter()[txnCount - 1]);
     }
@@ -112,7 +115,8 @@ class SegmentVersionProperties {
     qt().withExamples(300).withShrinkCycles(1000).forAll(longs().all(), integers().between(0, 1_000_000))
         .checkAssert((seed, where) -> Unchecked.run(() -> {
           int version = (seed & 1) == 0 ? SegmentCodec.VERSION : SegmentCodec.VERSION_1;
-          byte[] bytes = SegmentCodec.encode(hotSegment(seed, 1 + (int) Math.floorMod(seed, 12L)), codecOf(seed >> 1), version);
+          byte[] bytes = SegmentCodec.encode(hotSegment(seed, 1 + (int) Math.floorMod(seed, 12L)), codecOf(seed >> 1), version,
+              (seed & 2) == 0 ? 0 : SegmentCodec.XOR_DISTANCE);
           bytes[where % bytes.length] ^= (byte) (1 + Math.floorMod(seed >> 3, 255L));
           assertThrows(FormatException.class, () -> SegmentCodec.decode(bytes, "seg"));
           assertThrows(FormatException.class, () -> SegmentCodec.decodeNet(bytes, "seg"));
@@ -137,7 +141,7 @@ class SegmentVersionProperties {
     Segment s = new Segment("20261202T000000000Z-0a1b2c3d", PAGE, 1, List.of(new Segment.Txn(5, 1, 4, 2, pages)),
         new WalPosition(1, 2, 32));
     for (int form : new int[] {1, 2, 255}) {
-      byte[] bytes = SegmentCodec.encode(s, Codec.NONE);
+      byte[] bytes = SegmentCodec.encode(s, Codec.NONE, SegmentCodec.VERSION, SegmentCodec.XOR_DISTANCE);
       int at = bytes.length - 4 - PAGE - 1; // the only page's form byte
       assertEquals(0, bytes[at]);
       bytes[at] = (byte) form;
@@ -150,10 +154,54 @@ class SegmentVersionProperties {
   }
 
   @Test
-  void version2IsSmallerOnHotPages() throws Exception {
-    Segment s = hotSegment(42, 400);
-    int v1 = SegmentCodec.encode(s, Codec.ZSTD, SegmentCodec.VERSION_1).length;
-    int v2 = SegmentCodec.encode(s, Codec.ZSTD).length;
-    assertTrue(v2 < v1, "version 2: " + v2 + " bytes, version 1: " + v1);
+  void countersInPlaceAreWrittenAsVersion2AndMuchSmaller() throws Exception {
+    // Page views: 300 transactions, each counting on a hot page and 10 of 200 others, two bytes in place in
+    // pages of text; a hot page's next image is 40 KiB further on.
+    Random r = new Random(42);
+    int pageSize = 4096;
+    byte[][] db = new byte[201][];
+    for (int i = 1; i <= 200; i++) {
+      db[i] = new byte[pageSize];
+      for (int k = 0; k < pageSize; k++) {
+        db[i][k] = (byte) ('a' + r.nextInt(26));
+      }
+    }
+    List<Segment.Txn> txns = new ArrayList<>();
+    for (int t = 0; t < 300; t++) {
+      Map<Integer, byte[]> pages = new LinkedHashMap<>();
+      for (int j = 0; j < 11; j++) {
+        int pgno = j == 0 ? 1 : 2 + r.nextInt(199);
+        int at = r.nextInt(pageSize / 2 - 1) * 2;
+        db[pgno][at]++;
+        db[pgno][at + 1] = (byte) t;
+        pages.put(pgno, db[pgno].clone());
+      }
+      txns.add(new Segment.Txn(1 + t, t, 200, t, pages));
+    }
+    Segment s = new Segment("20261202T000000000Z-0a1b2c3d", pageSize, 0, txns, new WalPosition(1, 2, 32));
+    byte[] written = SegmentCodec.encode(s, Codec.ZSTD);
+    int v1 = SegmentCodec.encode(s, Codec.ZSTD, SegmentCodec.VERSION_1, 0).length;
+    assertEquals(SegmentCodec.VERSION, ((written[4] & 0xff) << 8) | (written[5] & 0xff));
+    assertTrue(written.length < v1 / 2, "version 2: " + written.length + " bytes, version 1: " + v1);
+    assertEquals(pages(netOf(s)), pages(SegmentCodec.decodeNet(written, "seg").effect()));
+  }
+
+  @Test
+  void theWriterNeverWritesMoreThanVersion1() {
+    qt().withExamples(200).withShrinkCycles(1000).forAll(longs().all(), integers().between(1, 300))
+        .checkAssert((seed, txns) -> Unchecked.run(() -> {
+          Segment s = hotSegment(seed, txns);
+          Codec codec = codecOf(seed);
+          byte[] written = SegmentCodec.encode(s, codec);
+          byte[] v1 = SegmentCodec.encode(s, codec, SegmentCodec.VERSION_1, 0);
+          assertTrue(written.length <= v1.length, written.length + " bytes written, version 1: " + v1.length);
+          assertEquals(pages(netOf(s)), pages(SegmentCodec.decodeNet(written, "seg").effect()));
+        }));
+  }
+
+  private static NetEffect netOf(Segment s) {
+    NetEffect e = new NetEffect();
+    s.transactions().forEach(e::add);
+    return e;
   }
 }

@@ -9,7 +9,7 @@ public final class SegmentVersions {
   /** The same segment, same codec, encoded as version 1 (every page image whole). */
   public static byte[] asVersion1(byte[] object, String name) throws IOException {
     SegmentCodec.Header h = SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(object), name);
-    return SegmentCodec.encode(SegmentCodec.decode(object, name), h.codec(), SegmentCodec.VERSION_1);
+    return SegmentCodec.encode(SegmentCodec.decode(object, name), h.codec(), SegmentCodec.VERSION_1, 0);
   }
 
   /** The format version in an object's header. */
