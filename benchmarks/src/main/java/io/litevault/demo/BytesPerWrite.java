@@ -90,6 +90,12 @@ public final class BytesPerWrite {
       switch (args[i]) {
         case "--every" -> every = Integer.parseInt(args[++i]);
         case "--writes" -> writes = Long.parseLong(args[++i]);
+        case "--copy-to" -> {
+          // A copy of the bucket to time restores on: segments as stored or re-encoded by this build, ranges
+          // kept or dropped (without ranges a restore reads every segment).
+          copy(root, Path.of(args[i + 1]), args[i + 2].equals("current"), args[i + 3].equals("keep"));
+          return;
+        }
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -273,6 +279,34 @@ public final class BytesPerWrite {
     out.printf("real CompactedCodec.read (pages copied into chunks): %.2f ms per MiB of pages%n",
         realRangeNanos / 1e6 / (rngRaw / 1048576.0));
     table(out, rng, rngRaw);
+  }
+
+  private static void copy(Path root, Path to, boolean reencode, boolean keepRanges) throws IOException {
+    long before = 0;
+    long after = 0;
+    int[] versions = new int[3];
+    try (Stream<Path> s = Files.walk(root)) {
+      for (Path f : s.filter(Files::isRegularFile).toList()) {
+        String name = f.getFileName().toString();
+        if (name.endsWith(".lvcr") && !keepRanges) {
+          continue;
+        }
+        Path target = to.resolve(root.relativize(f).toString());
+        Files.createDirectories(target.getParent());
+        byte[] body = Files.readAllBytes(f);
+        if (name.endsWith(".lvsg")) {
+          before += body.length;
+          if (reencode) {
+            body = SegmentCodec.encode(SegmentCodec.decode(body, name), io.litevault.replication.format.Codec.ZSTD);
+          }
+          after += body.length;
+          versions[Math.min(2, ((body[4] & 0xff) << 8) | (body[5] & 0xff))]++;
+        }
+        Files.write(target, body);
+      }
+    }
+    System.out.printf("copied to %s: segments %,d -> %,d bytes (versions 1/2: %d/%d), ranges %s%n", to, before, after,
+        versions[1], versions[2], keepRanges ? "kept" : "dropped");
   }
 
   private static String current(List<Path> segments) throws IOException {
