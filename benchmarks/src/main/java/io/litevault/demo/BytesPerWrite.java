@@ -151,6 +151,7 @@ public final class BytesPerWrite {
     long v2EncodeNanos = 0;
     long v2DecodeNanos = 0;
     long v1DecodeNanos = 0;
+    int[] currentVersions = new int[3];
     long images = 0;
     long repeats = 0;
     long repeatChangedBytes = 0;
@@ -168,6 +169,7 @@ public final class BytesPerWrite {
       byte[] current = SegmentCodec.encode(s, io.litevault.replication.format.Codec.ZSTD);
       v2EncodeNanos += System.nanoTime() - e0;
       v2Bytes += current.length;
+      currentVersions[Math.min(2, ((current[4] & 0xff) << 8) | (current[5] & 0xff))]++;
       for (int round = 0; round < 2; round++) {
         long d0 = System.nanoTime();
         SegmentCodec.decodeNet(object, "stored");
@@ -224,9 +226,9 @@ public final class BytesPerWrite {
     out.printf("real SegmentCodec.decodeNet: %.2f ms per MiB of payload%n", realDecodeNanos / 1e6 / (segRaw / 1048576.0));
     table(out, seg, segRaw);
     double segMib = segRaw / 1048576.0;
-    out.printf("real SegmentCodec, stored objects vs this build's encoding (version %s): %,.1f vs %,.1f MiB (%+.1f%%); "
+    out.printf("real SegmentCodec, stored objects vs this build's encoding (%d as version 1, %d as version 2): %,.1f vs %,.1f MiB (%+.1f%%); "
         + "encode %.2f ms/MiB; decodeNet %.2f vs %.2f ms/MiB of payload (second of two alternating rounds)%n",
-        current(segments), segStored / 1048576.0, v2Bytes / 1048576.0, 100.0 * (v2Bytes - segStored) / segStored,
+        currentVersions[1], currentVersions[2], segStored / 1048576.0, v2Bytes / 1048576.0, 100.0 * (v2Bytes - segStored) / segStored,
         v2EncodeNanos / 1e6 / segMib, v1DecodeNanos / 1e6 / segMib, v2DecodeNanos / 1e6 / segMib);
 
     // Ranges.
@@ -307,15 +309,6 @@ public final class BytesPerWrite {
     }
     System.out.printf("copied to %s: segments %,d -> %,d bytes (versions 1/2: %d/%d), ranges %s%n", to, before, after,
         versions[1], versions[2], keepRanges ? "kept" : "dropped");
-  }
-
-  private static String current(List<Path> segments) throws IOException {
-    if (segments.isEmpty()) {
-      return "?";
-    }
-    byte[] b = SegmentCodec.encode(SegmentCodec.decode(Files.readAllBytes(segments.get(0)), ""),
-        io.litevault.replication.format.Codec.ZSTD);
-    return String.valueOf(((b[4] & 0xff) << 8) | (b[5] & 0xff));
   }
 
   private static int pageSizeOf(List<Path> segments) throws IOException {
