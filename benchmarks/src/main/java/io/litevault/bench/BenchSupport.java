@@ -4,6 +4,7 @@ import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
 import io.litevault.store.Synchronous;
 import io.litevault.store.TaskIsolation;
+import io.litevault.testing.EmbeddedS3;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.FileVisitResult;
@@ -15,6 +16,11 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -174,5 +180,60 @@ final class BenchSupport {
     }
     return String.format(java.util.Locale.ROOT, "writer thread: on CPU %.0f%%, runnable but waiting for a CPU %.0f%%",
         100.0 * (after[0] - before[0]) / wallNanos, 100.0 * (after[1] - before[1]) / wallNanos);
+  }
+
+  /** One {@code kill -9} for all of them: application and replicator die at the same moment. */
+  static void kill9(long... pids) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>(List.of("kill", "-9"));
+    for (long pid : pids) {
+      cmd.add(Long.toString(pid));
+    }
+    Process kill = new ProcessBuilder(cmd).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IllegalStateException("kill -9 " + cmd.subList(2, cmd.size()) + " failed");
+    }
+  }
+
+  /**
+   * Modification times (ms) of the objects under {@code prefix} whose names end with one of {@code suffixes}.
+   * S3Proxy writes each PUT to a temporary file beside the key and renames it: a walk may meet a file that is
+   * gone a moment later, so it is tried again.
+   */
+  static List<Long> uploadTimes(EmbeddedS3 s3, String prefix, String... suffixes) throws IOException {
+    Path root = s3.directory().resolve(s3.bucket()).resolve(prefix);
+    for (int attempt = 1; ; attempt++) {
+      if (!Files.isDirectory(root)) {
+        return List.of();
+      }
+      try (Stream<Path> files = Files.walk(root)) {
+        return files.filter(p -> Stream.of(suffixes).anyMatch(s -> p.getFileName().toString().endsWith(s)))
+            .map(p -> {
+              try {
+                return Files.getLastModifiedTime(p).toMillis();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            })
+            .sorted(Comparator.naturalOrder()).toList();
+      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /**
+   * Linux only: CPU seconds (user + system, {@code /proc/<pid>/stat}, in clock ticks of 10 ms) a process has
+   * used so far; NaN when it cannot be read (the process is gone).
+   */
+  static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime: fields 14 and 15
+    } catch (IOException | RuntimeException e) {
+      return Double.NaN;
+    }
   }
 }

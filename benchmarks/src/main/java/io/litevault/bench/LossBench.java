@@ -143,7 +143,7 @@ public final class LossBench {
       acks.awaitWriting(child, 120);
       Thread.sleep((long) (delay * 1000));
       long killMs = System.currentTimeMillis();
-      kill9(child.pid());
+      BenchSupport.kill9(child.pid());
       int exit = child.waitFor(30);
       Files.writeString(dir.resolve("child-stderr.txt"), child.stderr());
       Path restored = dir.resolve("restored.db");
@@ -152,7 +152,7 @@ public final class LossBench {
       saveListing(s3, prefix, dir.resolve("objects-after-restore.txt"));
       long[] newest = newest(restored);
       return new Round(Subject.LITEVAULT, round, delay, acks.count, acks.writingMs, killMs, acks.lastSeq, acks.lastTs,
-          newest[0], newest[1], exit, uploadTimes(s3, prefix, ".lvsg", ".lvsn"));
+          newest[0], newest[1], exit, BenchSupport.uploadTimes(s3, prefix, ".lvsg", ".lvsn"));
     } finally {
       child.close();
     }
@@ -161,75 +161,39 @@ public final class LossBench {
   // --- Litestream: the writer JVM and `litestream replicate`, killed together
 
   private Round litestream(EmbeddedS3 s3, Path dir, int round, double delay) throws Exception {
-    if (o.litestream() == null || !Files.isExecutable(o.litestream())) {
-      throw new IllegalStateException("no Litestream binary at " + o.litestream() + " (npm install --prefix /tmp/ls "
-          + "@flydotio/litestream-linux-x64@1.0.1, then --litestream PATH)");
-    }
     String prefix = "litestream/round-" + round;
     Path db = dir.resolve("ls.db");
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement s = c.createStatement()) {
       s.execute("PRAGMA journal_mode=WAL");
       s.execute(LossWriterMain.TABLE_DDL);
     }
-    Path config = dir.resolve("litestream.yml");
-    // Defaults everywhere else: sync-interval 1 s, monitor interval 1 s, checkpoints as Litestream does them.
-    Files.writeString(config, String.join("\n",
-        "dbs:",
-        "  - path: " + db,
-        "    replicas:",
-        "      - type: s3",
-        "        bucket: " + s3.bucket(),
-        "        path: " + prefix,
-        "        endpoint: " + s3.endpoint(),
-        "        region: " + s3.region(),
-        "        force-path-style: true",
-        ""), StandardCharsets.UTF_8);
-    Process ls = litestreamProcess(s3, dir.resolve("replicate.log"), "replicate", "-config", config.toString());
+    Litestream litestream = Litestream.configure(o.litestream(), dir, db, s3, s3.endpoint(), prefix);
+    Process ls = litestream.replicate(dir.resolve("replicate.log"));
     ChildJvm child = null;
     try {
       // The generation's first snapshot lands before the clock starts, as for Litevault.
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      while (uploadTimes(s3, prefix, ".snapshot.lz4").isEmpty()) {
-        if (!ls.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("litestream wrote no snapshot: " + Files.readString(dir.resolve("replicate.log")));
-        }
-        Thread.sleep(50);
-      }
+      litestream.awaitSnapshot(ls, prefix, dir.resolve("replicate.log"));
       Acks acks = new Acks();
       child = ChildJvm.start(LossWriterMain.class, acks::line, "sqlite", db.toString(), Integer.toString(o.rate()));
       acks.awaitWriting(child, 120);
       Thread.sleep((long) (delay * 1000));
       long killMs = System.currentTimeMillis();
-      kill9(child.pid(), ls.pid());
+      BenchSupport.kill9(child.pid(), ls.pid());
       int exit = child.waitFor(30);
       Files.writeString(dir.resolve("child-stderr.txt"), child.stderr());
       ls.waitFor(30, TimeUnit.SECONDS);
       saveListing(s3, prefix, dir.resolve("objects-at-kill.txt"));
       Path restored = dir.resolve("restored.db");
-      Process restore = litestreamProcess(s3, dir.resolve("restore.log"), "restore", "-config", config.toString(),
-          "-o", restored.toString(), db.toString());
-      if (!restore.waitFor(300, TimeUnit.SECONDS) || restore.exitValue() != 0) {
-        throw new IllegalStateException("litestream restore failed: " + Files.readString(dir.resolve("restore.log")));
-      }
+      litestream.restore(restored, dir.resolve("restore.log"));
       long[] newest = newest(restored);
       return new Round(Subject.LITESTREAM, round, delay, acks.count, acks.writingMs,
-          killMs, acks.lastSeq, acks.lastTs, newest[0], newest[1], exit, uploadTimes(s3, prefix, ".wal.lz4", ".snapshot.lz4"));
+          killMs, acks.lastSeq, acks.lastTs, newest[0], newest[1], exit, BenchSupport.uploadTimes(s3, prefix, ".wal.lz4", ".snapshot.lz4"));
     } finally {
       if (child != null) {
         child.close();
       }
       ls.destroyForcibly();
     }
-  }
-
-  private Process litestreamProcess(EmbeddedS3 s3, Path log, String... args) throws IOException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(o.litestream().toString());
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("LITESTREAM_ACCESS_KEY_ID", s3.accessKey());
-    pb.environment().put("LITESTREAM_SECRET_ACCESS_KEY", s3.secretKey());
-    return pb.start();
   }
 
   // --- shared
@@ -261,18 +225,6 @@ public final class LossBench {
     }
   }
 
-  /** One {@code kill -9} for all of them: application and replicator die at the same moment. */
-  private static void kill9(long... pids) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("kill", "-9"));
-    for (long pid : pids) {
-      cmd.add(Long.toString(pid));
-    }
-    Process kill = new ProcessBuilder(cmd).inheritIO().start();
-    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
-      throw new IllegalStateException("kill -9 " + cmd.subList(2, cmd.size()) + " failed");
-    }
-  }
-
   /** {seq, ts} of the newest row in a restored database. */
   private static long[] newest(Path db) throws Exception {
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
@@ -292,35 +244,6 @@ public final class LossBench {
       }
     }
     Files.writeString(file, b.toString());
-  }
-
-  /**
-   * Modification times (ms) of the objects under {@code prefix} whose names end with one of {@code suffixes}.
-   * S3Proxy writes each PUT to a temporary file beside the key and renames it: a walk may meet a file that is
-   * gone a moment later, so it is tried again.
-   */
-  private static List<Long> uploadTimes(EmbeddedS3 s3, String prefix, String... suffixes) throws IOException {
-    Path root = s3.directory().resolve(s3.bucket()).resolve(prefix);
-    for (int attempt = 1; ; attempt++) {
-      if (!Files.isDirectory(root)) {
-        return List.of();
-      }
-      try (Stream<Path> files = Files.walk(root)) {
-        return files.filter(p -> Stream.of(suffixes).anyMatch(s -> p.getFileName().toString().endsWith(s)))
-            .map(p -> {
-              try {
-                return Files.getLastModifiedTime(p).toMillis();
-              } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-              }
-            })
-            .sorted(Comparator.naturalOrder()).toList();
-      } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
-        if (attempt == 5) {
-          throw e;
-        }
-      }
-    }
   }
 
   // --- the table

@@ -1,6 +1,5 @@
 package io.litevault.bench;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -21,8 +20,6 @@ import picocli.CommandLine.Option;
 @Command(name = "loss", mixinStandardHelpOptions = true,
     description = "Data lost per kill -9: Litevault LOCAL vs Litestream 0.3.13, same S3 server, same run.")
 public final class LossHarness implements Callable<Integer> {
-  static final Path NPM_LITESTREAM = Path.of("/tmp/ls/node_modules/@flydotio/litestream-linux-x64/litestream");
-
   @Option(names = "--rounds", defaultValue = "10", description = "rounds per system (default: ${DEFAULT-VALUE})")
   int rounds;
 
@@ -61,7 +58,7 @@ public final class LossHarness implements Callable<Integer> {
     if (rounds < 1 || rate < 1 || minKill <= 0 || maxKill < minKill) {
       throw new CommandLine.ParameterException(new CommandLine(this), "need rounds >= 1, rate >= 1, 0 < min <= max kill");
     }
-    Path binary = litestream != null ? litestream : Files.isExecutable(NPM_LITESTREAM) ? NPM_LITESTREAM : null;
+    Path binary = Litestream.find(litestream);
     new LossBench(new LossBench.Options(rounds, rate, seed != null ? seed : System.nanoTime(), minKill, maxKill, dir,
         binary, client, systems), System.out).run();
     return 0;

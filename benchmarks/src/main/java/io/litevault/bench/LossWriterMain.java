@@ -60,32 +60,49 @@ public final class LossWriterMain {
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
     int rate = Integer.parseInt(args[2]);
     if (args[0].equals("litevault")) {
-      S3Options s3 = S3Options.builder(args[4]).endpoint(args[3]).region("us-east-1").credentials(args[6], args[7]).build();
-      ObjectStore bucket = args[8].equals("aws") ? S3ObjectStore.create(s3) : MinioObjectStore.create(s3);
-      SqliteStore store = SqliteStore.builder(Path.of(args[1]))
-          .database("data", DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "w", TABLE_DDL).build()).open();
-      Database db = store.database("data");
-      Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, args[5]).build());
-      WriteTask<Long> row0 = c -> insert(c, 0);
-      // Row 0 with REPLICATED: the lineage's first snapshot and a segment land before the clock starts,
-      // as the parent waits for Litestream's first snapshot.
-      r.write(row0, Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+      Replicator r = startLitevault(args[1], args[3], args[4], args[5], args[6], args[7], args[8]);
       run(out, rate, seq -> r.write(c -> insert(c, seq), Durability.LOCAL).join());
     } else if (args[0].equals("sqlite")) {
-      Connection c = DriverManager.getConnection("jdbc:sqlite:" + args[1]);
-      try (Statement s = c.createStatement()) {
-        s.execute("PRAGMA busy_timeout=5000");
-        s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=NORMAL");
-      }
+      Connection c = openSqlite(args[1]);
       run(out, rate, seq -> insert(c, seq));
     } else {
       throw new IllegalArgumentException("mode must be litevault or sqlite, got " + args[0]);
     }
   }
 
+  /**
+   * The {@code litevault} mode's store ({@code dir}, database {@code data}, defaults) and replicator
+   * (defaults, to {@code prefix} through the {@code client}: minio or aws). Row 0 is written with
+   * REPLICATED before it returns: the lineage's first snapshot and a segment land before the clock starts,
+   * as the parent waits for Litestream's first snapshot.
+   */
+  static Replicator startLitevault(String dir, String endpoint, String bucketName, String prefix, String accessKey,
+      String secretKey, String client) throws Exception {
+    S3Options s3 = S3Options.builder(bucketName).endpoint(endpoint).region("us-east-1").credentials(accessKey, secretKey)
+        .build();
+    ObjectStore bucket = client.equals("aws") ? S3ObjectStore.create(s3) : MinioObjectStore.create(s3);
+    SqliteStore store = SqliteStore.builder(Path.of(dir))
+        .database("data", DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "w", TABLE_DDL).build()).open();
+    Database db = store.database("data");
+    Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, prefix).build());
+    WriteTask<Long> row0 = c -> insert(c, 0);
+    r.write(row0, Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+    return r;
+  }
+
+  /** The {@code sqlite} mode's connection: WAL, synchronous=NORMAL, a 5 s busy timeout, autocommit. */
+  static Connection openSqlite(String file) throws java.sql.SQLException {
+    Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+    try (Statement s = c.createStatement()) {
+      s.execute("PRAGMA busy_timeout=5000");
+      s.execute("PRAGMA journal_mode=WAL");
+      s.execute("PRAGMA synchronous=NORMAL");
+    }
+    return c;
+  }
+
   /** Inserts row {@code seq} stamped with the current time, and returns that time. */
-  private static long insert(Connection c, long seq) throws java.sql.SQLException {
+  static long insert(Connection c, long seq) throws java.sql.SQLException {
     try (PreparedStatement ps = c.prepareStatement(INSERT)) {
       long ts = System.currentTimeMillis();
       ps.setLong(1, seq);
@@ -102,13 +119,17 @@ public final class LossWriterMain {
     long start = System.nanoTime();
     long period = 1_000_000_000L / rate;
     for (long seq = 1; ; seq++) {
-      long due = start + (seq - 1) * period;
-      long wait;
-      while ((wait = due - System.nanoTime()) > 0) {
-        LockSupport.parkNanos(wait);
-      }
+      parkUntil(start + (seq - 1) * period);
       long ts = writer.write(seq);
       out.println("ack " + seq + " " + ts);
+    }
+  }
+
+  /** Returns at {@code due} ({@link System#nanoTime()}), at once if it has passed. */
+  static void parkUntil(long due) {
+    long wait;
+    while ((wait = due - System.nanoTime()) > 0) {
+      LockSupport.parkNanos(wait);
     }
   }
 }

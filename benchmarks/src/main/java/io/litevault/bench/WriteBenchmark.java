@@ -53,7 +53,11 @@ import org.openjdk.jmh.runner.IterationType;
  *       reused prepared statement; {@link OperationsPerInvocation} makes its score rows per second.
  * </ul>
  *
- * <p>Plus {@code queueBulk}, a diagnostic (see its doc), not one of the compared modes.
+ * <p>Plus {@code queueBulk}, a diagnostic (see its doc), not one of the compared modes, and the
+ * per-write cost pair of issue 14: {@code single} (one caller thread, {@link Database#writeAndWait} of
+ * one INSERT, so every batch holds one write and every write is its own transaction) against
+ * {@code plain} (one thread, one sqlite-jdbc connection in autocommit, WAL, the same synchronous level,
+ * one reused prepared statement): their ratio is what the store adds to each transaction.
  *
  * <p>{@link Threads} is per method and a {@link Param} cannot vary it, so the three modes are three
  * methods, each with its own state class carrying only the params that apply to it: {@code queue} runs
@@ -217,6 +221,49 @@ public class WriteBenchmark {
     }
   }
 
+  /** {@code single}: one caller, default options (SAVEPOINT isolation, statement cache on). */
+  @State(Scope.Benchmark)
+  public static class SingleState extends StoreTrial {
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+      open(synchronous, TaskIsolation.SAVEPOINT);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      close("single " + synchronous + " SAVEPOINT");
+    }
+  }
+
+  /** {@code plain}: one sqlite-jdbc connection in autocommit with one reused prepared statement. */
+  @State(Scope.Benchmark)
+  public static class PlainState {
+    @Param({"NORMAL", "FULL"})
+    public Synchronous synchronous;
+
+    Path dir;
+    Connection connection;
+    PreparedStatement insert;
+    long nextKey;
+
+    @Setup(Level.Trial)
+    public void open() throws SQLException {
+      dir = BenchSupport.newDirectory("litevault-bench-plain-");
+      connection = BenchSupport.openPlain(dir, synchronous); // autocommit, WAL, SQLite's autocheckpoint
+      insert = connection.prepareStatement(BenchSupport.INSERT);
+    }
+
+    @TearDown(Level.Trial)
+    public void close() throws SQLException {
+      insert.close();
+      connection.close();
+      BenchSupport.deleteRecursively(dir);
+    }
+  }
+
   @State(Scope.Benchmark)
   public static class PoolState {
     /** Writer connections of the pool. */
@@ -375,5 +422,26 @@ public class WriteBenchmark {
       ps.executeUpdate();
     }
     s.connection.commit();
+  }
+
+  /**
+   * Issue 14's per-transaction cost: one caller thread, one {@link Database#writeAndWait} of one INSERT
+   * per op, so each batch is a single write in its own transaction. Compare with {@code plain}.
+   */
+  @Benchmark
+  @Threads(1)
+  public int single(SingleState s) {
+    long key = s.keys.incrementAndGet();
+    return s.db.writeAndWait(c -> BenchSupport.insertOnce(c, key));
+  }
+
+  /** What {@code single} is compared with: one autocommitted INSERT on a plain connection per op. */
+  @Benchmark
+  @Threads(1)
+  public int plain(PlainState s) throws SQLException {
+    PreparedStatement ps = s.insert;
+    ps.setLong(1, ++s.nextKey);
+    ps.setString(2, BenchSupport.VALUE);
+    return ps.executeUpdate();
   }
 }

@@ -184,8 +184,10 @@ public final class ReplicatorOptions {
      * share its PUT (a group upload): each REPLICATED ack waits up to this much longer, and at a steady rate
      * of r such writes a second the PUTs fall from about r to about 1/window. It waits only while REPLICATED
      * writers run concurrently (the last upload, or this one, was asked for by more than one commit): a
-     * single caller waiting for each ack would pay the window on every write and share nothing. 0 uploads at
-     * once. At most 1 s.
+     * single caller waiting for each ack would pay the window on every write and share nothing. It also ends
+     * early once those commits go quiet (no new one for 8 times their mean spacing, and at least 1 ms):
+     * callers that each wait for their own ack are then all waiting, and holding the upload would only slow
+     * them. 0 uploads at once. At most 1 s.
      *
      * @throws IllegalArgumentException {@code value} is negative or above 1 s
      */

@@ -85,6 +85,8 @@ final class Shipper implements Runnable {
   private boolean orphansCleaned;
   private long lastUploadNanos;
   private long lastSnapshotMillis;
+  /** The last snapshot that went ahead of pending commits failed: they ship before it is tried again. */
+  private boolean overdueSnapshotFailed;
   private long lastRetentionMillis;
   private boolean uploadedSinceRetention;
   private boolean committedSinceSnapshot;
@@ -248,9 +250,18 @@ final class Shipper implements Runnable {
         return Turn.STOP;
       }
       start();
+    } else if (!pending.isEmpty() && !closing && !overdueSnapshotFailed && snapshotOverdue()) {
+      // Before the upload, not after: under a steady load a new commit is always pending when the
+      // shipper looks, and a snapshot that waited for an empty queue would never come. It covers them.
+      // If it fails (a full work disk), the pending commits ship first: a snapshot fault must not stall
+      // REPLICATED writes. It is tried again after that upload.
+      overdueSnapshotFailed = true;
+      snapshot(false);
+      overdueSnapshotFailed = false;
     } else if (!pending.isEmpty() && (urgency.due(closing) || closing || uploadDue())) {
       urgency.uploadBegins(closing);
       shipPending();
+      overdueSnapshotFailed = false;
     } else if (closing) {
       return Turn.STOP;
     } else if (snapshotRequested) {
@@ -781,7 +792,7 @@ final class Shipper implements Runnable {
    */
   private boolean snapshotDue() {
     long since = options.clock().millis() - lastSnapshotMillis;
-    if (since >= options.snapshotInterval().toMillis()) {
+    if (snapshotOverdue()) {
       return true;
     }
     if (since >= options.minSnapshotSpacing().toMillis() && chain.reached(options.snapshotChainFraction())) {
@@ -789,6 +800,11 @@ final class Shipper implements Runnable {
       return true;
     }
     return false;
+  }
+
+  /** The snapshot interval is up: the one reason that goes ahead of shipping pending commits. */
+  private boolean snapshotOverdue() {
+    return options.clock().millis() - lastSnapshotMillis >= options.snapshotInterval().toMillis();
   }
 
   private boolean retentionDue() {
@@ -804,7 +820,7 @@ final class Shipper implements Runnable {
     }, () -> {
       if (!pending.isEmpty()) {
         long untilDue = options.minUploadInterval().toNanos() - (System.nanoTime() - lastUploadNanos);
-        return urgency.raised() ? Math.min(untilDue, urgency.windowLeftNanos()) : untilDue;
+        return urgency.raised() ? Math.min(untilDue, urgency.nanosUntilDue()) : untilDue;
       }
       long wait = committedSinceSnapshot ? TimeUnit.SECONDS.toNanos(30) // re-check the snapshot schedule
           : Wakeups.FOREVER; // idle: no timers, no requests

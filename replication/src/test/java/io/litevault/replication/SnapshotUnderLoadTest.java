@@ -46,4 +46,69 @@ class SnapshotUnderLoadTest {
       }
     }
   }
+
+  /**
+   * The same when every upload is due at once (no minUploadInterval), made exact: each segment PUT is
+   * held until the next commit is pending, so the shipper never finds the queue empty. Snapshots that
+   * came only after the uploads starved for as long as the load lasted (simulated hours here; in CI,
+   * a Review16Test snapshot came 45 simulated minutes late).
+   */
+  @Test
+  void anOverdueSnapshotGoesAheadOfPendingCommits() throws Exception {
+    java.util.concurrent.Semaphore nextCommitPending = new java.util.concurrent.Semaphore(0);
+    io.litevault.bucket.FaultyObjectStore bucket = new io.litevault.bucket.FaultyObjectStore(
+        FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket"))));
+    io.litevault.testing.MutableClock clock = new io.litevault.testing.MutableClock(
+        java.time.Instant.parse("2026-12-01T00:00:00Z"));
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+        .clock(clock).migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      Database db = store.database("data");
+      try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "l/data").clock(clock)
+          .minUploadInterval(Duration.ZERO).snapshotInterval(Duration.ofHours(1)).snapshotChainFraction(0).build())) {
+        r.write(ReplicationTest.insert("load", "first"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        long before = r.metrics().snapshotsUploaded();
+        java.util.concurrent.Semaphore putHeld = new java.util.concurrent.Semaphore(0);
+        holdSegmentPuts(bucket, putHeld, nextCommitPending);
+        db.writeAndWait(ReplicationTest.insert("load", "row 0")); // its PUT waits for the next commit
+        for (int i = 1; i <= 12; i++) { // 2 simulated hours
+          awaitShipper(putHeld, r, before);
+          clock.advance(Duration.ofMinutes(10));
+          db.writeAndWait(ReplicationTest.insert("load", "row " + i));
+          nextCommitPending.release();
+        }
+        awaitShipper(putHeld, r, before);
+        long snapshots = r.metrics().snapshotsUploaded() - before;
+        nextCommitPending.release(1_000);
+        assertTrue(snapshots >= 1, "2 simulated hours of steady writes, snapshotInterval 1 h: " + r.metrics());
+        r.write(ReplicationTest.insert("load", "last"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        Path out = dir.resolve("restored.db");
+        Restore.run(RestoreOptions.builder(bucket, "l/data", out).build());
+        assertEquals(db.read(Dumps::dump), Dumps.dump(out));
+      }
+    }
+  }
+
+  /** Every segment PUT from now says it is held, then waits (up to 10 s) for "the next commit is pending". */
+  private static void holdSegmentPuts(io.litevault.bucket.FaultyObjectStore bucket,
+      java.util.concurrent.Semaphore held, java.util.concurrent.Semaphore permits) {
+    bucket.beforePut("/segments/", key -> {
+      holdSegmentPuts(bucket, held, permits); // the hook runs once: arm it again for the next PUT
+      held.release();
+      try {
+        permits.tryAcquire(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+  }
+
+  /** Until the shipper holds its next segment PUT (its turn is past) or a snapshot landed (at most 10 s). */
+  private static void awaitShipper(java.util.concurrent.Semaphore held, Replicator r, long snapshotsBefore)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline && r.metrics().snapshotsUploaded() == snapshotsBefore
+        && !held.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+      // polls both
+    }
+  }
 }

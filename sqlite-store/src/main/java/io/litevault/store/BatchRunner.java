@@ -15,17 +15,26 @@ final class BatchRunner {
   private final String path;
   private final Connection connection;
   private final TaskIsolation isolation;
+  /** Told just before each COMMIT (see {@link ChangeTracker#captureBeforeCommit()}). */
+  private final ChangeTracker changes;
   /** What tasks run on: the writer connection with its prepared statements cached. */
   private final StatementCache statements;
-  /** Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task). */
-  private java.sql.PreparedStatement savepoint;
-  private java.sql.PreparedStatement release;
+  /**
+   * Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task), and
+   * each batch's BEGIN IMMEDIATE/COMMIT too; run through {@link ControlStatement}, not JDBC's execute.
+   */
+  private ControlStatement begin;
+  private ControlStatement commit;
+  private ControlStatement savepoint;
+  private ControlStatement release;
 
-  BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize) {
+  BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize,
+      ChangeTracker changes) {
     this.database = database;
     this.path = path;
     this.connection = connection;
     this.isolation = isolation;
+    this.changes = changes;
     this.statements = new StatementCache(connection, statementCacheSize);
   }
 
@@ -52,6 +61,7 @@ final class BatchRunner {
       return isolation == TaskIsolation.SAVEPOINT ? runWithSavepoints(batch) : runWithReplay(batch);
     } catch (SQLException e) {
       // BEGIN or COMMIT failed: nothing of this transaction is in the database.
+      changes.forgetCapture();
       rollbackQuietly();
       StoreException failure = SqliteErrors.batchFailure(database, path, batch.size(), e);
       for (WriteRequest<?> r : batch) {
@@ -64,81 +74,119 @@ final class BatchRunner {
   }
 
   private int runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      s.execute("BEGIN IMMEDIATE");
-      int txStart = 0; // first request of the current transaction
-      for (int i = 0; i < batch.size(); i++) {
-        WriteRequest<?> r = batch.get(i);
-        savepoint().execute();
-        try {
-          r.result = runTask(r);
-          release().execute();
-        } catch (Throwable t) {
-          r.failure = SqliteErrors.taskFailure(database, path, t);
-          try {
-            s.execute("ROLLBACK TO lv_task");
-            s.execute("RELEASE lv_task");
-          } catch (SQLException aborted) {
-            // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
-            // that ended it): the tasks before this one in it are lost too. Go on in a new one.
-            StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
-            for (int j = txStart; j < i; j++) {
-              if (batch.get(j).failure == null) {
-                batch.get(j).failure = lost;
-              }
-            }
-            rollbackQuietly();
-            s.execute("BEGIN IMMEDIATE");
-            txStart = i + 1;
-          }
-        }
-      }
-      s.execute("COMMIT");
-      int committed = 0;
-      for (int j = txStart; j < batch.size(); j++) {
-        if (batch.get(j).failure == null) {
-          committed++;
-        }
-      }
-      return committed;
+    if (batch.size() == 1) {
+      return runAlone(batch.get(0));
     }
+    begin().execute();
+    int txStart = 0; // first request of the current transaction
+    for (int i = 0; i < batch.size(); i++) {
+      WriteRequest<?> r = batch.get(i);
+      savepoint().execute();
+      try {
+        r.result = runTask(r);
+        release().execute();
+      } catch (Throwable t) {
+        r.failure = SqliteErrors.taskFailure(database, path, t);
+        try (Statement s = connection.createStatement()) {
+          s.execute("ROLLBACK TO lv_task");
+          s.execute("RELEASE lv_task");
+        } catch (SQLException aborted) {
+          // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
+          // that ended it): the tasks before this one in it are lost too. Go on in a new one.
+          StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
+          for (int j = txStart; j < i; j++) {
+            if (batch.get(j).failure == null) {
+              batch.get(j).failure = lost;
+            }
+          }
+          rollbackQuietly();
+          begin().execute();
+          txStart = i + 1;
+        }
+      }
+    }
+    commitTransaction();
+    int committed = 0;
+    for (int j = txStart; j < batch.size(); j++) {
+      if (batch.get(j).failure == null) {
+        committed++;
+      }
+    }
+    return committed;
+  }
+
+  /**
+   * A batch of one task under SAVEPOINT isolation: the transaction holds nothing but the task, so
+   * rolling the transaction back undoes exactly what rolling its savepoint back would, and the
+   * SAVEPOINT/RELEASE pair is skipped. The task runs once, its failure fails only its future, and a
+   * failed task commits nothing (before: an empty COMMIT, which writes no frame and announces nothing).
+   */
+  private int runAlone(WriteRequest<?> r) throws SQLException {
+    begin().execute();
+    try {
+      r.result = runTask(r);
+    } catch (Throwable t) {
+      r.failure = SqliteErrors.taskFailure(database, path, t);
+      rollbackQuietly(); // quiet: SQLite may have rolled back already (SQLITE_FULL, or the task ended it)
+      return 0;
+    }
+    commitTransaction();
+    return 1;
   }
 
   private int runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
-    try (Statement s = connection.createStatement()) {
-      attempt:
-      while (true) {
-        s.execute("BEGIN IMMEDIATE");
-        int ran = 0;
-        for (WriteRequest<?> r : batch) {
-          if (r.failure != null) {
-            continue;
-          }
-          try {
-            r.result = runTask(r);
-            ran++;
-          } catch (Throwable t) {
-            r.failure = SqliteErrors.taskFailure(database, path, t);
-            rollbackQuietly();
-            continue attempt; // replay the batch without the failed task
-          }
+    attempt:
+    while (true) {
+      begin().execute();
+      int ran = 0;
+      for (WriteRequest<?> r : batch) {
+        if (r.failure != null) {
+          continue;
         }
-        s.execute("COMMIT");
-        return ran;
+        try {
+          r.result = runTask(r);
+          ran++;
+        } catch (Throwable t) {
+          r.failure = SqliteErrors.taskFailure(database, path, t);
+          rollbackQuietly();
+          continue attempt; // replay the batch without the failed task
+        }
       }
+      commitTransaction();
+      return ran;
     }
   }
 
-  private java.sql.PreparedStatement savepoint() throws SQLException {
+  /** COMMIT, with the schema version read just before it (see {@link ChangeTracker#captureBeforeCommit()}). */
+  private void commitTransaction() throws SQLException {
+    changes.captureBeforeCommit();
+    commit().execute();
+  }
+
+  private ControlStatement begin() throws SQLException {
+    if (begin == null) {
+      begin = new ControlStatement(connection, "BEGIN IMMEDIATE");
+    }
+    return begin;
+  }
+
+  private ControlStatement commit() throws SQLException {
+    if (commit == null) {
+      commit = new ControlStatement(connection, "COMMIT");
+    }
+    return commit;
+  }
+
+  private ControlStatement savepoint() throws SQLException {
     if (savepoint == null) {
-      savepoint = connection.prepareStatement("SAVEPOINT lv_task");
+      savepoint = new ControlStatement(connection, "SAVEPOINT lv_task");
     }
     return savepoint;
   }
 
-  private java.sql.PreparedStatement release() throws SQLException {
+  private ControlStatement release() throws SQLException {
     if (release == null) {
-      release = connection.prepareStatement("RELEASE lv_task");
+      release = new ControlStatement(connection, "RELEASE lv_task");
     }
     return release;
   }
@@ -146,15 +194,13 @@ final class BatchRunner {
   /** Closes the prepared statements (before maintenance: VACUUM refuses to run with any open). */
   void closeStatements() {
     statements.clear();
-    for (java.sql.PreparedStatement p : new java.sql.PreparedStatement[] {savepoint, release}) {
+    for (ControlStatement p : new ControlStatement[] {begin, commit, savepoint, release}) {
       if (p != null) {
-        try {
-          p.close();
-        } catch (SQLException ignored) {
-          // closing a statement of a healthy connection does not fail; nothing to do if it did
-        }
+        p.close();
       }
     }
+    begin = null;
+    commit = null;
     savepoint = null;
     release = null;
   }

@@ -88,10 +88,7 @@ public final class Database {
   /** Like {@link #write} but also tells the transaction id that committed the write. */
   public <T> CompletableFuture<Committed<T>> writeCommitted(WriteTask<T> task) {
     Objects.requireNonNull(task, "task");
-    if (writer.onWriterThread()) {
-      throw new IllegalStateException("write to '" + name + "' from its own writer thread (inside a write "
-          + "task or a commit listener) would deadlock: do the work in the running task instead");
-    }
+    refuseOnWriterThread();
     return writer.submit(task);
   }
 
@@ -106,7 +103,24 @@ public final class Database {
           + "future would never end (futures complete one after another on that thread): use write() and "
           + "compose, or a *Async stage");
     }
-    return await(write(task));
+    Objects.requireNonNull(task, "task");
+    refuseOnWriterThread();
+    // The future stays here (nothing can be attached to it), so the writer may complete it itself.
+    CompletableFuture<Committed<T>> f = writer.submit(task, true);
+    if (writer.solo()) {
+      long deadline = System.nanoTime() + Writer.SOLO_SPIN_NANOS;
+      while (!f.isDone() && System.nanoTime() - deadline < 0) {
+        Thread.onSpinWait();
+      }
+    }
+    return await(f).value();
+  }
+
+  private void refuseOnWriterThread() {
+    if (writer.onWriterThread()) {
+      throw new IllegalStateException("write to '" + name + "' from its own writer thread (inside a write "
+          + "task or a commit listener) would deadlock: do the work in the running task instead");
+    }
   }
 
   /** Runs a read on a pooled read-only connection; failures throw {@link ReadFailedException}. */

@@ -7,12 +7,15 @@ final class WriteRequest<T> {
   final WriteTask<T> task;
   final CompletableFuture<Committed<T>> future = new CompletableFuture<>();
   final long enqueuedNanos;
+  /** The future is only waited on by its caller, never handed out (writeAndWait); see Writer#acknowledge. */
+  final boolean awaitedOnly;
   Object result;
   StoreException failure;
 
-  WriteRequest(WriteTask<T> task, long enqueuedNanos) {
+  WriteRequest(WriteTask<T> task, long enqueuedNanos, boolean awaitedOnly) {
     this.task = task;
     this.enqueuedNanos = enqueuedNanos;
+    this.awaitedOnly = awaitedOnly;
   }
 
   T run(java.sql.Connection connection) throws Exception {

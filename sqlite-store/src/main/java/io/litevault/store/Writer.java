@@ -19,7 +19,9 @@ import org.slf4j.LoggerFactory;
  * <p>The thread takes the first waiting request, drains up to {@code maxBatchSize - 1} more, and runs
  * the writes among them as ONE transaction ({@link BatchRunner}); after COMMIT it publishes the commit
  * (cache versions, {@link CommitListener}s), hands the batch to the completer thread, which completes
- * the futures in commit order while the writer goes on, then lets the {@link Checkpointer} act.
+ * the futures in commit order while the writer goes on (a lone writeAndWait with nothing earlier left
+ * to complete is woken by the writer itself, see {@link #acknowledge}), then lets the
+ * {@link Checkpointer} act.
  * Control requests (checkpoint now, pause for maintenance, close) travel through the same FIFO queue,
  * so they see every write queued before them committed. Nothing thrown on this thread ends it:
  * task errors fail their own future, anything else goes to the {@link WriterErrorHandler}; an interrupt
@@ -64,6 +66,23 @@ final class Writer {
   /** A committed batch whose futures the completer completes. */
   private record Completion(WriteRequest<?>[] requests, long txid) {}
 
+  /**
+   * Whether the last batch was a lone writeAndWait acknowledged by this thread (one caller writing one
+   * row at a time) and took less than {@link #SOLO_SPIN_NANOS}: then the writer looks for the next write for {@link #SOLO_SPIN_NANOS} before
+   * parking, and such a caller for as long before parking on its acknowledgement.
+   */
+  private volatile boolean solo;
+  static final long SOLO_SPIN_NANOS = 50_000;
+
+  boolean solo() {
+    return solo;
+  }
+
+  /** Batches handed to the completer so far (writer thread only). */
+  private long handedOff;
+  /** Batches the completer has finished completing (written by the completer only); see {@link #acknowledge}. */
+  private volatile long completedBatches;
+
   private static final Object COMPLETER_STOP = new Object();
 
   private volatile boolean accepting = true;
@@ -91,7 +110,7 @@ final class Writer {
     this.listeners = listeners;
     this.checkpointer = checkpointer;
     this.stats = stats;
-    this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize());
+    this.runner = new BatchRunner(name, path, connection, options.isolation(), options.statementCacheSize(), changes);
     this.permits = new Semaphore(options.queueCapacity());
     this.walEnd = walIndex.read().end();
     this.walAtOpen = walAtOpen;
@@ -125,6 +144,7 @@ final class Writer {
             options.errorHandler().handle(name, "a write future's callback", t);
           }
         }
+        completedBatches = completedBatches + 1; // only this thread writes it
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -133,6 +153,17 @@ final class Writer {
 
   /** Queues a write; throws when the store is closed or the queue stays full. */
   <T> CompletableFuture<Committed<T>> submit(WriteTask<T> task) {
+    return submit(task, false);
+  }
+
+  /**
+   * Queues a write.
+   *
+   * @param awaitedOnly the returned future is only waited on by the calling thread and never handed
+   *     out (writeAndWait): nothing can be attached to it, so it may be completed on the writer thread
+   *     (see {@link #acknowledge})
+   */
+  <T> CompletableFuture<Committed<T>> submit(WriteTask<T> task, boolean awaitedOnly) {
     if (!accepting) {
       throw new StoreClosedException(name);
     }
@@ -150,7 +181,7 @@ final class Writer {
       Thread.currentThread().interrupt();
       throw new StoreException(name, "interrupted while waiting for room in the write queue of '" + name + "'", e);
     }
-    WriteRequest<T> request = new WriteRequest<>(task, System.nanoTime());
+    WriteRequest<T> request = new WriteRequest<>(task, System.nanoTime(), awaitedOnly);
     queue.add(request);
     if (finished && queue.remove(request)) {
       // Lost the race with close(): the writer is gone and nobody else will see this request.
@@ -310,6 +341,7 @@ final class Writer {
     } finally {
       try {
         runner.closeStatements();
+        changes.closeStatements();
         connection.close(); // the wal-index descriptor is closed by the store after the readers
       } catch (SQLException e) {
         options.errorHandler().handle(name, "closing the writer connection", e);
@@ -331,6 +363,18 @@ final class Writer {
    * is cleared and logged: only close() ends the loop.
    */
   private Object next(long idleNanos) {
+    if (solo) {
+      // One caller writing one row at a time: its next write comes within microseconds of its
+      // acknowledgement. Look for it briefly before parking, so the caller need not wake this thread.
+      long deadline = System.nanoTime() + SOLO_SPIN_NANOS;
+      do {
+        Object o = queue.poll();
+        if (o != null) {
+          return o;
+        }
+        Thread.onSpinWait();
+      } while (System.nanoTime() - deadline < 0);
+    }
     while (true) {
       try {
         return idleNanos > 0 ? queue.poll(idleNanos, TimeUnit.NANOSECONDS) : queue.take();
@@ -374,7 +418,7 @@ final class Writer {
       stats.batches.increment();
       stats.writesCommitted.add(committed);
       stats.writesFailed.add(batch.size() - committed);
-      completions.add(new Completion(batch.toArray(new WriteRequest<?>[0]), txid));
+      acknowledge(batch, System.nanoTime() - start);
       checkpointer.maybeCheckpoint(wal); // the same read: only this thread moves the WAL end
     } catch (Throwable t) {
       stats.writerErrors.increment();
@@ -387,6 +431,26 @@ final class Writer {
     } finally {
       batch.clear();
     }
+  }
+
+  /**
+   * Completes a committed batch's futures: on the completer thread, in commit order, except for a
+   * batch of one {@code awaitedOnly} write (writeAndWait) while the completer has nothing left to
+   * complete. That future has no stage attached (it was never handed out), so completing it only wakes
+   * its caller and runs no code of anyone here; every earlier batch's futures are complete already, so
+   * commit order holds; and the caller is woken without a second thread hand-off, the one that cost
+   * most when one caller writes one row at a time.
+   */
+  private void acknowledge(List<WriteRequest<?>> batch, long batchNanos) {
+    if (batch.size() == 1 && batch.get(0).awaitedOnly && completedBatches == handedOff) {
+      batch.get(0).complete(txid);
+      // Spinning pays only when a write takes less than the spin (not with an fsync per commit).
+      solo = batchNanos < SOLO_SPIN_NANOS;
+      return;
+    }
+    solo = false;
+    handedOff++;
+    completions.add(new Completion(batch.toArray(new WriteRequest<?>[0]), txid));
   }
 
   /**
@@ -450,9 +514,11 @@ final class Writer {
   void resync() throws SQLException, IOException {
     // Frames written outside a batch (a maintenance step, PRAGMA optimize) are a commit replication
     // must see: announced, never skipped, or the next commit would not start where the last one ended.
+    changes.forgetCapture(); // what changed here is read now, never taken from a batch's COMMIT
     publish(0);
     stats.walBytes = walEnd.offset();
     changes.resetFresh();
+    changes.closeStatements();
     runner.closeStatements(); // maintenance may VACUUM next, which needs no statement open
   }
 

@@ -54,6 +54,45 @@ class CacheCoherenceTest {
     }
   }
 
+  /**
+   * A schema change alone (no row changed: neither the update hook nor total_changes sees it) still
+   * invalidates everything, whether its task ran alone or in a batch (the schema version is read just
+   * before COMMIT).
+   */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+  void aSchemaChangeAloneInvalidates(boolean batched) throws Exception {
+    try (SqliteStore store = SqliteStore.builder(dir).database("data", Kv.options().build()).open()) {
+      Database db = store.database("data");
+      ReadTask<Long> tables = c -> {
+        try (var rs = c.createStatement().executeQuery("SELECT count(*) FROM sqlite_schema WHERE type = 'table'")) {
+          rs.next();
+          return rs.getLong(1);
+        }
+      };
+      long before = db.cached("kv", "tables", tables);
+      WriteTask<Integer> ddl = c -> c.createStatement().executeUpdate("CREATE TABLE extra(x)");
+      if (batched) {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch running = new CountDownLatch(1);
+        db.write(c -> {
+          running.countDown();
+          release.await();
+          return null;
+        });
+        assertTrue(running.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Integer> a = db.write(ddl);
+        CompletableFuture<Void> b = db.write(c -> null);
+        release.countDown();
+        a.get(10, TimeUnit.SECONDS);
+        b.get(10, TimeUnit.SECONDS);
+      } else {
+        db.writeAndWait(ddl);
+      }
+      assertEquals(before + 1, (long) db.cached("kv", "tables", tables));
+    }
+  }
+
   /** The update hook misses these; the store must notice and invalidate everything. */
   @Test
   void changesTheUpdateHookCannotSeeStillInvalidate() throws Exception {

@@ -78,6 +78,43 @@ class WriterTest {
     }
   }
 
+  /**
+   * A batch of one task runs without a SAVEPOINT (the transaction is the task's): a failing lone task
+   * must still fail its own future, leave nothing of its changes, commit no transaction (no commit
+   * event, no new txid) and leave the writer ready for the next write.
+   */
+  @ParameterizedTest
+  @EnumSource(TaskIsolation.class)
+  void aFailingLoneTaskRollsBackAndAnnouncesNoCommit(TaskIsolation isolation) throws Exception {
+    try (SqliteStore store = open(Kv.options().isolation(isolation).build())) {
+      Database db = store.database("data");
+      List<CommitEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+      db.addCommitListener(events::add);
+      db.writeAndWait(Kv.insert(1, 1));
+      long txid = db.lastTxid();
+      WriteFailedException e = assertThrows(WriteFailedException.class, () -> db.writeAndWait(c -> {
+        Kv.insert(2, 2).execute(c);
+        throw new IllegalStateException("boom");
+      }));
+      assertInstanceOf(IllegalStateException.class, e.getCause());
+      Throwable viaFuture = failureOf(db.write(c -> {
+        Kv.insert(3, 3).execute(c);
+        throw new SQLException("fails");
+      }));
+      assertInstanceOf(WriteFailedException.class, viaFuture);
+      assertEquals(txid, db.lastTxid(), "a failed lone task commits nothing");
+      assertEquals(1, events.size());
+      assertNull(db.read(c -> Kv.get(c, 2)));
+      assertNull(db.read(c -> Kv.get(c, 3)));
+      db.writeAndWait(Kv.insert(4, 4));
+      assertEquals(txid + 1, db.lastTxid());
+      assertEquals(2, events.size());
+      assertEquals(events.get(0).walEnd(), events.get(1).walStart(), "ranges stay contiguous");
+      assertEquals(2, db.read(Kv::count));
+      assertEquals(2, db.health().writesFailed());
+    }
+  }
+
   @Test
   void savepointIsolationRunsEachTaskExactlyOnce() throws Exception {
     try (SqliteStore store = open(Kv.options().isolation(TaskIsolation.SAVEPOINT).build())) {
@@ -290,6 +327,45 @@ class WriterTest {
         first.get(10, TimeUnit.SECONDS);
       } finally {
         release.countDown(); // else a failure here would leave close() waiting for the blocked thread
+      }
+    }
+  }
+
+  /**
+   * writeAndWait of a lone write may be acknowledged by the writer thread itself, but only when no
+   * earlier future waits on the completer: behind a blocked callback it waits its turn like any write.
+   */
+  @Test
+  void aLoneWriteAndWaitIsAcknowledgedInCommitOrderBehindASlowCallback() throws Exception {
+    try (SqliteStore store = open(Kv.options().build())) {
+      Database db = store.database("data");
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch inCallback = new CountDownLatch(1);
+      CountDownLatch writer = blockWriter(db);
+      CompletableFuture<Void> first = db.write(Kv.put(1, 1)).thenRun(() -> {
+        inCallback.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      });
+      writer.countDown();
+      java.util.concurrent.ExecutorService caller = java.util.concurrent.Executors.newSingleThreadExecutor();
+      try {
+        assertTrue(inCallback.await(10, TimeUnit.SECONDS));
+        java.util.concurrent.Future<?> second = caller.submit(() -> db.writeAndWait(Kv.put(2, 2)));
+        CheckpointGateTest.eventually("the second write committed while the callback blocks",
+            () -> db.read(Kv::count) == 2);
+        db.checkpoint(CheckpointMode.PASSIVE).get(10, TimeUnit.SECONDS); // the writer is past that batch
+        assertFalse(second.isDone(), "acknowledged in commit order, after the blocked callback");
+        release.countDown();
+        second.get(10, TimeUnit.SECONDS);
+        first.get(10, TimeUnit.SECONDS);
+        assertEquals(Integer.valueOf(2), db.<Integer>writeAndWait(c -> 2), "and once the completer is idle, at once");
+      } finally {
+        release.countDown();
+        caller.shutdownNow();
       }
     }
   }

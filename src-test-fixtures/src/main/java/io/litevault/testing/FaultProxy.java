@@ -31,6 +31,10 @@ import java.util.function.Predicate;
  * <p>Faults are armed with {@link #inject(Fault, int, Predicate)}: the next {@code times} requests that
  * match get the fault. Other requests pass unchanged (SigV4 signatures stay valid: nothing is rewritten).
  * Requests are parsed for framing only (Content-Length or chunked), so keep-alive connections work.
+ *
+ * <p>Every request is also counted by kind, with the bytes both ways ({@link #traffic()}): put one in
+ * front of a server, arm no fault, and it is a request counter that any S3 client, in any process, can
+ * be pointed at.
  */
 public final class FaultProxy implements AutoCloseable {
   private final ServerSocket server;
@@ -44,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
   private final List<Rule> rules = new ArrayList<>();
   private final AtomicInteger requests = new AtomicInteger();
   private final AtomicInteger injected = new AtomicInteger();
+  private final Traffic traffic = new Traffic();
   private final List<Socket> open = new ArrayList<>();
   private volatile boolean closed;
 
@@ -87,6 +92,11 @@ public final class FaultProxy implements AutoCloseable {
   /** Requests seen so far (faulted or not). */
   public int requests() {
     return requests.get();
+  }
+
+  /** Requests by kind and bytes both ways, so far. */
+  public Traffic traffic() {
+    return traffic;
   }
 
   /** Faults injected so far. */
@@ -144,7 +154,7 @@ public final class FaultProxy implements AutoCloseable {
       upstream = new Socket(targetHost, targetPort);
       track(client);
       track(upstream);
-      ResponsePump pump = new ResponsePump(upstream, client);
+      ResponsePump pump = new ResponsePump(upstream, client, traffic);
       threads.execute(pump);
       relayRequests(client, upstream, pump);
     } catch (IOException e) {
@@ -156,7 +166,26 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private void relayRequests(Socket client, Socket upstream, ResponsePump pump) throws IOException {
-    InputStream in = client.getInputStream();
+    // Buffered (heads are read a byte at a time) and counted as it comes off the socket.
+    InputStream in = new java.io.BufferedInputStream(new java.io.FilterInputStream(client.getInputStream()) {
+      @Override
+      public int read() throws IOException {
+        int b = super.read();
+        if (b >= 0) {
+          traffic.up(1);
+        }
+        return b;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        int n = super.read(b, off, len);
+        if (n > 0) {
+          traffic.up(n);
+        }
+        return n;
+      }
+    }, 64 * 1024);
     OutputStream up = upstream.getOutputStream();
     while (true) {
       byte[] headBytes = readHead(in);
@@ -165,6 +194,7 @@ public final class FaultProxy implements AutoCloseable {
       }
       HttpRequestHead head = parse(headBytes);
       requests.incrementAndGet();
+      traffic.request(head);
       Fault fault = take(head);
       if (fault != null && (fault.type() == Fault.Type.SLOW_DOWN || fault.type() == Fault.Type.INTERNAL_ERROR)) {
         if (!"100-continue".equalsIgnoreCase(head.header("expect"))) {
@@ -361,11 +391,13 @@ public final class FaultProxy implements AutoCloseable {
   private static final class ResponsePump implements Runnable {
     private final Socket upstream;
     private final Socket client;
+    private final Traffic traffic;
     private final AtomicLong resetAfter = new AtomicLong(-1);
 
-    ResponsePump(Socket upstream, Socket client) {
+    ResponsePump(Socket upstream, Socket client, Traffic traffic) {
       this.upstream = upstream;
       this.client = client;
+      this.traffic = traffic;
     }
 
     void resetAfter(long bytes) {
@@ -392,6 +424,7 @@ public final class FaultProxy implements AutoCloseable {
           }
           out.write(buf, 0, n);
           out.flush();
+          traffic.down(n);
         }
         client.shutdownOutput();
       } catch (IOException e) {

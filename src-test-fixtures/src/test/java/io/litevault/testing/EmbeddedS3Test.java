@@ -78,4 +78,24 @@ class EmbeddedS3Test {
       c.putObject(r -> r.bucket(s3.bucket()).key("plain"), RequestBody.fromString("x", StandardCharsets.UTF_8));
     }
   }
+
+  @Test
+  void faultProxyCountsRequestsByKindAndBytes() {
+    try (EmbeddedS3 s3 = EmbeddedS3.start(); FaultProxy proxy = FaultProxy.start(s3.endpoint());
+        S3Client c = client(s3, proxy.endpoint())) {
+      Traffic.Snapshot before = proxy.traffic().snapshot();
+      c.putObject(r -> r.bucket(s3.bucket()).key("db/0001.wal.lz4"), RequestBody.fromBytes(new byte[10_000]));
+      c.putObject(r -> r.bucket(s3.bucket()).key("db/leases/0002"), RequestBody.fromString("1"));
+      c.getObjectAsBytes(r -> r.bucket(s3.bucket()).key("db/leases/0002"));
+      c.headObject(r -> r.bucket(s3.bucket()).key("db/leases/0002"));
+      c.listObjectsV2(r -> r.bucket(s3.bucket()).prefix("db/"));
+      c.listObjects(r -> r.bucket(s3.bucket()).prefix("db/"));
+      c.deleteObject(r -> r.bucket(s3.bucket()).key("db/leases/0002"));
+      Traffic.Snapshot t = proxy.traffic().snapshot().minus(before);
+      assertEquals(java.util.Map.of("PUT", 2L, "GET", 1L, "HEAD", 1L, "LIST", 2L, "DELETE", 1L), t.requests());
+      assertEquals(java.util.Map.of(".wal.lz4", 1L, "leases/", 1L), t.putsByKind());
+      assertTrue(t.bytesUp() > 10_000 && t.bytesUp() < 20_000, "bytes up: " + t.bytesUp());
+      assertTrue(t.bytesDown() > 0, "bytes down: " + t.bytesDown());
+    }
+  }
 }
