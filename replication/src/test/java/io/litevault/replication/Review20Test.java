@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.litevault.bucket.ObjectInfo;
@@ -104,6 +105,110 @@ class Review20Test {
       }
       assertTrue(v2Total <= v1Total, "the bucket's " + segments + " segments weigh " + v2Total + " bytes as written (version 2), "
           + v1Total + " as the previous release wrote them (version 1); " + larger + " of them grew:\n" + report);
+    }
+  }
+
+  /**
+   * Bug (regression against 2353aa9): after this release has replicated a database, rolling the service back
+   * to the previous release (a bad deploy undone: the house plan's "a bad deploy loses nothing") leaves it
+   * unable to replicate at all. The previous release reads the tip of the newest lineage to resume it
+   * ({@code LineageCatalog.newestTip}, a ranged read of the newest segment's header) and refuses version 2
+   * there ("segment format version 2 is not supported (this code reads 1)"); the shipper retries that step
+   * forever, so its REPLICATED writes are never acknowledged and its LOCAL writes pile up in the WAL, never in
+   * the bucket. FORMAT.md ("Compatibility") only asks to upgrade readers before the writer; nothing warns
+   * that the writer cannot be rolled back, and nothing lets a release write version 1 until every process is
+   * upgraded. The child JVM here is exactly the previous release: replication's only main-code change in
+   * 2353aa9..b268042 is SegmentCodec, so the child runs this build's classes with 2353aa9's SegmentCodec (kept
+   * as a test resource, compiled here) in front. Correct behaviour: the release before keeps replicating a
+   * bucket this release wrote (version 2 written only once enabled, after every reader and writer reads it),
+   * or at the very least refuses at Replicator.start; on b268042 the child's REPLICATED write times out.
+   */
+  @Test
+  void thePreviousReleaseCannotReplicateAfterARollback(@TempDir Path root) throws Exception {
+    Path live = root.resolve("live");
+    Path bucketDir = Files.createDirectories(root.resolve("bucket"));
+    try (ObjectStore bucket = FileSystemObjectStore.create(bucketDir);
+        SqliteStore store = SqliteStore.builder(live).database("data", options()).open()) {
+      Database db = store.database("data");
+      try (Replicator replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "rollback/data").build())) {
+        for (int i = 0; i < 5; i++) {
+          int n = i;
+          replicator.write(c -> exec(c, "INSERT INTO t(id, n, v) VALUES (" + n + ", 0, 'row')"), Durability.REPLICATED)
+              .get();
+        }
+      }
+    }
+    // The previous release: 2353aa9's SegmentCodec compiled in front of this build's classes.
+    Path old = Files.createDirectories(root.resolve("old-classes"));
+    Path src = Files.createDirectories(root.resolve("old-src/io/litevault/replication/format")).resolve("SegmentCodec.java");
+    try (var in = Review20Test.class.getResourceAsStream("/review20/SegmentCodec-2353aa9.java.txt")) {
+      Files.write(src, in.readAllBytes());
+    }
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    assertEquals(0, javac.run(null, null, null, "-d", old.toString(), "-cp", System.getProperty("java.class.path"),
+        src.toString()));
+    java.util.List<String> cmd = java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xmx256m", "-cp", old + java.io.File.pathSeparator + System.getProperty("java.class.path"),
+        PreviousRelease.class.getName(), live.toString(), bucketDir.toString(), "rollback/data");
+    Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    StringBuilder out = new StringBuilder();
+    Thread reader = new Thread(() -> {
+      try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(child.getInputStream()))) {
+        for (String line; (line = r.readLine()) != null; ) {
+          synchronized (out) {
+            out.append(line).append('\n');
+          }
+        }
+      } catch (java.io.IOException ignored) {
+        // the child ended
+      }
+    });
+    reader.start();
+    if (!child.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+      child.destroyForcibly();
+    }
+    reader.join(5000);
+    String output;
+    synchronized (out) {
+      output = out.toString();
+    }
+    String verdict = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse("no result:\n" + output);
+    assertTrue(output.contains("SEGMENT FORMAT VERSION 1"), "the child is not the previous release:\n" + output);
+    assertEquals("RESULT ACK", verdict, "the previous release, rolled back to, could not replicate");
+  }
+
+  private static DatabaseOptions options() {
+    return DatabaseOptions.builder().holdWalUntilGate(true)
+        .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, v TEXT NOT NULL)").build();
+  }
+
+  /** The previous release's replicator on the same files and bucket (run in a child JVM). */
+  static final class PreviousRelease {
+    public static void main(String[] args) throws Exception {
+      java.lang.reflect.Field version = Class.forName("io.litevault.replication.format.SegmentCodec")
+          .getDeclaredField("VERSION");
+      version.setAccessible(true);
+      System.out.println("SEGMENT FORMAT VERSION " + version.get(null));
+      String result;
+      try (ObjectStore bucket = FileSystemObjectStore.create(Path.of(args[1]));
+          SqliteStore store = SqliteStore.builder(Path.of(args[0])).database("data", options()).open()) {
+        Database db = store.database("data");
+        Replicator replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, args[2]).build());
+        try {
+          replicator.write(c -> exec(c, "UPDATE t SET n = n + 1 WHERE id = 0"), Durability.REPLICATED)
+              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+          result = "ACK";
+        } catch (java.util.concurrent.TimeoutException e) {
+          result = "TIMEOUT after 30 s; replicator health: " + replicator.health();
+        } catch (java.util.concurrent.ExecutionException e) {
+          result = "FAILED " + e.getCause();
+        }
+      } catch (RuntimeException e) {
+        result = "START FAILED " + e;
+      }
+      System.out.println("RESULT " + result);
+      System.out.flush();
+      Runtime.getRuntime().halt(0); // a replicator stuck retrying would hold its close
     }
   }
 }
