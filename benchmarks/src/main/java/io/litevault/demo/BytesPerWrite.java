@@ -163,10 +163,11 @@ public final class BytesPerWrite {
       realDecodeNanos += System.nanoTime() - t0;
       Segment s = SegmentCodec.decode(object, segments.get(i).toString());
       segStored += object.length;
-      // The real codec, today's version (what this build writes) against the object as it was stored,
+      // The real codec as this build writes with segmentFormat(V2) against the object as it was stored,
       // decoded alternately so both see the same machine.
       long e0 = System.nanoTime();
-      byte[] current = SegmentCodec.encode(s, io.litevault.replication.format.Codec.ZSTD);
+      byte[] current = SegmentCodec.encode(s, io.litevault.replication.format.Codec.ZSTD,
+          io.litevault.replication.format.SegmentFormat.V2);
       v2EncodeNanos += System.nanoTime() - e0;
       v2Bytes += current.length;
       currentVersions[Math.min(2, ((current[4] & 0xff) << 8) | (current[5] & 0xff))]++;
@@ -299,7 +300,8 @@ public final class BytesPerWrite {
         if (name.endsWith(".lvsg")) {
           before += body.length;
           if (reencode) {
-            body = SegmentCodec.encode(SegmentCodec.decode(body, name), io.litevault.replication.format.Codec.ZSTD);
+            body = SegmentCodec.encode(SegmentCodec.decode(body, name), io.litevault.replication.format.Codec.ZSTD,
+                io.litevault.replication.format.SegmentFormat.V2);
           }
           after += body.length;
           versions[Math.min(2, ((body[4] & 0xff) << 8) | (body[5] & 0xff))]++;

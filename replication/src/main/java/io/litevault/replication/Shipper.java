@@ -527,7 +527,8 @@ final class Shipper implements Runnable {
   /** Builds the segment of {@code items}, ending at WAL position {@code end}; nothing is uploaded yet. */
   private PreparedSegment prepareSegment(List<SegmentBatch.Item> items, WalPosition end, long lastEventTxid)
       throws IOException {
-    return PreparedSegment.build(items, end, lastEventTxid, lineage, lastTxid, checksum, layout, options.codec());
+    return PreparedSegment.build(items, end, lastEventTxid, lineage, lastTxid, checksum, layout, options.codec(),
+        options.segmentFormat());
   }
 
   /**

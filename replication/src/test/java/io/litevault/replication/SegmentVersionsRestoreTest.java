@@ -7,6 +7,7 @@ import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.fs.FileSystemObjectStore;
 import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.format.SegmentFormat;
 import io.litevault.replication.format.SegmentVersions;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreOptions;
@@ -39,6 +40,7 @@ class SegmentVersionsRestoreTest {
     try (ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(root.resolve("bucket")))) {
       // Many LOCAL commits per upload: each segment holds several images of the same hot pages.
       ReplicatorOptions options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ofMillis(200))
+          .segmentFormat(SegmentFormat.V2)
           .build();
       try (SqliteStore store = SqliteStore.builder(root.resolve("live")).database("data", DatabaseOptions.builder()
           .holdWalUntilGate(true)

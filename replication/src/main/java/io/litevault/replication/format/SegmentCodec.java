@@ -18,10 +18,12 @@ import java.util.zip.CRC32C;
 import java.util.zip.CheckedInputStream;
 
 /**
- * Writes and reads segment objects (format version 2, big-endian; version 1 is still read; docs/FORMAT.md):
+ * Writes and reads segment objects (format versions 1 and 2, big-endian; docs/FORMAT.md). Version 1 is
+ * written unless a replicator is told otherwise ({@link SegmentFormat}): releases before version 2 do not
+ * read version 2, and one rolled back to must be able to continue the lineage.
  *
  * <pre>
- * header:  magic "LVSG" | u16 version=2 | u8 codec | u8 flags=0 | u32 pageSize | u32 txnCount
+ * header:  magic "LVSG" | u16 version (1, 2) | u8 codec | u8 flags=0 | u32 pageSize | u32 txnCount
  *          | u64 firstTxid | u64 lastTxid | u64 lastTimestampMillis | u64 checksumBefore
  *          | u64 checksumAfter | u32 dbSizePagesAfter | u32 walSalt1 | u32 walSalt2 | u64 walOffset
  *          | u8 lineageLength | lineage (ASCII)
@@ -35,16 +37,19 @@ import java.util.zip.CheckedInputStream;
  * Why version 2 XORs: a segment holds every transaction's image of a page, and a later image of a hot page
  * (a counter's leaf, an index's root) differs from the one before in a few hundred of its 4,096 bytes; the
  * XOR is mostly zeros, which zstd squeezes far better than a second near-copy it would have to find as a
- * match. The writer chooses per image ({@link #XOR_DISTANCE}), and writes version 2 only when it is smaller
- * ({@link #encode(Segment, Codec)}); on the demo's segments: about 60% fewer bytes, and decoding is faster,
- * not slower (benchmarks/RESULTS.md, "Bytes per write").
+ * match. With version 2 on, the writer chooses per image ({@link #XOR_DISTANCE}), and writes version 2 only
+ * when it is smaller ({@link #encode(Segment, Codec, SegmentFormat)}); on the demo's segments: about 60% fewer
+ * bytes, and decoding is faster, not slower (benchmarks/RESULTS.md, "Bytes per write").
  * The header repeats what a lister needs (txid range, time, checksums) so a plan can be made from
  * headers alone; the trailer makes any flipped byte detectable.
  */
 public final class SegmentCodec {
   static final int MAGIC = 0x4C565347; // "LVSG"
   static final int VERSION = 2;
-  /** Version 1 stores every image of a page whole; written when version 2 would not be smaller. */
+  /**
+   * Version 1 stores every image of a page whole; written by default, and with version 2 on when version 2
+   * would not be smaller.
+   */
   static final int VERSION_1 = 1;
 
   private SegmentCodec() {}
@@ -82,15 +87,25 @@ public final class SegmentCodec {
   }
 
   /**
-   * Encodes {@code s} as the smaller of version 1 and version 2: when no page has two images in it, version 1
-   * (nothing to XOR); else both, keeping the smaller. Whether XORs pay depends on whether zstd would have found
-   * the previous image anyway, which the workload decides (the demo's counters: version 2 is 60% smaller; a
-   * test's rows that grow and move inside their pages: 10-20% larger), so the writer measures instead of
-   * guessing. The second encoding costs zstd level 1 once more (about 2-3 ms per MiB of payload).
+   * Encodes {@code s} as format version 1, exactly as every release before version 2 did: what a replicator
+   * writes by default ({@link SegmentFormat#V1}), so that a release rolled back to can continue the lineage.
+   * The signature is that release's too (a test runs it against this build's other classes).
    */
   public static byte[] encode(Segment s, Codec codec) throws IOException {
-    byte[] whole = encode(s, codec, VERSION_1, 0);
-    if (!repeatsAPage(s)) {
+    return encode(s, codec, VERSION_1, 0);
+  }
+
+  /**
+   * Encodes {@code s} in {@code format}. {@link SegmentFormat#V2}: the smaller of version 1 and version 2 —
+   * when no page has two images in it, version 1 (nothing to XOR); else both, keeping the smaller. Whether
+   * XORs pay depends on whether zstd would have found the previous image anyway, which the workload decides
+   * (the demo's counters: version 2 is 60% smaller; a test's rows that grow and move inside their pages:
+   * 10-20% larger), so the writer measures instead of guessing. The second encoding costs zstd level 1 once
+   * more (about 2-3 ms per MiB of payload).
+   */
+  public static byte[] encode(Segment s, Codec codec, SegmentFormat format) throws IOException {
+    byte[] whole = encode(s, codec);
+    if (format == SegmentFormat.V1 || !repeatsAPage(s)) {
       return whole;
     }
     byte[] xored = encode(s, codec, VERSION, XOR_DISTANCE);

@@ -125,7 +125,7 @@ class SegmentVersionProperties {
 
   @Test
   void anUnknownVersionIsRefusedByName() throws Exception {
-    byte[] bytes = SegmentCodec.encode(hotSegment(7, 5), Codec.ZSTD);
+    byte[] bytes = SegmentCodec.encode(hotSegment(7, 5), Codec.ZSTD, SegmentFormat.V2);
     bytes[5] = 3;
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(bytes, 0, bytes.length - 4);
@@ -179,8 +179,11 @@ class SegmentVersionProperties {
       txns.add(new Segment.Txn(1 + t, t, 200, t, pages));
     }
     Segment s = new Segment("20261202T000000000Z-0a1b2c3d", pageSize, 0, txns, new WalPosition(1, 2, 32));
-    byte[] written = SegmentCodec.encode(s, Codec.ZSTD);
+    byte[] written = SegmentCodec.encode(s, Codec.ZSTD, SegmentFormat.V2);
     int v1 = SegmentCodec.encode(s, Codec.ZSTD, SegmentCodec.VERSION_1, 0).length;
+    assertArrayEquals(SegmentCodec.encode(s, Codec.ZSTD, SegmentCodec.VERSION_1, 0), SegmentCodec.encode(s, Codec.ZSTD),
+        "the default writes version 1");
+    assertArrayEquals(SegmentCodec.encode(s, Codec.ZSTD), SegmentCodec.encode(s, Codec.ZSTD, SegmentFormat.V1));
     assertEquals(SegmentCodec.VERSION, ((written[4] & 0xff) << 8) | (written[5] & 0xff));
     assertTrue(written.length < v1 / 2, "version 2: " + written.length + " bytes, version 1: " + v1);
     assertEquals(pages(netOf(s)), pages(SegmentCodec.decodeNet(written, "seg").effect()));
@@ -192,7 +195,7 @@ class SegmentVersionProperties {
         .checkAssert((seed, txns) -> Unchecked.run(() -> {
           Segment s = hotSegment(seed, txns);
           Codec codec = codecOf(seed);
-          byte[] written = SegmentCodec.encode(s, codec);
+          byte[] written = SegmentCodec.encode(s, codec, SegmentFormat.V2);
           byte[] v1 = SegmentCodec.encode(s, codec, SegmentCodec.VERSION_1, 0);
           assertTrue(written.length <= v1.length, written.length + " bytes written, version 1: " + v1.length);
           assertEquals(pages(netOf(s)), pages(SegmentCodec.decodeNet(written, "seg").effect()));
