@@ -376,8 +376,7 @@ public final class SegmentCodec {
     }
     int version = in.readUnsignedShort();
     if (version != VERSION && version != VERSION_1) {
-      throw new FormatException(name + ": segment format version " + version + " is not supported (this code reads "
-          + VERSION_1 + " and " + VERSION + "): use a newer Litevault");
+      throw new UnsupportedVersionException(name, "segment", version, VERSION_1, VERSION);
     }
     Codec codec = Codec.byId(in.readUnsignedByte());
     in.readUnsignedByte();

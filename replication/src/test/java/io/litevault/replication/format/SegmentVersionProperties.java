@@ -130,8 +130,15 @@ class SegmentVersionProperties {
     java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
     crc.update(bytes, 0, bytes.length - 4);
     java.nio.ByteBuffer.wrap(bytes, bytes.length - 4, 4).putInt((int) crc.getValue());
-    FormatException e = assertThrows(FormatException.class, () -> SegmentCodec.decode(bytes, "segments/x.lvsg"));
+    UnsupportedVersionException e = assertThrows(UnsupportedVersionException.class,
+        () -> SegmentCodec.decode(bytes, "segments/x.lvsg"));
     assertTrue(e.getMessage().contains("segments/x.lvsg: segment format version 3 is not supported"), e.getMessage());
+    assertTrue(e.getMessage().contains("written by a newer Litevault"), e.getMessage());
+    assertEquals("segments/x.lvsg", e.object());
+    assertEquals(3, e.version());
+    assertEquals(2, e.newestRead());
+    assertThrows(UnsupportedVersionException.class,
+        () -> SegmentCodec.peekHeader(new java.io.ByteArrayInputStream(bytes), "segments/x.lvsg"));
   }
 
   @Test
