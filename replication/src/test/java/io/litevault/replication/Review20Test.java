@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.replication.format.SegmentFormat;
 import io.litevault.replication.format.SegmentVersions;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseOptions;
@@ -38,7 +39,8 @@ class Review20Test {
    * costs upload bytes, storage and every tier's copy, and pushes more segments past the 5 MiB create-only
    * limit. Correct behaviour: the new encoding never writes a segment larger than the previous release
    * would have (choose per segment, or per image by what the codec gains). The branch's next commit
-   * (632ae35, "encode both versions ... keeping the smaller") makes this test pass.
+   * (632ae35, "encode both versions ... keeping the smaller") makes this test pass. Since version 2 became
+   * opt-in (ReplicatorOptions.segmentFormat, default V1) this checks the writer with it turned on.
    */
   @Test
   void version2SegmentsAreNotLargerThanVersion1(@TempDir Path root) throws Exception {
@@ -46,7 +48,7 @@ class Review20Test {
     String prefix = "r20/grow";
     try (ObjectStore bucket = FileSystemObjectStore.create(Files.createDirectories(root.resolve("bucket")))) {
       ReplicatorOptions options = ReplicatorOptions.builder(bucket, prefix).minUploadInterval(Duration.ofMillis(500))
-          .build();
+          .segmentFormat(SegmentFormat.V2).build();
       try (SqliteStore store = SqliteStore.builder(root.resolve("live")).database("data", DatabaseOptions.builder()
           .holdWalUntilGate(true)
           .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, n INTEGER NOT NULL, v TEXT NOT NULL)").build()).open()) {
@@ -115,33 +117,77 @@ class Review20Test {
    * ({@code LineageCatalog.newestTip}, a ranged read of the newest segment's header) and refuses version 2
    * there ("segment format version 2 is not supported (this code reads 1)"); the shipper retries that step
    * forever, so its REPLICATED writes are never acknowledged and its LOCAL writes pile up in the WAL, never in
-   * the bucket. FORMAT.md ("Compatibility") only asks to upgrade readers before the writer; nothing warns
-   * that the writer cannot be rolled back, and nothing lets a release write version 1 until every process is
-   * upgraded. The child JVM here is exactly the previous release: replication's only main-code change in
-   * 2353aa9..b268042 is SegmentCodec, so the child runs this build's classes with 2353aa9's SegmentCodec (kept
-   * as a test resource, compiled here) in front. Correct behaviour: the release before keeps replicating a
-   * bucket this release wrote (version 2 written only once enabled, after every reader and writer reads it),
-   * or at the very least refuses at Replicator.start; on b268042 the child's REPLICATED write times out. Also
-   * fails on the branch's head (bfc6117): its rule "version 2 only when smaller" still writes this tip segment
-   * (a hot page, 300 KB of other pages, the hot page again) as version 2, so whether a rollback works depends
-   * on which segment happens to be newest.
+   * the bucket. The child JVM here is exactly the previous release: the child runs this build's classes with
+   * 2353aa9's SegmentCodec (kept as a test resource, compiled here) in front (this build's other classes call
+   * only what that SegmentCodec has, as long as version 1 is written). Fixed by making version 2 opt-in
+   * ({@code ReplicatorOptions.segmentFormat}, default {@code V1}): with the default, nothing this release
+   * writes needs a newer reader, and the release before continues the lineage, whichever segment is newest
+   * (here one that version 2 would XOR: a hot page, 300 KB of other pages, the hot page again).
    */
   @Test
-  void thePreviousReleaseCannotReplicateAfterARollback(@TempDir Path root) throws Exception {
+  void thePreviousReleaseKeepsReplicatingAfterARollbackByDefault(@TempDir Path root) throws Exception {
+    replicate(root, null);
+    String output = previousRelease(root, 30);
+    assertEquals("RESULT ACK", verdict(output), "the previous release, rolled back to, could not replicate");
+  }
+
+  /**
+   * With version 2 turned on, the documented behaviour (docs/FORMAT.md, "Turning version 2 on"): the release
+   * before cannot continue a lineage whose tip is a version-2 segment. It refuses the tip by name and, being
+   * an old release, retries that forever (nothing this release can change); its REPLICATED write times out.
+   */
+  @Test
+  void withVersion2OnThePreviousReleaseRefusesAVersion2Tip(@TempDir Path root) throws Exception {
+    int tipVersion = replicate(root, SegmentFormat.V2);
+    assertEquals(2, tipVersion, "the tip segment is version 2");
+    String output = previousRelease(root, 8);
+    assertTrue(verdict(output).startsWith("RESULT TIMEOUT"), output);
+    assertTrue(output.contains("segment format version 2 is not supported"), output);
+  }
+
+  /**
+   * The way back documented for version 2 (docs/FORMAT.md, "Turning version 2 on"): turn it off again and let
+   * this release ship once more; the tip is then a version-1 segment, and the release before continues.
+   */
+  @Test
+  void version2TurnedOffAgainLetsThePreviousReleaseContinue(@TempDir Path root) throws Exception {
+    assertEquals(2, replicate(root, SegmentFormat.V2));
+    Path live = root.resolve("live");
+    try (ObjectStore bucket = FileSystemObjectStore.create(root.resolve("bucket"));
+        SqliteStore store = SqliteStore.builder(live).database("data", options()).open()) {
+      Database db = store.database("data");
+      try (Replicator replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "rollback/data").build())) {
+        replicator.write(c -> exec(c, "UPDATE t SET n = n + 1 WHERE id = 0"), Durability.REPLICATED).get();
+      }
+    }
+    assertEquals(1, tipVersion(root));
+    String output = previousRelease(root, 30);
+    assertEquals("RESULT ACK", verdict(output), "the previous release, rolled back to, could not replicate");
+  }
+
+  /**
+   * Replicates the rollback scenario into {@code root}'s bucket with {@code format} (null: the default); returns
+   * the format version of the tip segment.
+   */
+  private static int replicate(Path root, SegmentFormat format) throws Exception {
     Path live = root.resolve("live");
     Path bucketDir = Files.createDirectories(root.resolve("bucket"));
     try (ObjectStore bucket = FileSystemObjectStore.create(bucketDir);
         SqliteStore store = SqliteStore.builder(live).database("data", options()).open()) {
       Database db = store.database("data");
-      try (Replicator replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "rollback/data")
-          .minUploadInterval(Duration.ofSeconds(10)).build())) {
+      ReplicatorOptions.Builder options = ReplicatorOptions.builder(bucket, "rollback/data")
+          .minUploadInterval(Duration.ofSeconds(10));
+      if (format != null) {
+        options.segmentFormat(format);
+      }
+      try (Replicator replicator = Replicator.start(db, options.build())) {
         for (int i = 0; i < 5; i++) {
           int n = i;
           replicator.write(c -> exec(c, "INSERT INTO t(id, n, v) VALUES (" + n + ", 0, 'row')"), Durability.REPLICATED)
               .get();
         }
         // The newest segment: a counter's page, 300 KB of other pages, the counter's page again (so that also
-        // the branch's later rule, "version 2 only when smaller", writes it as version 2).
+        // the branch's later rule, "version 2 only when smaller", writes it as version 2 when it is on).
         byte[] noise = new byte[300_000];
         new Random(1).nextBytes(noise);
         db.write(c -> exec(c, "UPDATE t SET n = n + 1 WHERE id = 0")).get();
@@ -154,7 +200,31 @@ class Review20Test {
         replicator.write(c -> exec(c, "UPDATE t SET n = n + 1 WHERE id = 0"), Durability.REPLICATED).get();
       }
     }
-    // The previous release: 2353aa9's SegmentCodec compiled in front of this build's classes.
+    return tipVersion(root);
+  }
+
+  /** The format version of the segment reaching the highest txid in {@code root}'s bucket. */
+  private static int tipVersion(Path root) throws Exception {
+    try (var files = Files.walk(root.resolve("bucket"))) {
+      Path tip = files.filter(f -> f.toString().endsWith(".lvsg"))
+          .max(java.util.Comparator.comparing(f -> f.getFileName().toString().substring(17))).orElseThrow();
+      byte[] head = Files.readAllBytes(tip);
+      return ((head[4] & 0xff) << 8) | (head[5] & 0xff);
+    }
+  }
+
+  private static String verdict(String output) {
+    return output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse("no result:\n" + output);
+  }
+
+  /**
+   * Runs the previous release (2353aa9's SegmentCodec compiled in front of this build's classes) on
+   * {@code root}'s files and bucket in a child JVM, its REPLICATED write waiting {@code seconds}; returns its
+   * output, after checking that it is that release.
+   */
+  private static String previousRelease(Path root, int seconds) throws Exception {
+    Path live = root.resolve("live");
+    Path bucketDir = root.resolve("bucket");
     Path old = Files.createDirectories(root.resolve("old-classes"));
     Path src = Files.createDirectories(root.resolve("old-src/io/litevault/replication/format")).resolve("SegmentCodec.java");
     try (var in = Review20Test.class.getResourceAsStream("/review20/SegmentCodec-2353aa9.java.txt")) {
@@ -165,7 +235,7 @@ class Review20Test {
         src.toString()));
     java.util.List<String> cmd = java.util.List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx256m", "-cp", old + java.io.File.pathSeparator + System.getProperty("java.class.path"),
-        PreviousRelease.class.getName(), live.toString(), bucketDir.toString(), "rollback/data");
+        PreviousRelease.class.getName(), live.toString(), bucketDir.toString(), "rollback/data", String.valueOf(seconds));
     Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     StringBuilder out = new StringBuilder();
     Thread reader = new Thread(() -> {
@@ -180,7 +250,7 @@ class Review20Test {
       }
     });
     reader.start();
-    if (!child.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+    if (!child.waitFor(seconds + 60, java.util.concurrent.TimeUnit.SECONDS)) {
       child.destroyForcibly();
     }
     reader.join(5000);
@@ -188,9 +258,8 @@ class Review20Test {
     synchronized (out) {
       output = out.toString();
     }
-    String verdict = output.lines().filter(l -> l.startsWith("RESULT ")).findFirst().orElse("no result:\n" + output);
     assertTrue(output.contains("SEGMENT FORMAT VERSION 1"), "the child is not the previous release:\n" + output);
-    assertEquals("RESULT ACK", verdict, "the previous release, rolled back to, could not replicate");
+    return output;
   }
 
   private static DatabaseOptions options() {
@@ -212,10 +281,10 @@ class Review20Test {
         Replicator replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, args[2]).build());
         try {
           replicator.write(c -> exec(c, "UPDATE t SET n = n + 1 WHERE id = 0"), Durability.REPLICATED)
-              .get(30, java.util.concurrent.TimeUnit.SECONDS);
+              .get(Integer.parseInt(args[3]), java.util.concurrent.TimeUnit.SECONDS);
           result = "ACK";
         } catch (java.util.concurrent.TimeoutException e) {
-          result = "TIMEOUT after 30 s; replicator health: " + replicator.health();
+          result = "TIMEOUT after " + args[3] + " s; replicator health: " + replicator.health();
         } catch (java.util.concurrent.ExecutionException e) {
           result = "FAILED " + e.getCause();
         }
