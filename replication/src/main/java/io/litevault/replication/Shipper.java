@@ -381,7 +381,7 @@ final class Shipper implements Runnable {
   }
 
   /**
-   * The bucket's tip, or null when it holds none. A tip of a format version this release does not read (a
+   * The bucket's tip, or null when it holds none. A tip of a format version above those this release reads (a
    * newer release wrote it) stops replication with {@link NewerFormatException}, since no retry can read it;
    * with {@code allowFork} it counts as no tip, and a new lineage starts with a snapshot.
    */
@@ -389,6 +389,9 @@ final class Shipper implements Runnable {
     try {
       return LineageCatalog.newestTip(store, layout);
     } catch (UnsupportedVersionException e) {
+      if (e.version() <= e.newestRead()) {
+        throw e; // not a newer format: a damaged version field, a fault like any other corrupt object
+      }
       if (!options.allowFork()) {
         throw new NewerFormatException(db.name(), e);
       }
