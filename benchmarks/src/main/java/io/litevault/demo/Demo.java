@@ -78,6 +78,11 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--json", description = "print the report as JSON")
   boolean json;
 
+  @Option(names = "--segment-format", paramLabel = "V1|V2", defaultValue = "V1", description = "segment format the "
+      + "replicator writes (ReplicatorOptions.segmentFormat; default: ${DEFAULT-VALUE}, V2 halves the bytes per write "
+      + "but releases before it cannot read it)")
+  io.litevault.replication.format.SegmentFormat segmentFormat;
+
   private final PrintStream out = System.out;
   private final PrintStream err = System.err;
 
@@ -160,7 +165,8 @@ public final class Demo implements Callable<Integer> {
       for (int i = 0; i < 100; i++) {
         data.writeAndWait(Workload.post(ThreadLocalRandom.current()));
       }
-      Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix).build());
+      Replicator replicator = Replicator.start(data, ReplicatorOptions.builder(t.store, t.prefix)
+          .segmentFormat(segmentFormat).build());
       // Ctrl-C: close the replicator, so its lease is released and the next run is not kept waiting.
       Thread onCtrlC = new Thread(replicator::close, "litevault-demo-ctrl-c");
       Runtime.getRuntime().addShutdownHook(onCtrlC);

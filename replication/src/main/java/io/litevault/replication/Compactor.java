@@ -29,7 +29,10 @@ import org.slf4j.LoggerFactory;
  * {@link ReplicationMetrics#rangeErrors()}) instead of holding the shipper up; only a lost lease stops it.
  *
  * <p>Not uploaded, because a restore gains nothing from them: a range holding exactly one segment (the
- * segment is as good), and a range equal to the one the level below uploaded at the same moment.
+ * segment is as good), and a range holding the same transactions as the last range the level below closed,
+ * at the same moment or earlier (a quiet database closes the finer window by the clock first, and its coarser
+ * windows, closing later with nothing added, would upload the same net effect again at each level: a burst
+ * then a pause made the demo upload its whole run twice, at 10 min and 1 h).
  *
  * <p>Owned by the shipper thread; not thread-safe.
  */
@@ -80,6 +83,9 @@ final class Compactor implements AutoCloseable {
   private final Open[] open;
   /** Per level, the window of the last transaction added: windows never go back (see CompactionLevels). */
   private final long[] lastWindow;
+  /** Per level, the txids of the last range it closed since the ranges started over ({@code -1}: none). */
+  private final long[] closedFirst;
+  private final long[] closedLast;
   private String lineage;
   private long txid = -1;
   private long checksum;
@@ -98,6 +104,10 @@ final class Compactor implements AutoCloseable {
     this.open = new Open[count + 1];
     this.lastWindow = new long[count + 1];
     java.util.Arrays.fill(lastWindow, Long.MIN_VALUE);
+    this.closedFirst = new long[count + 1];
+    this.closedLast = new long[count + 1];
+    java.util.Arrays.fill(closedFirst, -1);
+    java.util.Arrays.fill(closedLast, -1);
   }
 
   /**
@@ -163,15 +173,11 @@ final class Compactor implements AutoCloseable {
 
   /** Closes (uploading what is worth it) the open ranges of the levels {@code due} picks, finest first. */
   private void closeWhere(java.util.function.IntPredicate due) {
-    long lowerFirst = -1;
-    long lowerLast = -1;
     for (int level = 1; level <= count; level++) {
       Open o = open[level];
       if (o != null && due.test(level)) {
         open[level] = null;
-        long[] uploaded = finish(level, o, lowerFirst, lowerLast);
-        lowerFirst = uploaded[0];
-        lowerLast = uploaded[1];
+        finish(level, o);
       }
     }
   }
@@ -184,8 +190,6 @@ final class Compactor implements AutoCloseable {
    * transactions spill past a window's end by that much at most.
    */
   private void add(Segment s) throws IOException {
-    long lowerFirst = -1;
-    long lowerLast = -1;
     long firstCommit = s.transactions().get(0).timestampMillis();
     for (int level = 1; level <= count; level++) {
       long window = levels.window(level, firstCommit, lastWindow[level]);
@@ -193,9 +197,7 @@ final class Compactor implements AutoCloseable {
       Open o = open[level];
       if (o != null && window > o.window) {
         open[level] = null;
-        long[] uploaded = finish(level, o, lowerFirst, lowerLast);
-        lowerFirst = uploaded[0];
-        lowerLast = uploaded[1];
+        finish(level, o);
       }
       if (open[level] == null) {
         open[level] = new Open(new RangeAccumulator(workDir.resolve("range-" + level + ".pages"), level, lineage,
@@ -211,20 +213,21 @@ final class Compactor implements AutoCloseable {
   }
 
   /**
-   * Uploads a closed range unless it is worthless (see the class comment) and deletes its file; returns
-   * the txids it covers, for the level above to compare with.
+   * Uploads a closed range unless it is worthless (see the class comment) and deletes its file; notes the
+   * txids it covers, for the level above to compare with.
    */
-  private long[] finish(int level, Open o, long lowerFirst, long lowerLast) {
+  private void finish(int level, Open o) {
     try (RangeAccumulator r = o.range) {
-      long[] covers = {r.firstTxid(), r.lastTxid()};
-      if (r.isEmpty() || o.isOneSegment() || (r.firstTxid() == lowerFirst && r.lastTxid() == lowerLast)) {
-        return covers;
+      boolean sameAsBelow = level > 1 && !r.isEmpty() && r.firstTxid() == closedFirst[level - 1]
+          && r.lastTxid() == closedLast[level - 1];
+      closedFirst[level] = r.isEmpty() ? -1 : r.firstTxid();
+      closedLast[level] = r.isEmpty() ? -1 : r.lastTxid();
+      if (r.isEmpty() || o.isOneSegment() || sameAsBelow) {
+        return;
       }
       upload(level, r);
-      return covers;
     } catch (IOException e) {
       log.warn("database '{}': could not delete a compaction file: {}", database, e.toString());
-      return new long[] {-1, -1};
     }
   }
 
@@ -270,6 +273,8 @@ final class Compactor implements AutoCloseable {
         open[level] = null;
       }
       lastWindow[level] = Long.MIN_VALUE;
+      closedFirst[level] = -1;
+      closedLast[level] = -1;
     }
   }
 

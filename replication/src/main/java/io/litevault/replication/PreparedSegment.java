@@ -5,6 +5,7 @@ import io.litevault.replication.format.Codec;
 import io.litevault.replication.format.DatabaseChecksum;
 import io.litevault.replication.format.Segment;
 import io.litevault.replication.format.SegmentCodec;
+import io.litevault.replication.format.SegmentFormat;
 import io.litevault.store.WalPosition;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -25,10 +26,11 @@ record PreparedSegment(String key, byte[] body, Segment segment, DatabaseChecksu
 
   /**
    * Builds the segment of {@code items} that follows txid {@code lastTxid} of {@code lineage}, whose state is
-   * {@code before} (not changed); nothing is uploaded.
+   * {@code before} (not changed), in {@code format}; nothing is uploaded.
    */
   static PreparedSegment build(List<SegmentBatch.Item> items, WalPosition end, long lastEventTxid, String lineage,
-      long lastTxid, DatabaseChecksum before, BucketLayout layout, Codec codec) throws IOException {
+      long lastTxid, DatabaseChecksum before, BucketLayout layout, Codec codec, SegmentFormat format)
+      throws IOException {
     DatabaseChecksum next = before.copy();
     long first = next.value();
     List<Segment.Txn> txns = new ArrayList<>(items.size());
@@ -44,7 +46,10 @@ record PreparedSegment(String key, byte[] body, Segment segment, DatabaseChecksu
       pageSize = tx.pages().values().iterator().next().length;
     }
     Segment segment = new Segment(lineage, pageSize, first, txns, end);
-    byte[] body = SegmentCodec.encode(segment, codec);
+    // Version 1 through the two-argument encode, the one releases before version 2 have too (Review20Test runs
+    // this class against such a release's SegmentCodec, as after a rollback).
+    byte[] body = format == SegmentFormat.V1 ? SegmentCodec.encode(segment, codec)
+        : SegmentCodec.encode(segment, codec, format);
     return new PreparedSegment(layout.segment(lineage, segment.firstTxid(), txid), body, segment, next, items, end,
         lastEventTxid);
   }

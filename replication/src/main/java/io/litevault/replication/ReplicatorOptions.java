@@ -2,6 +2,7 @@ package io.litevault.replication;
 
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.Codec;
+import io.litevault.replication.format.SegmentFormat;
 import io.litevault.store.Names;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -62,6 +63,14 @@ public final class ReplicatorOptions {
    * than the segments alone (see docs/FORMAT.md, "Compaction levels").
    */
   public static final List<Duration> DEFAULT_COMPACTION_WINDOWS = CompactionLevels.DEFAULT;
+  /**
+   * Version 1, although version 2 uploads about half the bytes per write (benchmarks/RESULTS.md, "Bytes per
+   * write"): an older release rolled back to (a bad deploy undone, or one process of a mixed fleet) must be
+   * able to continue the lineage, and releases before version 2 refuse a version-2 segment at the tip and
+   * retry forever (Review20Test). Turn version 2 on once no process that may write or restore this prefix
+   * runs a release older than this one (docs/FORMAT.md, "Turning version 2 on").
+   */
+  public static final SegmentFormat DEFAULT_SEGMENT_FORMAT = SegmentFormat.V1;
 
   private final ObjectStore store;
   private final String prefix;
@@ -83,6 +92,7 @@ public final class ReplicatorOptions {
   private final String owner;
   private final boolean allowFork;
   private final List<Duration> compactionWindows;
+  private final SegmentFormat segmentFormat;
 
   private ReplicatorOptions(Builder b) {
     this.store = b.store;
@@ -105,6 +115,7 @@ public final class ReplicatorOptions {
     this.owner = b.owner;
     this.allowFork = b.allowFork;
     this.compactionWindows = b.compactionWindows;
+    this.segmentFormat = b.segmentFormat;
   }
 
   /**
@@ -144,6 +155,8 @@ public final class ReplicatorOptions {
   public boolean allowFork() { return allowFork; }
   /** The compaction windows, level 1 first; empty when compaction is off. */
   public List<Duration> compactionWindows() { return compactionWindows; }
+  /** The segment format version written ({@link #DEFAULT_SEGMENT_FORMAT}: version 1). */
+  public SegmentFormat segmentFormat() { return segmentFormat; }
 
   public static final class Builder {
     private final ObjectStore store;
@@ -166,6 +179,7 @@ public final class ReplicatorOptions {
     private String owner = defaultOwner();
     private boolean allowFork;
     private List<Duration> compactionWindows = DEFAULT_COMPACTION_WINDOWS;
+    private SegmentFormat segmentFormat = DEFAULT_SEGMENT_FORMAT;
 
     private Builder(ObjectStore store, String prefix) {
       this.store = Objects.requireNonNull(store, "store");
@@ -328,6 +342,22 @@ public final class ReplicatorOptions {
     }
 
     /**
+     * The segment format version to write. {@link SegmentFormat#V1} (the default) is read by every release.
+     * {@link SegmentFormat#V2} stores a page's later images in a segment as XORs with its previous one where
+     * that is smaller (about half the bytes per write on the demo), but a release before version 2 cannot
+     * read those segments: rolled back to, it cannot continue the lineage (it retries forever) nor restore
+     * through them. Once on, roll back only to a release that reads version 2, or first turn it off again
+     * and let a snapshot go out, or start a new lineage (docs/FORMAT.md, "Turning version 2 on"). Needs a
+     * compressing codec.
+     *
+     * @throws IllegalArgumentException {@link SegmentFormat#V2} with {@link Codec#NONE} (checked by {@link #build})
+     */
+    public Builder segmentFormat(SegmentFormat value) {
+      this.segmentFormat = Objects.requireNonNull(value, "segmentFormat");
+      return this;
+    }
+
+    /**
      * The window of each compaction level, finest first: each at least 1 s and a multiple of the one
      * before; at most 99 levels. An empty list turns compaction off (restores then read every segment
      * since the snapshot, as before compaction existed).
@@ -351,6 +381,10 @@ public final class ReplicatorOptions {
      *     shorter with compaction off (nothing would replace the segments)
      */
     public ReplicatorOptions build() {
+      if (segmentFormat == SegmentFormat.V2 && codec == Codec.NONE) {
+        throw new IllegalArgumentException("segmentFormat V2 needs a compressing codec, not " + codec + ": "
+            + "uncompressed, an XOR weighs as much as the image it replaces, and every segment would be version 1");
+      }
       if (fineSegmentRetention != null && fineSegmentRetention.compareTo(retention) > 0) {
         throw new IllegalArgumentException("fineSegmentRetention (" + fineSegmentRetention + ") must be at most "
             + "retention (" + retention + ")");

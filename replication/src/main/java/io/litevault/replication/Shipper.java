@@ -7,6 +7,7 @@ import io.litevault.replication.format.LineageCatalog;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.format.Segment;
 import io.litevault.replication.format.SnapshotCodec;
+import io.litevault.replication.format.UnsupportedVersionException;
 import io.litevault.store.CommitEvent;
 import io.litevault.store.Database;
 import io.litevault.store.DatabaseFiles;
@@ -220,7 +221,7 @@ final class Shipper implements Runnable {
           bugStreak = 0;
           backoff = options.retryBackoff().toNanos();
         }
-      } catch (LeaseException | LocalBehindBucketException e) {
+      } catch (LeaseException | LocalBehindBucketException | NewerFormatException e) {
         stop(e.getMessage(), e);
         return;
       } catch (Error e) {
@@ -297,7 +298,8 @@ final class Shipper implements Runnable {
   /** Stops replication for good: every waiting REPLICATED write fails with {@code cause}. */
   private void stop(String why, RuntimeException cause) {
     lastError = why;
-    if (cause instanceof LeaseException || cause instanceof LocalBehindBucketException) {
+    if (cause instanceof LeaseException || cause instanceof LocalBehindBucketException
+        || cause instanceof NewerFormatException) {
       log.error("database '{}': {}", db.name(), why);
     }
     progress.failAll(cause);
@@ -355,7 +357,7 @@ final class Shipper implements Runnable {
     cleanOrphans();
     if (continuityBroken && lineage == null && heldLineage == null) {
       // A break before this process held any lineage: the files were never compared with the bucket.
-      LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
+      LineageCatalog.Tip tip = newestTip();
       if (tip != null) {
         bucketWins.refuseIfBehind(tip, List.of());
       }
@@ -392,12 +394,34 @@ final class Shipper implements Runnable {
     orphansCleaned = true;
   }
 
+  /**
+   * The bucket's tip, or null when it holds none. A tip of a format version above those this release reads (a
+   * newer release wrote it) stops replication with {@link NewerFormatException}, since no retry can read it;
+   * with {@code allowFork} it counts as no tip, and a new lineage starts with a snapshot.
+   */
+  private LineageCatalog.Tip newestTip() throws IOException {
+    try {
+      return LineageCatalog.newestTip(store, layout);
+    } catch (UnsupportedVersionException e) {
+      if (e.version() <= e.newestRead()) {
+        throw e; // not a newer format: a damaged version field, a fault like any other corrupt object
+      }
+      if (!options.allowFork()) {
+        throw new NewerFormatException(db.name(), e);
+      }
+      log.warn("database '{}': the bucket's newest lineage ends in {} (format version {}, this release reads up to {}): "
+          + "allowFork is set, starting a new lineage with a snapshot", db.name(), e.object(), e.version(),
+          e.newestRead());
+      return null;
+    }
+  }
+
   /** How {@link #resumeAt} left the newest lineage. */
   private enum Resumed { NO, YES, CATCH_UP_WITH_SNAPSHOT }
 
   private boolean resume() throws Exception {
     int breaksAtResume = breaks.get();
-    LineageCatalog.Tip tip = LineageCatalog.newestTip(store, layout);
+    LineageCatalog.Tip tip = newestTip();
     if (tip == null) {
       return false;
     }
@@ -541,7 +565,8 @@ final class Shipper implements Runnable {
   /** Builds the segment of {@code items}, ending at WAL position {@code end}; nothing is uploaded yet. */
   private PreparedSegment prepareSegment(List<SegmentBatch.Item> items, WalPosition end, long lastEventTxid)
       throws IOException {
-    return PreparedSegment.build(items, end, lastEventTxid, lineage, lastTxid, checksum, layout, options.codec());
+    return PreparedSegment.build(items, end, lastEventTxid, lineage, lastTxid, checksum, layout, options.codec(),
+        options.segmentFormat());
   }
 
   /**

@@ -270,8 +270,7 @@ public final class CompactedCodec {
     }
     int version = in.readUnsignedShort();
     if (version != VERSION && version != VERSION_1) {
-      throw new FormatException(name + ": compacted object version " + version + " is not supported (this code reads "
-          + VERSION + "): use a newer Litevault");
+      throw new UnsupportedVersionException(name, "compacted object", version, VERSION_1, VERSION);
     }
     Codec codec = Codec.byId(in.readUnsignedByte());
     int level = in.readUnsignedByte();

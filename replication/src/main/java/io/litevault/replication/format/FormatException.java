@@ -3,7 +3,7 @@ package io.litevault.replication.format;
 import java.io.IOException;
 
 /** An object of the bucket is not what its key promises: bad magic, unknown version, bad checksum. */
-public final class FormatException extends IOException {
+public class FormatException extends IOException {
   private static final long serialVersionUID = 1L;
 
   public FormatException(String message) {

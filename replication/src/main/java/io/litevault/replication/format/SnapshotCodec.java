@@ -428,8 +428,7 @@ public final class SnapshotCodec {
     }
     int version = in.readUnsignedShort();
     if (version != VERSION_STREAM && version != VERSION_CHUNKED) {
-      throw new FormatException(name + ": snapshot format version " + version + " is not supported (this code reads "
-          + VERSION_STREAM + " and " + VERSION_CHUNKED + "): use a newer Litevault");
+      throw new UnsupportedVersionException(name, "snapshot", version, VERSION_STREAM, VERSION_CHUNKED);
     }
     versionOut[0] = version;
     Codec codec = Codec.byId(in.readUnsignedByte());
