@@ -3,6 +3,7 @@ package io.litevault.store;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -105,12 +106,64 @@ final class BatchRunner {
         }
       }
     }
-    commitTransaction();
+    return commitOrIsolate(batch.subList(txStart, batch.size()));
+  }
+
+  /**
+   * Commits the open transaction, which holds the tasks of {@code inTransaction} that have not failed.
+   * When the COMMIT fails on a deferred foreign key (see {@link #isolateForeignKeyViolation}), finds the
+   * task that left it. Any other COMMIT failure is thrown: nothing of the transaction was committed.
+   *
+   * @return how many tasks committed
+   */
+  private int commitOrIsolate(List<WriteRequest<?>> inTransaction) throws SQLException {
+    try {
+      commitTransaction();
+    } catch (SQLException e) {
+      if (!SqliteErrors.isForeignKey(e)) {
+        throw e;
+      }
+      return isolateForeignKeyViolation(inTransaction, e);
+    }
     int committed = 0;
-    for (int j = txStart; j < batch.size(); j++) {
-      if (batch.get(j).failure == null) {
+    for (WriteRequest<?> r : inTransaction) {
+      if (r.failure == null) {
         committed++;
       }
+    }
+    return committed;
+  }
+
+  /**
+   * The COMMIT of a transaction of several tasks failed on a deferred foreign key constraint.
+   * https://www.sqlite.org/foreignkeys.html: "Deferred foreign key constraints are not checked until the
+   * transaction tries to COMMIT. [...] However, COMMIT will fail as long as foreign key constraints
+   * remain in violation." The transaction is still open then (checked: a BEGIN after it fails), and
+   * nothing tells which task left the violation: SQLite counts deferred violations per connection
+   * (SQLITE_DBSTATUS_DEFERRED_FKS), which sqlite-jdbc does not expose, and savepoints do not check
+   * them at RELEASE. So the transaction is rolled back and, unless one task alone is left in it (the
+   * culprit then), each of its tasks runs again in a transaction of its own: the one whose COMMIT fails
+   * gets the foreign key error, the others commit. This is the one case where a task runs twice under
+   * {@link TaskIsolation#SAVEPOINT} (documented there); its first run's changes were rolled back.
+   */
+  private int isolateForeignKeyViolation(List<WriteRequest<?>> inTransaction, SQLException commitFailure)
+      throws SQLException {
+    changes.forgetCapture();
+    rollbackQuietly();
+    List<WriteRequest<?>> candidates = new ArrayList<>();
+    for (WriteRequest<?> r : inTransaction) {
+      if (r.failure == null) {
+        candidates.add(r);
+      }
+    }
+    if (candidates.size() == 1) {
+      candidates.get(0).failure = SqliteErrors.deferredForeignKeyFailure(database, commitFailure);
+      return 0;
+    }
+    int committed = 0;
+    for (WriteRequest<?> r : candidates) {
+      r.result = null;
+      committed += runAlone(r);
     }
     return committed;
   }
@@ -130,7 +183,19 @@ final class BatchRunner {
       rollbackQuietly(); // quiet: SQLite may have rolled back already (SQLITE_FULL, or the task ended it)
       return 0;
     }
-    commitTransaction();
+    try {
+      commitTransaction();
+    } catch (SQLException e) {
+      if (!SqliteErrors.isForeignKey(e)) {
+        throw e;
+      }
+      // The transaction holds this task alone: it left the deferred foreign key violated. The failed
+      // COMMIT leaves the transaction open (see isolateForeignKeyViolation).
+      changes.forgetCapture();
+      rollbackQuietly();
+      r.failure = SqliteErrors.deferredForeignKeyFailure(database, e);
+      return 0;
+    }
     return 1;
   }
 
@@ -152,8 +217,13 @@ final class BatchRunner {
           continue attempt; // replay the batch without the failed task
         }
       }
-      commitTransaction();
-      return ran;
+      List<WriteRequest<?>> inTransaction = new ArrayList<>(ran);
+      for (WriteRequest<?> r : batch) {
+        if (r.failure == null) {
+          inTransaction.add(r);
+        }
+      }
+      return commitOrIsolate(inTransaction);
     }
   }
 
