@@ -5,6 +5,10 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import org.sqlite.ProgressHandler;
+import org.sqlite.SQLiteCommitListener;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.core.DB;
 
 /**
  * Runs one drained batch of write tasks as ONE transaction, isolating failing tasks as
@@ -15,6 +19,8 @@ final class BatchRunner {
   private final String database;
   private final String path;
   private final Connection connection;
+  /** sqlite-jdbc's handle of the writer connection: its progress handler (see {@link #transactionEnded}). */
+  private final DB db;
   private final TaskIsolation isolation;
   /** Told just before each COMMIT (see {@link ChangeTracker#captureBeforeCommit()}). */
   private final ChangeTracker changes;
@@ -30,20 +36,107 @@ final class BatchRunner {
   private ControlStatement release;
 
   BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize,
-      ChangeTracker changes) {
+      ChangeTracker changes) throws SQLException {
     this.database = database;
     this.path = path;
     this.connection = connection;
     this.isolation = isolation;
     this.changes = changes;
     this.statements = new StatementCache(connection, statementCacheSize);
+    SQLiteConnection sqlite = connection.unwrap(SQLiteConnection.class);
+    this.db = sqlite.getDatabase();
+    // One JNI call per COMMIT (the commit hook) and per ROLLBACK; see transactionEnded.
+    sqlite.addCommitListener(new SQLiteCommitListener() {
+      @Override
+      public void onCommit() {
+        transactionEnded(TransactionEnd.COMMITTED);
+      }
+
+      @Override
+      public void onRollback() {
+        transactionEnded(TransactionEnd.ROLLED_BACK);
+      }
+    });
+  }
+
+  /**
+   * How SQLite's transaction ended while a task ran, as the commit and rollback hooks reported it.
+   * https://www.sqlite.org/c3ref/commit_hook.html: "For the purposes of this API, a transaction is said
+   * to have been rolled back if an explicit "ROLLBACK" statement is executed, or an error or constraint
+   * causes an implicit rollback to occur." (ROLLBACK TO a savepoint does not call it: checked.)
+   */
+  enum TransactionEnd {
+    /** The task ran COMMIT (or END) itself: what the transaction held up to then is in the database. */
+    COMMITTED,
+    /**
+     * SQLite rolled the whole transaction back: a conflict clause ({@code INSERT OR ROLLBACK}, a
+     * trigger's {@code RAISE(ROLLBACK)}), an error SQLite answers with a rollback, or the task's own
+     * ROLLBACK.
+     */
+    ROLLED_BACK
+  }
+
+  /**
+   * Refuses every statement while armed: "If the progress callback returns non-zero, the operation is
+   * interrupted." (https://www.sqlite.org/c3ref/progress_handler.html). Called every VM instruction,
+   * it stops a statement at its first jump, which every statement that opens the database reaches
+   * before writing anything (the OP_Transaction at the end of the program jumps back to the start).
+   */
+  private static final ProgressHandler REFUSE = new ProgressHandler() {
+    @Override
+    protected int progress() {
+      return 1;
+    }
+  };
+
+  /** Whether a task runs now (writer thread only, as the hooks that read it). */
+  private boolean taskRunning;
+  /** How the transaction ended while the current task ran, or null; see {@link #takeEnded()}. */
+  private TransactionEnd ended;
+
+  /**
+   * Called by SQLite's commit or rollback hook. While a task runs, the writer's transaction can only
+   * end this way if SQLite ended it (or the task did, against the WriteTask contract); from then on
+   * SQLite is in autocommit mode: https://www.sqlite.org/c3ref/get_autocommit.html, "Autocommit mode is
+   * re-enabled by a COMMIT or ROLLBACK", and "If certain kinds of errors occur on a statement within a
+   * multi-statement transaction [...] then the transaction might be rolled back automatically." Every
+   * later statement of the task would then commit on its own, outside any transaction of the writer
+   * (https://www.sqlite.org/lang_conflict.html, ROLLBACK: "aborts the current SQL statement with an
+   * SQLITE_CONSTRAINT error and rolls back the current transaction"): the writer could then neither
+   * report the write as failed (part of it is in the database) nor as committed (part of it is not).
+   * So every later statement of the task is refused, by a progress handler armed here, before it
+   * writes anything; {@link #runTask} disarms it when the task returns. Setting the handler only sets
+   * a field of the connection: it runs no SQL, which the hook must not do.
+   */
+  private void transactionEnded(TransactionEnd how) {
+    if (!taskRunning || ended != null) {
+      return;
+    }
+    ended = how;
+    try {
+      db.register_progress_handler(1, REFUSE);
+    } catch (SQLException e) {
+      throw new IllegalStateException("could not refuse statements after the transaction ended", e);
+    }
+  }
+
+  /** How the transaction ended during the last task, or null if it did not; forgets it. */
+  private TransactionEnd takeEnded() {
+    TransactionEnd e = ended;
+    ended = null;
+    return e;
   }
 
   /** Runs one task on the caching view of the connection; what it left open is handed back after. */
   private Object runTask(WriteRequest<?> r) throws Exception {
+    taskRunning = true;
     try {
       return r.run(statements.connection());
     } finally {
+      taskRunning = false;
+      if (ended != null) {
+        db.clear_progress_handler();
+      }
       // A task that re-set the interrupt flag (as the JDK advises after catching InterruptedException)
       // must not reach the writer's own blocking calls: an interrupted FileChannel read closes the
       // wal-index for good and an interrupted queue wait would end the thread. The task's outcome stands.
@@ -59,79 +152,133 @@ final class BatchRunner {
    */
   int run(List<WriteRequest<?>> batch) {
     try {
-      return isolation == TaskIsolation.SAVEPOINT ? runWithSavepoints(batch) : runWithReplay(batch);
+      if (isolation == TaskIsolation.SAVEPOINT) {
+        runWithSavepoints(batch);
+      } else {
+        runWithReplay(batch);
+      }
     } catch (SQLException e) {
-      // BEGIN or COMMIT failed: nothing of this transaction is in the database.
+      // BEGIN or COMMIT failed: nothing of this transaction is in the database (earlier transactions of
+      // the batch, if any, committed: their tasks are marked so).
       changes.forgetCapture();
       rollbackQuietly();
       StoreException failure = SqliteErrors.batchFailure(database, path, batch.size(), e);
       for (WriteRequest<?> r : batch) {
-        if (r.failure == null) {
+        if (r.failure == null && !r.committed) {
           r.failure = failure;
         }
       }
-      return 0;
     }
+    int committed = 0;
+    for (WriteRequest<?> r : batch) {
+      if (r.committed) {
+        committed++;
+      }
+    }
+    return committed;
   }
 
-  private int runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
+  private void runWithSavepoints(List<WriteRequest<?>> batch) throws SQLException {
     if (batch.size() == 1) {
-      return runAlone(batch.get(0));
+      runAlone(batch.get(0));
+      return;
     }
     begin().execute();
     int txStart = 0; // first request of the current transaction
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest<?> r = batch.get(i);
       savepoint().execute();
+      Throwable thrown = null;
       try {
         r.result = runTask(r);
-        release().execute();
       } catch (Throwable t) {
-        r.failure = SqliteErrors.taskFailure(database, path, t);
-        try (Statement s = connection.createStatement()) {
-          s.execute("ROLLBACK TO lv_task");
-          s.execute("RELEASE lv_task");
-        } catch (SQLException aborted) {
-          // SQLite already rolled back the whole transaction (SQLITE_FULL, I/O errors, or a task
-          // that ended it): the tasks before this one in it are lost too. Go on in a new one.
-          StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, t);
-          for (int j = txStart; j < i; j++) {
-            if (batch.get(j).failure == null) {
-              batch.get(j).failure = lost;
-            }
-          }
-          rollbackQuietly();
-          begin().execute();
-          txStart = i + 1;
+        thrown = t;
+      }
+      TransactionEnd end = takeEnded();
+      if (end != null) {
+        // SQLite ended the transaction during this task: settle the tasks before it in that
+        // transaction as SQLite did, and go on in a new transaction.
+        r.result = null;
+        r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
+        settleEndedTransaction(batch.subList(txStart, i), end, r.failure, thrown);
+        rollbackQuietly(); // nothing to roll back but what the task may have begun itself
+        begin().execute();
+        txStart = i + 1;
+        continue;
+      }
+      if (thrown == null) {
+        try {
+          release().execute();
+          continue;
+        } catch (Throwable t) {
+          thrown = t;
         }
       }
+      r.result = null;
+      r.failure = SqliteErrors.taskFailure(database, path, thrown);
+      try (Statement s = connection.createStatement()) {
+        s.execute("ROLLBACK TO lv_task");
+        s.execute("RELEASE lv_task");
+      } catch (SQLException aborted) {
+        // SQLite already rolled back the whole transaction without telling the rollback hook (the hook
+        // reports every rollback; kept as a safety net): the tasks before this one in it are lost too.
+        StoreException lost = SqliteErrors.batchFailure(database, path, i - txStart + 1, thrown);
+        for (int j = txStart; j < i; j++) {
+          if (batch.get(j).failure == null) {
+            batch.get(j).failure = lost;
+          }
+        }
+        rollbackQuietly();
+        begin().execute();
+        txStart = i + 1;
+      }
     }
-    return commitOrIsolate(batch.subList(txStart, batch.size()));
+    commitOrIsolate(batch.subList(txStart, batch.size()));
+  }
+
+  /**
+   * The tasks that ran before the culprit in a transaction that ended during the culprit's task:
+   * committed with it if the task ran COMMIT, else lost with it (their futures fail, saying why).
+   */
+  private void settleEndedTransaction(List<WriteRequest<?>> before, TransactionEnd end, StoreException culprit,
+      Throwable thrown) {
+    StoreException lost = null;
+    for (WriteRequest<?> w : before) {
+      if (w.failure != null) {
+        continue;
+      }
+      if (end == TransactionEnd.COMMITTED) {
+        w.committed = true;
+      } else {
+        if (lost == null) {
+          lost = SqliteErrors.lostWithTransaction(database, path, before.size() + 1, culprit, thrown);
+        }
+        w.result = null;
+        w.failure = lost;
+      }
+    }
   }
 
   /**
    * Commits the open transaction, which holds the tasks of {@code inTransaction} that have not failed.
    * When the COMMIT fails on a deferred foreign key (see {@link #isolateForeignKeyViolation}), finds the
    * task that left it. Any other COMMIT failure is thrown: nothing of the transaction was committed.
-   *
-   * @return how many tasks committed
    */
-  private int commitOrIsolate(List<WriteRequest<?>> inTransaction) throws SQLException {
+  private void commitOrIsolate(List<WriteRequest<?>> inTransaction) throws SQLException {
     try {
       commitTransaction();
     } catch (SQLException e) {
       if (!SqliteErrors.isForeignKey(e)) {
         throw e;
       }
-      return isolateForeignKeyViolation(inTransaction, e);
+      isolateForeignKeyViolation(inTransaction, e);
+      return;
     }
-    int committed = 0;
     for (WriteRequest<?> r : inTransaction) {
       if (r.failure == null) {
-        committed++;
+        r.committed = true;
       }
     }
-    return committed;
   }
 
   /**
@@ -146,7 +293,7 @@ final class BatchRunner {
    * gets the foreign key error, the others commit. This is the one case where a task runs twice under
    * {@link TaskIsolation#SAVEPOINT} (documented there); its first run's changes were rolled back.
    */
-  private int isolateForeignKeyViolation(List<WriteRequest<?>> inTransaction, SQLException commitFailure)
+  private void isolateForeignKeyViolation(List<WriteRequest<?>> inTransaction, SQLException commitFailure)
       throws SQLException {
     changes.forgetCapture();
     rollbackQuietly();
@@ -157,15 +304,14 @@ final class BatchRunner {
       }
     }
     if (candidates.size() == 1) {
+      candidates.get(0).result = null;
       candidates.get(0).failure = SqliteErrors.deferredForeignKeyFailure(database, commitFailure);
-      return 0;
+      return;
     }
-    int committed = 0;
     for (WriteRequest<?> r : candidates) {
       r.result = null;
-      committed += runAlone(r);
+      runAlone(r);
     }
-    return committed;
   }
 
   /**
@@ -174,14 +320,26 @@ final class BatchRunner {
    * SAVEPOINT/RELEASE pair is skipped. The task runs once, its failure fails only its future, and a
    * failed task commits nothing (before: an empty COMMIT, which writes no frame and announces nothing).
    */
-  private int runAlone(WriteRequest<?> r) throws SQLException {
+  private void runAlone(WriteRequest<?> r) throws SQLException {
     begin().execute();
+    Throwable thrown = null;
     try {
       r.result = runTask(r);
     } catch (Throwable t) {
-      r.failure = SqliteErrors.taskFailure(database, path, t);
-      rollbackQuietly(); // quiet: SQLite may have rolled back already (SQLITE_FULL, or the task ended it)
-      return 0;
+      thrown = t;
+    }
+    TransactionEnd end = takeEnded();
+    if (end != null) {
+      r.result = null;
+      r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
+      rollbackQuietly(); // nothing to roll back but what the task may have begun itself
+      return;
+    }
+    if (thrown != null) {
+      r.result = null;
+      r.failure = SqliteErrors.taskFailure(database, path, thrown);
+      rollbackQuietly();
+      return;
     }
     try {
       commitTransaction();
@@ -193,37 +351,48 @@ final class BatchRunner {
       // COMMIT leaves the transaction open (see isolateForeignKeyViolation).
       changes.forgetCapture();
       rollbackQuietly();
+      r.result = null;
       r.failure = SqliteErrors.deferredForeignKeyFailure(database, e);
-      return 0;
+      return;
     }
-    return 1;
+    r.committed = true;
   }
 
-  private int runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
+  private void runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
     attempt:
     while (true) {
       begin().execute();
-      int ran = 0;
+      List<WriteRequest<?>> inTransaction = new ArrayList<>(batch.size());
       for (WriteRequest<?> r : batch) {
-        if (r.failure != null) {
+        if (r.failure != null || r.committed) {
           continue;
         }
+        Throwable thrown = null;
         try {
           r.result = runTask(r);
-          ran++;
         } catch (Throwable t) {
-          r.failure = SqliteErrors.taskFailure(database, path, t);
+          thrown = t;
+        }
+        TransactionEnd end = takeEnded();
+        if (end != null) {
+          r.result = null;
+          r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
+          if (end == TransactionEnd.COMMITTED) {
+            settleEndedTransaction(inTransaction, end, r.failure, thrown); // committed: never replayed
+          }
+          rollbackQuietly();
+          continue attempt; // replay the rest without the task that ended the transaction
+        }
+        if (thrown != null) {
+          r.result = null;
+          r.failure = SqliteErrors.taskFailure(database, path, thrown);
           rollbackQuietly();
           continue attempt; // replay the batch without the failed task
         }
+        inTransaction.add(r);
       }
-      List<WriteRequest<?>> inTransaction = new ArrayList<>(ran);
-      for (WriteRequest<?> r : batch) {
-        if (r.failure == null) {
-          inTransaction.add(r);
-        }
-      }
-      return commitOrIsolate(inTransaction);
+      commitOrIsolate(inTransaction);
+      return;
     }
   }
 

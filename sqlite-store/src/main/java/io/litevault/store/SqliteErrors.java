@@ -46,6 +46,40 @@ final class SqliteErrors {
     return new WriteFailedException(database, cause, SQLITE_CONSTRAINT_FOREIGNKEY);
   }
 
+  /**
+   * The failure of a task during which SQLite's transaction ended (see BatchRunner#transactionEnded):
+   * everything the task ran after that was refused, so what it wrote is either all rolled back (the
+   * transaction was rolled back) or, if it ran COMMIT itself, in the database up to that COMMIT.
+   */
+  static StoreException transactionEnded(String database, String path, BatchRunner.TransactionEnd end,
+      Throwable thrown) {
+    if (thrown != null && isDiskFull(thrown)) {
+      return new StorageFullException(database, path, thrown);
+    }
+    String how = end == BatchRunner.TransactionEnd.COMMITTED
+        ? "the write ended the writer's transaction itself with COMMIT (a WriteTask must not commit or roll "
+            + "back): what it wrote up to that COMMIT IS committed, the statements it ran after it were refused"
+        : "SQLite rolled back the whole transaction while the write ran (a conflict clause such as INSERT OR "
+            + "ROLLBACK, a trigger's RAISE(ROLLBACK), a ROLLBACK statement, or an error SQLite answers with a "
+            + "rollback); the statements the write ran after that were refused (SQLITE_INTERRUPT), so nothing "
+            + "of it is committed";
+    int code = thrown == null ? -1 : resultCode(thrown);
+    SQLException cause = new SQLException(how + (thrown == null ? "" : "; the write threw "
+        + WriteFailedException.describe(thrown)), null, Math.max(code, 0), thrown);
+    return new WriteFailedException(database, cause, code);
+  }
+
+  /** The failure of the writes that ran in a transaction before the task during which SQLite rolled it back. */
+  static StoreException lostWithTransaction(String database, String path, int transactionSize, StoreException culprit,
+      Throwable thrown) {
+    if (thrown != null && isDiskFull(thrown)) {
+      return new StorageFullException(database, path, thrown);
+    }
+    return new CommitFailedException(database, transactionSize, new SQLException(
+        "another write of the same transaction made SQLite roll the whole transaction back: " + culprit.getMessage(),
+        culprit));
+  }
+
   /** A task's failure as the caller sees it. */
   static StoreException taskFailure(String database, String path, Throwable t) {
     if (t instanceof StoreException e) {
