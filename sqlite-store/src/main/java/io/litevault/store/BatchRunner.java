@@ -2,7 +2,6 @@ package io.litevault.store;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import org.sqlite.ProgressHandler;
@@ -16,6 +15,7 @@ import org.sqlite.core.DB;
  * for a task's error. Runs on the writer thread only.
  */
 final class BatchRunner {
+  private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(BatchRunner.class);
   private final String database;
   private final String path;
   private final Connection connection;
@@ -34,6 +34,8 @@ final class BatchRunner {
   private ControlStatement commit;
   private ControlStatement savepoint;
   private ControlStatement release;
+  private ControlStatement rollbackTo;
+  private ControlStatement rollback;
 
   BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize,
       ChangeTracker changes) throws SQLException {
@@ -183,7 +185,7 @@ final class BatchRunner {
       runAlone(batch.get(0));
       return;
     }
-    begin().execute();
+    beginTransaction();
     int txStart = 0; // first request of the current transaction
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest<?> r = batch.get(i);
@@ -198,13 +200,17 @@ final class BatchRunner {
       if (end != null) {
         // SQLite ended the transaction during this task: settle the tasks before it in that
         // transaction as SQLite did, and go on in a new transaction.
+        statements.closeLeftovers();
         r.result = null;
         r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
         settleEndedTransaction(batch.subList(txStart, i), end, r.failure, thrown);
         rollbackQuietly(); // nothing to roll back but what the task may have begun itself
-        begin().execute();
+        beginTransaction();
         txStart = i + 1;
         continue;
+      }
+      if (thrown == null) {
+        thrown = leftRunning();
       }
       if (thrown == null) {
         try {
@@ -214,11 +220,12 @@ final class BatchRunner {
           thrown = t;
         }
       }
+      statements.closeLeftovers(); // before ROLLBACK TO: a statement still running would keep blocking RELEASE
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
-      try (Statement s = connection.createStatement()) {
-        s.execute("ROLLBACK TO lv_task");
-        s.execute("RELEASE lv_task");
+      try {
+        rollbackTo().execute();
+        release().execute();
       } catch (SQLException aborted) {
         // SQLite already rolled back the whole transaction without telling the rollback hook (the hook
         // reports every rollback; kept as a safety net): the tasks before this one in it are lost too.
@@ -229,7 +236,7 @@ final class BatchRunner {
           }
         }
         rollbackQuietly();
-        begin().execute();
+        beginTransaction();
         txStart = i + 1;
       }
     }
@@ -321,7 +328,7 @@ final class BatchRunner {
    * failed task commits nothing (before: an empty COMMIT, which writes no frame and announces nothing).
    */
   private void runAlone(WriteRequest<?> r) throws SQLException {
-    begin().execute();
+    beginTransaction();
     Throwable thrown = null;
     try {
       r.result = runTask(r);
@@ -330,12 +337,17 @@ final class BatchRunner {
     }
     TransactionEnd end = takeEnded();
     if (end != null) {
+      statements.closeLeftovers();
       r.result = null;
       r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
       rollbackQuietly(); // nothing to roll back but what the task may have begun itself
       return;
     }
+    if (thrown == null) {
+      thrown = leftRunning();
+    }
     if (thrown != null) {
+      statements.closeLeftovers(); // before ROLLBACK, which a statement still running would not stop
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
       rollbackQuietly();
@@ -361,7 +373,7 @@ final class BatchRunner {
   private void runWithReplay(List<WriteRequest<?>> batch) throws SQLException {
     attempt:
     while (true) {
-      begin().execute();
+      beginTransaction();
       List<WriteRequest<?>> inTransaction = new ArrayList<>(batch.size());
       for (WriteRequest<?> r : batch) {
         if (r.failure != null || r.committed) {
@@ -375,6 +387,7 @@ final class BatchRunner {
         }
         TransactionEnd end = takeEnded();
         if (end != null) {
+          statements.closeLeftovers();
           r.result = null;
           r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
           if (end == TransactionEnd.COMMITTED) {
@@ -383,7 +396,11 @@ final class BatchRunner {
           rollbackQuietly();
           continue attempt; // replay the rest without the task that ended the transaction
         }
+        if (thrown == null) {
+          thrown = leftRunning();
+        }
         if (thrown != null) {
+          statements.closeLeftovers();
           r.result = null;
           r.failure = SqliteErrors.taskFailure(database, path, thrown);
           rollbackQuietly();
@@ -393,6 +410,57 @@ final class BatchRunner {
       }
       commitOrIsolate(inTransaction);
       return;
+    }
+  }
+
+  /**
+   * After a task that returned normally: whether it left a statement running on the writer
+   * connection (a query or {@code INSERT ... RETURNING} not read to the end, neither its ResultSet nor
+   * its Statement closed, against the WriteTask contract), which SQLite would let no RELEASE, COMMIT or
+   * SAVEPOINT past ("cannot commit transaction - SQL statements in progress"): then the task fails, and
+   * the caller closes the statement and rolls the task back. Either way the statements it left open are
+   * closed here or by the caller. Asked of SQLite itself (a SAVEPOINT, which fails while a write statement
+   * runs), and only when the task left an uncached statement open: nothing on the common path.
+   *
+   * @return the failure to give the task, or null if it left nothing running
+   */
+  private SQLException leftRunning() throws SQLException {
+    if (!statements.leftOpen()) {
+      return null;
+    }
+    try {
+      savepoint().execute();
+      release().execute();
+    } catch (SQLException e) {
+      if (!SqliteErrors.isStatementsInProgress(e)) {
+        throw e;
+      }
+      return new SQLException("the write left a statement running on the writer connection (a query or a "
+          + "... RETURNING statement not read to the end, and neither its ResultSet nor its Statement closed, "
+          + "against the WriteTask contract), and SQLite lets no transaction end while it runs (" + e.getMessage()
+          + "): the store closed the statement and rolled the write back", e.getSQLState(), e.getErrorCode(), e);
+    }
+    statements.closeLeftovers(); // left open, but done: closed, or it would hold native memory and a read snapshot
+    return null;
+  }
+
+  /**
+   * BEGIN IMMEDIATE. Should the writer connection be inside a transaction already (nothing of the
+   * writer leaves one open; a statement left running used to, through sqlite-jdbc's autocommit probe),
+   * that transaction is rolled back first, with a warning: without that, every later write would fail
+   * ("cannot start a transaction within a transaction").
+   */
+  private void beginTransaction() throws SQLException {
+    try {
+      begin().execute();
+    } catch (SQLException e) {
+      if (e.getMessage() == null || !e.getMessage().contains("within a transaction")) {
+        throw e;
+      }
+      log.warn("database '{}': the writer connection was left inside a transaction; rolled back before the next "
+          + "batch", database);
+      rollbackQuietly();
+      begin().execute();
     }
   }
 
@@ -423,6 +491,20 @@ final class BatchRunner {
     return savepoint;
   }
 
+  private ControlStatement rollbackTo() throws SQLException {
+    if (rollbackTo == null) {
+      rollbackTo = new ControlStatement(connection, "ROLLBACK TO lv_task");
+    }
+    return rollbackTo;
+  }
+
+  private ControlStatement rollback() throws SQLException {
+    if (rollback == null) {
+      rollback = new ControlStatement(connection, "ROLLBACK");
+    }
+    return rollback;
+  }
+
   private ControlStatement release() throws SQLException {
     if (release == null) {
       release = new ControlStatement(connection, "RELEASE lv_task");
@@ -433,7 +515,7 @@ final class BatchRunner {
   /** Closes the prepared statements (before maintenance: VACUUM refuses to run with any open). */
   void closeStatements() {
     statements.clear();
-    for (ControlStatement p : new ControlStatement[] {begin, commit, savepoint, release}) {
+    for (ControlStatement p : new ControlStatement[] {begin, commit, savepoint, release, rollbackTo, rollback}) {
       if (p != null) {
         p.close();
       }
@@ -442,11 +524,18 @@ final class BatchRunner {
     commit = null;
     savepoint = null;
     release = null;
+    rollbackTo = null;
+    rollback = null;
   }
 
+  /**
+   * ROLLBACK, stepped directly: through JDBC's execute, sqlite-jdbc (in autocommit mode) follows it with
+   * a {@code begin;} and a {@code commit;}, and when a statement still runs that commit fails and leaves
+   * the connection inside the transaction the begin opened (Review19: every later write failed).
+   */
   private void rollbackQuietly() {
-    try (Statement s = connection.createStatement()) {
-      s.execute("ROLLBACK");
+    try {
+      rollback().execute();
     } catch (SQLException ignored) {
       // no transaction was active: nothing to roll back
     }

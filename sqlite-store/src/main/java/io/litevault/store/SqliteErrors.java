@@ -7,6 +7,7 @@ import org.sqlite.SQLiteException;
 /** Maps what SQLite threw to the store's typed exceptions. */
 final class SqliteErrors {
   private static final int SQLITE_FULL = 13;
+  private static final int SQLITE_BUSY = 5;
   /** SQLITE_CONSTRAINT_FOREIGNKEY: what a COMMIT answers when a deferred foreign key is still violated. */
   static final int SQLITE_CONSTRAINT_FOREIGNKEY = 787;
 
@@ -29,6 +30,13 @@ final class SqliteErrors {
   static boolean isDiskFull(Throwable t) {
     int code = resultCode(t);
     return code >= 0 && (code & 0xff) == SQLITE_FULL;
+  }
+
+  /** SAVEPOINT, RELEASE or COMMIT refused while a write statement of the connection still runs. */
+  static boolean isStatementsInProgress(Throwable t) {
+    int code = resultCode(t);
+    String m = t.getMessage();
+    return code >= 0 && (code & 0xff) == SQLITE_BUSY && m != null && m.contains("statements in progress");
   }
 
   static boolean isForeignKey(Throwable t) {
