@@ -143,7 +143,10 @@ final class StatementCache {
     return statement;
   }
 
-  /** Whether the running task has uncached statements open (cheap: nothing to look at on the common path). */
+  /**
+   * Whether the task that just returned left uncached statements open (cheap: nothing to look at on the
+   * common path). If it did not, forgets the ones it opened and closed.
+   */
   boolean leftOpen() {
     if (opened.isEmpty()) {
       return false;
@@ -157,6 +160,7 @@ final class StatementCache {
         return true;
       }
     }
+    opened.clear();
     return false;
   }
 

@@ -161,5 +161,10 @@ class StatementCacheTest {
     assertEquals(1, cache.closeLeftovers());
     assertTrue(plain.isClosed());
     assertEquals(0, cache.closeLeftovers());
+    try (Statement closed = c.createStatement()) {
+      closed.execute("SELECT 1");
+    }
+    assertFalse(cache.leftOpen()); // and forgets it: a task's closed statements are not kept past it
+    assertEquals(0, cache.closeLeftovers());
   }
 }
