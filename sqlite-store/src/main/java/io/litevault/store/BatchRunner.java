@@ -82,7 +82,8 @@ final class BatchRunner {
    * Refuses every statement while armed: "If the progress callback returns non-zero, the operation is
    * interrupted." (https://www.sqlite.org/c3ref/progress_handler.html). Called every VM instruction,
    * it stops a statement at its first jump, which every statement that opens the database reaches
-   * before writing anything (the OP_Transaction at the end of the program jumps back to the start).
+   * before writing anything (the OP_Transaction at the end of the program jumps back to the start;
+   * checked with INSERT, SELECT, BEGIN and COMMIT: each refused with SQLITE_INTERRUPT, nothing written).
    */
   private static final ProgressHandler REFUSE = new ProgressHandler() {
     @Override
