@@ -64,10 +64,14 @@ final class SqliteErrors {
     if (thrown != null && isDiskFull(thrown)) {
       return new StorageFullException(database, path, thrown);
     }
-    String how = end == BatchRunner.TransactionEnd.COMMITTED
-        ? "the write ended the writer's transaction itself with COMMIT (a WriteTask must not commit or roll "
-            + "back): what it wrote up to that COMMIT IS committed, the statements it ran after it were refused"
-        : "SQLite rolled back the whole transaction while the write ran (a conflict clause such as INSERT OR "
+    if (end == BatchRunner.TransactionEnd.COMMITTED) {
+      // Not a WriteFailedException, whose message says "rolled back": part of this write is committed.
+      return new StoreException(database, "write to database '" + database + "' ended the writer's transaction "
+          + "itself with COMMIT (a WriteTask must not commit or roll back): what it wrote up to that COMMIT is "
+          + "committed, the statements it ran after it were refused"
+          + (thrown == null ? "" : "; the write threw " + WriteFailedException.describe(thrown)), thrown);
+    }
+    String how = "SQLite rolled back the whole transaction while the write ran (a conflict clause such as INSERT OR "
             + "ROLLBACK, a trigger's RAISE(ROLLBACK), a ROLLBACK statement, or an error SQLite answers with a "
             + "rollback); the statements the write ran after that were refused (SQLITE_INTERRUPT), so nothing "
             + "of it is committed";

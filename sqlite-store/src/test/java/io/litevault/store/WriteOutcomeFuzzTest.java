@@ -138,6 +138,54 @@ class WriteOutcomeFuzzTest {
     }
   }
 
+  /**
+   * A task that runs COMMIT itself (against the WriteTask contract) and writes on: what it wrote before
+   * the COMMIT is in the database, and so is its batch-mate's write, so the mate is reported committed
+   * and the task fails with a StoreException that says part of it IS committed (not "rolled back").
+   */
+  @ParameterizedTest
+  @EnumSource(TaskIsolation.class)
+  void aTaskThatCommitsItselfIsReportedAsPartlyCommitted(TaskIsolation isolation) throws Exception {
+    DatabaseOptions options = Kv.options().isolation(isolation).build();
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("commit-" + isolation)).database("data", options).open()) {
+      Database db = store.database("data");
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch running = new CountDownLatch(1);
+      CompletableFuture<Void> hold = db.write(c -> {
+        running.countDown();
+        release.await();
+        return null;
+      });
+      running.await();
+      CompletableFuture<Void> mate = db.write(Kv.insert(1, 1));
+      CompletableFuture<Void> committer = db.write(c -> {
+        Kv.insert(2, 2).execute(c);
+        try (Statement s = c.createStatement()) {
+          s.execute("COMMIT");
+        }
+        try {
+          Kv.insert(3, 3).execute(c);
+        } catch (SQLException refused) {
+          // refused: the writer's transaction is over
+        }
+        return null;
+      });
+      CompletableFuture<Void> after = db.write(Kv.insert(4, 4));
+      release.countDown();
+      hold.get(30, TimeUnit.SECONDS);
+      assertNull(failureOf(mate), "the mate's write is in the database: reported committed");
+      Throwable failure = failureOf(committer);
+      assertNotNull(failure);
+      assertFalse(failure instanceof WriteFailedException, failure.toString());
+      assertTrue(failure.getMessage().contains("is committed"), failure.getMessage());
+      assertNull(failureOf(after));
+      assertEquals(Long.valueOf(1), db.read(c -> Kv.get(c, 1)));
+      assertEquals(Long.valueOf(2), db.read(c -> Kv.get(c, 2)));
+      assertNull(db.read(c -> Kv.get(c, 3)), "a statement after the task's COMMIT was refused");
+      assertEquals(Long.valueOf(4), db.read(c -> Kv.get(c, 4)));
+    }
+  }
+
   private void run(TaskIsolation isolation, long seed, int rounds) throws Exception {
     String replay = " [seed " + seed + ", isolation " + isolation + ": replay with -Dlitevault.fuzz.seed=" + seed + "]";
     Random random = new Random(seed);
