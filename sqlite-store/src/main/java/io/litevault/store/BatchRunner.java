@@ -221,7 +221,9 @@ final class BatchRunner {
           thrown = t;
         }
       }
-      statements.closeLeftovers(); // before ROLLBACK TO: a statement still running would keep blocking RELEASE
+      if (statements.closeLeftovers() == 0 && SqliteErrors.isStatementsInProgress(thrown)) {
+        thrown = resetEveryStatement(thrown); // the task left running a statement the view never saw
+      } // (closed before ROLLBACK TO: a statement still running would keep blocking RELEASE)
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
       try {
@@ -269,17 +271,23 @@ final class BatchRunner {
 
   /**
    * Commits the open transaction, which holds the tasks of {@code inTransaction} that have not failed.
-   * When the COMMIT fails on a deferred foreign key (see {@link #isolateForeignKeyViolation}), finds the
+   * When the COMMIT fails on a deferred foreign key (see {@link #isolateCommitFailure}), finds the
    * task that left it. Any other COMMIT failure is thrown: nothing of the transaction was committed.
    */
   private void commitOrIsolate(List<WriteRequest<?>> inTransaction) throws SQLException {
     try {
       commitTransaction();
     } catch (SQLException e) {
+      if (SqliteErrors.isStatementsInProgress(e)) {
+        // REPLAY only (under SAVEPOINT, RELEASE refuses first): a task left running a statement the view
+        // never saw. Reset it, then find the task the way a deferred foreign key is found.
+        isolateCommitFailure(inTransaction, resetEveryStatement(e));
+        return;
+      }
       if (!SqliteErrors.isForeignKey(e)) {
         throw e;
       }
-      isolateForeignKeyViolation(inTransaction, e);
+      isolateCommitFailure(inTransaction, e);
       return;
     }
     for (WriteRequest<?> r : inTransaction) {
@@ -299,9 +307,10 @@ final class BatchRunner {
    * them at RELEASE. So the transaction is rolled back and, unless one task alone is left in it (the
    * culprit then), each of its tasks runs again in a transaction of its own: the one whose COMMIT fails
    * gets the foreign key error, the others commit. This is the one case where a task runs twice under
-   * {@link TaskIsolation#SAVEPOINT} (documented there); its first run's changes were rolled back.
+   * {@link TaskIsolation#SAVEPOINT} (documented there); its first run's changes were rolled back. Under
+   * REPLAY the same search finds a task that left running a statement the view never saw.
    */
-  private void isolateForeignKeyViolation(List<WriteRequest<?>> inTransaction, SQLException commitFailure)
+  private void isolateCommitFailure(List<WriteRequest<?>> inTransaction, SQLException commitFailure)
       throws SQLException {
     changes.forgetCapture();
     rollbackQuietly();
@@ -313,7 +322,9 @@ final class BatchRunner {
     }
     if (candidates.size() == 1) {
       candidates.get(0).result = null;
-      candidates.get(0).failure = SqliteErrors.deferredForeignKeyFailure(database, commitFailure);
+      candidates.get(0).failure = SqliteErrors.isForeignKey(commitFailure)
+          ? SqliteErrors.deferredForeignKeyFailure(database, commitFailure)
+          : SqliteErrors.taskFailure(database, path, commitFailure);
       return;
     }
     for (WriteRequest<?> r : candidates) {
@@ -357,11 +368,20 @@ final class BatchRunner {
     try {
       commitTransaction();
     } catch (SQLException e) {
+      if (SqliteErrors.isStatementsInProgress(e)) {
+        // The task left running a statement the view never saw (leftRunning found none).
+        changes.forgetCapture();
+        SQLException running = resetEveryStatement(e);
+        rollbackQuietly();
+        r.result = null;
+        r.failure = SqliteErrors.taskFailure(database, path, running);
+        return;
+      }
       if (!SqliteErrors.isForeignKey(e)) {
         throw e;
       }
       // The transaction holds this task alone: it left the deferred foreign key violated. The failed
-      // COMMIT leaves the transaction open (see isolateForeignKeyViolation).
+      // COMMIT leaves the transaction open (see isolateCommitFailure).
       changes.forgetCapture();
       rollbackQuietly();
       r.result = null;
@@ -443,6 +463,38 @@ final class BatchRunner {
     }
     statements.closeLeftovers(); // left open, but done: closed, or it would hold native memory and a read snapshot
     return null;
+  }
+
+  /**
+   * Last resort, when SQLite refuses to end a transaction because a statement still runs and none of
+   * the statements the task opened through the view does (it made one through {@code unwrap()} or
+   * {@code Statement.getConnection()}, which the view cannot see): resets every statement of the
+   * connection, found in sqlite-jdbc's private set of them (no public API of sqlite-jdbc reaches
+   * sqlite3_next_stmt). Resetting an idle statement (the writer's own, the cached ones between tasks)
+   * changes nothing. Without this every later write would fail ("SQL statements in progress").
+   *
+   * @return the failure to give the task that left it running
+   */
+  @SuppressWarnings("unchecked")
+  private SQLException resetEveryStatement(Throwable refused) {
+    try {
+      java.lang.reflect.Field field = DB.class.getDeclaredField("stmts");
+      field.setAccessible(true);
+      for (org.sqlite.core.SafeStmtPtr p : new ArrayList<>((java.util.Set<org.sqlite.core.SafeStmtPtr>) field.get(db))) {
+        if (!p.isClosed()) {
+          p.safeRunInt((d, ptr) -> d.reset(ptr));
+        }
+      }
+      log.warn("database '{}': a write left running a statement it made outside the connection it was given; every "
+          + "statement of the writer connection was reset", database);
+    } catch (ReflectiveOperationException | RuntimeException | SQLException e) {
+      log.error("database '{}': a write left a statement running and it could not be reset: writes will fail until "
+          + "it is closed", database, e);
+    }
+    return new SQLException("the write left a statement running on the writer connection, made outside the "
+        + "connection it was given (unwrap() or Statement.getConnection()), and SQLite lets no transaction end "
+        + "while it runs (" + refused.getMessage() + "): the store reset it and rolled the write back", null,
+        SqliteErrors.resultCode(refused), refused);
   }
 
   /**

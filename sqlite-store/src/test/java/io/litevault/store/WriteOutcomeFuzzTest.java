@@ -186,6 +186,46 @@ class WriteOutcomeFuzzTest {
     }
   }
 
+  /**
+   * A statement left running that the view never saw (made on the raw connection): the writer resets
+   * every statement as a last resort, the task fails alone, and later writes commit.
+   */
+  @ParameterizedTest
+  @EnumSource(TaskIsolation.class)
+  void aStatementLeftRunningOnTheRawConnectionFailsItsTaskAlone(TaskIsolation isolation) throws Exception {
+    DatabaseOptions options = Kv.options().isolation(isolation).build();
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("raw-" + isolation)).database("data", options).open()) {
+      Database db = store.database("data");
+      WriteTask<Void> leaves = c -> {
+        ResultSet rs = c.unwrap(java.sql.Connection.class).createStatement()
+            .executeQuery("INSERT INTO kv(k, v) VALUES (50, 1), (51, 1) RETURNING k");
+        rs.next();
+        return null;
+      };
+      StoreException lone = assertThrows(StoreException.class, () -> db.writeAndWait(leaves));
+      assertTrue(lone.getMessage().contains("left a statement running"), lone.getMessage());
+      db.writeAndWait(Kv.insert(1, 1));
+      CountDownLatch release = new CountDownLatch(1);
+      CountDownLatch running = new CountDownLatch(1);
+      CompletableFuture<Void> hold = db.write(c -> {
+        running.countDown();
+        release.await();
+        return null;
+      });
+      running.await();
+      CompletableFuture<Void> before = db.write(Kv.insert(2, 2));
+      CompletableFuture<Void> bad = db.write(leaves);
+      CompletableFuture<Void> after = db.write(Kv.insert(3, 3));
+      release.countDown();
+      hold.get(30, TimeUnit.SECONDS);
+      assertNotNull(failureOf(bad));
+      assertNull(failureOf(before));
+      assertNull(failureOf(after));
+      db.writeAndWait(Kv.insert(4, 4));
+      assertEquals(Set.of(1L, 2L, 3L, 4L), db.read(WriteOutcomeFuzzTest::allKeys));
+    }
+  }
+
   private void run(TaskIsolation isolation, long seed, int rounds) throws Exception {
     String replay = " [seed " + seed + ", isolation " + isolation + ": replay with -Dlitevault.fuzz.seed=" + seed + "]";
     Random random = new Random(seed);
