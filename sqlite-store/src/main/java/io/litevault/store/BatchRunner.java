@@ -223,7 +223,9 @@ final class BatchRunner {
       }
       if (statements.closeLeftovers() == 0 && SqliteErrors.isStatementsInProgress(thrown)) {
         thrown = resetEveryStatement(thrown); // the task left running a statement the view never saw
-      } // (closed before ROLLBACK TO: a statement still running would keep blocking RELEASE)
+      } else {
+        resetIfStillRunning(); // before ROLLBACK TO: a statement still running would keep blocking RELEASE
+      }
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
       try {
@@ -320,11 +322,12 @@ final class BatchRunner {
         candidates.add(r);
       }
     }
-    if (candidates.size() == 1) {
+    // A deferred foreign key is left by a task of this transaction: alone in it, it is the culprit. A
+    // statement the view never saw may have been left running by a task of an earlier, rolled back
+    // attempt (REPLAY): such a failure is never pinned on a task without running it alone.
+    if (candidates.size() == 1 && SqliteErrors.isForeignKey(commitFailure)) {
       candidates.get(0).result = null;
-      candidates.get(0).failure = SqliteErrors.isForeignKey(commitFailure)
-          ? SqliteErrors.deferredForeignKeyFailure(database, commitFailure)
-          : SqliteErrors.taskFailure(database, path, commitFailure);
+      candidates.get(0).failure = SqliteErrors.deferredForeignKeyFailure(database, commitFailure);
       return;
     }
     for (WriteRequest<?> r : candidates) {
@@ -360,6 +363,7 @@ final class BatchRunner {
     }
     if (thrown != null) {
       statements.closeLeftovers(); // before ROLLBACK, which a statement still running would not stop
+      resetIfStillRunning();
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
       rollbackQuietly();
@@ -420,8 +424,16 @@ final class BatchRunner {
         if (thrown == null) {
           thrown = leftRunning();
         }
+        if (thrown instanceof UnseenStatementLeftRunning unseen) {
+          // Reset already; which task of this transaction left it is unknown: find it as at COMMIT.
+          List<WriteRequest<?>> suspects = new ArrayList<>(inTransaction);
+          suspects.add(r);
+          isolateCommitFailure(suspects, unseen);
+          continue attempt; // then the rest of the batch
+        }
         if (thrown != null) {
           statements.closeLeftovers();
+          resetIfStillRunning(); // (under REPLAY maybe an earlier task's: it would run on into the replay)
           r.result = null;
           r.failure = SqliteErrors.taskFailure(database, path, thrown);
           rollbackQuietly();
@@ -449,20 +461,57 @@ final class BatchRunner {
     if (!statements.leftOpen()) {
       return null;
     }
+    SQLException refused = probeRunning();
+    statements.closeLeftovers(); // left open, running or done: closed, or it would hold native memory and a read snapshot
+    if (refused == null) {
+      return null;
+    }
+    if (probeRunning() != null) {
+      // Still refused with the task's own statements closed: a statement the view never saw runs, this
+      // task's (SAVEPOINT, lone: an earlier task's would have failed its own RELEASE or COMMIT) or, under
+      // REPLAY, maybe an earlier task's of the same transaction (see runWithReplay).
+      return resetEveryStatement(refused);
+    }
+    return new SQLException("the write left a statement running on the writer connection (a query or a "
+        + "... RETURNING statement not read to the end, and neither its ResultSet nor its Statement closed, "
+        + "against the WriteTask contract), and SQLite lets no transaction end while it runs (" + refused.getMessage()
+        + "): the store closed the statement and rolled the write back", refused.getSQLState(), refused.getErrorCode(),
+        refused);
+  }
+
+  /**
+   * After a task failed, with the statements it opened through the view closed: resets what still runs
+   * (a statement the view never saw), so that the rollback that follows leaves nothing running.
+   * Failure path only.
+   */
+  private void resetIfStillRunning() throws SQLException {
+    SQLException refused = probeRunning();
+    if (refused != null) {
+      resetEveryStatement(refused);
+    }
+  }
+
+  /** A SAVEPOINT and its RELEASE: null, or SQLite's refusal because a write statement still runs. */
+  private SQLException probeRunning() throws SQLException {
     try {
       savepoint().execute();
       release().execute();
+      return null;
     } catch (SQLException e) {
       if (!SqliteErrors.isStatementsInProgress(e)) {
         throw e;
       }
-      return new SQLException("the write left a statement running on the writer connection (a query or a "
-          + "... RETURNING statement not read to the end, and neither its ResultSet nor its Statement closed, "
-          + "against the WriteTask contract), and SQLite lets no transaction end while it runs (" + e.getMessage()
-          + "): the store closed the statement and rolled the write back", e.getSQLState(), e.getErrorCode(), e);
+      return e;
     }
-    statements.closeLeftovers(); // left open, but done: closed, or it would hold native memory and a read snapshot
-    return null;
+  }
+
+  /** What {@link #resetEveryStatement} gives the task: a statement the view never saw was left running. */
+  private static final class UnseenStatementLeftRunning extends SQLException {
+    private static final long serialVersionUID = 1L;
+
+    UnseenStatementLeftRunning(String message, int code, Throwable cause) {
+      super(message, null, code, cause);
+    }
   }
 
   /**
@@ -491,9 +540,9 @@ final class BatchRunner {
       log.error("database '{}': a write left a statement running and it could not be reset: writes will fail until "
           + "it is closed", database, e);
     }
-    return new SQLException("the write left a statement running on the writer connection, made outside the "
-        + "connection it was given (unwrap() or Statement.getConnection()), and SQLite lets no transaction end "
-        + "while it runs (" + refused.getMessage() + "): the store reset it and rolled the write back", null,
+    return new UnseenStatementLeftRunning("the write left a statement running on the writer connection, made "
+        + "outside the connection it was given (unwrap() or Statement.getConnection()), and SQLite lets no "
+        + "transaction end while it runs (" + refused.getMessage() + "): the store reset it and rolled the write back",
         SqliteErrors.resultCode(refused), refused);
   }
 

@@ -40,7 +40,8 @@ import java.util.Map;
  * unfinished keeps running on the writer connection, and SQLite then refuses to RELEASE, COMMIT (and,
  * through sqlite-jdbc's autocommit probe, to leave) the writer's transaction; an unfinished read keeps
  * a read transaction open after COMMIT, which checkpoints cannot get past. Statements a task makes
- * through {@code unwrap()} or {@code Statement.getConnection()} (the raw connection) are beyond reach.
+ * through {@code unwrap()} or {@code Statement.getConnection()} (the raw connection) are beyond its reach:
+ * should one be left running, the writer resets every statement as a last resort (BatchRunner).
  * Writer thread only.
  */
 final class StatementCache {

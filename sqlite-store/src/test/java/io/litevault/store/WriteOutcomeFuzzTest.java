@@ -44,7 +44,8 @@ class WriteOutcomeFuzzTest {
     CONSTRAINT(false),
     OR_ROLLBACK_THEN_WRITES_ON(false),
     DEFERRED_FOREIGN_KEY(false),
-    LEFT_RUNNING(false);
+    LEFT_RUNNING(false),
+    LEFT_RUNNING_ON_THE_RAW_CONNECTION(false);
 
     final boolean good;
 
@@ -113,6 +114,11 @@ class WriteOutcomeFuzzTest {
           ResultSet rs = c.createStatement().executeQuery(
               "INSERT INTO kv(k, v) VALUES (" + k0 + ", " + id + "), (" + k1 + ", " + id + ") RETURNING k");
           rs.next(); // one row of two, nothing closed
+        }
+        case LEFT_RUNNING_ON_THE_RAW_CONNECTION -> {
+          ResultSet rs = c.unwrap(java.sql.Connection.class).createStatement().executeQuery(
+              "INSERT INTO kv(k, v) VALUES (" + k0 + ", " + id + "), (" + k1 + ", " + id + ") RETURNING k");
+          rs.next(); // beyond the view's reach: the writer's last resort resets it
         }
         default -> throw new AssertionError(kind);
       }
@@ -263,7 +269,13 @@ class WriteOutcomeFuzzTest {
       rowsExpected.add(0L);
       for (Submitted s : all) {
         Throwable failure = failureOf(s.future());
-        String what = "task " + s.id() + " (" + s.kind() + ", batch " + s.batch() + ") reported "
+        List<String> mates = new ArrayList<>();
+        for (Submitted m : all) {
+          if (m.batch() == s.batch()) {
+            mates.add(m.id() + ":" + m.kind());
+          }
+        }
+        String what = "task " + s.id() + " (" + s.kind() + ", batch " + s.batch() + " " + mates + ") reported "
             + (failure == null ? "committed" : "failed: " + failure) + replay;
         boolean[] present = db.read(c -> rowsOf(c, s.id()));
         if (failure == null) {
@@ -286,7 +298,7 @@ class WriteOutcomeFuzzTest {
             assertTrue(failure.getMessage().contains("deferred foreign key"), what);
           } else if (s.kind() == Kind.OR_ROLLBACK_THEN_WRITES_ON) {
             assertTrue(failure.getMessage().contains("rolled back the whole transaction"), what);
-          } else if (s.kind() == Kind.LEFT_RUNNING) {
+          } else if (s.kind() == Kind.LEFT_RUNNING || s.kind() == Kind.LEFT_RUNNING_ON_THE_RAW_CONNECTION) {
             assertTrue(failure.getMessage().contains("left a statement running"), what);
           }
         }
