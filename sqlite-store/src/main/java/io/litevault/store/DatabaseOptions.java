@@ -32,7 +32,7 @@ public final class DatabaseOptions {
   public static final int DEFAULT_MAX_BATCH_SIZE = 1_000;
   /** How long a caller blocks on a full queue before {@link WriteQueueFullException}. */
   public static final Duration DEFAULT_ENQUEUE_TIMEOUT = Duration.ofSeconds(5);
-  /** Each task runs exactly once; see {@link TaskIsolation}. */
+  /** Each task runs exactly once (but for a deferred foreign key failing COMMIT); see {@link TaskIsolation}. */
   public static final TaskIsolation DEFAULT_ISOLATION = TaskIsolation.SAVEPOINT;
   /**
    * A service has a few dozen distinct write statements; compiling one again for every write cost the
@@ -348,7 +348,12 @@ public final class DatabaseOptions {
       return this;
     }
 
-    /** {@code PRAGMA foreign_keys} on the writer; default true. */
+    /**
+     * {@code PRAGMA foreign_keys} on the writer; default true. A deferred foreign key a write leaves
+     * violated fails that write alone, with {@link WriteFailedException} (result code 787,
+     * SQLITE_CONSTRAINT_FOREIGNKEY), though the other tasks of its batch then run twice (see
+     * {@link TaskIsolation#SAVEPOINT}).
+     */
     public Builder foreignKeys(boolean enabled) {
       this.foreignKeys = enabled;
       return this;

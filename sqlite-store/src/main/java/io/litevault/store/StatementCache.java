@@ -32,6 +32,16 @@ import java.util.Map;
  * after {@code executeUpdate} until it runs again or is closed: COMMIT and checkpoints do not mind
  * (checked), VACUUM refuses to run. So {@link #clear()} finalizes everything before a maintenance
  * window, and at close.
+ *
+ * <p>Every other statement a task opens through {@link #connection()} ({@code createStatement},
+ * {@code prepareStatement} with more arguments, {@code prepareCall}, the second statement of the same
+ * SQL, and every statement when the cache is off) is remembered until the task returns, and closed then
+ * if the task did not ({@link #closeLeftovers()}): a query or {@code ... RETURNING} statement left
+ * unfinished keeps running on the writer connection, and SQLite then refuses to RELEASE, COMMIT (and,
+ * through sqlite-jdbc's autocommit probe, to leave) the writer's transaction; an unfinished read keeps
+ * a read transaction open after COMMIT, which checkpoints cannot get past. Statements a task makes
+ * through {@code unwrap()} or {@code Statement.getConnection()} (the raw connection) are beyond its reach:
+ * should one be left running, the writer resets every statement as a last resort (BatchRunner).
  * Writer thread only.
  */
 final class StatementCache {
@@ -41,6 +51,8 @@ final class StatementCache {
   /** Access-ordered: the eldest is the least recently used. */
   private final LinkedHashMap<String, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
   private final List<Entry> checkedOut = new ArrayList<>();
+  /** Uncached statements the running task opened: closed after it if it did not (see {@link #closeLeftovers()}). */
+  private final List<java.sql.Statement> opened = new ArrayList<>();
   private long hits;
   private long misses;
 
@@ -90,7 +102,7 @@ final class StatementCache {
   StatementCache(Connection connection, int capacity) {
     this.connection = connection;
     this.capacity = capacity;
-    this.facade = capacity == 0 ? connection : (Connection) Proxy.newProxyInstance(
+    this.facade = (Connection) Proxy.newProxyInstance(
         Connection.class.getClassLoader(), new Class<?>[] {Connection.class}, this::invokeOnConnection);
   }
 
@@ -118,9 +130,65 @@ final class StatementCache {
         return System.identityHashCode(proxy);
       case "toString":
         return "cached(" + connection + ")";
+      case "createStatement":
+      case "prepareStatement":
+      case "prepareCall":
+        return opened((java.sql.Statement) delegate(connection, method, args));
       default:
         return delegate(connection, method, args);
     }
+  }
+
+  private <S extends java.sql.Statement> S opened(S statement) {
+    opened.add(statement);
+    return statement;
+  }
+
+  /**
+   * Whether the task that just returned left uncached statements open (cheap: nothing to look at on the
+   * common path). If it did not, forgets the ones it opened and closed.
+   */
+  boolean leftOpen() {
+    if (opened.isEmpty()) {
+      return false;
+    }
+    for (java.sql.Statement st : opened) {
+      try {
+        if (!st.isClosed()) {
+          return true;
+        }
+      } catch (SQLException e) {
+        return true;
+      }
+    }
+    opened.clear();
+    return false;
+  }
+
+  /**
+   * After a task (and after the SAVEPOINT probe that judges it, see BatchRunner#leftRunning): closes the uncached
+   * statements it opened and left open, which finalizes them, so none keeps running on the writer
+   * connection.
+   *
+   * @return how many were left open
+   */
+  int closeLeftovers() {
+    if (opened.isEmpty()) {
+      return 0;
+    }
+    int left = 0;
+    for (java.sql.Statement st : opened) {
+      try {
+        if (!st.isClosed()) {
+          left++;
+          st.close();
+        }
+      } catch (SQLException ignored) {
+        // finalizing a statement of a healthy connection does not fail; nothing to do if it did
+      }
+    }
+    opened.clear();
+    return left;
   }
 
   private PreparedStatement prepare(String sql) throws SQLException {
@@ -128,9 +196,12 @@ final class StatementCache {
     if (e != null) {
       if (e.inUse) {
         misses++;
-        return connection.prepareStatement(sql); // the same SQL twice in one task: a plain one
+        return opened(connection.prepareStatement(sql)); // the same SQL twice in one task: a plain one
       }
       hits++;
+    } else if (capacity == 0) {
+      misses++;
+      return opened(connection.prepareStatement(sql)); // no cache: a plain one, closed after the task if left open
     } else {
       misses++;
       e = new Entry(connection.prepareStatement(sql));
@@ -200,6 +271,7 @@ final class StatementCache {
 
   /** Finalizes every cached statement. */
   void clear() {
+    closeLeftovers();
     for (Entry e : entries.values()) {
       e.inUse = false;
       closeQuietly(e.statement);

@@ -9,7 +9,11 @@ package io.litevault.store;
 public enum TaskIsolation {
   /**
    * Each task runs inside its own {@code SAVEPOINT}; a task that throws is rolled back to its
-   * savepoint alone and the rest of the batch commits. Every task runs exactly once. The default.
+   * savepoint alone and the rest of the batch commits. Every task runs exactly once, with one
+   * exception: when the batch's COMMIT fails on a deferred foreign key constraint ({@code DEFERRABLE
+   * INITIALLY DEFERRED}, checked only at COMMIT), SQLite does not say which task left it violated, so
+   * the batch is rolled back and its tasks run again, each in a transaction of its own; the one whose
+   * COMMIT fails gets the error. A schema without deferred foreign keys never sees this. The default.
    */
   SAVEPOINT,
   /**

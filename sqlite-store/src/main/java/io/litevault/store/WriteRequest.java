@@ -11,6 +11,8 @@ final class WriteRequest<T> {
   final boolean awaitedOnly;
   Object result;
   StoreException failure;
+  /** Set once the transaction that holds its changes committed (writer thread only). */
+  boolean committed;
 
   WriteRequest(WriteTask<T> task, long enqueuedNanos, boolean awaitedOnly) {
     this.task = task;

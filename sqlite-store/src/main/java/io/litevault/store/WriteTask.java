@@ -10,7 +10,8 @@ import java.sql.Connection;
  * from the writer's statement cache ({@link DatabaseOptions.Builder#statementCacheSize}): closing one
  * hands it back for the next task, and none may be kept past the task's return. It should be short:
  * every other write waits behind it.
- * With {@link TaskIsolation#SAVEPOINT} (the default) it runs exactly once, inside its own savepoint,
+ * With {@link TaskIsolation#SAVEPOINT} (the default) it runs exactly once (unless its batch's COMMIT
+ * fails on a deferred foreign key, see there), inside its own savepoint,
  * and if it throws only its own changes are rolled back. With {@link TaskIsolation#REPLAY} it may run
  * more than once.
  *

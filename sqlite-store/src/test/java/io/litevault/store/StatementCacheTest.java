@@ -126,9 +126,45 @@ class StatementCacheTest {
     }
   }
 
+  /**
+   * Size 0 caches nothing (each prepareStatement is a new, plain statement), but the connection handed
+   * out is still the view: it must know which statements a task left open (Review19, a statement left
+   * running wedged the writer), so this test no longer expects the plain connection itself.
+   */
   @Test
-  void sizeZeroHandsOutThePlainConnection() {
+  void sizeZeroCachesNothingButClosesWhatATaskLeftOpen() throws SQLException {
     StatementCache cache = new StatementCache(real, 0);
-    assertSame(real, cache.connection());
+    Connection c = cache.connection();
+    PreparedStatement first = c.prepareStatement("SELECT 1");
+    PreparedStatement second = c.prepareStatement("SELECT 1");
+    assertNotSame(first, second);
+    first.close();
+    assertTrue(cache.leftOpen());
+    assertEquals(1, cache.closeLeftovers());
+    assertTrue(second.isClosed());
+    assertFalse(cache.leftOpen());
+    assertEquals(0, cache.hits());
+  }
+
+  @Test
+  void statementsATaskOpenedOutsideTheCacheAndLeftOpenAreClosedAfterIt() throws SQLException {
+    StatementCache cache = new StatementCache(real, 8);
+    Connection c = cache.connection();
+    Statement plain = c.createStatement();
+    ResultSet rs = plain.executeQuery("INSERT INTO t(k, v) VALUES (1, 'a'), (2, 'b') RETURNING k");
+    assertTrue(rs.next()); // one row of two: the statement still runs
+    try (Statement closed = c.createStatement()) {
+      closed.execute("SELECT 1");
+    }
+    cache.afterTask();
+    assertTrue(cache.leftOpen());
+    assertEquals(1, cache.closeLeftovers());
+    assertTrue(plain.isClosed());
+    assertEquals(0, cache.closeLeftovers());
+    try (Statement closed = c.createStatement()) {
+      closed.execute("SELECT 1");
+    }
+    assertFalse(cache.leftOpen()); // and forgets it: a task's closed statements are not kept past it
+    assertEquals(0, cache.closeLeftovers());
   }
 }
