@@ -85,12 +85,15 @@ final class BatchRunner {
    * before writing anything (the OP_Transaction at the end of the program jumps back to the start;
    * checked with INSERT, SELECT, BEGIN and COMMIT: each refused with SQLITE_INTERRUPT, nothing written).
    */
-  private static final ProgressHandler REFUSE = new ProgressHandler() {
+  private final ProgressHandler refuse = new ProgressHandler() {
     @Override
     protected int progress() {
+      refused = true;
       return 1;
     }
   };
+  /** A statement was refused since the transaction ended (see {@link #transactionEnded}); writer thread only. */
+  private boolean refused;
 
   /** Whether a task runs now (writer thread only, as the hooks that read it). */
   private boolean taskRunning;
@@ -112,12 +115,24 @@ final class BatchRunner {
    * a field of the connection: it runs no SQL, which the hook must not do.
    */
   private void transactionEnded(TransactionEnd how) {
-    if (!taskRunning || ended != null) {
+    if (!taskRunning) {
+      return;
+    }
+    if (ended != null) {
+      // The commit hook runs before the transaction is written ("The callback implementation must not do
+      // anything that will modify the database connection that invoked the callback" - it is called
+      // from within the commit): if writing it then fails (an I/O error, a full disk), SQLite rolls back
+      // and calls the rollback hook, within the same COMMIT. That rollback is what happened. (A rollback
+      // after a statement was refused is that statement's own, autocommit, transaction: the COMMIT held.)
+      if (ended == TransactionEnd.COMMITTED && how == TransactionEnd.ROLLED_BACK && !refused) {
+        ended = how;
+      }
       return;
     }
     ended = how;
+    refused = false;
     try {
-      db.register_progress_handler(1, REFUSE);
+      db.register_progress_handler(1, refuse);
     } catch (SQLException e) {
       throw new IllegalStateException("could not refuse statements after the transaction ended", e);
     }

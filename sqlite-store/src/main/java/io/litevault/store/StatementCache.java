@@ -63,6 +63,8 @@ final class StatementCache {
     final List<java.sql.ResultSet> results = new ArrayList<>(1);
     boolean inUse;
     boolean evicted;
+    /** execute() returned a result set since the checkout, which the task may not have taken. */
+    boolean queryExecuted;
 
     Entry(PreparedStatement statement) {
       this.statement = statement;
@@ -93,6 +95,8 @@ final class StatementCache {
           Object result = delegate(statement, method, args);
           if (result instanceof java.sql.ResultSet rs) {
             results.add(rs);
+          } else if (Boolean.TRUE.equals(result) && method.getName().equals("execute")) {
+            queryExecuted = true; // a result set the task may never ask for: reset on give-back
           }
           return result;
       }
@@ -130,6 +134,10 @@ final class StatementCache {
         return System.identityHashCode(proxy);
       case "toString":
         return "cached(" + connection + ")";
+      case "close":
+        // The writer's one connection outlives every task: closing it would fail every later write.
+        throw new SQLException("a write task must not close the writer's connection (the store owns it and "
+            + "keeps it open for the next write)");
       case "createStatement":
       case "prepareStatement":
       case "prepareCall":
@@ -238,6 +246,19 @@ final class StatementCache {
 
   private void giveBack(Entry e) {
     e.inUse = false;
+    if (e.queryExecuted && e.results.isEmpty()) {
+      // A query run with execute() and never read keeps its statement active, and with it a read
+      // transaction on the writer's connection that fails every checkpoint: close its result to reset it.
+      try {
+        java.sql.ResultSet unread = e.statement.getResultSet();
+        if (unread != null) {
+          unread.close();
+        }
+      } catch (SQLException ignored) {
+        // already reset
+      }
+    }
+    e.queryExecuted = false;
     for (java.sql.ResultSet rs : e.results) {
       try {
         rs.close(); // resets the statement: an unfinished query would keep it active (VACUUM refuses)
