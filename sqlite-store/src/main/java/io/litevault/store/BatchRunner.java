@@ -1,5 +1,12 @@
 package io.litevault.store;
 
+import static io.litevault.store.ControlStatements.Kind.BEGIN;
+import static io.litevault.store.ControlStatements.Kind.COMMIT;
+import static io.litevault.store.ControlStatements.Kind.RELEASE;
+import static io.litevault.store.ControlStatements.Kind.ROLLBACK;
+import static io.litevault.store.ControlStatements.Kind.ROLLBACK_TO;
+import static io.litevault.store.ControlStatements.Kind.SAVEPOINT;
+
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -30,18 +37,14 @@ final class BatchRunner {
    * Prepared once: each task's SAVEPOINT/RELEASE would otherwise be compiled again (~4 us a task), and
    * each batch's BEGIN IMMEDIATE/COMMIT too; run through {@link ControlStatement}, not JDBC's execute.
    */
-  private ControlStatement begin;
-  private ControlStatement commit;
-  private ControlStatement savepoint;
-  private ControlStatement release;
-  private ControlStatement rollbackTo;
-  private ControlStatement rollback;
+  private final ControlStatements control;
 
   BatchRunner(String database, String path, Connection connection, TaskIsolation isolation, int statementCacheSize,
       ChangeTracker changes) throws SQLException {
     this.database = database;
     this.path = path;
     this.connection = connection;
+    this.control = new ControlStatements(connection);
     this.isolation = isolation;
     this.changes = changes;
     this.statements = new StatementCache(connection, statementCacheSize);
@@ -205,7 +208,7 @@ final class BatchRunner {
     int txStart = 0; // first request of the current transaction
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest<?> r = batch.get(i);
-      savepoint().execute();
+      control.run(SAVEPOINT);
       Throwable thrown = null;
       try {
         r.result = runTask(r);
@@ -230,7 +233,7 @@ final class BatchRunner {
       }
       if (thrown == null) {
         try {
-          release().execute();
+          control.run(RELEASE);
           continue;
         } catch (Throwable t) {
           thrown = t;
@@ -244,8 +247,8 @@ final class BatchRunner {
       r.result = null;
       r.failure = SqliteErrors.taskFailure(database, path, thrown);
       try {
-        rollbackTo().execute();
-        release().execute();
+        control.run(ROLLBACK_TO);
+        control.run(RELEASE);
       } catch (SQLException aborted) {
         // SQLite already rolled back the whole transaction without telling the rollback hook (the hook
         // reports every rollback; kept as a safety net): the tasks before this one in it are lost too.
@@ -509,8 +512,8 @@ final class BatchRunner {
   /** A SAVEPOINT and its RELEASE: null, or SQLite's refusal because a write statement still runs. */
   private SQLException probeRunning() throws SQLException {
     try {
-      savepoint().execute();
-      release().execute();
+      control.run(SAVEPOINT);
+      control.run(RELEASE);
       return null;
     } catch (SQLException e) {
       if (!SqliteErrors.isStatementsInProgress(e)) {
@@ -569,7 +572,7 @@ final class BatchRunner {
    */
   private void beginTransaction() throws SQLException {
     try {
-      begin().execute();
+      control.run(BEGIN);
     } catch (SQLException e) {
       if (e.getMessage() == null || !e.getMessage().contains("within a transaction")) {
         throw e;
@@ -577,72 +580,20 @@ final class BatchRunner {
       log.warn("database '{}': the writer connection was left inside a transaction; rolled back before the next "
           + "batch", database);
       rollbackQuietly();
-      begin().execute();
+      control.run(BEGIN);
     }
   }
 
   /** COMMIT, with the schema version read just before it (see {@link ChangeTracker#captureBeforeCommit()}). */
   private void commitTransaction() throws SQLException {
     changes.captureBeforeCommit();
-    commit().execute();
-  }
-
-  private ControlStatement begin() throws SQLException {
-    if (begin == null) {
-      begin = new ControlStatement(connection, "BEGIN IMMEDIATE");
-    }
-    return begin;
-  }
-
-  private ControlStatement commit() throws SQLException {
-    if (commit == null) {
-      commit = new ControlStatement(connection, "COMMIT");
-    }
-    return commit;
-  }
-
-  private ControlStatement savepoint() throws SQLException {
-    if (savepoint == null) {
-      savepoint = new ControlStatement(connection, "SAVEPOINT lv_task");
-    }
-    return savepoint;
-  }
-
-  private ControlStatement rollbackTo() throws SQLException {
-    if (rollbackTo == null) {
-      rollbackTo = new ControlStatement(connection, "ROLLBACK TO lv_task");
-    }
-    return rollbackTo;
-  }
-
-  private ControlStatement rollback() throws SQLException {
-    if (rollback == null) {
-      rollback = new ControlStatement(connection, "ROLLBACK");
-    }
-    return rollback;
-  }
-
-  private ControlStatement release() throws SQLException {
-    if (release == null) {
-      release = new ControlStatement(connection, "RELEASE lv_task");
-    }
-    return release;
+    control.run(COMMIT);
   }
 
   /** Closes the prepared statements (before maintenance: VACUUM refuses to run with any open). */
   void closeStatements() {
     statements.clear();
-    for (ControlStatement p : new ControlStatement[] {begin, commit, savepoint, release, rollbackTo, rollback}) {
-      if (p != null) {
-        p.close();
-      }
-    }
-    begin = null;
-    commit = null;
-    savepoint = null;
-    release = null;
-    rollbackTo = null;
-    rollback = null;
+    control.closeAll();
   }
 
   /**
@@ -652,7 +603,7 @@ final class BatchRunner {
    */
   private void rollbackQuietly() {
     try {
-      rollback().execute();
+      control.run(ROLLBACK);
     } catch (SQLException ignored) {
       // no transaction was active: nothing to roll back
     }
