@@ -148,6 +148,31 @@ final class BatchRunner {
     return e;
   }
 
+  /** Runs {@code r}'s task, keeping its result: null, or what it threw. */
+  private Throwable runCatching(WriteRequest<?> r) {
+    try {
+      r.result = runTask(r);
+      return null;
+    } catch (Throwable t) {
+      return t;
+    }
+  }
+
+  /**
+   * If SQLite ended the transaction while {@code r}'s task ran: closes what the task left, fails it as
+   * {@link SqliteErrors#transactionEnded} says and returns how it ended; else null. The caller settles
+   * the tasks before it in that transaction.
+   */
+  private TransactionEnd failIfEnded(WriteRequest<?> r, Throwable thrown) {
+    TransactionEnd end = takeEnded();
+    if (end != null) {
+      statements.closeLeftovers();
+      r.result = null;
+      r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
+    }
+    return end;
+  }
+
   /** Runs one task on the caching view of the connection; what it left open is handed back after. */
   private Object runTask(WriteRequest<?> r) throws Exception {
     taskRunning = true;
@@ -209,19 +234,11 @@ final class BatchRunner {
     for (int i = 0; i < batch.size(); i++) {
       WriteRequest<?> r = batch.get(i);
       control.run(SAVEPOINT);
-      Throwable thrown = null;
-      try {
-        r.result = runTask(r);
-      } catch (Throwable t) {
-        thrown = t;
-      }
-      TransactionEnd end = takeEnded();
+      Throwable thrown = runCatching(r);
+      TransactionEnd end = failIfEnded(r, thrown);
       if (end != null) {
         // SQLite ended the transaction during this task: settle the tasks before it in that
         // transaction as SQLite did, and go on in a new transaction.
-        statements.closeLeftovers();
-        r.result = null;
-        r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
         settleEndedTransaction(batch.subList(txStart, i), end, r.failure, thrown);
         rollbackQuietly(); // nothing to roll back but what the task may have begun itself
         beginTransaction();
@@ -362,17 +379,8 @@ final class BatchRunner {
    */
   private void runAlone(WriteRequest<?> r) throws SQLException {
     beginTransaction();
-    Throwable thrown = null;
-    try {
-      r.result = runTask(r);
-    } catch (Throwable t) {
-      thrown = t;
-    }
-    TransactionEnd end = takeEnded();
-    if (end != null) {
-      statements.closeLeftovers();
-      r.result = null;
-      r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
+    Throwable thrown = runCatching(r);
+    if (failIfEnded(r, thrown) != null) {
       rollbackQuietly(); // nothing to roll back but what the task may have begun itself
       return;
     }
@@ -422,17 +430,9 @@ final class BatchRunner {
         if (r.failure != null || r.committed) {
           continue;
         }
-        Throwable thrown = null;
-        try {
-          r.result = runTask(r);
-        } catch (Throwable t) {
-          thrown = t;
-        }
-        TransactionEnd end = takeEnded();
+        Throwable thrown = runCatching(r);
+        TransactionEnd end = failIfEnded(r, thrown);
         if (end != null) {
-          statements.closeLeftovers();
-          r.result = null;
-          r.failure = SqliteErrors.transactionEnded(database, path, end, thrown);
           if (end == TransactionEnd.COMMITTED) {
             settleEndedTransaction(inTransaction, end, r.failure, thrown); // committed: never replayed
           }
