@@ -1,5 +1,7 @@
 package io.litevault.store;
 
+import static io.litevault.store.TestWrites.failureOf;
+import static io.litevault.store.TestWrites.blockWriter;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -34,27 +36,7 @@ class Review19Test {
     return SqliteStore.builder(dir).database("data", options).open();
   }
 
-  /** Holds the writer thread until released, so the next writes queue up into one batch. */
-  private static CountDownLatch blockWriter(Database db) throws InterruptedException {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    db.write(c -> {
-      running.countDown();
-      release.await();
-      return null;
-    });
-    assertTrue(running.await(10, TimeUnit.SECONDS));
-    return release;
-  }
 
-  private static Throwable failureOf(CompletableFuture<?> f) throws Exception {
-    try {
-      f.get(10, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
 
   /**
    * PRE-EXISTING (fails on 2353aa9 and de5ff0d). With {@code foreignKeys(true)} (an option of the
@@ -87,9 +69,9 @@ class Review19Test {
       });
       CompletableFuture<Void> after = db.write(Kv.insert(3, 3));
       release.countDown();
-      assertNotNull(failureOf(dangling), "the task that broke the foreign key fails");
-      assertNull(failureOf(before), "an innocent write before it in the batch must commit");
-      assertNull(failureOf(after), "an innocent write after it in the batch must commit");
+      assertNotNull(failureOf(dangling, 10), "the task that broke the foreign key fails");
+      assertNull(failureOf(before, 10), "an innocent write before it in the batch must commit");
+      assertNull(failureOf(after, 10), "an innocent write after it in the batch must commit");
       assertEquals(Long.valueOf(2), db.read(c -> Kv.get(c, 2)));
       assertEquals(Long.valueOf(3), db.read(c -> Kv.get(c, 3)));
     }
@@ -131,8 +113,8 @@ class Review19Test {
         CompletableFuture<Void> mate = db.write(Kv.insert(2, 2)); // a batch of two: SAVEPOINT per task
         CompletableFuture<String> f = db.write(task);
         release.countDown();
-        failureOf(mate); // rolled back with the transaction the task's statement ended: reported failed, right
-        failure = failureOf(f);
+        failureOf(mate, 10); // rolled back with the transaction the task's statement ended: reported failed, right
+        failure = failureOf(f, 10);
       } else {
         try {
           db.writeAndWait(task);

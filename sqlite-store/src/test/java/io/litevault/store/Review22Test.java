@@ -1,5 +1,7 @@
 package io.litevault.store;
 
+import static io.litevault.store.TestWrites.failureOf;
+import static io.litevault.store.TestWrites.blockWriter;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -33,27 +35,7 @@ class Review22Test {
     return SqliteStore.builder(dir.resolve(name)).database("data", options).open();
   }
 
-  /** Holds the writer thread until released, so the next writes queue up into one batch. */
-  private static CountDownLatch blockWriter(Database db) throws InterruptedException {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    db.write(c -> {
-      running.countDown();
-      release.await();
-      return null;
-    });
-    assertTrue(running.await(10, TimeUnit.SECONDS));
-    return release;
-  }
 
-  private static Throwable failureOf(CompletableFuture<?> f) throws Exception {
-    try {
-      f.get(30, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
 
   /**
    * REGRESSION (passes on 2672527, fails on 07fb4dc; both isolations). A task runs COMMIT itself
@@ -98,8 +80,8 @@ class Review22Test {
       Throwable committerFailure;
       try {
         release.countDown();
-        mateFailure = failureOf(mate);
-        committerFailure = failureOf(committer);
+        mateFailure = failureOf(mate, 30);
+        committerFailure = failureOf(committer, 30);
       } finally {
         prlimit("--fsize=" + original + ":");
       }
@@ -164,10 +146,10 @@ class Review22Test {
       });
       CompletableFuture<Void> innocent = db.write(Kv.insert(5, 5));
       release.countDown();
-      assertNotNull(failureOf(culprit), "the culprit fails");
-      assertNull(failureOf(good));
+      assertNotNull(failureOf(culprit, 30), "the culprit fails");
+      assertNull(failureOf(good, 30));
       assertNull(db.read(c -> Kv.get(c, 5)), "the culprit's row 5 is not in the database");
-      Throwable f = failureOf(innocent);
+      Throwable f = failureOf(innocent, 30);
       assertNull(f, "the mate failed on the culprit's row 5, which is not in the database: " + f);
       assertEquals(Long.valueOf(5), db.read(c -> Kv.get(c, 5)));
     }
@@ -336,8 +318,8 @@ class Review22Test {
         return null;
       });
       release.countDown();
-      assertNotNull(failureOf(leaves), "the task that left the statement running fails");
-      Throwable f = failureOf(innocent);
+      assertNotNull(failureOf(leaves, 30), "the task that left the statement running fails");
+      Throwable f = failureOf(innocent, 30);
       assertNull(f, "the innocent write failed on its batch-mate's running statement: " + f);
       assertEquals(Long.valueOf(1), db.read(c -> Kv.get(c, 1)));
       assertNull(db.read(c -> Kv.get(c, 50)));

@@ -1,5 +1,6 @@
 package io.litevault.store;
 
+import static io.litevault.store.TestWrites.failureOf;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -179,12 +180,12 @@ class WriteOutcomeFuzzTest {
       CompletableFuture<Void> after = db.write(Kv.insert(4, 4));
       release.countDown();
       hold.get(30, TimeUnit.SECONDS);
-      assertNull(failureOf(mate), "the mate's write is in the database: reported committed");
-      Throwable failure = failureOf(committer);
+      assertNull(failureOf(mate, 30), "the mate's write is in the database: reported committed");
+      Throwable failure = failureOf(committer, 30);
       assertNotNull(failure);
       assertFalse(failure instanceof WriteFailedException, failure.toString());
       assertTrue(failure.getMessage().contains("is committed"), failure.getMessage());
-      assertNull(failureOf(after));
+      assertNull(failureOf(after, 30));
       assertEquals(Long.valueOf(1), db.read(c -> Kv.get(c, 1)));
       assertEquals(Long.valueOf(2), db.read(c -> Kv.get(c, 2)));
       assertNull(db.read(c -> Kv.get(c, 3)), "a statement after the task's COMMIT was refused");
@@ -224,9 +225,9 @@ class WriteOutcomeFuzzTest {
       CompletableFuture<Void> after = db.write(Kv.insert(3, 3));
       release.countDown();
       hold.get(30, TimeUnit.SECONDS);
-      assertNotNull(failureOf(bad));
-      assertNull(failureOf(before));
-      assertNull(failureOf(after));
+      assertNotNull(failureOf(bad, 30));
+      assertNull(failureOf(before, 30));
+      assertNull(failureOf(after, 30));
       db.writeAndWait(Kv.insert(4, 4));
       assertEquals(Set.of(1L, 2L, 3L, 4L), db.read(WriteOutcomeFuzzTest::allKeys));
     }
@@ -253,7 +254,7 @@ class WriteOutcomeFuzzTest {
         });
         while (!running.await(10, TimeUnit.MILLISECONDS)) {
           if (hold.isDone()) { // not a timing assertion: the writer refused the write that holds it
-            fail("the writer no longer runs writes (round " + round + "): " + failureOf(hold) + replay);
+            fail("the writer no longer runs writes (round " + round + "): " + failureOf(hold, 30) + replay);
           }
         }
         int size = 1 + random.nextInt(8);
@@ -268,7 +269,7 @@ class WriteOutcomeFuzzTest {
       Set<Long> rowsExpected = new HashSet<>();
       rowsExpected.add(0L);
       for (Submitted s : all) {
-        Throwable failure = failureOf(s.future());
+        Throwable failure = failureOf(s.future(), 30);
         List<String> mates = new ArrayList<>();
         for (Submitted m : all) {
           if (m.batch() == s.batch()) {
@@ -339,12 +340,4 @@ class WriteOutcomeFuzzTest {
     return keys;
   }
 
-  private static Throwable failureOf(CompletableFuture<?> f) throws Exception {
-    try {
-      f.get(30, TimeUnit.SECONDS);
-      return null;
-    } catch (ExecutionException e) {
-      return e.getCause();
-    }
-  }
 }

@@ -1,5 +1,6 @@
 package io.litevault.store;
 
+import static io.litevault.store.TestWrites.blockWriter;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Path;
@@ -29,18 +30,6 @@ class WriterTest {
     return e.getCause();
   }
 
-  /** Holds the writer thread until released, so the next writes queue up into one batch. */
-  private static CountDownLatch blockWriter(Database db) throws InterruptedException {
-    CountDownLatch release = new CountDownLatch(1);
-    CountDownLatch running = new CountDownLatch(1);
-    db.write(c -> {
-      running.countDown();
-      release.await();
-      return null;
-    });
-    assertTrue(running.await(10, TimeUnit.SECONDS));
-    return release;
-  }
 
   @ParameterizedTest
   @EnumSource(TaskIsolation.class)
