@@ -56,20 +56,59 @@ class SnapshotUnderLoadTest {
    */
   @Test
   void anOverdueSnapshotGoesAheadOfPendingCommits() throws Exception {
+    overdueSnapshotUnderHeldPuts(Fault.NONE);
+  }
+
+  /** What befalls the overdue snapshot's PUT. */
+  enum Fault {
+    NONE,
+    /** The bucket stores it, and the answer is lost: the same key and bytes are put again. */
+    ANSWER_LOST,
+    /**
+     * Before its PUT, writes push the WAL past the store's hard limit: SQLite checkpoints and restarts
+     * the WAL past the gate, the snapshot read before is discarded, and a new lineage covers the commits.
+     */
+    HARD_WAL_LIMIT
+  }
+
+  /** The overdue snapshot (with commits pending) meeting a fault at its PUT: nothing acknowledged is lost. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(value = Fault.class, names = {"ANSWER_LOST", "HARD_WAL_LIMIT"})
+  void anOverdueSnapshotMeetingAFaultStillCoversItsCommits(Fault fault) throws Exception {
+    overdueSnapshotUnderHeldPuts(fault);
+  }
+
+  private void overdueSnapshotUnderHeldPuts(Fault fault) throws Exception {
     java.util.concurrent.Semaphore nextCommitPending = new java.util.concurrent.Semaphore(0);
     io.litevault.bucket.FaultyObjectStore bucket = new io.litevault.bucket.FaultyObjectStore(
         FileSystemObjectStore.create(Files.createDirectories(dir.resolve("bucket"))));
     io.litevault.testing.MutableClock clock = new io.litevault.testing.MutableClock(
         java.time.Instant.parse("2026-12-01T00:00:00Z"));
-    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
-        .clock(clock).migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+    DatabaseOptions.Builder options = DatabaseOptions.builder().clock(clock).migration(1, "post", ReplicationTest.SCHEMA);
+    if (fault == Fault.HARD_WAL_LIMIT) {
+      options.hardWalLimitBytes(256 * 1024).restartWalBytes(128 * 1024);
+    }
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", options.build()).open()) {
       Database db = store.database("data");
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "l/data").clock(clock)
           .minUploadInterval(Duration.ZERO).snapshotInterval(Duration.ofHours(1)).snapshotChainFraction(0).build())) {
         r.write(ReplicationTest.insert("load", "first"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         long before = r.metrics().snapshotsUploaded();
+        java.util.concurrent.atomic.AtomicBoolean faulted = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.function.Consumer<String> atSnapshotPut = key -> {
+          if (fault == Fault.NONE || !faulted.compareAndSet(false, true)) {
+            return;
+          }
+          if (fault == Fault.ANSWER_LOST) {
+            bucket.failAfterPut(1, io.litevault.bucket.ErrorKind.SERVER_ERROR);
+          } else {
+            for (int i = 0; i < 40; i++) { // ~400 KB of WAL with the gate held: past the hard limit
+              db.writeAndWait(ReplicationTest.insert("big", "x".repeat(10_000)));
+            }
+          }
+        };
         java.util.concurrent.Semaphore putHeld = new java.util.concurrent.Semaphore(0);
-        holdSegmentPuts(bucket, putHeld, nextCommitPending);
+        holdSegmentPuts(bucket, putHeld, nextCommitPending, atSnapshotPut);
         db.writeAndWait(ReplicationTest.insert("load", "row 0")); // its PUT waits for the next commit
         for (int i = 1; i <= 24; i++) { // 4 simulated hours: overdue after 1, then 8 uploads may go first
           awaitShipper(putHeld, r, before);
@@ -81,7 +120,11 @@ class SnapshotUnderLoadTest {
         long snapshots = r.metrics().snapshotsUploaded() - before;
         nextCommitPending.release(1_000);
         assertTrue(snapshots >= 1, "4 simulated hours of steady writes, snapshotInterval 1 h: " + r.metrics());
+        assertEquals(fault != Fault.NONE, faulted.get(), "the fault met the overdue snapshot's PUT");
         r.write(ReplicationTest.insert("load", "last"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        if (fault == Fault.HARD_WAL_LIMIT) {
+          assertTrue(r.metrics().continuityBreaks() >= 1, "the hard limit broke the WAL's continuity: " + r.metrics());
+        }
         Path out = dir.resolve("restored.db");
         Restore.run(RestoreOptions.builder(bucket, "l/data", out).build());
         assertEquals(db.read(Dumps::dump), Dumps.dump(out));
@@ -89,11 +132,22 @@ class SnapshotUnderLoadTest {
     }
   }
 
-  /** Every segment PUT from now says it is held, then waits (up to 10 s) for "the next commit is pending". */
+  /**
+   * Every segment PUT from now says it is held, then waits (up to 10 s) for "the next commit is pending";
+   * every snapshot PUT first runs {@code atSnapshotPut}. (The bucket has one hook: it serves both.)
+   */
   private static void holdSegmentPuts(io.litevault.bucket.FaultyObjectStore bucket,
-      java.util.concurrent.Semaphore held, java.util.concurrent.Semaphore permits) {
-    bucket.beforePut("/segments/", key -> {
-      holdSegmentPuts(bucket, held, permits); // the hook runs once: arm it again for the next PUT
+      java.util.concurrent.Semaphore held, java.util.concurrent.Semaphore permits,
+      java.util.function.Consumer<String> atSnapshotPut) {
+    bucket.beforePut("/lineages/", key -> {
+      holdSegmentPuts(bucket, held, permits, atSnapshotPut); // the hook runs once: arm it again for the next PUT
+      if (key.contains("/snapshots/")) {
+        atSnapshotPut.accept(key);
+        return;
+      }
+      if (!key.contains("/segments/")) {
+        return;
+      }
       held.release();
       try {
         permits.tryAcquire(10, TimeUnit.SECONDS);
