@@ -69,6 +69,20 @@ final class CoherentCache {
     return value;
   }
 
+  /**
+   * {@link #get}, with a failure of the loader (not a {@link StoreException}) reported as a
+   * {@link ReadFailedException} of {@code database}.
+   */
+  <V> V getOrRead(String database, List<String> tables, Object key, Loader<V> loader) {
+    try {
+      return get(tables, key, loader);
+    } catch (StoreException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new ReadFailedException(database, e);
+    }
+  }
+
   /** Called by the writer after COMMIT, before futures complete. */
   void committed(Set<String> tables, boolean unattributedChanges) {
     if (unattributedChanges) {

@@ -90,6 +90,21 @@ final class Connections {
     return ds;
   }
 
+  /**
+   * The readers of a {@link ReplicaDatabase}: as {@link #readers}, with no memory map, because the file is
+   * rewritten (and may shrink) between their transactions: a map past a truncated end faults (SIGBUS).
+   * The replica sets {@code query_only} as it opens each (not the pool afterwards, outside its guard).
+   */
+  static SQLiteDataSource replicaReaders(Path file, DatabaseOptions o) {
+    SQLiteConfig config = common(o);
+    config.setReadOnly(true);
+    config.setOpenMode(SQLiteOpenMode.READONLY);
+    config.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, "0");
+    SQLiteDataSource ds = new SQLiteDataSource(config);
+    ds.setUrl(url(file));
+    return ds;
+  }
+
   private static SQLiteConfig common(DatabaseOptions o) {
     SQLiteConfig config = new SQLiteConfig();
     config.setBusyTimeout((int) Math.min(Integer.MAX_VALUE, o.busyTimeout().toMillis()));

@@ -167,13 +167,7 @@ public final class Database {
     if (options.cacheMaxEntries() == 0) {
       return readers.read(loader);
     }
-    try {
-      return cache.get(namespace, key, () -> readers.read(loader));
-    } catch (StoreException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new ReadFailedException(name, e);
-    }
+    return cache.getOrRead(name, namespace, key, () -> readers.read(loader));
   }
 
   /** Makes every cached entry that depends on {@code table} stale. */

@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import javax.sql.DataSource;
 
 /** The HikariCP pool of read-only connections of one database. */
 final class ReaderPool implements AutoCloseable {
@@ -12,13 +13,32 @@ final class ReaderPool implements AutoCloseable {
   private final HikariDataSource pool;
 
   ReaderPool(String database, Path file, DatabaseOptions options) {
+    this(database, Connections.readers(file, options), options, false);
+  }
+
+  /**
+   * The readers of a {@link ReplicaDatabase}: connections opened only through {@code connections}, which the
+   * replica guards (an opening connection reads the schema), and never checked, retired or timed out by the
+   * pool in the background, since such a check would read the file outside that guard.
+   */
+  static ReaderPool forReplica(String database, DataSource connections, DatabaseOptions options) {
+    return new ReaderPool(database, connections, options, true);
+  }
+
+  private ReaderPool(String database, DataSource connections, DatabaseOptions options, boolean replica) {
     this.database = database;
     HikariConfig config = new HikariConfig();
-    config.setPoolName("litevault-" + database + "-readers");
-    config.setDataSource(Connections.readers(file, options));
+    config.setPoolName("litevault-" + database + (replica ? "-replica" : "") + "-readers");
+    config.setDataSource(connections);
     config.setMaximumPoolSize(options.readers());
     config.setMinimumIdle(options.readers());
-    config.setConnectionInitSql("PRAGMA query_only = 1");
+    if (replica) {
+      config.setKeepaliveTime(0);
+      config.setMaxLifetime(0);
+      config.setIdleTimeout(0);
+    } else {
+      config.setConnectionInitSql("PRAGMA query_only = 1");
+    }
     config.setAutoCommit(true);
     // sqlite-jdbc refuses to flip the read-only flag of an open connection: tell Hikari it already is.
     config.setReadOnly(true);

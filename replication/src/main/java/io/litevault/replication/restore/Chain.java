@@ -11,7 +11,9 @@ import java.util.Locale;
  * must produce the checksum the segment records. Package-private; one thread uses it.
  */
 final class Chain {
-  private final RestorePlan plan;
+  private final String lineage;
+  /** The object the chain starts from (a snapshot, or a file restored earlier): named in errors. */
+  private final String base;
   private final DatabaseChecksum state;
   private long txid;
   private long timestampMillis;
@@ -25,11 +27,20 @@ final class Chain {
 
   /** A chain starting at the snapshot: its txid, time and checksum. */
   Chain(RestorePlan plan, SnapshotFetch.Base base) {
-    this.plan = plan;
-    this.state = base.state();
-    this.txid = base.header().txid();
-    this.timestampMillis = base.header().timestampMillis();
-    this.verifiedKey = plan.snapshot();
+    this(plan.lineage(), plan.snapshot(), base.state(), base.header().txid(), base.header().timestampMillis());
+  }
+
+  /**
+   * A chain at txid {@code txid} of {@code lineage}, where the database is {@code state}; {@code base} names
+   * where that state came from in errors.
+   */
+  Chain(String lineage, String base, DatabaseChecksum state, long txid, long timestampMillis) {
+    this.lineage = lineage;
+    this.base = base;
+    this.state = state;
+    this.txid = txid;
+    this.timestampMillis = timestampMillis;
+    this.verifiedKey = base;
     this.verifiedBase = txid;
     this.verifiedChecksums = new long[] {state.value()};
   }
@@ -44,12 +55,12 @@ final class Chain {
   }
 
   String lineage() {
-    return plan.lineage();
+    return lineage;
   }
 
   /** A failure past which nothing is restorable: names {@link #txid()} as the newest point. */
   RestoreException brokenAt(RestoreException.Kind kind, String message, Throwable cause) {
-    return new RestoreException(kind, message, new ReplicaPosition(plan.lineage(), txid), cause);
+    return new RestoreException(kind, message, new ReplicaPosition(lineage, txid), cause);
   }
 
   /**
@@ -131,7 +142,7 @@ final class Chain {
   private RestoreException disagreement(String earlier, String later, long t, long earlierSum, long laterSum) {
     String what = String.format(Locale.ROOT, "txid %d (database checksum after it %016x in %s, %016x in %s)",
         t, earlierSum, earlier, laterSum, later);
-    if (earlier.equals(plan.snapshot())) {
+    if (earlier.equals(base)) {
       return brokenAt(RestoreException.Kind.CORRUPT_OBJECT, "segment " + later + " does not continue the "
           + "chain from snapshot " + earlier + ": they disagree about " + what + "; the newest restorable point is txid "
           + txid, null);

@@ -21,10 +21,15 @@ final class PageFile {
   private int filePages;
 
   PageFile(FileChannel file, SnapshotCodec.Header snapshot) {
+    this(file, snapshot.pageSize(), snapshot.dbSizePages());
+  }
+
+  /** A file of {@code filePages} pages of {@code pageSize} bytes. */
+  PageFile(FileChannel file, int pageSize, int filePages) {
     this.file = file;
-    this.pageSize = snapshot.pageSize();
+    this.pageSize = pageSize;
     this.pages = new PageFileWriter(file, pageSize);
-    this.filePages = snapshot.dbSizePages();
+    this.filePages = filePages;
   }
 
   /** Writes the pages of {@code cut} and resizes to its database size. */

@@ -76,20 +76,28 @@ final class SegmentDownloads {
     try {
       return p.prepared().join();
     } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof ObjectNotFoundException) {
-        throw chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, (p.key().endsWith(".lvcr") ? "compacted range " : "segment ") + p.key() + " is missing; the newest "
-            + "restorable point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
-      }
-      if (c instanceof FormatException) {
-        throw chain.brokenAt(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
-            + "point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
-      }
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(c);
+      throw failure(p.key(), e, chain);
     }
+  }
+
+  /**
+   * What a failed download of {@code key} means to a restore standing at {@code chain}: a missing or corrupt
+   * object (naming the newest restorable point), or the I/O failure itself.
+   */
+  static RuntimeException failure(String key, CompletionException e, Chain chain) throws IOException {
+    Throwable c = e.getCause();
+    if (c instanceof ObjectNotFoundException) {
+      return chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, (key.endsWith(".lvcr") ? "compacted range " : "segment ")
+          + key + " is missing; the newest restorable point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
+    }
+    if (c instanceof FormatException) {
+      return chain.brokenAt(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
+          + "point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
+    }
+    if (c instanceof RuntimeException re) {
+      return re;
+    }
+    throw new IOException(c);
   }
 
   private void start(String key) {

@@ -1,0 +1,215 @@
+package io.litevault.replication.follow;
+
+import io.litevault.bucket.ObjectStoreException;
+import io.litevault.replication.format.ReplicaPosition;
+import io.litevault.replication.restore.Continuation;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreException;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.replication.restore.RestoreResult;
+import io.litevault.store.ReadTask;
+import io.litevault.store.ReplicaDatabase;
+import io.litevault.store.StoreException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A read replica of one replicated database on another process or machine: it restores the database from
+ * the bucket, then follows it, applying each new segment the primary uploads (verified as a restore verifies
+ * it), and serves reads with the read API of a {@code Database}: pooled read-only connections and the
+ * coherent cache. Readers see whole segments (whole transactions) only: a segment is applied while no read
+ * runs ({@link ReplicaDatabase}).
+ *
+ * <p>What it follows: the fine segments while it is close behind; when they cannot carry it forward (a
+ * snapshot took commits without a segment, retention removed segments it had not read, the primary started
+ * a new lineage by a restore or a fork), it rebuilds its file by a restore of the newest point (which reads
+ * compacted ranges rather than every segment) and swaps it in. A failed request is retried at the next poll;
+ * reads go on from what it has. Nothing the follower does writes to the bucket.
+ *
+ * <p>Cost: one LIST request a poll ({@link FollowerOptions#pollInterval()}), one more each
+ * {@link FollowerOptions#lineageCheckInterval()}, and one GET per new segment.
+ *
+ * <p>Read-your-writes across machines: a caller that got position {@code p} from the primary
+ * ({@code Replicator.positionOf}, once its write was REPLICATED) calls {@link #await}{@code (p, timeout)}
+ * before reading here.
+ *
+ * <p>The file is the follower's: rebuilt at each open (a follower killed mid-apply leaves a torn file, which
+ * is never trusted), not durable, and not to be opened by anything else while the follower runs.
+ */
+public final class Follower implements AutoCloseable {
+  private final FollowerOptions options;
+  private final ReplicaDatabase replica;
+  private final Tailer tailer;
+  private final ScheduledExecutorService thread;
+  private final FileChannel lockChannel;
+  private final Object progress = new Object();
+  private volatile Tailer.State state;
+
+  private Follower(FollowerOptions options, FileChannel lockChannel, Continuation chain, ReplicaDatabase replica) {
+    this.options = options;
+    this.lockChannel = lockChannel;
+    this.replica = replica;
+    this.state = new Tailer.State(chain.position(), chain.timestampMillis());
+    this.tailer = new Tailer(options, replica, chain, 1, this::publish);
+    this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "litevault-follower-" + options.name());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * Restores the newest point of {@code options}' prefix into its file (replacing what is there) and starts
+   * following.
+   *
+   * @throws FollowerException nothing to follow yet (no lineage in the prefix), another follower holds the
+   *     file, the restore failed (naming why), or the file cannot be served
+   */
+  public static Follower open(FollowerOptions options) {
+    Objects.requireNonNull(options, "options");
+    Path file = options.file();
+    FileChannel lock = lock(file);
+    ReplicaDatabase replica = null;
+    try {
+      RestoreResult r = Restore.run(RestoreOptions.builder(options.store(), options.prefix(), file).force(true).build());
+      Continuation chain = Continuation.of(file, new ReplicaPosition(r.lineage(), r.txid()), r.timestamp().toEpochMilli());
+      replica = ReplicaDatabase.open(options.name(), file, options.databaseOptions());
+      Follower f = new Follower(options, lock, chain, replica);
+      f.thread.scheduleWithFixedDelay(f.tailer::poll, options.pollInterval().toMillis(),
+          options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+      return f;
+    } catch (RestoreException | ObjectStoreException | StoreException | IOException e) {
+      if (replica != null) {
+        replica.close();
+      }
+      closeQuietly(lock);
+      throw new FollowerException("cannot start following '" + options.prefix() + "' in " + file + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** The lock that keeps two followers (in any process) off one file. */
+  private static FileChannel lock(Path file) {
+    Path lockFile = file.resolveSibling(file.getFileName() + ".follower-lock");
+    FileChannel ch = null;
+    try {
+      Files.createDirectories(file.getParent());
+      ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock l = ch.tryLock();
+      if (l == null) {
+        throw new IOException("locked by another process");
+      }
+      return ch;
+    } catch (OverlappingFileLockException | IOException e) {
+      closeQuietly(ch);
+      throw new FollowerException("another follower uses " + file + " (its lock " + lockFile + " is held: "
+          + (e instanceof OverlappingFileLockException ? "in this process" : e.getMessage())
+          + "); give each follower its own file", e);
+    }
+  }
+
+  /** Called by the tailer under the replica's write lock, with the pages it describes. */
+  private void publish(Tailer.State s) {
+    state = s;
+    synchronized (progress) {
+      progress.notifyAll();
+    }
+  }
+
+  /** Runs a read on a pooled read-only connection of the replica; {@link #position()} read inside it is what it sees. */
+  public <T> T read(ReadTask<T> task) {
+    return replica.read(task);
+  }
+
+  /** A read-through cached read, as {@code Database.cached}: made stale by every segment applied. */
+  public <V> V cached(String table, Object key, ReadTask<V> loader) {
+    return replica.cached(table, key, loader);
+  }
+
+  /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables. */
+  public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
+    return replica.cached(tables, key, loader);
+  }
+
+  /** The lineage and last transaction applied: inside a {@link #read}, exactly what that read sees. */
+  public ReplicaPosition position() {
+    return state.position();
+  }
+
+  /**
+   * Waits until the follower has applied {@code position} (a later txid of its lineage, or a newer lineage,
+   * which starts from the primary's state at that point or later).
+   *
+   * @return whether it has, within {@code timeout}
+   */
+  public boolean await(ReplicaPosition position, Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(position, "position");
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (progress) {
+      while (!reached(state.position(), position)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(progress, left);
+      }
+      return true;
+    }
+  }
+
+  private static boolean reached(ReplicaPosition at, ReplicaPosition wanted) {
+    int c = at.lineage().compareTo(wanted.lineage());
+    return c > 0 || c == 0 && at.txid() >= wanted.txid();
+  }
+
+  /** What the follower serves and how far behind it may be. */
+  public FollowerHealth health() {
+    Tailer.State s = state;
+    Tailer.Progress p = tailer.progress();
+    Instant now = options.clock().instant();
+    Duration staleness = p.caughtUpAt() == null ? null
+        : Duration.between(p.caughtUpAt(), now).isNegative() ? Duration.ZERO : Duration.between(p.caughtUpAt(), now);
+    long seen = s.position().txid() > p.newestSeenTxid() ? s.position().txid() : p.newestSeenTxid();
+    return new FollowerHealth(options.name(), s.position(), Instant.ofEpochMilli(s.commitTimeMillis()), seen,
+        seen - s.position().txid(), p.caughtUpAt(), staleness, p.polls(), p.applied(), p.rebuilds(), p.lastError());
+  }
+
+  public FollowerOptions options() {
+    return options;
+  }
+
+  /** Stops following (after the poll running now), closes the readers, and releases the file. */
+  @Override
+  public void close() {
+    thread.shutdown(); // not shutdownNow: an interrupt closes the replica's file channel mid-write
+    try {
+      thread.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    replica.close();
+    closeQuietly(lockChannel);
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // releasing a lock of a closing follower
+      }
+    }
+  }
+}

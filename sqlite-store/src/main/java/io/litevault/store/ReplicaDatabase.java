@@ -1,0 +1,290 @@
+package io.litevault.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * A read-only database served from a file that something else rewrites between reads: a follower of a
+ * replicated database applies the primary's pages to it ({@link #update}) and readers see each update
+ * whole, never a half-written one. The read API is {@link Database}'s: {@link #read} on pooled read-only
+ * connections and {@link #cached} through the same coherent cache, made stale by every update (pages carry
+ * no table names, so an update stales every entry).
+ *
+ * <p>How readers see the new pages without reopening: the file is kept in rollback-journal mode and every
+ * update bumps the header's change counter ({@link ReplicaHeader}), which SQLite reads at the start of each
+ * read transaction to decide whether its page cache is stale. An update waits until no read is running and
+ * holds new reads meanwhile (a fair read-write lock: a steady stream of reads cannot starve it; a read that
+ * runs for a minute delays updates for a minute). Reads are shut out by this object, not by SQLite's file
+ * locks: another process reading the file (the {@code sqlite3} shell) may see an update half-written.
+ *
+ * <p>An update is not made durable (no fsync): a replica file is a cache of the bucket, and its owner
+ * rebuilds it after a crash rather than trust it.
+ */
+public final class ReplicaDatabase implements AutoCloseable {
+  private final String name;
+  private final Path path;
+  private final DatabaseOptions options;
+  private final ReaderPool readers;
+  private final CoherentCache cache;
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
+  private final FileChannel file;
+  private int changeCounter;
+  private long updates;
+  /** Why the last update failed (the file may be half-written), or null: reads are refused meanwhile. */
+  private Throwable damage;
+  private volatile boolean closed;
+
+  private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter) {
+    this.name = name;
+    this.path = path;
+    this.options = options;
+    this.file = file;
+    this.changeCounter = changeCounter;
+    this.cache = new CoherentCache(options);
+    this.readers = ReaderPool.forReplica(name, new GuardedOpen(Connections.replicaReaders(path, options)), options);
+  }
+
+  /**
+   * Serves the SQLite database in {@code file} (which must exist) read-only, with the readers and cache
+   * {@code options} give (their writer settings do not apply). Switches the file to rollback-journal mode;
+   * any {@code -wal} beside it is not read: the file must be whole on its own.
+   *
+   * @throws InvalidNameException a bad database name
+   * @throws StoreException the file is missing or not a SQLite database, or the readers cannot open it
+   */
+  public static ReplicaDatabase open(String name, Path file, DatabaseOptions options) {
+    Names.requireDatabaseName(name);
+    Objects.requireNonNull(options, "options");
+    Path path = file.toAbsolutePath().normalize();
+    FileChannel channel = null;
+    try {
+      channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      int counter = ReplicaHeader.changeCounter(ReplicaHeader.read(channel, path)) + 1;
+      ReplicaHeader.write(channel, counter, path);
+      return new ReplicaDatabase(name, path, options, channel, counter);
+    } catch (IOException | RuntimeException e) {
+      closeQuietly(channel);
+      if (e instanceof StoreException se) {
+        throw se;
+      }
+      throw new StoreException(name, "cannot serve " + path + " as replica database '" + name + "': " + e.getMessage()
+          + (e instanceof java.nio.file.NoSuchFileException ? " (no such file)" : ""), e);
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  public DatabaseOptions options() {
+    return options;
+  }
+
+  /**
+   * Runs a read on a pooled read-only connection; it sees no update start or end while it runs.
+   *
+   * @throws ReplicaDamagedException the last update failed part-way; retry once the owner has rebuilt the file
+   */
+  public <T> T read(ReadTask<T> task) {
+    Objects.requireNonNull(task, "task");
+    lock.readLock().lock();
+    try {
+      requireOpen();
+      if (damage != null) {
+        throw new ReplicaDamagedException(name, damage);
+      }
+      return readers.read(task);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * A read-through cached read, as {@link Database#cached(String, Object, ReadTask)}: never older than the
+   * last update that completed before the call.
+   */
+  public <V> V cached(String table, Object key, ReadTask<V> loader) {
+    Objects.requireNonNull(table, "table");
+    return cached(Set.of(table), key, loader);
+  }
+
+  /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables. */
+  public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
+    List<String> namespace = CoherentCache.namespace(tables);
+    Objects.requireNonNull(loader, "loader");
+    Objects.requireNonNull(key, "key");
+    requireOpen();
+    if (options.cacheMaxEntries() == 0) {
+      return read(loader);
+    }
+    return cache.getOrRead(name, namespace, key, () -> read(loader));
+  }
+
+  /** What an update does to the file. */
+  @FunctionalInterface
+  public interface FileUpdate {
+    /** Writes (and may truncate or extend) {@code file}; runs while no read is running. */
+    void apply(FileChannel file) throws IOException;
+  }
+
+  /**
+   * Runs {@code update} on the file while no read runs, then makes readers see it: the header rewritten
+   * ({@link ReplicaHeader}) and the cache made stale. Never call it from inside a read (it would wait for
+   * itself). When {@code update} throws, the file may be half-written: reads fail with
+   * {@link ReplicaDamagedException} until an update succeeds (one that rewrites the whole file, say).
+   *
+   * @throws IOException what {@code update} or the header write threw
+   * @throws StoreClosedException after {@link #close}
+   */
+  public void update(FileUpdate update) throws IOException {
+    Objects.requireNonNull(update, "update");
+    lock.writeLock().lock();
+    try {
+      requireOpen();
+      try {
+        update.apply(file);
+        changeCounter++;
+        ReplicaHeader.write(file, changeCounter, path);
+      } catch (IOException | RuntimeException | Error e) {
+        damage = e;
+        throw e;
+      }
+      damage = null;
+      updates++;
+    } finally {
+      cache.invalidateAll(); // also after a failure: whatever the file holds now, no older value is served
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** How many updates completed since open. */
+  public long updates() {
+    lock.readLock().lock();
+    try {
+      return updates;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Makes every cached entry stale. */
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+
+  /** Closes the readers (after the reads running now) and the file; later calls fail with {@link StoreClosedException}. */
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      readers.close();
+      closeQuietly(file);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "ReplicaDatabase[" + name + " at " + path + "]";
+  }
+
+  /**
+   * Opens connections under the read lock, {@code query_only} set before the pool sees them: SQLite reads
+   * the schema as a connection runs its first pragmas.
+   */
+  private final class GuardedOpen implements javax.sql.DataSource {
+    private final javax.sql.DataSource connections;
+
+    GuardedOpen(javax.sql.DataSource connections) {
+      this.connections = connections;
+    }
+
+    @Override
+    public java.sql.Connection getConnection() throws java.sql.SQLException {
+      lock.readLock().lock();
+      try {
+        java.sql.Connection c = connections.getConnection();
+        try (java.sql.Statement s = c.createStatement()) {
+          s.execute("PRAGMA query_only = 1");
+        } catch (java.sql.SQLException e) {
+          c.close();
+          throw e;
+        }
+        return c;
+      } finally {
+        lock.readLock().unlock();
+      }
+    }
+
+    @Override
+    public java.sql.Connection getConnection(String user, String password) throws java.sql.SQLException {
+      return getConnection();
+    }
+
+    @Override
+    public java.io.PrintWriter getLogWriter() throws java.sql.SQLException {
+      return connections.getLogWriter();
+    }
+
+    @Override
+    public void setLogWriter(java.io.PrintWriter out) throws java.sql.SQLException {
+      connections.setLogWriter(out);
+    }
+
+    @Override
+    public void setLoginTimeout(int seconds) throws java.sql.SQLException {
+      connections.setLoginTimeout(seconds);
+    }
+
+    @Override
+    public int getLoginTimeout() throws java.sql.SQLException {
+      return connections.getLoginTimeout();
+    }
+
+    @Override
+    public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+      return connections.getParentLogger();
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws java.sql.SQLException {
+      return connections.unwrap(iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) throws java.sql.SQLException {
+      return connections.isWrapperFor(iface);
+    }
+  }
+
+  private void requireOpen() {
+    if (closed) {
+      throw new StoreClosedException(name);
+    }
+  }
+
+  private static void closeQuietly(FileChannel c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // nothing written is lost: the file is a rebuildable copy
+      }
+    }
+  }
+}
