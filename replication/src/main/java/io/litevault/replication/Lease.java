@@ -232,6 +232,11 @@ final class Lease {
     }
   }
 
+  /** The newest generation in the bucket, whoever holds it: what a standby watches. */
+  synchronized Optional<Holder> holder() {
+    return Optional.ofNullable(newest());
+  }
+
   private Holder newest() {
     List<Long> gens = generations();
     for (int i = gens.size() - 1; i >= 0; i--) {

@@ -71,6 +71,13 @@ final class Progress {
   }
 
   /** Replication stopped for good: every waiting and future REPLICATED write fails with {@code e}. */
+  /** Why replication stopped for good, or null while it runs. */
+  RuntimeException failure() {
+    synchronized (lock) {
+      return failure;
+    }
+  }
+
   void failAll(RuntimeException e) {
     Map<Long, CompletableFuture<Void>> all;
     synchronized (lock) {

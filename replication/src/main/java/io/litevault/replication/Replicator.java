@@ -53,6 +53,8 @@ public final class Replicator implements AutoCloseable {
   private final Shipper shipper;
   private final Thread thread;
   private final Hook hook = new Hook();
+  /** Renews the lease while idle ({@link ReplicatorOptions#leaseKeepAlive()}), or null. */
+  private java.util.concurrent.ScheduledExecutorService keepAlive;
   private volatile boolean closed;
   /** Set when the store closes the database (then nothing is left to hold, and no replicator can follow). */
   private volatile boolean storeClosed;
@@ -114,7 +116,39 @@ public final class Replicator implements AutoCloseable {
       parting.remove(); // after the new gate is in: never a moment without one
     }
     r.thread.start();
+    if (options.leaseKeepAlive()) {
+      r.startKeepAlive();
+    }
     return r;
+  }
+
+  /**
+   * Every quarter TTL, renews the lease when half of it has passed (the shipper's own renewals before
+   * uploads count): a standby then never takes an idle primary for a dead one. A lost lease stops nothing
+   * here: the shipper finds it at its next renewal (the lease is no longer held) and stops replication.
+   */
+  private void startKeepAlive() {
+    keepAlive = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread t = new Thread(task, "litevault-lease-" + db.name());
+      t.setDaemon(true);
+      return t;
+    });
+    long every = Math.max(1, options.leaseTtl().toMillis() / 4);
+    keepAlive.scheduleWithFixedDelay(() -> {
+      if (closed) {
+        return;
+      }
+      try {
+        lease.renewIfDue();
+      } catch (LeaseException e) {
+        log.error("database '{}': {}", db.name(), e.getMessage());
+        keepAlive.shutdown();
+        progress.failAll(e);
+        shipper.signal(true);
+      } catch (RuntimeException e) {
+        log.warn("database '{}': lease keep-alive failed (retried in {} ms): {}", db.name(), every, e.toString());
+      }
+    }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
   }
 
   /**
@@ -123,6 +157,13 @@ public final class Replicator implements AutoCloseable {
    * replication stopped for good (a lost lease), and otherwise keeps waiting through bucket outages.
    */
   public <T> CompletableFuture<T> write(WriteTask<T> task, Durability durability) {
+    RuntimeException stopped = progress.failure();
+    if (stopped instanceof LeaseException) {
+      // Fenced: another process writes this database's lineage now. A write here would never reach the
+      // bucket, and would make this file fork from it.
+      return CompletableFuture.failedFuture(new LeaseException("database '" + db.name() + "' refuses writes: "
+          + stopped.getMessage()));
+    }
     CompletableFuture<Committed<T>> committed = db.writeCommitted(task);
     if (durability == Durability.LOCAL) {
       return committed.thenApply(Committed::value);
@@ -207,6 +248,9 @@ public final class Replicator implements AutoCloseable {
       return;
     }
     closed = true;
+    if (keepAlive != null) {
+      keepAlive.shutdown();
+    }
     shipper.close();
     try {
       thread.join(CLOSE_FLUSH_TIMEOUT.toMillis());

@@ -85,6 +85,7 @@ public final class ReplicatorOptions {
   private final Codec codec;
   private final int maxSegmentBytes;
   private final Duration leaseTtl;
+  private final boolean leaseKeepAlive;
   private final Duration retryBackoff;
   private final Duration maxRetryBackoff;
   private final Path workDirectory;
@@ -108,6 +109,7 @@ public final class ReplicatorOptions {
     this.codec = b.codec;
     this.maxSegmentBytes = b.maxSegmentBytes;
     this.leaseTtl = b.leaseTtl;
+    this.leaseKeepAlive = b.leaseKeepAlive;
     this.retryBackoff = b.retryBackoff;
     this.maxRetryBackoff = b.maxRetryBackoff;
     this.workDirectory = b.workDirectory;
@@ -144,6 +146,13 @@ public final class ReplicatorOptions {
   public Codec codec() { return codec; }
   public int maxSegmentBytes() { return maxSegmentBytes; }
   public Duration leaseTtl() { return leaseTtl; }
+  /**
+   * Whether the lease is renewed while the database is idle, too (off by default: an idle database makes no
+   * requests, and its lease expires). Turn it on where a standby ({@code io.litevault.replication.follow.Standby})
+   * watches the prefix: it takes an expired lease for a dead primary's. Costs a PUT, a LIST and a DELETE each
+   * half TTL (3 a minute at the default TTL).
+   */
+  public boolean leaseKeepAlive() { return leaseKeepAlive; }
   public Duration retryBackoff() { return retryBackoff; }
   public Duration maxRetryBackoff() { return maxRetryBackoff; }
   /** Where snapshots are staged before upload; null means beside the database ({@code .litevault/}). */
@@ -172,6 +181,7 @@ public final class ReplicatorOptions {
     private Codec codec = DEFAULT_CODEC;
     private int maxSegmentBytes = DEFAULT_MAX_SEGMENT_BYTES;
     private Duration leaseTtl = DEFAULT_LEASE_TTL;
+    private boolean leaseKeepAlive;
     private Duration retryBackoff = DEFAULT_RETRY_BACKOFF;
     private Duration maxRetryBackoff = DEFAULT_MAX_RETRY_BACKOFF;
     private Path workDirectory;
@@ -288,6 +298,12 @@ public final class ReplicatorOptions {
         throw new IllegalArgumentException("maxSegmentBytes must be >= 65536, got " + bytes);
       }
       this.maxSegmentBytes = bytes;
+      return this;
+    }
+
+    /** See {@link ReplicatorOptions#leaseKeepAlive()}. */
+    public Builder leaseKeepAlive(boolean value) {
+      this.leaseKeepAlive = value;
       return this;
     }
 

@@ -35,13 +35,17 @@ public final class ReplicaDatabase implements AutoCloseable {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
   private final FileChannel file;
   private int changeCounter;
+  /** The header as the last update (or the file at open) had it, before the replica rewrote it. */
+  private java.nio.ByteBuffer written;
   private long updates;
   /** Why the last update failed (the file may be half-written), or null: reads are refused meanwhile. */
   private Throwable damage;
   private volatile boolean closed;
 
-  private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter) {
+  private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter,
+      java.nio.ByteBuffer written) {
     this.name = name;
+    this.written = written;
     this.path = path;
     this.options = options;
     this.file = file;
@@ -66,8 +70,8 @@ public final class ReplicaDatabase implements AutoCloseable {
     try {
       channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
       int counter = ReplicaHeader.changeCounter(ReplicaHeader.read(channel, path)) + 1;
-      ReplicaHeader.write(channel, counter, path);
-      return new ReplicaDatabase(name, path, options, channel, counter);
+      java.nio.ByteBuffer written = ReplicaHeader.write(channel, counter, path);
+      return new ReplicaDatabase(name, path, options, channel, counter, written);
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       if (e instanceof StoreException se) {
@@ -154,7 +158,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       try {
         update.apply(file);
         changeCounter++;
-        ReplicaHeader.write(file, changeCounter, path);
+        written = ReplicaHeader.write(file, changeCounter, path);
       } catch (IOException | RuntimeException | Error e) {
         damage = e;
         throw e;
@@ -193,6 +197,34 @@ public final class ReplicaDatabase implements AutoCloseable {
       closed = true;
       readers.close();
       closeQuietly(file);
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /**
+   * Closes the replica (as {@link #close}) and puts back the header bytes the last update wrote: the file is
+   * then byte for byte what the updates made it (in a primary's pages, WAL mode and its own change counter),
+   * for a writer that takes it over. Refused after a failed update: the file may be half-written.
+   *
+   * @throws ReplicaDamagedException the last update failed
+   * @throws IOException the header could not be written (the file is closed either way)
+   */
+  public void detach() throws IOException {
+    lock.writeLock().lock();
+    try {
+      requireOpen();
+      if (damage != null) {
+        throw new ReplicaDamagedException(name, damage);
+      }
+      closed = true;
+      readers.close();
+      try {
+        ReplicaHeader.put(file, written);
+        file.force(true);
+      } finally {
+        closeQuietly(file);
+      }
     } finally {
       lock.writeLock().unlock();
     }

@@ -62,17 +62,24 @@ final class ReplicaHeader {
 
   /**
    * Rewrites the header of {@code file} after an update: rollback mode, change counter {@code counter},
-   * valid for the database size the file's length gives.
+   * valid for the database size the file's length gives. Returns the header as the update left it.
    */
-  static void write(FileChannel file, int counter, Object name) throws IOException {
+  static ByteBuffer write(FileChannel file, int counter, Object name) throws IOException {
     ByteBuffer h = read(file, name);
+    ByteBuffer written = ByteBuffer.allocate(LENGTH).put(h.duplicate()).flip();
     int pageSize = pageSize(h);
     long pages = file.size() / pageSize;
     h.put(WRITE_VERSION, (byte) 1).put(WRITE_VERSION + 1, (byte) 1);
     h.putInt(CHANGE_COUNTER, counter);
     h.putInt(DATABASE_SIZE, (int) pages);
     h.putInt(VERSION_VALID_FOR, counter);
-    h.rewind();
+    put(file, h);
+    return written;
+  }
+
+  /** Writes {@code header} (100 bytes) at the start of {@code file}. */
+  static void put(FileChannel file, ByteBuffer header) throws IOException {
+    ByteBuffer h = header.duplicate().rewind();
     while (h.hasRemaining()) {
       file.write(h, h.position());
     }

@@ -192,6 +192,31 @@ class ReplicaDatabaseTest {
     assertTrue(failures.isEmpty(), () -> failures.size() + " reads failed, first: " + failures.peek());
   }
 
+  /** Detached, the file is byte for byte what the last update wrote: a primary's file a writer can take over. */
+  @Test
+  void aDetachedFileIsWhatTheUpdatesWrote() throws Exception {
+    byte[] a = version("a", 100, false);
+    byte[] b = version("b", 300, false);
+    Path file = dir.resolve("replica.db");
+    Files.write(file, a);
+    ReplicaDatabase r = ReplicaDatabase.open("detach", file, DatabaseOptions.defaults());
+    assertEquals(1, Files.readAllBytes(file)[18], "served in rollback mode");
+    r.update(f -> overwrite(f, b));
+    r.detach();
+    assertTrue(java.util.Arrays.equals(b, Files.readAllBytes(file)), "the file is b again, header included");
+    assertThrows(StoreClosedException.class, () -> r.read(ReplicaDatabaseTest::count));
+    Files.write(file, a);
+    ReplicaDatabase damaged = ReplicaDatabase.open("detach", file, DatabaseOptions.defaults());
+    assertThrows(IOException.class, () -> damaged.update(f -> {
+      throw new IOException("disk full");
+    }));
+    assertThrows(ReplicaDamagedException.class, () -> damaged.read(ReplicaDatabaseTest::count));
+    assertThrows(ReplicaDamagedException.class, damaged::detach);
+    damaged.update(f -> overwrite(f, a));
+    assertEquals(100, damaged.read(ReplicaDatabaseTest::count), "a successful update ends the damage");
+    damaged.close();
+  }
+
   @Test
   void badInputIsNamed() throws Exception {
     Path missing = dir.resolve("missing.db");

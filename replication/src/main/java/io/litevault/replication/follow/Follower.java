@@ -186,6 +186,52 @@ public final class Follower implements AutoCloseable {
         seen - s.position().txid(), p.caughtUpAt(), staleness, p.polls(), p.applied(), p.rebuilds(), p.lastError());
   }
 
+  /**
+   * Polls at once, again and again, until a poll finds nothing newer in the bucket (a newer lineage
+   * included). What a standby does once the primary's lease is free.
+   *
+   * @throws FollowerException the bucket kept failing, or new objects kept coming, for {@code timeout}
+   */
+  void catchUp(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      try {
+        if (thread.submit(tailer::pollToEnd).get()) {
+          return;
+        }
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new FollowerException("catching up with '" + options.prefix() + "' failed: " + e.getCause(), e.getCause());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new FollowerException("could not catch up with '" + options.prefix() + "' within " + timeout + ": "
+            + health(), null);
+      }
+      Thread.sleep(Math.min(100, options.pollInterval().toMillis()));
+    }
+  }
+
+  /**
+   * Stops following and leaves the file as the primary's pages made it ({@link ReplicaDatabase#detach}), for
+   * a store to open as its writer; releases the file.
+   */
+  void detach() throws IOException {
+    stopPolling();
+    try {
+      replica.detach();
+    } finally {
+      closeQuietly(lockChannel);
+    }
+  }
+
+  private void stopPolling() {
+    thread.shutdown(); // not shutdownNow: an interrupt closes the replica's file channel mid-write
+    try {
+      thread.awaitTermination(1, TimeUnit.MINUTES);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
   public FollowerOptions options() {
     return options;
   }
@@ -193,12 +239,7 @@ public final class Follower implements AutoCloseable {
   /** Stops following (after the poll running now), closes the readers, and releases the file. */
   @Override
   public void close() {
-    thread.shutdown(); // not shutdownNow: an interrupt closes the replica's file channel mid-write
-    try {
-      thread.awaitTermination(1, TimeUnit.MINUTES);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    stopPolling();
     replica.close();
     closeQuietly(lockChannel);
   }

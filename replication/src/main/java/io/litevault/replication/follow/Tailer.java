@@ -86,6 +86,16 @@ final class Tailer {
     }
   }
 
+  /**
+   * A poll that also looks for a newer lineage, whatever the interval says: true when it ended caught up with
+   * the bucket (nothing newer listed, nothing failed).
+   */
+  boolean pollToEnd() {
+    lastLineageCheckMillis = Long.MIN_VALUE / 2;
+    poll();
+    return lastError == null && !needsRebuild;
+  }
+
   private void pollOnce() {
     polls++;
     long start = options.clock().millis();
