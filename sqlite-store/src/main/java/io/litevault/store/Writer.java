@@ -293,9 +293,12 @@ final class Writer {
     return accepting && died == null;
   }
 
-  /** False once close() began (reads go on while the writer is dead: the readers are not). */
+  /**
+   * False once close() began (reads go on while the writer is dead: the readers are not, and during a
+   * handover until the store closes).
+   */
   boolean open() {
-    return accepting;
+    return !closing;
   }
 
   long txid() {
