@@ -40,6 +40,8 @@ class GracefulShutdownTest {
   ObjectStore bucket;
   final Set<Long> acked = ConcurrentHashMap.newKeySet();
   final List<String> unexpected = new CopyOnWriteArrayList<>();
+  /** The wall clock (ms) of each child's "opened" and "started" lines, by first key. */
+  final java.util.Map<String, Long> milestones = new ConcurrentHashMap<>();
 
   @BeforeEach
   void start() {
@@ -66,6 +68,9 @@ class GracefulShutdownTest {
         waiting.countDown();
       } else if (line.equals("ready")) {
         ready.countDown();
+      } else if (line.startsWith("opened ") || line.startsWith("started ")) {
+        String[] p = line.split(" ");
+        milestones.put(firstKey + " " + p[0], Long.parseLong(p[1]));
       } else if (line.startsWith("unexpected")) {
         unexpected.add(line);
       }
@@ -105,6 +110,7 @@ class GracefulShutdownTest {
         assertTrue(bWaiting.await(60, TimeUnit.SECONDS), b.stderr());
         assertFalse(bReady.await(500, TimeUnit.MILLISECONDS), "the successor waits for the lock; stderr:\n" + b.stderr());
         long sigterm = System.nanoTime();
+        long sigtermMillis = System.currentTimeMillis();
         a.terminate();
         int exit = a.waitFor(10); // Docker's default grace: SIGKILL would come now
         long exitedMs = (System.nanoTime() - sigterm) / 1_000_000;
@@ -112,7 +118,9 @@ class GracefulShutdownTest {
         assertTrue(bAcks.await(60, TimeUnit.SECONDS), "the successor writes; stderr:\n" + b.stderr());
         double pauseMs = (bFirstAck.get() - sigterm) / 1e6;
         System.out.printf("graceful shutdown: first process exited %d ms after SIGTERM (exit code %d); the successor "
-            + "process acknowledged its first write %.1f ms after SIGTERM%n", exitedMs, exit, pauseMs);
+            + "process opened the store %d ms, started its replicator %d ms and acknowledged its first write %.1f ms "
+            + "after SIGTERM%n", exitedMs, exit, milestones.get("1000000 opened") - sigtermMillis,
+            milestones.get("1000000 started") - sigtermMillis, pauseMs);
         b.terminate();
         b.waitFor(10);
         assertTrue(b.stderr().contains("shutdown: done"), b.stderr());

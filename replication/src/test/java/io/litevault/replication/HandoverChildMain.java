@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The child JVM of {@link GracefulShutdownTest}: a service process. It prints "waiting", opens the store
  * (waiting for the lock up to the given time, as a successor of a deploy does), starts the replicator,
- * installs {@link GracefulShutdown}, prints "ready", and writes REPLICATED rows from 2 threads, printing
+ * installs {@link GracefulShutdown}, prints "ready" (and "opened"/"started" with the wall clock in ms, after the
+ * store opened and after the replicator started), and writes REPLICATED rows from 2 threads, printing
  * "ack k" once each is in the bucket, "refused k" for a {@link HandedOverException} (the thread then stops:
  * the process is handing over) and "unexpected k ..." for anything else.
  * Args: directory, endpoint, bucket, access key, secret key, first key, lock wait (ms).
@@ -34,10 +35,12 @@ public final class HandoverChildMain {
         .database("data", DatabaseOptions.builder().holdWalUntilGate(true).migration(1, "kv",
             "CREATE TABLE kv(k INTEGER PRIMARY KEY, v INTEGER NOT NULL)").build())
         .lockWait(Duration.ofMillis(Long.parseLong(args[6]))).open();
+    out.println("opened " + System.currentTimeMillis());
     Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, "graceful/data")
         .minUploadInterval(Duration.ofMillis(5)).build());
     GracefulShutdown.install(store, List.of(r), HandoverOptions.defaults());
     out.println("ready");
+    out.println("started " + System.currentTimeMillis());
     for (int t = 0; t < 2; t++) {
       new Thread(() -> {
         while (true) {
