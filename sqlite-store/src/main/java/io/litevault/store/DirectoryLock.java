@@ -35,6 +35,12 @@ final class DirectoryLock {
    */
   private static final Map<Path, String> HELD_HERE = new ConcurrentHashMap<>();
   private static final String TRYING = "a store of this process that is opening";
+  /**
+   * Channels that met a lock held by something else of this JVM that is not a store (a restore into this
+   * directory holds it, see replication's RestoreTarget): closing them would drop that lock, so they stay
+   * open, one per lock file, and the next try uses it again.
+   */
+  private static final Map<Path, FileChannel> PARKED = new ConcurrentHashMap<>();
 
   private final Path file;
   private final FileChannel channel;
@@ -92,14 +98,19 @@ final class DirectoryLock {
       holder[0] = here; // a store of this JVM: opening a channel here and closing it would drop its OS lock
       return null;
     }
-    FileChannel channel = null;
+    FileChannel channel = PARKED.remove(file);
     try {
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (channel == null) {
+        channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      }
       FileLock lock;
       try {
         lock = channel.tryLock();
       } catch (OverlappingFileLockException e) {
-        lock = null;
+        holder[0] = "something else in this process (a restore into this directory?)";
+        PARKED.put(file, channel); // never closed: that would drop the other's lock
+        HELD_HERE.remove(file);
+        return null;
       }
       if (lock == null) {
         holder[0] = holder(channel);

@@ -245,11 +245,13 @@ final class Writer {
    * has committed (and been published to the listeners).
    */
   CompletableFuture<Long> stopForHandover() {
-    if (closing) {
-      throw new StoreClosedException(name);
+    synchronized (this) {
+      if (closing) {
+        throw new StoreClosedException(name);
+      }
+      handedOver = true;
+      accepting = false;
     }
-    handedOver = true;
-    accepting = false;
     CompletableFuture<Long> drained = new CompletableFuture<>();
     control(() -> {
       refusing = true;
@@ -266,8 +268,8 @@ final class Writer {
    * Undoes {@link #stopForHandover()} (the handover failed before anything was released): writes are
    * accepted again. False when the store is closing meanwhile.
    */
-  boolean resumeAfterHandover() {
-    if (closing) {
+  synchronized boolean resumeAfterHandover() {
+    if (closing) { // checked and acted on under the lock close() sets it with: never accepting after close
       return false;
     }
     control(() -> refusing = false); // ahead of every write accepted from now on (one FIFO queue)
@@ -323,8 +325,10 @@ final class Writer {
    * {@link StoreClosedException}.
    */
   void close(Control last) throws InterruptedException {
-    closing = true;
-    accepting = false;
+    synchronized (this) {
+      closing = true;
+      accepting = false;
+    }
     CompletableFuture<Void> done = control(() -> {
       try {
         last.run();

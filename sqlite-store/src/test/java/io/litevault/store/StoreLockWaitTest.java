@@ -103,4 +103,34 @@ class StoreLockWaitTest {
       assertTrue(first.health().healthy());
     }
   }
+
+  /**
+   * Something of this process that is not a store holds the lock file (a restore into the directory takes
+   * a shared lock on it): a waiting open neither takes the directory nor drops that lock, and opens once
+   * it is released.
+   */
+  @Test
+  void aLockHeldByARestoreOfThisProcessIsWaitedForAndNotDropped() throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    Path lockFile = dir.resolve(".litevault.lock");
+    try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lockFile,
+        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.READ,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      java.nio.channels.FileLock shared = ch.tryLock(0, Long.MAX_VALUE, true);
+      StoreLockedException e = assertThrows(StoreLockedException.class, () -> open(Duration.ofMillis(200)));
+      assertTrue(e.holder().contains("something else in this process"), e.holder());
+      LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+      try (ChildJvm probe = ChildJvm.start(LockHolderMain.class, lines::add, dir.toString(), "probe")) {
+        assertEquals(0, probe.waitFor(60), probe.stderr());
+        assertEquals("refused", lines.poll(5, TimeUnit.SECONDS), "the shared lock is still held: " + probe.stderr());
+      }
+      CompletableFuture<SqliteStore> waiting = CompletableFuture.supplyAsync(() -> open(Duration.ofSeconds(30)));
+      Thread.sleep(200);
+      assertFalse(waiting.isDone());
+      shared.release();
+      try (SqliteStore s = waiting.get(30, TimeUnit.SECONDS)) {
+        assertTrue(s.health().healthy());
+      }
+    }
+  }
 }
