@@ -75,6 +75,9 @@ class HandoverFaultsTest {
     }
     String dump = store.database("data").read(Dumps::dump);
     Handover.run(store, List.of(r), HandoverOptions.defaults());
+    Path wal = dir.resolve("live").resolve("data.db-wal");
+    assertTrue(!java.nio.file.Files.exists(wal) || java.nio.file.Files.size(wal) == 0,
+        "everything shipped, so the closing checkpoint ran: the WAL is empty");
     return dump;
   }
 
