@@ -144,16 +144,25 @@ class GracefulShutdownTest {
   @Test
   void killNineInTheMiddleOfTheHandoverLosesNoAcknowledgedWrite() throws Exception {
     Random random = new Random();
-    for (int round = 0; round < 3; round++) {
+    List<String> landed = new java.util.ArrayList<>();
+    for (int round = 0; round < 4; round++) {
       CountDownLatch ready = new CountDownLatch(1);
       CountDownLatch acks = new CountDownLatch(50 + random.nextInt(200));
       try (ChildJvm c = service(1_000_000L * round, 60_000, new CountDownLatch(1), ready, acks, new AtomicLong())) {
         assertTrue(acks.await(60, TimeUnit.SECONDS), "round " + round + " writes; stderr:\n" + c.stderr());
         c.terminate();
-        Thread.sleep(random.nextInt(120));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!c.stderr().contains("refusing new writes") && System.nanoTime() < deadline) {
+          Thread.sleep(0, 200_000); // until the hook's handover has begun
+        }
+        Thread.sleep(random.nextInt(round * 15 + 1)); // round 0: at once; later rounds: further into it
         c.kill9();
+        String err = c.stderr();
+        landed.add(!err.contains("refusing new writes") ? "before the handover"
+            : err.contains("handover of") && err.contains(" done in ") ? "after the handover" : "during the handover");
       }
     }
+    System.out.println("kill -9 landed: " + landed);
     CountDownLatch ready = new CountDownLatch(1);
     CountDownLatch acks = new CountDownLatch(20);
     try (ChildJvm last = service(9_000_000L, 60_000, new CountDownLatch(1), ready, acks, new AtomicLong())) {
