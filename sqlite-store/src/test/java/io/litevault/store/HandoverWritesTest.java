@@ -123,7 +123,8 @@ class HandoverWritesTest {
 
   @Test
   void anAbortedHandoverAcceptsWritesAgainAndCloseAfterAHandoverRefusesTheSameWay() throws Exception {
-    try (SqliteStore store = open()) {
+    SqliteStore store = open();
+    try {
       Database db = store.database("data");
       db.writeAndWait(Kv.insert(1, 1));
       store.stopWritesForHandover(Duration.ofSeconds(10));
@@ -136,9 +137,28 @@ class HandoverWritesTest {
       assertThrows(HandedOverException.class, () -> db.write(Kv.insert(4, 4)));
       store.resumeWritesAfterHandover(); // too late: closing
       assertThrows(HandedOverException.class, () -> db.write(Kv.insert(5, 5)));
+    } finally {
+      store.close(); // idempotent
     }
     try (SqliteStore again = open()) {
       assertEquals(2, count(again.database("data")));
+    }
+  }
+
+  /** A long write keeps the drain from finishing: the stop fails naming it, writes stay refused until resumed. */
+  @Test
+  void aDrainThatTimesOutSaysSoAndAResumeLetsWritesIn() throws Exception {
+    try (SqliteStore store = open()) {
+      Database db = store.database("data");
+      CountDownLatch release = TestWrites.blockWriter(db);
+      StoreException e = assertThrows(StoreException.class, () -> store.stopWritesForHandover(Duration.ofMillis(200)));
+      assertTrue(e.getMessage().contains("did not commit within 200 ms"), e.getMessage());
+      assertThrows(HandedOverException.class, () -> db.write(Kv.insert(1, 1)));
+      store.resumeWritesAfterHandover();
+      CompletableFuture<Void> after = db.write(Kv.insert(2, 2));
+      release.countDown();
+      assertNull(TestWrites.failureOf(after, 10));
+      assertEquals(1, count(db));
     }
   }
 }
