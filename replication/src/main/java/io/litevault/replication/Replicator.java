@@ -221,6 +221,11 @@ public final class Replicator implements AutoCloseable {
     };
   }
 
+  /** The database this replicator ships. */
+  Database database() {
+    return db;
+  }
+
   public ReplicationMetrics metrics() {
     return metrics;
   }

@@ -7,8 +7,9 @@ import java.time.Instant;
  *
  * @param name the database name
  * @param writerAlive whether its writer thread is running
- * @param acceptingWrites false once the store is closing, or once the writer thread died (writes then fail
- *     at once with {@link WriterDeadException})
+ * @param acceptingWrites false once the store is closing, while it is being handed over (writes then fail
+ *     at once with {@link HandedOverException}: a health check taking the process out of rotation is
+ *     right), or once the writer thread died (writes then fail at once with {@link WriterDeadException})
  * @param queueDepth writes waiting in the queue
  * @param txid the last committed transaction id (0 before the first commit)
  * @param lastCommit time of the last commit since open, or null

@@ -1,13 +1,10 @@
 package io.litevault.store;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
+import java.time.Duration;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -43,23 +40,29 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * <p>One store per directory: a lock file ({@code .litevault.lock}) refuses a second store, in this
- * process or another, with a {@link StoreException}.
+ * process or another, with a {@link StoreLockedException} — at once, or after waiting for the holder to
+ * close ({@link Builder#lockWait}, for a successor process during a handover).
  */
 public final class SqliteStore implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SqliteStore.class);
-  static final String LOCK_FILE = ".litevault.lock";
+  static final String LOCK_FILE = DirectoryLock.FILE;
+  /**
+   * How long {@link Builder#open()} waits by default for another store to release the directory: not at
+   * all. A second store on a directory is nearly always a mistake (two instances of a service started by
+   * accident, a test that forgot to close one), and a boot that hangs on it hides the mistake; a successor
+   * process that is meant to wait for its predecessor's handover says so with {@link Builder#lockWait}.
+   */
+  public static final Duration DEFAULT_LOCK_WAIT = Duration.ZERO;
 
   private final Path directory;
   private final Map<String, Database> databases;
-  private final FileChannel lockChannel;
-  private final FileLock lock;
+  private final DirectoryLock lock;
   private final Object closeLock = new Object();
   private boolean closed;
 
-  private SqliteStore(Path directory, Map<String, Database> databases, FileChannel lockChannel, FileLock lock) {
+  private SqliteStore(Path directory, Map<String, Database> databases, DirectoryLock lock) {
     this.directory = directory;
     this.databases = Collections.unmodifiableMap(databases);
-    this.lockChannel = lockChannel;
     this.lock = lock;
   }
 
@@ -119,6 +122,60 @@ public final class SqliteStore implements AutoCloseable {
     return Maintenance.run(targets, plan);
   }
 
+  /**
+   * The first step of a handover to a successor process: from now on every write to every database is
+   * refused with {@link HandedOverException} before anything of it runs (the caller sends it again to
+   * the successor), and this waits until every write accepted before has committed. Reads go on. What
+   * follows is the caller's: ship what was committed, then {@link #close()}; or, if that cannot be done,
+   * {@link #resumeWritesAfterHandover()}.
+   *
+   * @return each database's last transaction id, every accepted write included
+   * @throws StoreException the writes accepted before did not commit within {@code timeout} (a long
+   *     write): writes stay refused until {@link #resumeWritesAfterHandover()} or {@link #close()}
+   * @throws StoreClosedException the store is closed or closing
+   */
+  public Map<String, Long> stopWritesForHandover(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    synchronized (closeLock) {
+      if (closed) {
+        throw new StoreClosedException(databases.keySet().iterator().next());
+      }
+    }
+    Map<String, java.util.concurrent.CompletableFuture<Long>> drained = new LinkedHashMap<>();
+    for (Database db : databases.values()) {
+      drained.put(db.name(), db.writer().stopForHandover());
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    Map<String, Long> last = new LinkedHashMap<>();
+    for (Map.Entry<String, java.util.concurrent.CompletableFuture<Long>> e : drained.entrySet()) {
+      try {
+        last.put(e.getKey(), e.getValue().get(Math.max(0, deadline - System.nanoTime()),
+            java.util.concurrent.TimeUnit.NANOSECONDS));
+      } catch (java.util.concurrent.TimeoutException ex) {
+        throw new StoreException(e.getKey(), "database '" + e.getKey() + "': the writes accepted before the handover "
+            + "did not commit within " + timeout.toMillis() + " ms (a long write is running); new writes stay refused "
+            + "until the handover is resumed or the store closed", ex);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new StoreException(e.getKey(), "interrupted while waiting for the writes accepted before the handover", ex);
+      } catch (java.util.concurrent.ExecutionException ex) {
+        throw new StoreException(e.getKey(), "database '" + e.getKey() + "': the writer could not drain for the handover: "
+            + WriteFailedException.describe(ex.getCause()), ex.getCause());
+      }
+    }
+    return Collections.unmodifiableMap(last);
+  }
+
+  /**
+   * Undoes {@link #stopWritesForHandover}: the handover failed before anything was let go (the bucket
+   * could not be reached, say), and this process goes on serving writes. No-op once the store is closing.
+   */
+  public void resumeWritesAfterHandover() {
+    for (Database db : databases.values()) {
+      db.writer().resumeAfterHandover();
+    }
+  }
+
   public StoreHealth health() {
     return new StoreHealth(databases.values().stream().map(Database::health).toList());
   }
@@ -166,9 +223,8 @@ public final class SqliteStore implements AutoCloseable {
     }
     try {
       lock.release();
-      lockChannel.close();
     } catch (IOException e) {
-      log.warn("could not release {}", directory.resolve(LOCK_FILE), e);
+      log.warn("could not release {}", lock.file(), e);
     }
   }
 
@@ -176,9 +232,23 @@ public final class SqliteStore implements AutoCloseable {
   public static final class Builder {
     private final Path directory;
     private final Map<String, DatabaseOptions> databases = new LinkedHashMap<>();
+    private Duration lockWait = DEFAULT_LOCK_WAIT;
 
     private Builder(Path directory) {
       this.directory = Objects.requireNonNull(directory, "directory");
+    }
+
+    /**
+     * How long {@link #open()} waits for another store (in this process or another) to release the
+     * directory before it fails with {@link StoreLockedException}; default {@link #DEFAULT_LOCK_WAIT}
+     * (fail at once). A successor process in a handover waits for its predecessor this way: it opens
+     * the moment the predecessor's store has closed.
+     */
+    public Builder lockWait(Duration wait) {
+      Objects.requireNonNull(wait, "lockWait");
+      DatabaseOptions.requireArgument(!wait.isNegative(), "lockWait must not be negative, was %s", wait);
+      this.lockWait = wait;
+      return this;
     }
 
     /** Adds a database with default options. */
@@ -202,31 +272,20 @@ public final class SqliteStore implements AutoCloseable {
     /**
      * Opens every database: creates missing files, runs migrations, starts the writers.
      *
-     * @throws StoreException the directory is unusable or locked, a database cannot be opened
+     * @throws StoreLockedException another open store held the directory for longer than the lock wait
+     * @throws StoreException the directory is unusable, a database cannot be opened
      * @throws MigrationException a migration failed (the database is left as it was)
      */
     public SqliteStore open() {
       DatabaseOptions.requireArgument(!databases.isEmpty(), "a store needs at least one database; call database(name)");
       Path dir = directory.toAbsolutePath().normalize();
-      FileChannel lockChannel;
-      FileLock lock;
       try {
         Files.createDirectories(dir);
-        lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
       } catch (IOException e) {
         throw new StoreException(null, "cannot use directory " + dir + " for the store: " + e
             + "; check that it exists (or can be created) and is writable", e);
       }
-      try {
-        lock = lockChannel.tryLock();
-      } catch (IOException | OverlappingFileLockException e) {
-        lock = null;
-      }
-      if (lock == null) {
-        closeQuietly(lockChannel);
-        throw new StoreException(null, "directory " + dir + " is already used by another open SqliteStore "
-            + "(in this or another process; see " + LOCK_FILE + "); close it first");
-      }
+      DirectoryLock lock = DirectoryLock.acquire(dir, lockWait);
       Map<String, Database> opened = new LinkedHashMap<>();
       try {
         for (Map.Entry<String, DatabaseOptions> e : databases.entrySet()) {
@@ -243,14 +302,13 @@ public final class SqliteStore implements AutoCloseable {
         }
         try {
           lock.release();
-        } catch (IOException ignored) {
-          // closing the channel releases it too
+        } catch (IOException suppressed) {
+          e.addSuppressed(suppressed);
         }
-        closeQuietly(lockChannel);
         throw e;
       }
       log.info("opened store {} with databases {}", dir, opened.keySet());
-      return new SqliteStore(dir, new LinkedHashMap<>(opened), lockChannel, lock);
+      return new SqliteStore(dir, new LinkedHashMap<>(opened), lock);
     }
 
     /** The WAL end as the files are, after a read transaction has recovered the WAL (if a crash left one). */

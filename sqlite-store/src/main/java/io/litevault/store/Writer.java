@@ -94,6 +94,19 @@ final class Writer {
   private static final Object COMPLETER_STOP = new Object();
 
   private volatile boolean accepting = true;
+  /** Set once close() began: a handover can no longer be undone. */
+  private volatile boolean closing;
+  /**
+   * Set by {@link #stopForHandover()}: writes are refused with {@link HandedOverException} (a successor
+   * process takes over) instead of {@link StoreClosedException}.
+   */
+  private volatile boolean handedOver;
+  /**
+   * Writer thread only: set when the handover's drain reached this thread, cleared by a resume. Writes
+   * that raced past the {@code accepting} check and were queued behind the drain are refused, not run:
+   * they would commit after the handover shipped everything.
+   */
+  private boolean refusing;
   /** What ended the writer thread other than close(), or null while it runs; see {@link #submit}. */
   private volatile Throwable died;
   /** Set once the thread has exited and the queue was emptied; see {@link #submit}. */
@@ -173,7 +186,7 @@ final class Writer {
    */
   <T> CompletableFuture<Committed<T>> submit(WriteTask<T> task, boolean awaitedOnly) {
     if (!accepting) {
-      throw new StoreClosedException(name);
+      throw closedException();
     }
     Throwable cause = died;
     if (cause != null) {
@@ -193,7 +206,7 @@ final class Writer {
     queue.add(request);
     if (finished && queue.remove(request)) {
       // Lost the race with close(): the writer is gone and nobody else will see this request.
-      request.future.completeExceptionally(new StoreClosedException(name));
+      request.future.completeExceptionally(closedException());
     } else if (died != null && queue.remove(request)) {
       request.future.completeExceptionally(new WriterDeadException(name, died));
     }
@@ -221,6 +234,50 @@ final class Writer {
     return done;
   }
 
+  /** Why a write is not accepted now that the writer stopped accepting: closed, or handed over. */
+  private StoreException closedException() {
+    return handedOver ? new HandedOverException(name) : new StoreClosedException(name);
+  }
+
+  /**
+   * Stops accepting writes for a handover: later writes fail with {@link HandedOverException}, before
+   * anything of them runs. The future completes with the last txid once every write accepted before
+   * has committed (and been published to the listeners).
+   */
+  CompletableFuture<Long> stopForHandover() {
+    synchronized (this) {
+      if (closing) {
+        throw new StoreClosedException(name);
+      }
+      handedOver = true;
+      accepting = false;
+    }
+    CompletableFuture<Long> drained = new CompletableFuture<>();
+    control(() -> {
+      refusing = true;
+      drained.complete(txid);
+    }).whenComplete((v, e) -> {
+      if (e != null) {
+        drained.completeExceptionally(e);
+      }
+    });
+    return drained;
+  }
+
+  /**
+   * Undoes {@link #stopForHandover()} (the handover failed before anything was released): writes are
+   * accepted again. False when the store is closing meanwhile.
+   */
+  synchronized boolean resumeAfterHandover() {
+    if (closing) { // checked and acted on under the lock close() sets it with: never accepting after close
+      return false;
+    }
+    control(() -> refusing = false); // ahead of every write accepted from now on (one FIFO queue)
+    handedOver = false;
+    accepting = true;
+    return true;
+  }
+
   void holdTimeout(Duration timeout) {
     this.holdTimeout = timeout;
   }
@@ -238,9 +295,12 @@ final class Writer {
     return accepting && died == null;
   }
 
-  /** False once close() began (reads go on while the writer is dead: the readers are not). */
+  /**
+   * False once close() began (reads go on while the writer is dead: the readers are not, and during a
+   * handover until the store closes).
+   */
   boolean open() {
-    return accepting;
+    return !closing;
   }
 
   long txid() {
@@ -265,7 +325,10 @@ final class Writer {
    * {@link StoreClosedException}.
    */
   void close(Control last) throws InterruptedException {
-    accepting = false;
+    synchronized (this) {
+      closing = true;
+      accepting = false;
+    }
     CompletableFuture<Void> done = control(() -> {
       try {
         last.run();
@@ -281,7 +344,7 @@ final class Writer {
     finished = true;
     Object leftover;
     while ((leftover = queue.poll()) != null) {
-      StoreClosedException closed = new StoreClosedException(name);
+      StoreException closed = closedException();
       if (leftover instanceof WriteRequest<?> w) {
         w.future.completeExceptionally(closed);
       } else if (leftover instanceof ControlRequest c) {
@@ -315,7 +378,12 @@ final class Writer {
         queue.drainTo(drained, options.maxBatchSize() - 1);
         for (Object o : drained) {
           if (o instanceof WriteRequest<?> w) {
-            batch.add(w);
+            if (refusing) { // queued behind a handover's drain: never run
+              permits.release();
+              w.future.completeExceptionally(new HandedOverException(name));
+            } else {
+              batch.add(w);
+            }
           } else {
             runBatch(batch);
             runControl((ControlRequest) o);
@@ -329,7 +397,7 @@ final class Writer {
       // behind it raced with close() and fails.
       for (Object o : drained) {
         if (o instanceof WriteRequest<?> w) {
-          w.future.completeExceptionally(new StoreClosedException(name));
+          w.future.completeExceptionally(closedException());
         } else {
           ((ControlRequest) o).done.completeExceptionally(new StoreClosedException(name));
         }

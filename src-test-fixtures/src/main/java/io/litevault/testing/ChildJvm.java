@@ -121,6 +121,17 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGTERM, as {@code docker stop} and systemd send it first (the JVM runs its shutdown hooks and exits;
+   * Docker sends SIGKILL after its grace period, 10 s by default).
+   */
+  public void terminate() throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).inheritIO().start();
+    if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+      throw new IOException("kill -TERM " + process.pid() + " failed");
+    }
+  }
+
   /** Waits for a normal exit and returns the exit code. */
   public int waitFor(long seconds) throws InterruptedException {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
