@@ -35,17 +35,19 @@ public final class ReplicaDatabase implements AutoCloseable {
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
   private final FileChannel file;
   private int changeCounter;
-  /** The header as the last update (or the file at open) had it, before the replica rewrote it. */
-  private java.nio.ByteBuffer written;
+  /** The primary's header the file holds (as the updates wrote it), and the replica's rewrite of it. */
+  private ReplicaHeader.Rewrite header;
+  private java.nio.ByteBuffer primaryHeader;
   private long updates;
   /** Why the last update failed (the file may be half-written), or null: reads are refused meanwhile. */
   private Throwable damage;
   private volatile boolean closed;
 
   private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter,
-      java.nio.ByteBuffer written) {
+      ReplicaHeader.Rewrite header) {
     this.name = name;
-    this.written = written;
+    this.header = header;
+    this.primaryHeader = header.found();
     this.path = path;
     this.options = options;
     this.file = file;
@@ -70,8 +72,8 @@ public final class ReplicaDatabase implements AutoCloseable {
     try {
       channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
       int counter = ReplicaHeader.changeCounter(ReplicaHeader.read(channel, path)) + 1;
-      java.nio.ByteBuffer written = ReplicaHeader.write(channel, counter, path);
-      return new ReplicaDatabase(name, path, options, channel, counter, written);
+      ReplicaHeader.Rewrite header = ReplicaHeader.write(channel, counter, path);
+      return new ReplicaDatabase(name, path, options, channel, counter, header);
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       if (e instanceof StoreException se) {
@@ -158,7 +160,11 @@ public final class ReplicaDatabase implements AutoCloseable {
       try {
         update.apply(file);
         changeCounter++;
-        written = ReplicaHeader.write(file, changeCounter, path);
+        ReplicaHeader.Rewrite next = ReplicaHeader.write(file, changeCounter, path);
+        if (!next.found().equals(header.rewritten())) {
+          primaryHeader = next.found(); // the update wrote page 1 (a primary's header never equals a rewrite: WAL mode)
+        }
+        header = next;
       } catch (IOException | RuntimeException | Error e) {
         damage = e;
         throw e;
@@ -220,7 +226,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       closed = true;
       readers.close();
       try {
-        ReplicaHeader.put(file, written);
+        ReplicaHeader.put(file, primaryHeader);
         file.force(true);
       } finally {
         closeQuietly(file);

@@ -62,11 +62,13 @@ final class ReplicaHeader {
 
   /**
    * Rewrites the header of {@code file} after an update: rollback mode, change counter {@code counter},
-   * valid for the database size the file's length gives. Returns the header as the update left it.
+   * valid for the database size the file's length gives.
+   *
+   * @return the header as the update left it, and as it is rewritten
    */
-  static ByteBuffer write(FileChannel file, int counter, Object name) throws IOException {
+  static Rewrite write(FileChannel file, int counter, Object name) throws IOException {
     ByteBuffer h = read(file, name);
-    ByteBuffer written = ByteBuffer.allocate(LENGTH).put(h.duplicate()).flip();
+    ByteBuffer found = ByteBuffer.allocate(LENGTH).put(h.duplicate()).flip();
     int pageSize = pageSize(h);
     long pages = file.size() / pageSize;
     h.put(WRITE_VERSION, (byte) 1).put(WRITE_VERSION + 1, (byte) 1);
@@ -74,8 +76,14 @@ final class ReplicaHeader {
     h.putInt(DATABASE_SIZE, (int) pages);
     h.putInt(VERSION_VALID_FOR, counter);
     put(file, h);
-    return written;
+    return new Rewrite(found, h.rewind());
   }
+
+  /**
+   * A header as found after an update, and as rewritten. When {@code found} equals the previous rewrite, the
+   * update left page 1 alone: the primary's header is still the one found before.
+   */
+  record Rewrite(ByteBuffer found, ByteBuffer rewritten) {}
 
   /** Writes {@code header} (100 bytes) at the start of {@code file}. */
   static void put(FileChannel file, ByteBuffer header) throws IOException {

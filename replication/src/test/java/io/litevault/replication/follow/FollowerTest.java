@@ -65,6 +65,10 @@ class FollowerTest {
   }
 
   static S3Options s3Options() {
+    return s3Options(s3);
+  }
+
+  static S3Options s3Options(EmbeddedS3 s3) {
     return S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
         .credentials(s3.accessKey(), s3.secretKey()).build();
   }
@@ -251,6 +255,31 @@ class FollowerTest {
         assertTrue(lists >= polls && lists <= polls + 7, "lists " + lists + " for " + polls + " polls");
         assertTrue(polls >= 10, "polls " + polls);
       }
+    }
+  }
+
+  /** Detached for a takeover, the follower's file is byte for byte a restore of the same point. */
+  @Test
+  void aDetachedFollowerFileIsTheRestoredDatabase() throws Exception {
+    String prefix = "detach";
+    try (ObjectStore bucket = MinioObjectStore.create(s3Options()); SqliteStore store = primaryStore(dir.resolve("p"));
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, prefix).build())) {
+      Random rnd = new Random(3);
+      writeReplicated(store.database("data"), r, randomWrite(rnd));
+      Path file = dir.resolve("f/data.db");
+      Follower f = Follower.open(FollowerOptions.builder(bucket, prefix, file).pollInterval(Duration.ofMillis(20)).build());
+      ReplicaPosition last = null;
+      for (int i = 0; i < 20; i++) {
+        last = writeReplicated(store.database("data"), r, randomWrite(rnd));
+      }
+      assertTrue(f.await(last, Duration.ofSeconds(30)));
+      f.detach();
+      Path restored = dir.resolve("restored.db");
+      Restore.run(RestoreOptions.builder(bucket, prefix, restored).txid(last.txid()).build());
+      byte[] want = java.nio.file.Files.readAllBytes(restored);
+      byte[] have = java.nio.file.Files.readAllBytes(file);
+      assertEquals(-1, java.util.Arrays.mismatch(want, have), "the detached file (" + have.length + " bytes) equals a "
+          + "restore of " + last + " (" + want.length + " bytes) up to the byte named; restore has " + want[18] + want[19] + ", follower " + have[18] + have[19]);
     }
   }
 
