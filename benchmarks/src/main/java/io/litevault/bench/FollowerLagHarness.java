@@ -133,7 +133,9 @@ public final class FollowerLagHarness implements Callable<Integer> {
   /** Every millisecond: the rows the follower shows that were not seen before, each one's lag recorded (µs). */
   private static void watch(Follower f, Histogram lag, AtomicBoolean stop) {
     long seen = 1; // the seed row
-    while (!stop.get()) {
+    boolean last = false;
+    while (!last) {
+      last = stop.get(); // one more pass after stop: rows applied since the previous one are counted too
       final long after = seen;
       long[] newest = {after};
       f.read(c -> {

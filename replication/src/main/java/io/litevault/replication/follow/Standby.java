@@ -42,8 +42,11 @@ public final class Standby implements AutoCloseable {
   private static final int MAX_ATTEMPTS = 3;
 
   private final StandbyOptions options;
-  private Follower follower;
+  /** Written only under this object's lock; read by readers without it (a promotion may wait for days). */
+  private volatile Follower follower;
   private volatile Optional<LeaseView.State> lastLease = Optional.empty();
+  /** Set by {@link #close}: a waiting {@link #awaitPromotion} returns empty at its next lease check. */
+  private volatile boolean closed;
 
   private Standby(StandbyOptions options, Follower follower) {
     this.options = options;
@@ -57,12 +60,13 @@ public final class Standby implements AutoCloseable {
   }
 
   /** The follower reads go to until the promotion. */
-  public synchronized Follower follower() {
-    if (follower == null) {
+  public Follower follower() {
+    Follower f = follower;
+    if (f == null) {
       throw new IllegalStateException("the standby of '" + options.follower().prefix() + "' was promoted or closed: "
           + "read from the promoted store");
     }
-    return follower;
+    return f;
   }
 
   /** The lease as last read by {@link #awaitPromotion}. */
@@ -86,7 +90,8 @@ public final class Standby implements AutoCloseable {
 
   /**
    * Waits until the primary's lease is free, then becomes the writer (see the class comment); empty when
-   * the lease stayed held for {@code timeout}. The standby cannot be used after a promotion.
+   * the lease stayed held for {@code timeout}, or the standby was closed meanwhile. The standby cannot be used
+   * after a promotion.
    *
    * @throws FollowerException the catch-up, the store or the replicator failed (the lease is left as it is)
    */
@@ -96,6 +101,9 @@ public final class Standby implements AutoCloseable {
     long deadline = start + timeout.toNanos();
     Optional<LeaseView.State> lease;
     while (true) {
+      if (closed) {
+        return Optional.empty();
+      }
       lease = readLease();
       if (lease.isEmpty() || lease.get().free(Instant.now())) {
         break;
@@ -174,11 +182,15 @@ public final class Standby implements AutoCloseable {
     }
   }
 
+  /** Stops following; a waiting {@link #awaitPromotion} returns empty (a promotion under way completes first). */
   @Override
-  public synchronized void close() {
-    if (follower != null) {
-      follower.close();
-      follower = null;
+  public void close() {
+    closed = true;
+    synchronized (this) {
+      if (follower != null) {
+        follower.close();
+        follower = null;
+      }
     }
   }
 }

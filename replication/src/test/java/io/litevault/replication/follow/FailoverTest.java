@@ -43,7 +43,7 @@ import org.junit.jupiter.api.io.TempDir;
  * several databases, each watched by a {@link Standby} in this JVM; the primary is killed with kill -9 at a
  * random moment, and every standby takes over. Every row the primary acknowledged must be in the new writer.
  * One kill fails over every database at once: {@code kills × DATABASES} failovers (20 in the default build,
- * {@code -Dlitevault.torture.failovers=K} kills for more; the torture profile runs 20).
+ * {@code -Dlitevault.torture.failovers=K} kills for more; {@code -Ptorture} runs 20 kills, 100 failovers).
  */
 class FailoverTest {
   static final int DATABASES = 5;
@@ -105,7 +105,8 @@ class FailoverTest {
 
   @Test
   void killNineFailsOverWithoutLosingAReplicatedWrite() throws Exception {
-    int kills = Integer.getInteger("litevault.torture.failovers", 4);
+    int kills = Integer.getInteger("litevault.torture.failovers",
+        "long".equals(System.getProperty("litevault.torture.profile")) ? 20 : 4); // -Ptorture: 100 failovers
     long seed = Long.getLong("failover.seed", System.nanoTime());
     Random random = new Random(seed);
     Histogram failover = new Histogram(3);

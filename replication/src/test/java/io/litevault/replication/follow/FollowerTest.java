@@ -174,6 +174,12 @@ class FollowerTest {
           assertEquals(0, h.behindTxids(), h.toString());
           assertTrue(h.segmentsApplied() > 0, h.toString());
           assertNull(h.lastError(), h.toString());
+          var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+          new FollowerMetricsBinder(f).bindTo(registry);
+          assertEquals(last.txid(), registry.get("litevault.follower.txid").gauge().value());
+          assertEquals(0.0, registry.get("litevault.follower.lag.transactions").gauge().value());
+          assertEquals(1.0, registry.get("litevault.follower.healthy").gauge().value());
+          assertEquals(h.segmentsApplied(), registry.get("litevault.follower.segments.applied").functionCounter().count(), 1e-9);
         }
       }
       assertTrue(failures.isEmpty(), () -> "seed " + seed + ": reads failed: " + failures.peek());
