@@ -149,8 +149,10 @@ public final class Follower implements AutoCloseable {
   }
 
   /**
-   * Waits until the follower has applied {@code position} (a later txid of its lineage, or a newer lineage,
-   * which starts from the primary's state at that point or later).
+   * Waits until the follower has applied {@code position}: that txid or a later one of its lineage, or any
+   * point of a newer lineage. A newer lineage is what the primary writes now (after a takeover, a fork or a
+   * restore); after a restore to an earlier point it may no longer hold {@code position}'s writes, as the
+   * primary no longer does.
    *
    * @return whether it has, within {@code timeout}
    */

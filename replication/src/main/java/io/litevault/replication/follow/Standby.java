@@ -93,7 +93,8 @@ public final class Standby implements AutoCloseable {
    * the lease stayed held for {@code timeout}, or the standby was closed meanwhile. The standby cannot be used
    * after a promotion.
    *
-   * @throws FollowerException the catch-up, the store or the replicator failed (the lease is left as it is)
+   * @throws FollowerException the catch-up, the store or the replicator failed: the lease is left as it is, and
+   *     this standby serves nothing more (start a new one)
    */
   public synchronized Optional<Promotion> awaitPromotion(Duration timeout) throws InterruptedException {
     follower(); // not promoted or closed
@@ -118,7 +119,14 @@ public final class Standby implements AutoCloseable {
     log.info("standby of '{}': the lease of '{}' is {}: taking over", options.follower().prefix(), previous.owner(),
         previous.released() ? "released" : "expired since " + previous.expiresAt());
     for (int attempt = 1; ; attempt++) {
-      Promotion p = promoteOnce(previous, Duration.ofNanos(free - start), free);
+      Promotion p;
+      try {
+        p = promoteOnce(previous, Duration.ofNanos(free - start), free);
+      } catch (RuntimeException e) {
+        follower.close(); // detached or not, it serves nothing more: start a new standby
+        follower = null;
+        throw e;
+      }
       if (nothingNewerThan(p.takenOverAt())) {
         follower = null;
         return Optional.of(p);
@@ -157,8 +165,13 @@ public final class Standby implements AutoCloseable {
       throw new FollowerException("could not hand the follower's file to a store: " + e.getMessage(), e);
     }
     Path file = options.follower().file();
-    SqliteStore store = SqliteStore.builder(file.getParent()).database(options.follower().name(), options.database())
-        .open();
+    SqliteStore store;
+    try {
+      store = SqliteStore.builder(file.getParent()).database(options.follower().name(), options.database()).open();
+    } catch (RuntimeException e) {
+      throw new FollowerException("could not open " + file + " as the new writer of '" + options.follower().prefix()
+          + "': " + e.getMessage(), e);
+    }
     try {
       Replicator r = Replicator.start(store.database(options.follower().name()), options.replicator());
       return new Promotion(store, r, at, previous, waited, Duration.ofNanos(System.nanoTime() - freeNanos));
