@@ -106,6 +106,39 @@ class ReplicaDatabaseTest {
     assertEquals(1, header[19]);
   }
 
+  /**
+   * {@code readers} threads read {@code r} while it flips {@code flips} times between versions {@code a} and
+   * {@code b}: what each read saw ({@code label}), and the failures.
+   */
+  private static List<String> hammer(ReplicaDatabase r, int readers, int flips, byte[] a, byte[] b,
+      ConcurrentLinkedQueue<Throwable> failures) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+    List<Thread> threads = new ArrayList<>();
+    for (int i = 0; i < readers; i++) {
+      Thread t = new Thread(() -> {
+        while (!stop.get()) {
+          try {
+            seen.add(r.read(ReplicaDatabaseTest::label));
+          } catch (Throwable e) {
+            failures.add(e);
+          }
+        }
+      });
+      t.start();
+      threads.add(t);
+    }
+    for (int i = 0; i < flips; i++) {
+      byte[] next = i % 2 == 0 ? b : a;
+      r.update(f -> overwrite(f, next));
+    }
+    stop.set(true);
+    for (Thread t : threads) {
+      t.join();
+    }
+    return new ArrayList<>(seen);
+  }
+
   /** Readers hammer the replica while it flips between versions: each read sees one whole version. */
   @Test
   void readersNeverSeeAHalfWrittenUpdate() throws Exception {
@@ -113,33 +146,9 @@ class ReplicaDatabaseTest {
     byte[] b = version("b", 1200, true);
     Path file = dir.resolve("replica.db");
     Files.write(file, a);
+    ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
     try (ReplicaDatabase r = ReplicaDatabase.open("flip", file, DatabaseOptions.builder().readers(3).build())) {
-      AtomicBoolean stop = new AtomicBoolean();
-      ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
-      ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-      List<Thread> threads = new ArrayList<>();
-      for (int i = 0; i < Integer.getInteger("rt", 3); i++) {
-        Thread t = new Thread(() -> {
-          while (!stop.get()) {
-            try {
-              seen.add(r.read(ReplicaDatabaseTest::label));
-            } catch (Throwable e) {
-              failures.add(e);
-            }
-          }
-        });
-        t.start();
-        threads.add(t);
-      }
-      for (int i = 0; i < 60; i++) {
-        byte[] next = i % 2 == 0 ? b : a;
-        r.update(f -> overwrite(f, next));
-      }
-      stop.set(true);
-      for (Thread t : threads) {
-        t.join();
-      }
-      failures.forEach(Throwable::printStackTrace);
+      List<String> seen = hammer(r, 3, 60, a, b, failures);
       assertTrue(failures.isEmpty(), () -> "reads failed: " + failures.size() + " of " + seen.size() + " " + failures.peek());
       for (String s : seen) {
         assertTrue(s.equals("a300") || s.equals("b1200"), "a read saw " + s);
@@ -161,31 +170,8 @@ class ReplicaDatabaseTest {
     for (int round = 0; round < 15; round++) {
       Files.write(file, a);
       try (ReplicaDatabase r = ReplicaDatabase.open("fill", file, DatabaseOptions.builder().readers(8).build())) {
-        AtomicBoolean stop = new AtomicBoolean();
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < 8; i++) {
-          Thread t = new Thread(() -> {
-            while (!stop.get()) {
-              try {
-                String s = r.read(ReplicaDatabaseTest::label);
-                if (!s.equals("a300") && !s.equals("b1200")) {
-                  failures.add(new AssertionError("a read saw " + s));
-                }
-              } catch (Throwable e) {
-                failures.add(e);
-              }
-            }
-          });
-          t.start();
-          threads.add(t);
-        }
-        for (int i = 0; i < 20; i++) {
-          byte[] next = i % 2 == 0 ? b : a;
-          r.update(f -> overwrite(f, next));
-        }
-        stop.set(true);
-        for (Thread t : threads) {
-          t.join();
+        for (String s : hammer(r, 8, 20, a, b, failures)) {
+          assertTrue(s.equals("a300") || s.equals("b1200"), "a read saw " + s);
         }
       }
     }
