@@ -25,6 +25,12 @@ public final class FollowerOptions {
    * LIST a time. A lineage rarely changes; 30 s keeps the idle cost at 62 requests a minute.
    */
   public static final Duration DEFAULT_LINEAGE_CHECK_INTERVAL = Duration.ofSeconds(30);
+  /**
+   * Past this many segments to apply, the follower rebuilds from the newest point instead (a restore, which
+   * reads the snapshot and compacted ranges rather than every segment): a thousand GETs cost about what a
+   * restore of a small database does, and one LIST page holds a thousand keys.
+   */
+  public static final int DEFAULT_FAR_BEHIND_SEGMENTS = 1000;
   /** A shorter poll would only burn requests: S3 answers a LIST in tens of milliseconds. */
   public static final Duration MIN_POLL_INTERVAL = Duration.ofMillis(10);
 
@@ -35,6 +41,7 @@ public final class FollowerOptions {
   private final DatabaseOptions databaseOptions;
   private final Duration pollInterval;
   private final Duration lineageCheckInterval;
+  private final int farBehindSegments;
   private final Clock clock;
 
   private FollowerOptions(Builder b) {
@@ -45,6 +52,7 @@ public final class FollowerOptions {
     this.databaseOptions = b.databaseOptions;
     this.pollInterval = b.pollInterval;
     this.lineageCheckInterval = b.lineageCheckInterval;
+    this.farBehindSegments = b.farBehindSegments;
     this.clock = b.clock;
   }
 
@@ -67,6 +75,8 @@ public final class FollowerOptions {
   public DatabaseOptions databaseOptions() { return databaseOptions; }
   public Duration pollInterval() { return pollInterval; }
   public Duration lineageCheckInterval() { return lineageCheckInterval; }
+  /** See {@link #DEFAULT_FAR_BEHIND_SEGMENTS}. */
+  public int farBehindSegments() { return farBehindSegments; }
   /** For the lag and staleness reported, and lineage checks. */
   public Clock clock() { return clock; }
 
@@ -78,6 +88,7 @@ public final class FollowerOptions {
     private DatabaseOptions databaseOptions = DatabaseOptions.defaults();
     private Duration pollInterval = DEFAULT_POLL_INTERVAL;
     private Duration lineageCheckInterval = DEFAULT_LINEAGE_CHECK_INTERVAL;
+    private int farBehindSegments = DEFAULT_FAR_BEHIND_SEGMENTS;
     private Clock clock = Clock.systemUTC();
 
     private Builder(ObjectStore store, String prefix, Path file) {
@@ -111,6 +122,14 @@ public final class FollowerOptions {
     public Builder lineageCheckInterval(Duration value) {
       require(value, "lineageCheckInterval", MIN_POLL_INTERVAL);
       this.lineageCheckInterval = value;
+      return this;
+    }
+
+    public Builder farBehindSegments(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("farBehindSegments must be at least 1, was " + value);
+      }
+      this.farBehindSegments = value;
       return this;
     }
 

@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Iterator;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -127,31 +127,38 @@ final class Tailer {
 
   /**
    * Applies the segments listed after the last one applied, in order; false at a gap the segments do not
-   * bridge (the file must be rebuilt). A failure to prepare or apply one marks the file for a rebuild.
+   * bridge, or when more than {@link FollowerOptions#farBehindSegments()} are listed (the file must be rebuilt). A failure to prepare or apply one marks the file for a rebuild.
    */
   private boolean tail() throws IOException {
     String lineage = chain.position().lineage();
-    try (Stream<ObjectInfo> listed = store.listAfter(layout.segments(lineage), startAfter)) {
-      Iterator<ObjectInfo> it = listed.iterator();
-      while (it.hasNext()) {
-        String key = it.next().key();
-        Optional<BucketLayout.Parsed> p = layout.parse(key).filter(x -> !x.snapshot() && !x.compacted());
-        if (p.isEmpty()) {
-          startAfter = key; // not a segment (a stray object): skip it
-          continue;
-        }
-        newestSeenTxid = Math.max(newestSeenTxid, p.get().lastTxid());
-        long txid = chain.position().txid();
-        if (p.get().firstTxid() > txid + 1) {
-          log.info("follower of '{}': segment {} leaves a gap after txid {} (a snapshot took those commits, or "
-              + "retention removed them): rebuilding from the bucket", options.prefix(), key, txid);
-          return false;
-        }
-        if (p.get().lastTxid() > txid) {
-          applyOne(key);
-        }
-        startAfter = key;
+    List<ObjectInfo> listed;
+    int far = options.farBehindSegments();
+    try (Stream<ObjectInfo> s = store.listAfter(layout.segments(lineage), startAfter)) {
+      listed = s.limit(far + 1L).toList();
+    }
+    if (listed.size() > far) {
+      log.info("follower of '{}': more than {} segments after txid {}: rebuilding from the newest point instead",
+          options.prefix(), far, chain.position().txid());
+      return false;
+    }
+    for (ObjectInfo o : listed) {
+      String key = o.key();
+      Optional<BucketLayout.Parsed> p = layout.parse(key).filter(x -> !x.snapshot() && !x.compacted());
+      if (p.isEmpty()) {
+        startAfter = key; // not a segment (a stray object): skip it
+        continue;
       }
+      newestSeenTxid = Math.max(newestSeenTxid, p.get().lastTxid());
+      long txid = chain.position().txid();
+      if (p.get().firstTxid() > txid + 1) {
+        log.info("follower of '{}': segment {} leaves a gap after txid {} (a snapshot took those commits, or "
+            + "retention removed them): rebuilding from the bucket", options.prefix(), key, txid);
+        return false;
+      }
+      if (p.get().lastTxid() > txid) {
+        applyOne(key);
+      }
+      startAfter = key;
     }
     return true;
   }

@@ -289,6 +289,36 @@ class FollowerTest {
     }
   }
 
+  /** Far behind (more segments than farBehindSegments), the follower restores the newest point instead. */
+  @Test
+  void farBehindTheFollowerRebuildsInsteadOfApplyingEverySegment() throws Exception {
+    String prefix = "far";
+    try (ObjectStore bucket = MinioObjectStore.create(s3Options()); SqliteStore store = primaryStore(dir.resolve("p"));
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, prefix).build())) {
+      Random rnd = new Random(11);
+      writeReplicated(store.database("data"), r, randomWrite(rnd));
+      try (Follower f = Follower.open(FollowerOptions.builder(bucket, prefix, dir.resolve("f/data.db"))
+          .pollInterval(Duration.ofHours(1)).farBehindSegments(5).build())) {
+        ReplicaPosition last = null;
+        for (int i = 0; i < 3; i++) {
+          last = writeReplicated(store.database("data"), r, randomWrite(rnd));
+        }
+        f.catchUp(Duration.ofSeconds(30));
+        assertEquals(last, f.position());
+        assertEquals(3, f.health().segmentsApplied(), "3 segments: applied one by one");
+        assertEquals(1, f.health().rebuilds());
+        for (int i = 0; i < 8; i++) {
+          last = writeReplicated(store.database("data"), r, randomWrite(rnd));
+        }
+        f.catchUp(Duration.ofSeconds(30));
+        assertEquals(last, f.position());
+        assertEquals(3, f.health().segmentsApplied(), "8 segments, more than 5: none applied");
+        assertEquals(2, f.health().rebuilds(), "a restore instead");
+        assertEquals(store.database("data").read(FollowerTest::dump), f.read(FollowerTest::dump));
+      }
+    }
+  }
+
   @Test
   void badInputIsNamed() throws Exception {
     try (ObjectStore bucket = S3ObjectStore.create(s3Options())) {
