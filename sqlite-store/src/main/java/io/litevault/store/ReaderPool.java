@@ -58,6 +58,17 @@ final class ReaderPool implements AutoCloseable {
     }
   }
 
+  /**
+   * Retires every connection: idle ones close now, busy ones when returned; new ones open as needed. What a
+   * replica does after an update, so no connection keeps a parsed schema or a read transaction (a statement
+   * a task left open) from before it.
+   */
+  void retireAll() {
+    if (pool.getHikariPoolMXBean() != null) {
+      pool.getHikariPoolMXBean().softEvictConnections();
+    }
+  }
+
   int active() {
     return pool.getHikariPoolMXBean() == null ? 0 : pool.getHikariPoolMXBean().getActiveConnections();
   }

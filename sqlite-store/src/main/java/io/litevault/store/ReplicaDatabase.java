@@ -16,9 +16,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * connections and {@link #cached} through the same coherent cache, made stale by every update (pages carry
  * no table names, so an update stales every entry).
  *
- * <p>How readers see the new pages without reopening: the file is kept in rollback-journal mode and every
- * update bumps the header's change counter ({@link ReplicaHeader}), which SQLite reads at the start of each
- * read transaction to decide whether its page cache is stale. An update waits until no read is running and
+ * <p>How readers see the new pages: the file is kept in rollback-journal mode, every update bumps the
+ * header's change counter ({@link ReplicaHeader}), which SQLite reads at the start of each read transaction
+ * to decide whether its page cache is stale, and every update retires the pooled connections, so none keeps
+ * a schema parsed before it (SQLite reparses only when the schema cookie changes) or a read transaction a task
+ * left open. An update waits until no read is running and
  * holds new reads meanwhile (a fair read-write lock: a steady stream of reads cannot starve it; a read that
  * runs for a minute delays updates for a minute). Reads are shut out by this object, not by SQLite's file
  * locks: another process reading the file (the {@code sqlite3} shell) may see an update half-written.
@@ -103,13 +105,37 @@ public final class ReplicaDatabase implements AutoCloseable {
    */
   public <T> T read(ReadTask<T> task) {
     Objects.requireNonNull(task, "task");
+    // The connection is borrowed before the lock: a new one opens under the read lock (GuardedOpen), which
+    // must not wait behind an update queued after a reader that holds the lock while it waits for a connection.
+    while (true) {
+      long seen = updatesSeen();
+      try (java.sql.Connection c = readers.connection()) {
+        lock.readLock().lock();
+        try {
+          requireOpen();
+          if (damage != null) {
+            throw new ReplicaDamagedException(name, damage);
+          }
+          if (updates != seen) {
+            continue; // borrowed before an update: retired, and may hold a schema parsed before it
+          }
+          return task.execute(c);
+        } finally {
+          lock.readLock().unlock();
+        }
+      } catch (StoreException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new ReadFailedException(name, e);
+      }
+    }
+  }
+
+  private long updatesSeen() {
     lock.readLock().lock();
     try {
       requireOpen();
-      if (damage != null) {
-        throw new ReplicaDamagedException(name, damage);
-      }
-      return readers.read(task);
+      return updates;
     } finally {
       lock.readLock().unlock();
     }
@@ -157,6 +183,9 @@ public final class ReplicaDatabase implements AutoCloseable {
     lock.writeLock().lock();
     try {
       requireOpen();
+      // Before anything changes: a cache hit takes no lock, so an entry must not outlive the start of an
+      // update (a waiter told of the new position while it runs must not be served an older value).
+      cache.invalidateAll();
       try {
         update.apply(file);
         changeCounter++;
@@ -172,6 +201,10 @@ public final class ReplicaDatabase implements AutoCloseable {
       damage = null;
       updates++;
     } finally {
+      // No connection keeps what it read before: a schema parsed from the old pages (SQLite re-reads it only
+      // when the schema cookie at offset 40 changes, and two versions may share a cookie), or a read
+      // transaction a task left open (a metadata ResultSet), which never looks at the header again.
+      readers.retireAll();
       cache.invalidateAll(); // also after a failure: whatever the file holds now, no older value is served
       lock.writeLock().unlock();
     }

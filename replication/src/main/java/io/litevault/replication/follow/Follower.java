@@ -1,15 +1,12 @@
 package io.litevault.replication.follow;
 
-import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.restore.Continuation;
 import io.litevault.replication.restore.Restore;
-import io.litevault.replication.restore.RestoreException;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.replication.restore.RestoreResult;
 import io.litevault.store.ReadTask;
 import io.litevault.store.ReplicaDatabase;
-import io.litevault.store.StoreException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -57,12 +54,13 @@ public final class Follower implements AutoCloseable {
   private final Object progress = new Object();
   private volatile Tailer.State state;
 
-  private Follower(FollowerOptions options, FileChannel lockChannel, Continuation chain, ReplicaDatabase replica) {
+  private Follower(FollowerOptions options, FileChannel lockChannel, Continuation chain, ReplicaDatabase replica,
+      String startAfter, java.time.Instant restoredAt) {
     this.options = options;
     this.lockChannel = lockChannel;
     this.replica = replica;
     this.state = new Tailer.State(chain.position(), chain.timestampMillis());
-    this.tailer = new Tailer(options, replica, chain, 1, this::publish);
+    this.tailer = new Tailer(options, replica, chain, startAfter, restoredAt, this::publish);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "litevault-follower-" + options.name());
       t.setDaemon(true);
@@ -83,14 +81,18 @@ public final class Follower implements AutoCloseable {
     FileChannel lock = lock(file);
     ReplicaDatabase replica = null;
     try {
-      RestoreResult r = Restore.run(RestoreOptions.builder(options.store(), options.prefix(), file).force(true).build());
+      java.time.Instant started = options.clock().instant();
+      RestoreOptions o = RestoreOptions.builder(options.store(), options.prefix(), file).force(true).build();
+      io.litevault.replication.restore.RestorePlan plan = Restore.plan(o);
+      RestoreResult r = Restore.run(o, plan);
       Continuation chain = Continuation.of(file, new ReplicaPosition(r.lineage(), r.txid()), r.timestamp().toEpochMilli());
       replica = ReplicaDatabase.open(options.name(), file, options.databaseOptions());
-      Follower f = new Follower(options, lock, chain, replica);
+      String startAfter = Tailer.startAfter(new io.litevault.replication.format.BucketLayout(options.prefix()), plan, r);
+      Follower f = new Follower(options, lock, chain, replica, startAfter, started);
       f.thread.scheduleWithFixedDelay(f.tailer::poll, options.pollInterval().toMillis(),
           options.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
       return f;
-    } catch (RestoreException | ObjectStoreException | StoreException | IOException e) {
+    } catch (RuntimeException | IOException e) {
       if (replica != null) {
         replica.close();
       }
@@ -149,31 +151,35 @@ public final class Follower implements AutoCloseable {
   }
 
   /**
-   * Waits until the follower has applied {@code position}: that txid or a later one of its lineage, or any
-   * point of a newer lineage. A newer lineage is what the primary writes now (after a takeover, a fork or a
-   * restore); after a restore to an earlier point it may no longer hold {@code position}'s writes, as the
-   * primary no longer does.
+   * Waits until the follower has applied {@code position}: that txid or a later one of its lineage.
    *
    * @return whether it has, within {@code timeout}
+   * @throws FollowerException the follower moved on to a newer lineage than {@code position}'s (a takeover, a
+   *     fork or a restore at the primary): whether it holds {@code position}'s writes cannot be told from here
+   *     (after a restore to an earlier point it does not, as the primary no longer does). Ask the primary for
+   *     a current position.
    */
   public boolean await(ReplicaPosition position, Duration timeout) throws InterruptedException {
     Objects.requireNonNull(position, "position");
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (progress) {
-      while (!reached(state.position(), position)) {
+      while (true) {
+        ReplicaPosition at = state.position();
+        int c = at.lineage().compareTo(position.lineage());
+        if (c > 0) {
+          throw new FollowerException("the follower of '" + options.prefix() + "' is at lineage " + at.lineage()
+              + ", newer than " + position + ": ask the primary for a current position", null);
+        }
+        if (c == 0 && at.txid() >= position.txid()) {
+          return true;
+        }
         long left = deadline - System.nanoTime();
         if (left <= 0) {
           return false;
         }
         TimeUnit.NANOSECONDS.timedWait(progress, left);
       }
-      return true;
     }
-  }
-
-  private static boolean reached(ReplicaPosition at, ReplicaPosition wanted) {
-    int c = at.lineage().compareTo(wanted.lineage());
-    return c > 0 || c == 0 && at.txid() >= wanted.txid();
   }
 
   /** What the follower serves and how far behind it may be. */

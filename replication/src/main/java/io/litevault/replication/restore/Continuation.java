@@ -17,10 +17,11 @@ import java.util.concurrent.CompletionException;
  * checksum before it equal to the file's, agreement with the segment before it where they overlap, the
  * checksum after its transactions), then its pages are written. Two steps, so that the slow one (the
  * download) runs while the file is still read, and the write alone holds readers off:
- * {@link #prepare} downloads and links a segment without touching the file; {@link #apply} writes it.
+ * {@link #prepare} downloads and links a segment, {@link #verify} checks its checksum, neither touching the file;
+ * {@link #write} writes it.
  *
- * <p>Not thread-safe: one thread owns a continuation. After any exception from {@link #apply} the file and
- * the chain may disagree: restore the file again and start a new continuation.
+ * <p>Not thread-safe: one thread owns a continuation. After an exception from {@link #verify} or
+ * {@link #write} the file and the chain may disagree: restore the file again and start a new continuation.
  */
 public final class Continuation {
   private final Chain chain;
@@ -77,11 +78,12 @@ public final class Continuation {
     return chain.timestampMillis();
   }
 
-  /** A segment downloaded, decoded and linked to the chain, ready to {@link #apply}. */
+  /** A segment downloaded, decoded and linked to the chain, ready to {@link #verify} and {@link #write}. */
   public static final class Step {
     private final String key;
     private final DownloadedSegment segment;
     private final Cut cut;
+    private boolean verified;
 
     private Step(String key, DownloadedSegment segment, Cut cut) {
       this.key = key;
@@ -105,7 +107,7 @@ public final class Continuation {
    *
    * @throws RestoreException the segment is missing, corrupt, does not continue the chain (a gap, another
    *     database), or disagrees with the segment applied before it
-   * @throws IOException the download failed
+   * @throws IOException the download failed (a retry may succeed)
    */
   public Optional<Step> prepare(ObjectStore store, String key) throws IOException {
     DownloadedSegment segment;
@@ -113,6 +115,10 @@ public final class Continuation {
       segment = DownloadedSegment.prepare(store, key, chain.txid(), Long.MAX_VALUE, null);
     } catch (CompletionException e) {
       throw SegmentDownloads.failure(key, e, chain);
+    } catch (java.io.UncheckedIOException e) {
+      throw e.getCause(); // the body broke off mid-download
+    } catch (RuntimeException e) {
+      throw SegmentDownloads.failure(key, new CompletionException(e), chain); // the object is gone: MISSING_OBJECT
     }
     chain.verifyLink(key, segment);
     Cut cut = Cut.of(segment, chain.txid(), Long.MAX_VALUE, null);
@@ -120,20 +126,34 @@ public final class Continuation {
   }
 
   /**
-   * Checks that {@code step}'s transactions produce the checksum its segment records, then writes their pages
-   * into {@code file} and resizes it; the chain moves past them. Not durable (no fsync).
+   * Checks that {@code step}'s transactions produce the checksum its segment records, and moves the chain's
+   * checksum past them: call {@link #write} next. Touches no file, so a refused segment leaves the file as it
+   * was; this continuation is then unusable (restore the file again).
    *
    * @param step from {@link #prepare} of this continuation, the chain not moved since
-   * @throws IllegalStateException a step prepared before another was applied
-   * @throws RestoreException the checksum does not verify (nothing was written)
-   * @throws IOException the write failed: the file is half-written
+   * @throws IllegalStateException a step prepared at another point of the chain
+   * @throws RestoreException the checksum does not verify
    */
-  public void apply(Step step, FileChannel file) throws IOException {
+  public void verify(Step step) {
     if (step.segment.header().firstTxid() > chain.txid() + 1 || step.cut.lastTxid() <= chain.txid()) {
       throw new IllegalStateException("step " + step.key + " was prepared at another point of the chain (now txid "
           + chain.txid() + ")");
     }
     chain.verifyChecksum(step.key, step.cut);
+    step.verified = true;
+  }
+
+  /**
+   * Writes the pages of {@code step}, {@link #verify verified}, into {@code file}, resizes it, and moves the
+   * chain past it. Not durable (no fsync).
+   *
+   * @throws IllegalStateException {@code step} was not verified
+   * @throws IOException the write failed: the file is half-written
+   */
+  public void write(Step step, FileChannel file) throws IOException {
+    if (!step.verified) {
+      throw new IllegalStateException("step " + step.key + " was not verified");
+    }
     PageFile pages = new PageFile(file, pageSize, filePages);
     pages.write(step.cut);
     filePages = step.cut.dbSizePagesAfter();
