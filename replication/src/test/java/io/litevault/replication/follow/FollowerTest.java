@@ -133,7 +133,7 @@ class FollowerTest {
         ObjectStore followerBucket = S3ObjectStore.create(s3Options());
         SqliteStore store = primaryStore(dir.resolve("primary"))) {
       Database db = store.database("data");
-      Map<Long, String> expected = new ConcurrentHashMap<>();
+      java.util.concurrent.ConcurrentSkipListMap<Long, String> expected = new java.util.concurrent.ConcurrentSkipListMap<>();
       ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
       ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
       try (Replicator r = Replicator.start(db, ReplicatorOptions.builder(primaryBucket, prefix)
@@ -179,16 +179,20 @@ class FollowerTest {
           assertEquals(last.txid(), registry.get("litevault.follower.txid").gauge().value());
           assertEquals(0.0, registry.get("litevault.follower.lag.transactions").gauge().value());
           assertEquals(1.0, registry.get("litevault.follower.healthy").gauge().value());
-          assertEquals(h.segmentsApplied(), registry.get("litevault.follower.segments.applied").functionCounter().count(), 1e-9);
+          // counters are published at the end of each poll: one in flight when h was read may add to it since
+          assertTrue(registry.get("litevault.follower.segments.applied").functionCounter().count() >= h.segmentsApplied());
         }
       }
       assertTrue(failures.isEmpty(), () -> "seed " + seed + ": reads failed: " + failures.peek());
       int compared = 0;
       for (Sample s : samples) {
         assertEquals(1000, s.total(), "seed " + seed + ": a read saw half a transfer at " + s.position());
-        String want = expected.get(s.position().txid());
-        assertNotNull(want, "seed " + seed + ": the follower reported txid " + s.position().txid()
-            + ", which no acknowledged write ended at");
+        // A txid no acknowledged write ended at is the maintenance window's (checkpoint, VACUUM, snapshot):
+        // content as after the write before it. A rebuild onto its snapshot reports it.
+        Map.Entry<Long, String> floor = expected.floorEntry(s.position().txid());
+        assertNotNull(floor, "seed " + seed + ": the follower reported txid " + s.position().txid()
+            + ", before any acknowledged write");
+        String want = floor.getValue();
         assertEquals(want, s.dump(), "seed " + seed + ": content at " + s.position());
         compared++;
       }
@@ -257,8 +261,9 @@ class FollowerTest {
           }
         }
         assertEquals(0, others, "an idle follower only lists");
-        // one per poll, plus one per lineage check (every 500 ms: 4 or 5 in 2 s), give or take the poll at the edge
-        assertTrue(lists >= polls && lists <= polls + 7, "lists " + lists + " for " + polls + " polls");
+        // one per poll, plus two per lineage check (snapshots after the chain, newer lineages; every 500 ms: 4 or
+        // 5 in 2 s), give or take the poll at the edge
+        assertTrue(lists >= polls && lists <= polls + 13, "lists " + lists + " for " + polls + " polls");
         assertTrue(polls >= 10, "polls " + polls);
       }
     }
