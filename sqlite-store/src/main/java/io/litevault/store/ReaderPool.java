@@ -18,7 +18,7 @@ final class ReaderPool implements AutoCloseable {
 
   /**
    * The readers of a {@link ReplicaDatabase}: connections opened only through {@code connections}, which the
-   * replica guards (an opening connection reads the schema), and never checked, retired or timed out by the
+   * replica stamps (an opening connection reads the schema), and never checked, retired or timed out by the
    * pool in the background, since such a check would read the file outside that guard.
    */
   static ReaderPool forReplica(String database, DataSource connections, DatabaseOptions options) {
@@ -58,6 +58,35 @@ final class ReaderPool implements AutoCloseable {
     }
   }
 
+  /** A test of a borrowed connection; false means it must not be used. */
+  @FunctionalInterface
+  interface Check {
+    boolean test(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code task} on a connection that passes {@code usable}; one that fails is evicted and another
+   * borrowed. Gives up after more failures than the pool holds connections (each failed one is gone).
+   */
+  <T> T read(Check usable, ReadTask<T> task) {
+    for (int refused = 0; ; refused++) {
+      try (Connection c = pool.getConnection()) {
+        if (usable.test(c)) {
+          return task.execute(c);
+        }
+        pool.evictConnection(c);
+        if (refused > pool.getMaximumPoolSize()) {
+          throw new ReadFailedException(database, new SQLException("no usable reader connection after "
+              + refused + " tries: each opened while the file was being rewritten"));
+        }
+      } catch (StoreException e) {
+        throw e;
+      } catch (Exception e) {
+        throw new ReadFailedException(database, e);
+      }
+    }
+  }
+
   /**
    * Retires every connection: idle ones close now, busy ones when returned; new ones open as needed. What a
    * replica does after an update, so no connection keeps a parsed schema or a read transaction (a statement
@@ -76,10 +105,5 @@ final class ReaderPool implements AutoCloseable {
   @Override
   public void close() {
     pool.close();
-  }
-
-  /** For tests: a raw connection. */
-  Connection connection() throws SQLException {
-    return pool.getConnection();
   }
 }

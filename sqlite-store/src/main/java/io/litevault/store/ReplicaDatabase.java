@@ -44,6 +44,11 @@ public final class ReplicaDatabase implements AutoCloseable {
   /** Why the last update failed (the file may be half-written), or null: reads are refused meanwhile. */
   private Throwable damage;
   private volatile boolean closed;
+  /** Odd while an update writes the file: a connection that opened across a change of it is not current. */
+  private final java.util.concurrent.atomic.AtomicLong updateSeq = new java.util.concurrent.atomic.AtomicLong();
+  /** Each reader connection's {@link #updateSeq} when it opened, or -1 when an update ran meanwhile. */
+  private final java.util.Map<java.sql.Connection, Long> opened =
+      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter,
       ReplicaHeader.Rewrite header) {
@@ -55,7 +60,7 @@ public final class ReplicaDatabase implements AutoCloseable {
     this.file = file;
     this.changeCounter = changeCounter;
     this.cache = new CoherentCache(options);
-    this.readers = ReaderPool.forReplica(name, new GuardedOpen(Connections.replicaReaders(path, options)), options);
+    this.readers = ReaderPool.forReplica(name, new StampedOpen(Connections.replicaReaders(path, options)), options);
   }
 
   /**
@@ -105,40 +110,25 @@ public final class ReplicaDatabase implements AutoCloseable {
    */
   public <T> T read(ReadTask<T> task) {
     Objects.requireNonNull(task, "task");
-    // The connection is borrowed before the lock: a new one opens under the read lock (GuardedOpen), which
-    // must not wait behind an update queued after a reader that holds the lock while it waits for a connection.
-    while (true) {
-      long seen = updatesSeen();
-      try (java.sql.Connection c = readers.connection()) {
-        lock.readLock().lock();
-        try {
-          requireOpen();
-          if (damage != null) {
-            throw new ReplicaDamagedException(name, damage);
-          }
-          if (updates != seen) {
-            continue; // borrowed before an update: retired, and may hold a schema parsed before it
-          }
-          return task.execute(c);
-        } finally {
-          lock.readLock().unlock();
-        }
-      } catch (StoreException e) {
-        throw e;
-      } catch (Exception e) {
-        throw new ReadFailedException(name, e);
-      }
-    }
-  }
-
-  private long updatesSeen() {
     lock.readLock().lock();
     try {
       requireOpen();
-      return updates;
+      if (damage != null) {
+        throw new ReplicaDamagedException(name, damage);
+      }
+      return readers.read(this::current, task);
     } finally {
       lock.readLock().unlock();
     }
+  }
+
+  /**
+   * Whether {@code c} opened while no update ran and after the last one: it then holds no schema or page
+   * parsed from other bytes. Asked under the read lock, where no update can start.
+   */
+  private boolean current(java.sql.Connection c) throws java.sql.SQLException {
+    Long stamp = opened.get(c.unwrap(org.sqlite.SQLiteConnection.class));
+    return stamp != null && stamp == updateSeq.get();
   }
 
   /**
@@ -186,6 +176,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       // Before anything changes: a cache hit takes no lock, so an entry must not outlive the start of an
       // update (a waiter told of the new position while it runs must not be served an older value).
       cache.invalidateAll();
+      updateSeq.incrementAndGet();
       try {
         update.apply(file);
         changeCounter++;
@@ -204,6 +195,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       // No connection keeps what it read before: a schema parsed from the old pages (SQLite re-reads it only
       // when the schema cookie at offset 40 changes, and two versions may share a cookie), or a read
       // transaction a task left open (a metadata ResultSet), which never looks at the header again.
+      updateSeq.incrementAndGet();
       readers.retireAll();
       cache.invalidateAll(); // also after a failure: whatever the file holds now, no older value is served
       lock.writeLock().unlock();
@@ -275,31 +267,32 @@ public final class ReplicaDatabase implements AutoCloseable {
   }
 
   /**
-   * Opens connections under the read lock, {@code query_only} set before the pool sees them: SQLite reads
-   * the schema as a connection runs its first pragmas.
+   * Opens connections without any lock and stamps each with the update it saw ({@link #updateSeq}),
+   * {@code query_only} set before the pool sees them: SQLite reads the schema as a connection runs its first
+   * pragmas, so one that opened while an update wrote the file is stamped -1 and never used. Taking the read
+   * lock here instead would deadlock: the pool opens connections on its own thread, behind an update queued
+   * after a reader that holds the lock and waits for that very connection.
    */
-  private final class GuardedOpen implements javax.sql.DataSource {
+  private final class StampedOpen implements javax.sql.DataSource {
     private final javax.sql.DataSource connections;
 
-    GuardedOpen(javax.sql.DataSource connections) {
+    StampedOpen(javax.sql.DataSource connections) {
       this.connections = connections;
     }
 
     @Override
     public java.sql.Connection getConnection() throws java.sql.SQLException {
-      lock.readLock().lock();
-      try {
-        java.sql.Connection c = connections.getConnection();
-        try (java.sql.Statement s = c.createStatement()) {
-          s.execute("PRAGMA query_only = 1");
-        } catch (java.sql.SQLException e) {
-          c.close();
-          throw e;
-        }
-        return c;
-      } finally {
-        lock.readLock().unlock();
+      long before = updateSeq.get();
+      java.sql.Connection c = connections.getConnection();
+      try (java.sql.Statement s = c.createStatement()) {
+        s.execute("PRAGMA query_only = 1");
+      } catch (java.sql.SQLException e) {
+        c.close();
+        throw e;
       }
+      boolean whole = before % 2 == 0 && updateSeq.get() == before;
+      opened.put(c.unwrap(org.sqlite.SQLiteConnection.class), whole ? before : -1L);
+      return c;
     }
 
     @Override
