@@ -14,7 +14,7 @@ import java.time.Duration;
  *   <li>{@code litevault.torture.bigTxnMiB}: the largest big transaction (bounded 4, -Ptorture 40);
  *   <li>{@code litevault.torture.stallSeconds}: the stall bound (default 20);
  *   <li>{@code litevault.torture.samples}: restores per schedule by txid and by timestamp, each (default 2);
- *   <li>{@code litevault.torture.budgetSeconds}: start no schedule after this (bounded 100, -Ptorture 0 = none);
+ *   <li>{@code litevault.torture.budgetSeconds}: start no schedule after this (bounded 60, -Ptorture 0 = none);
  *   <li>{@code litevault.torture.keepFailed}: failing schedules' directories kept in target/torture-failed (default 3).
  * </ul>
  */
@@ -25,7 +25,7 @@ record TortureConfig(Long replaySeed, int schedules, int kills, long baseSeed, i
 
   /** The profile of {@code mvn verify}: a few minutes at most. */
   static TortureConfig bounded() {
-    return from(30, 1, 4, 100);
+    return from(30, 1, 4, 60);
   }
 
   /** The profile of {@code mvn verify -Ptorture}. */
