@@ -11,7 +11,7 @@ import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.testing.ChildJvm;
-import io.litevault.testing.EmbeddedS3;
+import io.litevault.testing.EmbeddedS3Extension;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,9 +33,8 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -48,18 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FailoverTest {
   static final int DATABASES = 5;
   static final Duration LEASE_TTL = Duration.ofSeconds(1);
-  static EmbeddedS3 s3;
+  @RegisterExtension static final EmbeddedS3Extension S3 = new EmbeddedS3Extension();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
 
   static DatabaseOptions databaseOptions() {
     return DatabaseOptions.builder().holdWalUntilGate(true)
@@ -67,7 +56,7 @@ class FailoverTest {
   }
 
   private static ObjectStore bucket() {
-    return S3ObjectStore.create(FollowerTest.s3Options(s3));
+    return S3ObjectStore.create(FollowerTest.s3Options(S3.server()));
   }
 
   private ChildJvm primary(Path primaryDir, String prefix, int databases, Map<String, Set<Long>> acked,
@@ -81,7 +70,7 @@ class FailoverTest {
       } else if (f[0].equals("failed")) {
         failures.add(line);
       }
-    }, primaryDir.toString(), s3.endpoint().toString(), s3.bucket(), s3.accessKey(), s3.secretKey(), prefix,
+    }, primaryDir.toString(), S3.server().endpoint().toString(), S3.server().bucket(), S3.server().accessKey(), S3.server().secretKey(), prefix,
         Long.toString(LEASE_TTL.toMillis()), Integer.toString(databases));
   }
 

@@ -11,14 +11,13 @@ import io.litevault.replication.ReplicatorOptions;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.SqliteStore;
 import io.litevault.testing.ChildJvm;
-import io.litevault.testing.EmbeddedS3;
+import io.litevault.testing.EmbeddedS3Extension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,18 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * on the same file must serve the primary's database, not the torn one.
  */
 class FollowerCrashTest {
-  static EmbeddedS3 s3;
+  @RegisterExtension static final EmbeddedS3Extension S3 = new EmbeddedS3Extension();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
 
   @Test
   void aFollowerKilledMidApplyIsRebuiltAtTheNextOpen() throws Exception {
@@ -45,7 +34,7 @@ class FollowerCrashTest {
     Random rnd = new Random(seed);
     String prefix = "follower-crash";
     Path file = dir.resolve("f/data.db");
-    try (ObjectStore bucket = MinioObjectStore.create(FollowerTest.s3Options(s3));
+    try (ObjectStore bucket = MinioObjectStore.create(FollowerTest.s3Options(S3.server()));
         SqliteStore store = FollowerTest.primaryStore(dir.resolve("p"));
         Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, prefix)
             .minUploadInterval(Duration.ofMillis(5)).build())) {
@@ -53,7 +42,7 @@ class FollowerCrashTest {
       for (int round = 0; round < 2; round++) {
         AtomicInteger moves = new AtomicInteger();
         try (ChildJvm child = ChildJvm.start(FollowerChildMain.class, line -> moves.incrementAndGet(),
-            file.toString(), s3.endpoint().toString(), s3.bucket(), s3.accessKey(), s3.secretKey(), prefix)) {
+            file.toString(), S3.server().endpoint().toString(), S3.server().bucket(), S3.server().accessKey(), S3.server().secretKey(), prefix)) {
           int killAfter = 3 + rnd.nextInt(15);
           long until = System.nanoTime() + 60_000_000_000L;
           while (moves.get() < killAfter && System.nanoTime() < until) {
@@ -64,7 +53,7 @@ class FollowerCrashTest {
           child.kill9();
         }
       }
-      try (ObjectStore followerBucket = S3ObjectStore.create(FollowerTest.s3Options(s3));
+      try (ObjectStore followerBucket = S3ObjectStore.create(FollowerTest.s3Options(S3.server()));
           Follower f = Follower.open(FollowerOptions.builder(followerBucket, prefix, file).build())) {
         assertEquals(last, f.position(), "seed " + seed);
         assertEquals(store.database("data").read(FollowerTest::dump), f.read(FollowerTest::dump), "seed " + seed);

@@ -26,6 +26,7 @@ import io.litevault.store.MaintenancePlan;
 import io.litevault.store.SqliteStore;
 import io.litevault.store.WriteTask;
 import io.litevault.testing.EmbeddedS3;
+import io.litevault.testing.EmbeddedS3Extension;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -38,9 +39,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -51,26 +51,16 @@ class FollowerTest {
   static final String SCHEMA = "CREATE TABLE kv(k INTEGER PRIMARY KEY, v BLOB);"
       + "CREATE TABLE account(id INTEGER PRIMARY KEY, balance INTEGER NOT NULL);"
       + "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10) INSERT INTO account SELECT i, 100 FROM n";
-  static EmbeddedS3 s3;
+  @RegisterExtension static final EmbeddedS3Extension S3 = new EmbeddedS3Extension();
   @TempDir Path dir;
 
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
-
   static S3Options s3Options() {
-    return s3Options(s3);
+    return s3Options(S3.server());
   }
 
-  static S3Options s3Options(EmbeddedS3 s3) {
-    return S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
-        .credentials(s3.accessKey(), s3.secretKey()).build();
+  static S3Options s3Options(EmbeddedS3 server) {
+    return S3Options.builder(server.bucket()).endpoint(server.endpoint().toString()).region(server.region())
+        .credentials(server.accessKey(), server.secretKey()).build();
   }
 
   static SqliteStore primaryStore(Path dir) {

@@ -22,6 +22,7 @@ import io.litevault.store.DatabaseOptions;
 import io.litevault.store.MaintenancePlan;
 import io.litevault.store.SqliteStore;
 import io.litevault.testing.EmbeddedS3;
+import io.litevault.testing.EmbeddedS3Extension;
 import java.io.InputStream;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,29 +41,18 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Review of 8cc2c9c (followers): each test reproduces one bug found in review. */
 class Review24Test {
-  static EmbeddedS3 s3;
+  @RegisterExtension static final EmbeddedS3Extension S3 = new EmbeddedS3Extension();
   @TempDir Path dir;
 
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
-
   static S3Options s3Options() {
-    return S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString()).region(s3.region())
-        .credentials(s3.accessKey(), s3.secretKey()).build();
+    return S3Options.builder(S3.server().bucket()).endpoint(S3.server().endpoint().toString()).region(S3.server().region())
+        .credentials(S3.server().accessKey(), S3.server().secretKey()).build();
   }
 
   /** A decorator that runs a hook once before the first GET of a key containing a given string. */

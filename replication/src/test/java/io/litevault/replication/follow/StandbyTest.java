@@ -14,32 +14,21 @@ import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.SqliteStore;
-import io.litevault.testing.EmbeddedS3;
+import io.litevault.testing.EmbeddedS3Extension;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@link Standby} in one JVM: the lease it waits for, the lineage it continues, the options it refuses. */
 class StandbyTest {
-  static EmbeddedS3 s3;
+  @RegisterExtension static final EmbeddedS3Extension S3 = new EmbeddedS3Extension();
   @TempDir Path dir;
-
-  @BeforeAll
-  static void start() {
-    s3 = EmbeddedS3.start();
-  }
-
-  @AfterAll
-  static void stop() {
-    s3.close();
-  }
 
   private StandbyOptions options(ObjectStore bucket, String prefix, Path standbyDir) {
     FollowerOptions follower = FollowerOptions.builder(bucket, prefix, standbyDir.resolve("data.db")).name("data")
@@ -59,7 +48,7 @@ class StandbyTest {
   @Test
   void anIdlePrimaryWithKeepAliveKeepsItsLease() throws Exception {
     String prefix = "idle-keepalive";
-    try (ObjectStore bucket = MinioObjectStore.create(FollowerTest.s3Options(s3));
+    try (ObjectStore bucket = MinioObjectStore.create(FollowerTest.s3Options(S3.server()));
         SqliteStore store = SqliteStore.builder(dir.resolve("p")).database("data", FailoverTest.databaseOptions()).open();
         Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, prefix)
             .leaseTtl(Duration.ofMillis(600)).leaseKeepAlive(true).build())) {
@@ -85,7 +74,7 @@ class StandbyTest {
   void aReleasedLeaseIsContinuedInTheSameLineage() throws Exception {
     String prefix = "released";
     ReplicaPosition last;
-    try (ObjectStore bucket = S3ObjectStore.create(FollowerTest.s3Options(s3))) {
+    try (ObjectStore bucket = S3ObjectStore.create(FollowerTest.s3Options(S3.server()))) {
       try (Standby standby = Standby.start(optionsAfterPrimary(bucket, prefix))) {
         last = lastPrimaryPosition;
         long snapshotsBefore = snapshots(bucket, prefix);
@@ -139,7 +128,7 @@ class StandbyTest {
 
   @Test
   void badOptionsAreNamed() throws Exception {
-    try (ObjectStore bucket = S3ObjectStore.create(FollowerTest.s3Options(s3))) {
+    try (ObjectStore bucket = S3ObjectStore.create(FollowerTest.s3Options(S3.server()))) {
       FollowerOptions wrongFile = FollowerOptions.builder(bucket, "a", dir.resolve("copy.db")).name("data").build();
       IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StandbyOptions.builder(wrongFile,
           FailoverTest.databaseOptions(), ReplicatorOptions.builder(bucket, "a").build()));
