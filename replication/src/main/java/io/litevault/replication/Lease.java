@@ -58,6 +58,7 @@ final class Lease {
   private long confirmedNanos;
   /** See {@link #continuationSafe()}; written into every generation this process creates. */
   private boolean fence;
+  private volatile java.util.function.Supplier<LeaseBody.LocalEnd> localEnd;
 
   Lease(ObjectStore store, BucketLayout layout, String owner, String home, Duration ttl, Clock clock, LongSupplier nanos) {
     this.store = store;
@@ -71,7 +72,12 @@ final class Lease {
 
   /** One generation as read from the bucket. */
   record Holder(long generation, String owner, String nonce, String home, long expiresAtMillis, boolean released,
-      boolean fence) {}
+      boolean fence, LeaseBody.LocalEnd localEnd) {}
+
+  /** What each body written from now on says of the holder's local end; null: nothing. */
+  void reportLocalEnd(java.util.function.Supplier<LeaseBody.LocalEnd> localEnd) {
+    this.localEnd = localEnd;
+  }
 
   /**
    * Takes the lease, or confirms it when already held. Throws {@link LeaseException} naming the holder
@@ -279,7 +285,8 @@ final class Lease {
 
   private byte[] body(boolean released) {
     long until = released ? 0 : clock.millis() + ttl.toMillis();
-    return new LeaseBody(owner, nonce, home, until, released, fence).toJson();
+    java.util.function.Supplier<LeaseBody.LocalEnd> end = localEnd;
+    return new LeaseBody(owner, nonce, home, until, released, fence, end == null ? null : end.get()).toJson();
   }
 
   private Optional<Holder> read(long gen) {
@@ -300,6 +307,7 @@ final class Lease {
           + LeaseBody.MAX_BYTES + " bytes); delete it if nothing else uses this prefix");
     }
     LeaseBody b = LeaseBody.parse(key, bytes);
-    return Optional.of(new Holder(gen, b.owner(), b.nonce(), b.home(), b.expiresAtMillis(), b.released(), b.fence()));
+    return Optional.of(new Holder(gen, b.owner(), b.nonce(), b.home(), b.expiresAtMillis(), b.released(), b.fence(),
+        b.localEnd()));
   }
 }

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
 
 /**
  * The body of one lease generation (docs/FORMAT.md, "Leases"): a JSON object
- * {@code {"owner", "nonce", "home", "expiresAtMillis", "released", "fence"}}, written and read by Jackson.
+ * {@code {"owner", "nonce", "home", "expiresAtMillis", "released", "fence"}}, and since issue 15 optionally
+ * {@code "lineage", "localTxid"} (the holder's {@link LocalEnd}), written and read by Jackson.
  *
  * <p>Compatibility both ways, because during a rolling deploy an older and a newer version read each
  * other's leases:
@@ -29,7 +30,23 @@ import java.util.regex.Pattern;
  * </ul>
  * Unknown fields are ignored, so a later version may add some.
  */
-record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence) {
+record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence,
+    LocalEnd localEnd) {
+  /**
+   * Where the holder's local database ended when it wrote this body, in the bucket's numbering: the txid its
+   * last local commit will have in {@code lineage} once shipped. A successor that finds the bucket ending
+   * before it knows at least the difference of transactions were committed there and never shipped.
+   */
+  record LocalEnd(String lineage, long txid) {
+    /** Lineage ids as the layout writes them; anything else in a body is ignored, never shown. */
+    private static final Pattern LINEAGE = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
+    static LocalEnd ofValid(String lineage, long txid) {
+      return lineage != null && LINEAGE.matcher(lineage).matches() && txid >= 0 ? new LocalEnd(lineage, txid) : null;
+    }
+  }
+
+
   /** Bodies are tiny; anything larger is not a lease (and is not read whole). */
   static final int MAX_BYTES = 4096;
 
@@ -40,6 +57,10 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
   /** How versions before this one read a body; kept for the one body JSON cannot read (see parse). */
   private static final Pattern OLD_FIELD =
       Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released|fence)\":\\s*\"?([^\",}]*)\"?");
+
+  LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence) {
+    this(owner, nonce, home, expiresAtMillis, released, fence, null);
+  }
 
   LeaseBody {
     owner = sanitizeOwner(owner);
@@ -57,6 +78,9 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     ObjectNode o = JSON.createObjectNode();
     o.put("owner", owner).put("nonce", nonce).put("home", home).put("expiresAtMillis", expiresAtMillis)
         .put("released", released).put("fence", fence);
+    if (localEnd != null) {
+      o.put("lineage", localEnd.lineage()).put("localTxid", localEnd.txid());
+    }
     try {
       return (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
     } catch (JsonProcessingException e) {
@@ -83,7 +107,17 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     }
     return new LeaseBody(text(o, "owner", null, key, bytes), text(o, "nonce", null, key, bytes),
         text(o, "home", "", key, bytes), number(o, "expiresAtMillis", key, bytes), bool(o, "released", key, bytes),
-        bool(o, "fence", key, bytes));
+        bool(o, "fence", key, bytes), localEnd(o));
+  }
+
+  /** The optional local end: absent, or not well-formed, it is unknown (a hint, never a reason to refuse). */
+  private static LocalEnd localEnd(JsonNode o) {
+    JsonNode lineage = o.get("lineage");
+    JsonNode txid = o.get("localTxid");
+    if (lineage == null || !lineage.isTextual() || txid == null || !txid.isIntegralNumber() || !txid.canConvertToLong()) {
+      return null;
+    }
+    return LocalEnd.ofValid(lineage.textValue(), txid.longValue());
   }
 
   private static String text(JsonNode o, String field, String absent, String key, byte[] bytes) {

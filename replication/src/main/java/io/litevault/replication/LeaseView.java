@@ -2,6 +2,7 @@ package io.litevault.replication;
 
 import io.litevault.bucket.ObjectStore;
 import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.ReplicaPosition;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,8 +22,26 @@ public final class LeaseView {
    * @param expiresAt when it runs out unless renewed (on the holder's clock; meaningless when released)
    * @param released whether the holder let it go (a clean close or handover): a successor may continue its
    *     lineage at once
+   * @param localEnd where the holder's local database ended when it wrote this generation, in the bucket's
+   *     numbering (the txid its last local commit takes once shipped); null when unknown (an older holder,
+   *     or nothing shipped yet by that process). Commits after that renewal are not counted.
    */
-  public record State(String owner, Instant expiresAt, boolean released) {
+  public record State(String owner, Instant expiresAt, boolean released, ReplicaPosition localEnd) {
+    public State(String owner, Instant expiresAt, boolean released) {
+      this(owner, expiresAt, released, null);
+    }
+
+    /**
+     * At least how many transactions the holder committed locally and never shipped, given that the bucket
+     * ends at {@code bucketEnd}: -1 when that cannot be told (no local end, or another lineage).
+     */
+    public long unshippedAtLeast(ReplicaPosition bucketEnd) {
+      if (localEnd == null || bucketEnd == null || !localEnd.lineage().equals(bucketEnd.lineage())) {
+        return -1;
+      }
+      return Math.max(0, localEnd.txid() - bucketEnd.txid());
+    }
+
     /** Whether a successor may take it now: released, or expired by {@code now}. */
     public boolean free(Instant now) {
       return released || !expiresAt.isAfter(now);
@@ -38,6 +57,7 @@ public final class LeaseView {
   public static Optional<State> read(ObjectStore store, String prefix) {
     Lease lease = new Lease(store, new BucketLayout(prefix), "lease-view", "", Duration.ofSeconds(1),
         Clock.systemUTC(), System::nanoTime);
-    return lease.holder().map(h -> new State(h.owner(), Instant.ofEpochMilli(h.expiresAtMillis()), h.released()));
+    return lease.holder().map(h -> new State(h.owner(), Instant.ofEpochMilli(h.expiresAtMillis()), h.released(),
+        h.localEnd() == null ? null : new ReplicaPosition(h.localEnd().lineage(), h.localEnd().txid())));
   }
 }

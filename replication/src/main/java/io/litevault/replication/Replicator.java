@@ -65,6 +65,7 @@ public final class Replicator implements AutoCloseable {
     this.lease = new Lease(options.store(), new BucketLayout(options.prefix()), options.owner(),
         Home.of(db.path(), Shipper.workDirectory(db, options)), options.leaseTtl(), options.clock(), System::nanoTime);
     this.shipper = new Shipper(db, options, lease, metrics, progress);
+    lease.reportLocalEnd(this::localEnd);
     this.thread = new Thread(this::runShipper, "litevault-replicator-" + db.name());
     this.thread.setDaemon(true);
   }
@@ -149,6 +150,23 @@ public final class Replicator implements AutoCloseable {
         log.warn("database '{}': lease keep-alive failed (retried in {} ms): {}", db.name(), every, e.toString());
       }
     }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /**
+   * Where the local database ends in the bucket's numbering, for the lease body (a successor counts from it
+   * what a dead primary never shipped): the bucket position of the newest shipped store txid, plus the store
+   * txids committed after it. One store txid is one WAL commit (the store numbers only commits that moved the
+   * WAL), and each WAL commit is one txid of the lineage, so the sum is where the last local commit lands; a
+   * WAL commit without a store txid (a maintenance VACUUM) only makes it smaller, never larger. Null until
+   * this process has shipped something.
+   */
+  private LeaseBody.LocalEnd localEnd() {
+    long shipped = progress.replicatedStoreTxid();
+    ReplicaPosition at = shipped == 0 ? null : progress.positionOf(shipped);
+    if (at == null) {
+      return null;
+    }
+    return LeaseBody.LocalEnd.ofValid(at.lineage(), at.txid() + Math.max(0, db.lastTxid() - shipped));
   }
 
   /**

@@ -25,8 +25,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What is kept: every write the old primary acknowledged as REPLICATED (it acknowledges only after
  * renewing its lease after the upload, so an acknowledged upload came before the takeover, and the catch-up
- * after the takeover sees it). What is lost: its LOCAL writes not yet uploaded; the standby cannot count
- * them (they never left the dead machine).
+ * after the takeover sees it). What is lost: its LOCAL writes not yet uploaded. They never left the dead
+ * machine, so the standby counts them from the primary's last lease renewal, which says where its local
+ * database ended then ({@link Promotion#lostLocalTransactions}): a lower bound, since commits after that
+ * renewal are not known.
  *
  * <p>Which lineage the new writer continues: a released lease, the same lineage (no snapshot, no fork). An
  * expired lease of another machine, a new lineage starting with a snapshot of the same state: the old
@@ -84,9 +86,12 @@ public final class Standby implements AutoCloseable {
    * @param previous the old primary's lease as the standby found it free
    * @param waitedForLease from the call until the lease was free
    * @param took from the lease found free until the replicator started
+   * @param lostLocalTransactions at least how many transactions the old primary committed locally that are
+   *     not in the bucket (as of its last lease renewal, in the lineage taken over; 0 after a handover); -1
+   *     when unknown (an older primary, or its lease spoke of another lineage)
    */
   public record Promotion(SqliteStore store, Replicator replicator, ReplicaPosition takenOverAt,
-      LeaseView.State previous, Duration waitedForLease, Duration took) {}
+      LeaseView.State previous, Duration waitedForLease, Duration took, long lostLocalTransactions) {}
 
   /**
    * Waits until the primary's lease is free, then becomes the writer (see the class comment); empty when
@@ -129,6 +134,11 @@ public final class Standby implements AutoCloseable {
       }
       if (nothingNewerThan(p.takenOverAt())) {
         follower = null;
+        if (p.lostLocalTransactions() > 0) {
+          log.warn("standby of '{}': the old primary '{}' had at least {} transactions committed locally and never "
+              + "uploaded (as of its last lease renewal): they are lost", options.follower().prefix(), previous.owner(),
+              p.lostLocalTransactions());
+        }
         return Optional.of(p);
       }
       // A paused primary uploaded after the catch-up (it acknowledges none of it: the takeover fenced it).
@@ -174,7 +184,8 @@ public final class Standby implements AutoCloseable {
     }
     try {
       Replicator r = Replicator.start(store.database(options.follower().name()), options.replicator());
-      return new Promotion(store, r, at, previous, waited, Duration.ofNanos(System.nanoTime() - freeNanos));
+      return new Promotion(store, r, at, previous, waited, Duration.ofNanos(System.nanoTime() - freeNanos),
+          previous.unshippedAtLeast(at));
     } catch (RuntimeException e) {
       store.close();
       throw new FollowerException("could not start replicating '" + options.follower().prefix() + "' as the new "

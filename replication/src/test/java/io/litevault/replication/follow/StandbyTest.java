@@ -14,7 +14,10 @@ import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.SqliteStore;
+import io.litevault.bucket.s3.S3Options;
 import io.litevault.testing.EmbeddedS3Extension;
+import io.litevault.testing.Fault;
+import io.litevault.testing.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -124,6 +127,53 @@ class StandbyTest {
     });
     closer.start();
     return o;
+  }
+
+  /**
+   * A primary that dies with LOCAL writes not yet uploaded: the standby reports how many (from the lease
+   * renewal after them), and the promotion itself says 0 for a primary that shipped everything (the released
+   * lease above). The primary is cut off from the bucket by a proxy answering 500 to everything (its process
+   * goes on, as a dead machine's never would, but nothing of it reaches the bucket any more).
+   */
+  @Test
+  void aDeadPrimarysUnshippedLocalWritesAreCounted() throws Exception {
+    String prefix = "lost-local";
+    try (FaultProxy proxy = FaultProxy.start(S3.server().endpoint());
+        ObjectStore primaryBucket = MinioObjectStore.create(S3Options.builder(S3.server().bucket())
+            .endpoint(proxy.endpoint().toString()).region(S3.server().region())
+            .credentials(S3.server().accessKey(), S3.server().secretKey()).build());
+        ObjectStore bucket = S3ObjectStore.create(FollowerTest.s3Options(S3.server()));
+        SqliteStore store = SqliteStore.builder(dir.resolve("p")).database("data", FailoverTest.databaseOptions()).open()) {
+      Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(primaryBucket, prefix)
+          .leaseTtl(Duration.ofSeconds(1)).leaseKeepAlive(true).minUploadInterval(Duration.ofHours(1)).build());
+      ReplicaPosition shipped = null;
+      for (int i = 0; i < 5; i++) {
+        long k = i;
+        shipped = FollowerTest.writeReplicated(store.database("data"), r, c -> {
+          c.createStatement().executeUpdate("INSERT INTO kv VALUES (" + k + ", 0)");
+          return null;
+        });
+      }
+      int local = 7;
+      for (int i = 0; i < local; i++) {
+        long k = 100 + i;
+        r.write(c -> c.createStatement().executeUpdate("INSERT INTO kv VALUES (" + k + ", 0)"), Durability.LOCAL)
+            .get(30, TimeUnit.SECONDS);
+      }
+      Thread.sleep(1200); // the keep-alive renews after half the TTL: its body counts the 7
+      assertEquals(local, store.database("data").lastTxid() - r.replicatedTxid(), "nothing LOCAL was uploaded");
+      proxy.inject(Fault.internalError(), Integer.MAX_VALUE, req -> true); // the primary is gone
+      try (Standby standby = Standby.start(options(bucket, prefix, dir.resolve("s")))) {
+        Standby.Promotion p = standby.awaitPromotion(Duration.ofSeconds(30)).orElseThrow();
+        try (SqliteStore promoted = p.store(); Replicator next = p.replicator()) {
+          assertEquals(shipped, p.takenOverAt(), "everything the primary uploaded");
+          assertEquals(local, p.lostLocalTransactions(), "the LOCAL writes never uploaded: " + p.previous());
+          assertEquals(Integer.valueOf(5), promoted.database("data").read(c -> FailoverTest.keys(c).size()));
+        }
+      }
+      proxy.clear();
+      r.close(); // fenced: ships nothing into the new lineage
+    }
   }
 
   @Test
