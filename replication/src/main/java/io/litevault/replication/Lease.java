@@ -59,6 +59,8 @@ final class Lease {
   /** See {@link #continuationSafe()}; written into every generation this process creates. */
   private boolean fence;
   private volatile java.util.function.Supplier<LeaseBody.LocalEnd> localEnd;
+  /** Listings of the generations tried when the newest listed one is gone before it is read. */
+  private static final int NEWEST_READS = 5;
 
   Lease(ObjectStore store, BucketLayout layout, String owner, String home, Duration ttl, Clock clock, LongSupplier nanos) {
     this.store = store;
@@ -244,14 +246,20 @@ final class Lease {
   }
 
   private Holder newest() {
-    List<Long> gens = generations();
-    for (int i = gens.size() - 1; i >= 0; i--) {
-      Optional<Holder> h = read(gens.get(i));
+    for (int attempt = 0; attempt < NEWEST_READS; attempt++) {
+      List<Long> gens = generations();
+      if (gens.isEmpty()) {
+        return null;
+      }
+      Optional<Holder> h = read(gens.get(gens.size() - 1));
       if (h.isPresent()) {
         return h.get();
       }
+      // Gone since the listing: a generation is deleted only after a newer one exists (a renewal between our
+      // LIST and GET). The older ones listed are gone too or stale: list again, never "nobody holds it".
     }
-    return null;
+    throw new ReplicationException("the lease of '" + layout.prefix() + "' changed between each of " + NEWEST_READS
+        + " listings and reads of its newest generation; try again");
   }
 
   /** The generations in the bucket, ascending. */

@@ -51,7 +51,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
 
   private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter,
-      ReplicaHeader.Rewrite header) {
+      ReplicaHeader.Rewrite header, java.util.function.UnaryOperator<javax.sql.DataSource> pooled) {
     this.name = name;
     this.header = header;
     this.primaryHeader = header.found();
@@ -60,7 +60,8 @@ public final class ReplicaDatabase implements AutoCloseable {
     this.file = file;
     this.changeCounter = changeCounter;
     this.cache = new CoherentCache(options);
-    this.readers = ReaderPool.forReplica(name, new StampedOpen(Connections.replicaReaders(path, options)), options);
+    this.readers = ReaderPool.forReplica(name, pooled.apply(new StampedOpen(Connections.replicaReaders(path, options))),
+        options);
   }
 
   /**
@@ -72,6 +73,12 @@ public final class ReplicaDatabase implements AutoCloseable {
    * @throws StoreException the file is missing or not a SQLite database, or the readers cannot open it
    */
   public static ReplicaDatabase open(String name, Path file, DatabaseOptions options) {
+    return open(name, file, options, java.util.function.UnaryOperator.identity());
+  }
+
+  /** For tests: {@code pooled} wraps what the reader pool opens connections through (to time an open). */
+  static ReplicaDatabase open(String name, Path file, DatabaseOptions options,
+      java.util.function.UnaryOperator<javax.sql.DataSource> pooled) {
     Names.requireDatabaseName(name);
     Objects.requireNonNull(options, "options");
     Path path = file.toAbsolutePath().normalize();
@@ -80,7 +87,7 @@ public final class ReplicaDatabase implements AutoCloseable {
       channel = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
       int counter = ReplicaHeader.changeCounter(ReplicaHeader.read(channel, path)) + 1;
       ReplicaHeader.Rewrite header = ReplicaHeader.write(channel, counter, path);
-      return new ReplicaDatabase(name, path, options, channel, counter, header);
+      return new ReplicaDatabase(name, path, options, channel, counter, header, pooled);
     } catch (IOException | RuntimeException e) {
       closeQuietly(channel);
       if (e instanceof StoreException se) {

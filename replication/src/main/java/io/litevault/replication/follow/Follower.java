@@ -55,12 +55,12 @@ public final class Follower implements AutoCloseable {
   private volatile Tailer.State state;
 
   private Follower(FollowerOptions options, FileChannel lockChannel, Continuation chain, ReplicaDatabase replica,
-      String startAfter, java.time.Instant restoredAt) {
+      String startAfter, long restoredAtNanos) {
     this.options = options;
     this.lockChannel = lockChannel;
     this.replica = replica;
     this.state = new Tailer.State(chain.position(), chain.timestampMillis());
-    this.tailer = new Tailer(options, replica, chain, startAfter, restoredAt, this::publish);
+    this.tailer = new Tailer(options, replica, chain, startAfter, restoredAtNanos, this::publish);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "litevault-follower-" + options.name());
       t.setDaemon(true);
@@ -81,7 +81,7 @@ public final class Follower implements AutoCloseable {
     FileChannel lock = lock(file);
     ReplicaDatabase replica = null;
     try {
-      java.time.Instant started = options.clock().instant();
+      long started = System.nanoTime(); // monotonic: staleness must not follow a wall clock's steps
       RestoreOptions o = RestoreOptions.builder(options.store(), options.prefix(), file).force(true).build();
       io.litevault.replication.restore.RestorePlan plan = Restore.plan(o);
       RestoreResult r = Restore.run(o, plan);
@@ -186,12 +186,14 @@ public final class Follower implements AutoCloseable {
   public FollowerHealth health() {
     Tailer.State s = state;
     Tailer.Progress p = tailer.progress();
-    Instant now = options.clock().instant();
-    Duration staleness = p.caughtUpAt() == null ? null
-        : Duration.between(p.caughtUpAt(), now).isNegative() ? Duration.ZERO : Duration.between(p.caughtUpAt(), now);
+    // Measured on the monotonic clock, then placed on the wall clock as it reads now: a wall clock that
+    // stepped since the last caught-up poll moves caughtUpAt with it but never changes the staleness.
+    Duration staleness = p.caughtUpNanos() == null ? null
+        : Duration.ofNanos(Math.max(0, System.nanoTime() - p.caughtUpNanos()));
+    Instant caughtUpAt = staleness == null ? null : options.clock().instant().minus(staleness);
     long seen = s.position().txid() > p.newestSeenTxid() ? s.position().txid() : p.newestSeenTxid();
     return new FollowerHealth(options.name(), s.position(), Instant.ofEpochMilli(s.commitTimeMillis()), seen,
-        seen - s.position().txid(), p.caughtUpAt(), staleness, p.polls(), p.applied(), p.rebuilds(), p.lastError());
+        seen - s.position().txid(), caughtUpAt, staleness, p.polls(), p.applied(), p.rebuilds(), p.lastError());
   }
 
   /**

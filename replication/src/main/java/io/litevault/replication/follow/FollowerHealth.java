@@ -13,7 +13,8 @@ import java.time.Instant;
  * @param newestSeenTxid the newest txid of its lineage the follower has seen in the bucket
  * @param behindTxids transactions seen in the bucket and not applied yet (0 when caught up)
  * @param caughtUpAt the start of the last poll after which nothing newer was in the bucket (null before the
- *     first): every upload the primary finished before it is applied
+ *     first): every upload the primary finished before it is applied. Measured on the monotonic clock and
+ *     shown on the follower's wall clock as it reads now ({@code now - staleness}), so a clock step moves it
  * @param staleness how long ago {@code caughtUpAt} was: at most this much of the primary's uploads may be
  *     missing (the lag behind its last upload)
  * @param polls polls made

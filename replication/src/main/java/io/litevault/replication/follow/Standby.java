@@ -132,7 +132,19 @@ public final class Standby implements AutoCloseable {
         follower = null;
         throw e;
       }
-      if (nothingNewerThan(p.takenOverAt())) {
+      boolean nothingNewer;
+      try {
+        nothingNewer = nothingNewerThan(p.takenOverAt());
+      } catch (RuntimeException e) {
+        // The new writer is up and holds the lease: never leave it running unreturned (nobody could write
+        // the database until this JVM exits). Closing it releases the lease for a retry or another standby.
+        close(p);
+        follower = null;
+        throw new FollowerException("could not take over '" + options.follower().prefix() + "': the last check for "
+            + "objects uploaded during the takeover failed (" + e.getMessage() + "); the lease was released, "
+            + "start a new standby", e);
+      }
+      if (nothingNewer) {
         follower = null;
         if (p.lostLocalTransactions() > 0) {
           log.warn("standby of '{}': the old primary '{}' had at least {} transactions committed locally and never "
@@ -145,13 +157,20 @@ public final class Standby implements AutoCloseable {
       // Start over from the bucket, so the new writer's files continue what it holds.
       log.warn("standby of '{}': objects appeared after txid {} while taking over (attempt {}): catching up again",
           options.follower().prefix(), p.takenOverAt().txid(), attempt);
-      p.replicator().close();
-      p.store().close();
+      close(p);
       if (attempt == MAX_ATTEMPTS) {
         throw new FollowerException("could not take over '" + options.follower().prefix() + "': new objects kept "
             + "appearing after each catch-up; is the old primary still running?", null);
       }
       follower = Follower.open(options.follower());
+    }
+  }
+
+  private static void close(Promotion p) {
+    try {
+      p.replicator().close();
+    } finally {
+      p.store().close();
     }
   }
 

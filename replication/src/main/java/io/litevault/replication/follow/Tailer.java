@@ -16,7 +16,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +44,8 @@ final class Tailer {
   record State(ReplicaPosition position, long commitTimeMillis) {}
 
   /** The poll's counters as of the end of the last poll, for {@link Follower#health}. */
-  record Progress(long newestSeenTxid, Instant caughtUpAt, long polls, long applied, long rebuilds, String lastError) {}
+  /** @param caughtUpNanos {@link System#nanoTime} at the start of the last poll that found the bucket's end, or null */
+  record Progress(long newestSeenTxid, Long caughtUpNanos, long polls, long applied, long rebuilds, String lastError) {}
 
   /** A listed segment key. */
   private record Listed(String key, BucketLayout.Parsed parsed) {}
@@ -59,28 +59,28 @@ final class Tailer {
   /** Where the next listing of segments starts: after the last segment key consumed. */
   private String startAfter;
   private long newestSeenTxid;
-  /** Start of the last poll whose listing found no newer segment of the lineage (wall clock, reported). */
-  private Instant segmentsCheckedAt;
-  /** Start of the last check that found no newer snapshot or lineage (wall clock, reported). */
-  private Instant lineageCheckedAt;
+  /** Start of the last poll whose listing found no newer segment of the lineage (monotonic), or null. */
+  private Long segmentsCheckedNanos;
+  /** Start of the last check that found no newer snapshot or lineage (monotonic). */
+  private long lineageCheckedNanos;
   private long lastLineageCheckNanos;
   private long lastRebuildAttemptNanos;
   private boolean rebuildAttempted;
   private boolean needsRebuild;
-  /** The newer lineage the last check found (with a snapshot), or null. */
+  /** The newer lineage the last check found, as its newest snapshot key, or null. */
   private String newerFound;
   /**
-   * A newer lineage a rebuild did not take although it has a snapshot (restore found it unusable): not
-   * rebuilt for again at every check (the rebuild logged it).
+   * The newest snapshot key of a newer lineage a rebuild did not take (restore found it unusable): not
+   * rebuilt for again while that lineage has no newer snapshot (the rebuild logged it).
    */
-  private String passedOverLineage;
+  private String passedOverSnapshot;
   private long polls;
   private long applied;
   private long rebuilds;
   private String lastError;
   private volatile Progress progress;
 
-  Tailer(FollowerOptions options, ReplicaDatabase replica, Continuation chain, String startAfter, Instant restoredAt,
+  Tailer(FollowerOptions options, ReplicaDatabase replica, Continuation chain, String startAfter, long restoredAtNanos,
       Consumer<State> publish) {
     this.options = options;
     this.store = options.store();
@@ -92,7 +92,7 @@ final class Tailer {
     this.startAfter = startAfter;
     this.newestSeenTxid = chain.position().txid();
     this.lastLineageCheckNanos = System.nanoTime();
-    this.lineageCheckedAt = restoredAt; // the restore listed every lineage as it began
+    this.lineageCheckedNanos = restoredAtNanos; // the restore listed every lineage as it began
     this.progress = new Progress(newestSeenTxid, null, 0, 0, rebuilds, null);
   }
 
@@ -119,35 +119,34 @@ final class Tailer {
   }
 
   private void publishProgress() {
-    Instant caughtUp = segmentsCheckedAt == null || lineageCheckedAt == null ? null
-        : segmentsCheckedAt.isBefore(lineageCheckedAt) ? segmentsCheckedAt : lineageCheckedAt;
+    Long caughtUp = segmentsCheckedNanos == null ? null
+        : segmentsCheckedNanos - lineageCheckedNanos < 0 ? segmentsCheckedNanos : lineageCheckedNanos;
     progress = new Progress(newestSeenTxid, caughtUp, polls, applied, rebuilds, lastError);
   }
 
   private void pollOnce(boolean checkLineage) {
     polls++;
     long now = System.nanoTime();
-    Instant wall = options.clock().instant();
     long interval = options.lineageCheckInterval().toNanos();
     try {
       if (needsRebuild) {
         if (rebuildAttempted && now - lastRebuildAttemptNanos < interval && !checkLineage) {
           return; // a failed rebuild is retried at the lineage-check pace, not at every poll
         }
-        rebuild(now, wall);
+        rebuild(now);
       }
       if (!tail()) {
-        rebuild(now, wall);
+        rebuild(now);
       } else if (checkLineage || now - lastLineageCheckNanos >= interval) {
         lastLineageCheckNanos = now;
         if (snapshotAfterChain() || newerLineage()) {
-          rebuild(now, wall);
+          rebuild(now);
         } else {
-          lineageCheckedAt = wall;
+          lineageCheckedNanos = now;
         }
       }
       if (!needsRebuild) {
-        segmentsCheckedAt = wall;
+        segmentsCheckedNanos = now;
       }
       lastError = null;
     } catch (IOException | RuntimeException e) {
@@ -259,13 +258,10 @@ final class Tailer {
         return false;
       }
       String lineage = next.get();
-      if (!lineage.equals(passedOverLineage)) {
-        try (Stream<ObjectInfo> snapshots = store.listAfter(layout.snapshots(lineage), layout.snapshots(lineage))) {
-          if (snapshots.findFirst().isPresent()) {
-            newerFound = lineage;
-            return true;
-          }
-        }
+      Optional<String> snapshot = newestSnapshot(lineage);
+      if (snapshot.isPresent() && !snapshot.get().equals(passedOverSnapshot)) {
+        newerFound = snapshot.get();
+        return true;
       }
       after = layout.lineage(lineage) + "~";
     }
@@ -273,11 +269,22 @@ final class Tailer {
   }
 
   /**
+   * The newest snapshot of {@code lineage}, by key. Only keys the layout reads as snapshots count: an upload
+   * in progress may be listed under its own key with a suffix (S3Proxy does), and is not a snapshot yet.
+   */
+  private Optional<String> newestSnapshot(String lineage) {
+    try (Stream<ObjectInfo> snapshots = store.listAfter(layout.snapshots(lineage), layout.snapshots(lineage))) {
+      return snapshots.map(ObjectInfo::key).filter(k -> k.endsWith(".lvsn")
+          && layout.parse(k).filter(BucketLayout.Parsed::snapshot).isPresent()).reduce((a, b) -> b);
+    }
+  }
+
+  /**
    * Restores the newest point of the bucket beside the file, then copies it in while readers wait: the
    * readers see the old database, then the new one, whole. Throws (keeping the old file served, or refused
    * if it was damaged) when the restore fails; the next poll tries again at the lineage-check pace.
    */
-  private void rebuild(long now, Instant wall) throws IOException {
+  private void rebuild(long now) throws IOException {
     needsRebuild = true;
     rebuildAttempted = true;
     lastRebuildAttemptNanos = now;
@@ -299,11 +306,11 @@ final class Tailer {
       needsRebuild = false;
       rebuilds++;
       lastLineageCheckNanos = now;
-      lineageCheckedAt = wall;
+      lineageCheckedNanos = now;
       if (r.lineage().equals(before) && newerFound != null) {
-        passedOverLineage = newerFound;
-        log.warn("follower of '{}': the restore kept lineage {} although {} is newer and has a snapshot; not "
-            + "rebuilding for it again", options.prefix(), before, newerFound);
+        passedOverSnapshot = newerFound;
+        log.warn("follower of '{}': the restore kept lineage {} although a newer one has snapshot {}; not "
+            + "rebuilding for it again until that lineage has a newer snapshot", options.prefix(), before, newerFound);
       }
       newerFound = null;
       log.info("follower of '{}': rebuilt at txid {} of lineage {}", options.prefix(), r.txid(), r.lineage());
