@@ -240,9 +240,14 @@ final class Lease {
     }
   }
 
-  /** The newest generation in the bucket, whoever holds it: what a standby watches. */
+  /**
+   * The newest generation in the bucket, whoever holds it: what a standby watches. With no generation, the
+   * lease object of a version before generations (generation 0), which {@link #acquire} honours too: an
+   * older primary during a rolling deploy holds the prefix as much as a newer one.
+   */
   synchronized Optional<Holder> holder() {
-    return Optional.ofNullable(newest());
+    Holder newest = newest();
+    return newest != null ? Optional.of(newest) : parse(0, layout.legacyLease());
   }
 
   private Holder newest() {

@@ -369,4 +369,108 @@ class Review25Test {
       }
     }
   }
+  /** A primary of database {@code name} writes three rows and closes (releasing its lease). */
+  private ReplicaPosition primaryThatHandsOver(ObjectStore bucket, String name, String prefix) throws Exception {
+    ReplicaPosition last = null;
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("primary-" + name)).database(name,
+        FailoverTest.databaseOptions()).open();
+        Replicator r = Replicator.start(store.database(name), ReplicatorOptions.builder(bucket, prefix)
+            .leaseKeepAlive(true).build())) {
+      for (int i = 0; i < 3; i++) {
+        int k = i;
+        last = FollowerTest.writeReplicated(store.database(name), r, c -> {
+          c.createStatement().executeUpdate("INSERT INTO kv VALUES (" + k + ", " + k + ")");
+          return null;
+        });
+      }
+    }
+    return last;
+  }
+
+  private StandbyOptions standbyOf(ObjectStore bucket, Path storeDir, String name, String prefix) {
+    FollowerOptions follower = FollowerOptions.builder(bucket, prefix, storeDir.resolve(name + ".db")).name(name)
+        .pollInterval(Duration.ofMillis(50)).build();
+    return StandbyOptions.builder(follower, FailoverTest.databaseOptions(),
+        ReplicatorOptions.builder(bucket, prefix).leaseKeepAlive(true).build())
+        .leaseCheckInterval(Duration.ofMillis(100)).build();
+  }
+
+  /**
+   * Scenario: a service with two databases (a store directory holds every database of a store, and
+   * StandbyOptions requires the follower file to be {@code <store directory>/<name>.db}) runs one Standby per
+   * database on the standby machine, both files in the one directory its store will use. The primary hands
+   * over (both leases released); the standbys promote one after the other.
+   * Expected: both databases get a writer (the service's store on the standby machine serves both).
+   * Actual: the first promotion opens a SqliteStore on the directory and holds its lock; the second one's
+   * SqliteStore.open on the same directory is refused (the directory is locked by the first store), so the
+   * second database has no writer and its standby is dead; meanwhile its follower could not have rebuilt
+   * either (a restore into a directory a running store holds is refused).
+   */
+  @Test
+  void twoDatabasesOfOneStoreCanBothBePromoted() throws Exception {
+    try (ObjectStore bucket = MinioObjectStore.create(s3Options())) {
+      ReplicaPosition users = primaryThatHandsOver(bucket, "users", "two/users");
+      ReplicaPosition posts = primaryThatHandsOver(bucket, "posts", "two/posts");
+      Path storeDir = dir.resolve("standby");
+      try (Standby a = Standby.start(standbyOf(bucket, storeDir, "users", "two/users"));
+          Standby b = Standby.start(standbyOf(bucket, storeDir, "posts", "two/posts"))) {
+        Standby.Promotion pa = a.awaitPromotion(Duration.ofSeconds(10)).orElseThrow();
+        try (SqliteStore sa = pa.store(); Replicator ra = pa.replicator()) {
+          assertEquals(users, pa.takenOverAt());
+          String second;
+          try {
+            Optional<Standby.Promotion> pb = b.awaitPromotion(Duration.ofSeconds(10));
+            second = pb.map(p -> "promoted at " + p.takenOverAt()).orElse("not promoted");
+            if (pb.isPresent()) {
+              pb.get().replicator().close();
+              pb.get().store().close();
+            }
+          } catch (RuntimeException e) {
+            second = e.toString();
+          }
+          assertEquals("promoted at " + posts, second, "the second database of the store");
+        }
+      }
+    }
+  }
+  /**
+   * Scenario: a rolling deploy from a Litevault version before lease generations: the running primary holds the
+   * legacy single lease object {@code <prefix>/lease} (which Lease.refuseLegacyHolder honours, "never written")
+   * and the new version starts as its standby. LeaseView.read lists only {@code leases/}, finds no generation,
+   * answers "nobody ever held it", and the standby takes that for a free lease.
+   * Expected: the lease is held (the legacy object has not expired): awaitPromotion waits, and returns empty
+   * after its timeout with the standby still following.
+   * Actual: the standby starts a takeover at once (catches up, detaches, opens the store); its Replicator
+   * refuses the legacy holder, and awaitPromotion throws FollowerException: the standby is dead.
+   */
+  @Test
+  void aLegacyLeaseHolderIsNotAFreeLease() throws Exception {
+    String prefix = "legacy";
+    BucketLayout layout = new BucketLayout(prefix);
+    try (ObjectStore bucket = MinioObjectStore.create(s3Options())) {
+      primaryThatHandsOver(bucket, "data", prefix);
+      // what the bucket of an older primary looks like: no generations, the single lease object, live
+      try (Stream<ObjectInfo> gens = bucket.list(layout.leases())) {
+        gens.map(ObjectInfo::key).toList().forEach(bucket::delete);
+      }
+      long until = System.currentTimeMillis() + Duration.ofMinutes(2).toMillis();
+      bucket.put(layout.legacyLease(), ("{\"owner\":\"old-version-primary\",\"nonce\":\"" + java.util.UUID.randomUUID()
+          + "\",\"expiresAtMillis\":" + until + ",\"released\":false}\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      try (Standby standby = Standby.start(standbyOf(bucket, dir.resolve("s"), "data", prefix))) {
+        String outcome;
+        try {
+          Optional<Standby.Promotion> p = standby.awaitPromotion(Duration.ofSeconds(2));
+          outcome = p.isEmpty() ? "empty" : "promoted while an older version holds the lease";
+          if (p.isPresent()) {
+            p.get().replicator().close();
+            p.get().store().close();
+          }
+        } catch (RuntimeException e) {
+          outcome = e.toString();
+        }
+        assertEquals("empty", outcome, "the lease is held by an older version until " + java.time.Instant.ofEpochMilli(until)
+            + "; the standby read " + standby.lease());
+      }
+    }
+  }
 }
