@@ -56,6 +56,8 @@ final class Lease {
   /** The generation we hold, 0 when none. */
   private long generation;
   private long confirmedNanos;
+  /** The wall-clock reading of the same moment: a paused VM's monotonic clock may not count the pause. */
+  private long confirmedWallMillis;
   /** See {@link #continuationSafe()}; written into every generation this process creates. */
   private boolean fence;
   private volatile java.util.function.Supplier<LeaseBody.LocalEnd> localEnd;
@@ -97,7 +99,7 @@ final class Lease {
         // Ours: an earlier attempt stored it and its answer was lost (the store retried and gave up).
         generation = top.generation;
         fence = top.fence;
-        confirmedNanos = nanos.getAsLong() - ttl.toNanos(); // its time is unknown: renew at the next chance
+        confirmed(nanos.getAsLong() - ttl.toNanos()); // its time is unknown: renew at the next chance
         return;
       }
       boolean successor = top == null || top.released || (!home.isEmpty() && home.equals(top.home));
@@ -119,7 +121,7 @@ final class Lease {
         continue; // we re-created a generation deleted under us: a newer one exists
       }
       generation = next;
-      confirmedNanos = started;
+      confirmed(started);
       if (top != null && !top.released) {
         log.info("lease of '{}' held by '{}' ({}) taken over: {}", layout.prefix(), top.owner,
             top.expiresAtMillis <= clock.millis() ? "expired at " + Instant.ofEpochMilli(top.expiresAtMillis)
@@ -152,10 +154,19 @@ final class Lease {
     if (generation == 0) {
       throw new LeaseException("the lease of '" + layout.prefix() + "' is not held");
     }
-    if (nanos.getAsLong() - confirmedNanos < ttl.toNanos() / 2) {
+    // Due by either clock: the monotonic one cannot be stepped back, the wall clock counts a VM's pause
+    // (which a guest's monotonic clock may not), and others judge the expiry by theirs.
+    boolean dueMonotonic = nanos.getAsLong() - confirmedNanos >= ttl.toNanos() / 2;
+    boolean dueWall = clock.millis() - confirmedWallMillis >= ttl.toMillis() / 2;
+    if (!dueMonotonic && !dueWall) {
       return;
     }
     renew();
+  }
+
+  private void confirmed(long startedNanos) {
+    confirmedNanos = startedNanos;
+    confirmedWallMillis = clock.millis() - java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(nanos.getAsLong() - startedNanos);
   }
 
   /** Renews now, whether due or not: proves this process still holds the lease, or throws. */
@@ -184,7 +195,7 @@ final class Lease {
       throw lost(newest() == null ? "another process" : newest().owner);
     }
     generation = next;
-    confirmedNanos = started;
+    confirmed(started);
     deleteOlderThan(next, gens);
   }
 

@@ -80,6 +80,21 @@ class LeaseTest {
     assertEquals(1, files.list(layout.leases()).count(), "the older generation deleted");
   }
 
+  /**
+   * A VM paused past its lease: the guest's monotonic clock may not count the pause, its wall clock does
+   * (and the taker judged the expiry by wall clocks). The next renewIfDue (before acknowledging an upload)
+   * must renew, and so find the lease taken, rather than trust the monotonic clock alone.
+   */
+  @Test
+  void aPauseOnlyTheWallClockSawMakesTheRenewalDue() {
+    Lease holder = lease(files, "host-a", "boot/a");
+    holder.acquire();
+    clock.advance(TTL.plusSeconds(1)); // the monotonic clock stood still through the pause
+    lease(files, "host-b", "boot/b").acquire(); // expired by the wall clock: taken over
+    LeaseException e = assertThrows(LeaseException.class, holder::renewIfDue);
+    assertTrue(e.getMessage().contains("host-b"), e.getMessage());
+  }
+
   @Test
   void anUnexpiredLeaseOnAnotherHomeIsRefusedNamingItsHolder() {
     lease(files, "host-a", "boot/a").acquire();

@@ -9,6 +9,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.UnaryOperator;
@@ -55,6 +56,13 @@ class Review25StoreTest {
       }
     }
     return out.toString();
+  }
+
+  /** The replica's private read-write lock. */
+  private static java.util.concurrent.locks.ReentrantReadWriteLock lockOf(ReplicaDatabase r) throws Exception {
+    java.lang.reflect.Field f = ReplicaDatabase.class.getDeclaredField("lock");
+    f.setAccessible(true);
+    return (java.util.concurrent.locks.ReentrantReadWriteLock) f.get(r);
   }
 
   /**
@@ -111,6 +119,94 @@ class Review25StoreTest {
       r.update(f -> overwrite(f, v2)); // its retireAll cannot see the connection the pool is still adding
       release.countDown();
       assertEquals("a1;a2;", r.read(c -> rows(c, "a")), "table a after the update");
+    }
+  }
+
+  /**
+   * Scenario: an update that takes longer than the pool's connection timeout (a follower's rebuild copies the
+   * whole file into place under the write lock: seconds for a database of a few GB; here 250 ms busyTimeout and
+   * a 1.5 s update stand for 5 s and a longer copy). Three readers on a pool of one connection: R1 runs a short
+   * task; R2 and R3 called read() before the update was queued, so each passed updatesSeen() and waits in the
+   * pool for R1's connection. R1 ends; the update starts; the connection goes to R2, which now holds it while it
+   * waits for the read lock behind the update (read() borrows before it locks).
+   * Expected: reads are held while an update runs, never failed by it ("an update waits until no read is running
+   * and holds new reads meanwhile"): R3 reads once the update is done, as it would have 100 ms after R1 ended
+   * without the update.
+   * (Before the fix) Actual: R3 waits in the pool for the connection R2 holds idle behind the update, and fails with
+   * ReadFailedException (SQLTransientConnectionException: connection not available, request timed out).
+   */
+  @Test
+  void aLongUpdateDoesNotFailReadersWaitingForAConnection() throws Exception {
+    byte[] v1 = version("l1", "CREATE TABLE a(x TEXT)", "INSERT INTO a VALUES('one')");
+    byte[] v2 = version("l2", "CREATE TABLE a(x TEXT)", "INSERT INTO a VALUES('one'), ('two')");
+    Path file = dir.resolve("replica.db");
+    Files.write(file, v1);
+    try (ReplicaDatabase r = ReplicaDatabase.open("long", file, DatabaseOptions.builder().readers(1)
+        .busyTimeout(java.time.Duration.ofMillis(250)).build())) {
+      java.util.concurrent.locks.ReentrantReadWriteLock lock = lockOf(r);
+      assertEquals("one;", r.read(c -> rows(c, "a")));
+      java.util.concurrent.CountDownLatch inTask = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+      try {
+        var r1 = pool.submit(() -> r.read(c -> {
+          inTask.countDown();
+          release.await();
+          return rows(c, "a");
+        }));
+        assertTrue(inTask.await(5, TimeUnit.SECONDS));
+        java.util.concurrent.Callable<String> reader = () -> {
+          try {
+            return r.read(c -> rows(c, "a"));
+          } catch (RuntimeException e) {
+            return e.toString();
+          }
+        };
+        var r2 = pool.submit(reader);
+        var r3 = pool.submit(reader);
+        // R2 and R3 are past updatesSeen(), waiting in the pool (no update queued yet)
+        java.lang.reflect.Field readersField = ReplicaDatabase.class.getDeclaredField("readers");
+        readersField.setAccessible(true);
+        java.lang.reflect.Field poolField = ReaderPool.class.getDeclaredField("pool");
+        poolField.setAccessible(true);
+        com.zaxxer.hikari.HikariDataSource hikari = (com.zaxxer.hikari.HikariDataSource) poolField.get(readersField.get(r));
+        long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (hikari.getHikariPoolMXBean().getThreadsAwaitingConnection() < 2 && System.nanoTime() < waitUntil) {
+          Thread.onSpinWait();
+        }
+        assertEquals(2, hikari.getHikariPoolMXBean().getThreadsAwaitingConnection(), "precondition: two readers wait");
+        var u = pool.submit(() -> {
+          r.update(f -> {
+            try {
+              Thread.sleep(1500); // the copy of a large file
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            overwrite(f, v2);
+          });
+          return null;
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (!lock.hasQueuedThreads() && System.nanoTime() < deadline) {
+          Thread.onSpinWait(); // the update is queued behind R1's read lock
+        }
+        assertTrue(lock.hasQueuedThreads(), "precondition: the update is queued");
+        release.countDown();
+        assertEquals("one;", r1.get(10, TimeUnit.SECONDS));
+        u.get(10, TimeUnit.SECONDS);
+        String a = r2.get(10, TimeUnit.SECONDS);
+        String b = r3.get(10, TimeUnit.SECONDS);
+        // (After the fix a read takes the lock before a connection: R2 and R3 hold the read lock while they
+        // wait for R1's connection, so the update waits for them and they read the version before it. What
+        // matters: neither fails, each sees one whole version.)
+        for (String got : List.of(a, b)) {
+          assertTrue(got.equals("one;") || got.equals("one;two;"), "a read held, not failed, by the update: " + got);
+        }
+        assertEquals("one;two;", r.read(c -> rows(c, "a")), "the update applied");
+      } finally {
+        release.countDown();
+        pool.shutdownNow();
+      }
     }
   }
 }

@@ -35,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  * compacted ranges rather than every segment) and swaps it in. A failed request is retried at the next poll;
  * reads go on from what it has. Nothing the follower does writes to the bucket.
  *
- * <p>Cost: one LIST request a poll ({@link FollowerOptions#pollInterval()}), one more each
- * {@link FollowerOptions#lineageCheckInterval()}, and one GET per new segment.
+ * <p>Cost: one LIST request a poll ({@link FollowerOptions#pollInterval()}), two more each
+ * {@link FollowerOptions#lineageCheckInterval()} (newer lineages, newer snapshots), and one GET per new
+ * segment.
  *
  * <p>Read-your-writes across machines: a caller that got position {@code p} from the primary
  * ({@code Replicator.positionOf}, once its write was REPLICATED) calls {@link #await}{@code (p, timeout)}
@@ -53,6 +54,7 @@ public final class Follower implements AutoCloseable {
   private final FileChannel lockChannel;
   private final Object progress = new Object();
   private volatile Tailer.State state;
+  private volatile boolean closed;
 
   private Follower(FollowerOptions options, FileChannel lockChannel, Continuation chain, ReplicaDatabase replica,
       String startAfter, long restoredAtNanos) {
@@ -154,7 +156,8 @@ public final class Follower implements AutoCloseable {
    * Waits until the follower has applied {@code position}: that txid or a later one of its lineage.
    *
    * @return whether it has, within {@code timeout}
-   * @throws FollowerException the follower moved on to a newer lineage than {@code position}'s (a takeover, a
+   * @throws FollowerException the follower was closed (or detached) meanwhile; or it moved on to a newer
+   *     lineage than {@code position}'s (a takeover, a
    *     fork or a restore at the primary): whether it holds {@code position}'s writes cannot be told from here
    *     (after a restore to an earlier point it does not, as the primary no longer does). Ask the primary for
    *     a current position.
@@ -164,6 +167,9 @@ public final class Follower implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (progress) {
       while (true) {
+        if (closed) {
+          throw new FollowerException("the follower of '" + options.prefix() + "' was closed", null);
+        }
         ReplicaPosition at = state.position();
         int c = at.lineage().compareTo(position.lineage());
         if (c > 0) {
@@ -225,11 +231,15 @@ public final class Follower implements AutoCloseable {
    * a store to open as its writer; releases the file.
    */
   void detach() throws IOException {
+    closed = true;
     stopPolling();
     try {
       replica.detach();
     } finally {
       closeQuietly(lockChannel);
+      synchronized (progress) {
+        progress.notifyAll(); // a waiting await sees the follower closed
+      }
     }
   }
 
@@ -249,9 +259,13 @@ public final class Follower implements AutoCloseable {
   /** Stops following (after the poll running now), closes the readers, and releases the file. */
   @Override
   public void close() {
+    closed = true;
     stopPolling();
     replica.close();
     closeQuietly(lockChannel);
+    synchronized (progress) {
+      progress.notifyAll(); // a waiting await sees the follower closed
+    }
   }
 
   private static void closeQuietly(FileChannel c) {

@@ -10,18 +10,26 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A follower that takes over as the writer when the primary is gone: a hot standby on another machine (or
- * the successor of a handover). Meanwhile it serves reads ({@link #follower()}). {@link #awaitPromotion}
- * watches the primary's lease; once it is released (a clean close or a handover) or expired (the primary
- * died), the standby catches up with the last object in the bucket, stops following, and opens the file as
- * a store with a {@link Replicator}, which takes the lease with the fenced create-only put.
+ * the successor of a handover), of one database or of every database of a store ({@link #start(List)}).
+ * Meanwhile it serves reads ({@link #follower()}). {@link #awaitPromotion} watches the primary's leases; once
+ * all are released (a clean close or a handover) or expired (the primary died), the standby catches up with
+ * the last object in the bucket, stops following, and opens the files as one store with a {@link Replicator}
+ * per database, each of which takes its lease with the fenced create-only put.
  *
  * <p>What is kept: every write the old primary acknowledged as REPLICATED (it acknowledges only after
  * renewing its lease after the upload, so an acknowledged upload came before the takeover, and the catch-up
@@ -37,55 +45,124 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The primary must renew its lease while idle ({@code ReplicatorOptions.leaseKeepAlive(true)}), or the
  * standby takes an idle primary's expired lease for a dead one's.
+ *
+ * <p>A store directory belongs to one standby: the store it opens holds the directory's lock, so a second
+ * standby promoted into it could open no store. Several databases of one store are one standby.
  */
 public final class Standby implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Standby.class);
   /** Attempts when objects keep appearing between the catch-up and the takeover (a paused primary's uploads). */
   private static final int MAX_ATTEMPTS = 3;
+  /** Store directories a standby of this JVM will open a store in. */
+  private static final Set<Path> DIRECTORIES = ConcurrentHashMap.newKeySet();
 
-  private final StandbyOptions options;
+  private final List<StandbyOptions> databases;
+  private final Path directory;
+  private final String what;
   /** Written only under this object's lock; read by readers without it (a promotion may wait for days). */
-  private volatile Follower follower;
+  private volatile Map<String, Follower> followers;
   private volatile Optional<LeaseView.State> lastLease = Optional.empty();
   /** Set by {@link #close}: a waiting {@link #awaitPromotion} returns empty at its next lease check. */
   private volatile boolean closed;
 
-  private Standby(StandbyOptions options, Follower follower) {
-    this.options = options;
-    this.follower = follower;
+  private Standby(List<StandbyOptions> databases, Path directory, Map<String, Follower> followers) {
+    this.databases = databases;
+    this.directory = directory;
+    this.followers = followers;
+    this.what = databases.size() == 1 ? "'" + databases.get(0).follower().prefix() + "'"
+        : databases.size() + " databases of " + directory;
   }
 
-  /** Restores and starts following ({@link Follower#open}); does not touch the lease. */
+  /** Restores and starts following one database ({@link Follower#open}); does not touch the lease. */
   public static Standby start(StandbyOptions options) {
     Objects.requireNonNull(options, "options");
-    return new Standby(options, Follower.open(options.follower()));
+    return start(List.of(options));
   }
 
-  /** The follower reads go to until the promotion. */
-  public Follower follower() {
-    Follower f = follower;
-    if (f == null) {
-      throw new IllegalStateException("the standby of '" + options.follower().prefix() + "' was promoted or closed: "
-          + "read from the promoted store");
+  /**
+   * Restores and starts following every database of one store: their follower files in one directory
+   * (the store's), their names distinct. Promoted together, into one store.
+   *
+   * @throws IllegalArgumentException no database, files in several directories, a name twice, or a directory
+   *     another standby of this JVM uses
+   */
+  public static Standby start(List<StandbyOptions> databases) {
+    List<StandbyOptions> list = List.copyOf(databases);
+    if (list.isEmpty()) {
+      throw new IllegalArgumentException("a standby needs at least one database");
     }
-    return f;
+    Path directory = directoryOf(list);
+    if (!DIRECTORIES.add(directory)) {
+      throw new IllegalArgumentException("another standby of this process uses " + directory + ": the store "
+          + "directory of several databases is one standby (Standby.start with all of them)");
+    }
+    Map<String, Follower> followers = new LinkedHashMap<>();
+    try {
+      for (StandbyOptions o : list) {
+        followers.put(o.follower().name(), Follower.open(o.follower()));
+      }
+    } catch (RuntimeException | Error e) {
+      followers.values().forEach(Follower::close);
+      DIRECTORIES.remove(directory);
+      throw e;
+    }
+    return new Standby(list, directory, followers);
   }
 
-  /** The lease as last read by {@link #awaitPromotion}. */
+  private static Path directoryOf(List<StandbyOptions> list) {
+    Path directory = list.get(0).follower().file().toAbsolutePath().normalize().getParent();
+    Set<String> names = new HashSet<>();
+    for (StandbyOptions o : list) {
+      Path d = o.follower().file().toAbsolutePath().normalize().getParent();
+      if (!d.equals(directory)) {
+        throw new IllegalArgumentException("the databases of one standby are one store's, in one directory: "
+            + o.follower().file() + " is not in " + directory);
+      }
+      if (!names.add(o.follower().name())) {
+        throw new IllegalArgumentException("database '" + o.follower().name() + "' is named twice");
+      }
+    }
+    return directory;
+  }
+
+  /** The follower reads go to until the promotion: of the one database. */
+  public Follower follower() {
+    if (databases.size() != 1) {
+      throw new IllegalStateException("this standby follows " + what + ": name one (follower(name))");
+    }
+    return follower(databases.get(0).follower().name());
+  }
+
+  /** The follower of database {@code name}, which reads go to until the promotion. */
+  public Follower follower(String name) {
+    Map<String, Follower> f = followers;
+    if (f == null) {
+      throw new IllegalStateException("the standby of " + what + " was promoted or closed: read from the "
+          + "promoted store");
+    }
+    Follower one = f.get(name);
+    if (one == null) {
+      throw new IllegalArgumentException("this standby follows no database '" + name + "': it follows " + f.keySet());
+    }
+    return one;
+  }
+
+  /** The last lease read by {@link #awaitPromotion} that was not free (or the last one, once all were). */
   public Optional<LeaseView.State> lease() {
     return lastLease;
   }
 
   /**
-   * What a promotion did.
+   * What a promotion did, for one database.
    *
-   * @param store the store now writing the database (the caller closes it, after the replicator)
-   * @param replicator its replicator, holding the lease
+   * @param store the store now writing the database (the caller closes it, after the replicators; one store
+   *     for all databases of the standby)
+   * @param replicator the database's replicator, holding its lease
    * @param takenOverAt where the follower stood when it stopped following: everything the old primary
    *     uploaded
    * @param previous the old primary's lease as the standby found it free
-   * @param waitedForLease from the call until the lease was free
-   * @param took from the lease found free until the replicator started
+   * @param waitedForLease from the call until the leases were free
+   * @param took from the leases found free until the replicators started
    * @param lostLocalTransactions at least how many transactions the old primary committed locally that are
    *     not in the bucket (as of its last lease renewal, in the lineage taken over; 0 after a handover); -1
    *     when unknown (an older primary, or its lease spoke of another lineage)
@@ -94,134 +171,230 @@ public final class Standby implements AutoCloseable {
       LeaseView.State previous, Duration waitedForLease, Duration took, long lostLocalTransactions) {}
 
   /**
-   * Waits until the primary's lease is free, then becomes the writer (see the class comment); empty when
-   * the lease stayed held for {@code timeout}, or the standby was closed meanwhile. The standby cannot be used
-   * after a promotion.
+   * For a standby of one database: waits until the primary's lease is free, then becomes the writer (see
+   * the class comment); empty when the lease stayed held for {@code timeout}, or the standby was closed
+   * meanwhile. The standby cannot be used after a promotion.
    *
    * @throws FollowerException the catch-up, the store or the replicator failed: the lease is left as it is, and
    *     this standby serves nothing more (start a new one)
+   * @throws IllegalStateException a standby of several databases ({@link #awaitPromotions})
    */
-  public synchronized Optional<Promotion> awaitPromotion(Duration timeout) throws InterruptedException {
-    follower(); // not promoted or closed
+  public Optional<Promotion> awaitPromotion(Duration timeout) throws InterruptedException {
+    if (databases.size() != 1) {
+      throw new IllegalStateException("this standby follows " + what + ": awaitPromotions");
+    }
+    return awaitPromotions(timeout).map(p -> p.get(0));
+  }
+
+  /**
+   * Waits until every database's lease is free, then becomes their writer: one store, one replicator each
+   * (in the order the databases were given). As {@link #awaitPromotion} otherwise.
+   */
+  public synchronized Optional<List<Promotion>> awaitPromotions(Duration timeout) throws InterruptedException {
+    follower(databases.get(0).follower().name()); // not promoted or closed
     long start = System.nanoTime();
-    long deadline = start + timeout.toNanos();
-    Optional<LeaseView.State> lease;
+    Optional<List<LeaseView.State>> leases = awaitFreeLeases(start + timeout.toNanos());
+    if (leases.isEmpty()) {
+      return Optional.empty();
+    }
+    long free = System.nanoTime();
+    for (int attempt = 1; ; attempt++) {
+      List<Promotion> promoted;
+      try {
+        promoted = promoteOnce(leases.get(), Duration.ofNanos(free - start), free);
+      } catch (RuntimeException e) {
+        closeFollowers(); // detached or not, they serve nothing more: start a new standby
+        throw e;
+      }
+      Optional<String> newer;
+      try {
+        newer = uploadedDuringTakeover(promoted);
+      } catch (RuntimeException e) {
+        // The new writer is up and holds the leases: never leave it running unreturned (nobody could write
+        // the databases until this JVM exits). Closing it releases the leases for a retry or another standby.
+        close(promoted);
+        closeFollowers();
+        throw new FollowerException("could not take over " + what + ": the last check for objects uploaded "
+            + "during the takeover failed (" + e.getMessage() + "); the leases were released, start a new standby", e);
+      }
+      if (newer.isEmpty()) {
+        followers = null;
+        DIRECTORIES.remove(directory);
+        promoted.forEach(this::warnOfLoss);
+        return Optional.of(promoted);
+      }
+      // A paused primary uploaded after the catch-up (it acknowledges none of it: the takeover fenced it).
+      // Start over from the bucket, so the new writer's files continue what it holds.
+      log.warn("standby of {}: objects appeared in {} while taking over (attempt {}): catching up again", what,
+          newer.get(), attempt);
+      close(promoted);
+      if (attempt == MAX_ATTEMPTS) {
+        closeFollowers();
+        throw new FollowerException("could not take over " + what + ": new objects kept appearing after each "
+            + "catch-up; is the old primary still running?", null);
+      }
+      reopenFollowers();
+    }
+  }
+
+  /** The leases once all are free, in the databases' order; empty on timeout or close. */
+  private Optional<List<LeaseView.State>> awaitFreeLeases(long deadline) throws InterruptedException {
     while (true) {
       if (closed) {
         return Optional.empty();
       }
-      lease = readLease();
-      if (lease.isEmpty() || lease.get().free(Instant.now())) {
-        break;
+      List<LeaseView.State> states = new ArrayList<>();
+      boolean allFree = true;
+      for (StandbyOptions o : databases) {
+        LeaseView.State s = readLease(o).orElse(new LeaseView.State("nobody", Instant.EPOCH, true));
+        states.add(s);
+        if (!s.free(Instant.now())) {
+          allFree = false;
+          lastLease = Optional.of(s);
+          break;
+        }
+        lastLease = Optional.of(s);
+      }
+      if (allFree) {
+        for (int i = 0; i < databases.size(); i++) {
+          LeaseView.State s = states.get(i);
+          log.info("standby of '{}': the lease of '{}' is {}: taking over", databases.get(i).follower().prefix(),
+              s.owner(), s.released() ? "released" : "expired since " + s.expiresAt());
+        }
+        return Optional.of(states);
       }
       if (System.nanoTime() > deadline) {
         return Optional.empty();
       }
-      Thread.sleep(options.leaseCheckInterval().toMillis());
-    }
-    long free = System.nanoTime();
-    LeaseView.State previous = lease.orElse(new LeaseView.State("nobody", Instant.EPOCH, true));
-    log.info("standby of '{}': the lease of '{}' is {}: taking over", options.follower().prefix(), previous.owner(),
-        previous.released() ? "released" : "expired since " + previous.expiresAt());
-    for (int attempt = 1; ; attempt++) {
-      Promotion p;
-      try {
-        p = promoteOnce(previous, Duration.ofNanos(free - start), free);
-      } catch (RuntimeException e) {
-        follower.close(); // detached or not, it serves nothing more: start a new standby
-        follower = null;
-        throw e;
-      }
-      boolean nothingNewer;
-      try {
-        nothingNewer = nothingNewerThan(p.takenOverAt());
-      } catch (RuntimeException e) {
-        // The new writer is up and holds the lease: never leave it running unreturned (nobody could write
-        // the database until this JVM exits). Closing it releases the lease for a retry or another standby.
-        close(p);
-        follower = null;
-        throw new FollowerException("could not take over '" + options.follower().prefix() + "': the last check for "
-            + "objects uploaded during the takeover failed (" + e.getMessage() + "); the lease was released, "
-            + "start a new standby", e);
-      }
-      if (nothingNewer) {
-        follower = null;
-        if (p.lostLocalTransactions() > 0) {
-          log.warn("standby of '{}': the old primary '{}' had at least {} transactions committed locally and never "
-              + "uploaded (as of its last lease renewal): they are lost", options.follower().prefix(), previous.owner(),
-              p.lostLocalTransactions());
-        }
-        return Optional.of(p);
-      }
-      // A paused primary uploaded after the catch-up (it acknowledges none of it: the takeover fenced it).
-      // Start over from the bucket, so the new writer's files continue what it holds.
-      log.warn("standby of '{}': objects appeared after txid {} while taking over (attempt {}): catching up again",
-          options.follower().prefix(), p.takenOverAt().txid(), attempt);
-      close(p);
-      if (attempt == MAX_ATTEMPTS) {
-        throw new FollowerException("could not take over '" + options.follower().prefix() + "': new objects kept "
-            + "appearing after each catch-up; is the old primary still running?", null);
-      }
-      follower = Follower.open(options.follower());
+      Thread.sleep(databases.get(0).leaseCheckInterval().toMillis());
     }
   }
 
-  private static void close(Promotion p) {
+  private Optional<LeaseView.State> readLease(StandbyOptions o) {
     try {
-      p.replicator().close();
-    } finally {
-      p.store().close();
-    }
-  }
-
-  private Optional<LeaseView.State> readLease() {
-    try {
-      lastLease = LeaseView.read(options.follower().store(), options.follower().prefix());
+      return LeaseView.read(o.follower().store(), o.follower().prefix());
     } catch (RuntimeException e) {
-      log.warn("standby of '{}': cannot read the lease ({}); trying again", options.follower().prefix(), e.toString());
+      log.warn("standby of '{}': cannot read the lease ({}); trying again", o.follower().prefix(), e.toString());
       return Optional.of(new LeaseView.State("unknown (the lease could not be read)", Instant.MAX, false));
     }
-    return lastLease;
   }
 
-  /** Catches up, stops following, opens the store on the file and starts its replicator. */
-  private Promotion promoteOnce(LeaseView.State previous, Duration waited, long freeNanos) throws InterruptedException {
-    follower.catchUp(Duration.ofMinutes(1));
-    ReplicaPosition at = follower.position();
-    try {
-      follower.detach();
-    } catch (IOException e) {
-      throw new FollowerException("could not hand the follower's file to a store: " + e.getMessage(), e);
+  /** Catches up, stops following, opens the store on the files and starts a replicator per database. */
+  private List<Promotion> promoteOnce(List<LeaseView.State> previous, Duration waited, long freeNanos)
+      throws InterruptedException {
+    List<ReplicaPosition> at = new ArrayList<>();
+    for (StandbyOptions o : databases) {
+      Follower f = followers.get(o.follower().name());
+      f.catchUp(Duration.ofMinutes(1));
+      at.add(f.position());
     }
-    Path file = options.follower().file();
-    SqliteStore store;
-    try {
-      store = SqliteStore.builder(file.getParent()).database(options.follower().name(), options.database()).open();
-    } catch (RuntimeException e) {
-      throw new FollowerException("could not open " + file + " as the new writer of '" + options.follower().prefix()
-          + "': " + e.getMessage(), e);
+    for (StandbyOptions o : databases) {
+      try {
+        followers.get(o.follower().name()).detach();
+      } catch (IOException e) {
+        throw new FollowerException("could not hand the follower's file " + o.follower().file() + " to a store: "
+            + e.getMessage(), e);
+      }
     }
+    SqliteStore store = openStore();
+    List<Promotion> out = new ArrayList<>();
     try {
-      Replicator r = Replicator.start(store.database(options.follower().name()), options.replicator());
-      return new Promotion(store, r, at, previous, waited, Duration.ofNanos(System.nanoTime() - freeNanos),
-          previous.unshippedAtLeast(at));
+      for (int i = 0; i < databases.size(); i++) {
+        StandbyOptions o = databases.get(i);
+        Replicator r = startReplicator(store, o);
+        out.add(new Promotion(store, r, at.get(i), previous.get(i), waited,
+            Duration.ofNanos(System.nanoTime() - freeNanos), previous.get(i).unshippedAtLeast(at.get(i))));
+      }
+      return out;
     } catch (RuntimeException e) {
+      out.forEach(p -> p.replicator().close());
       store.close();
-      throw new FollowerException("could not start replicating '" + options.follower().prefix() + "' as the new "
-          + "writer: " + e.getMessage(), e);
+      throw e;
+    }
+  }
+
+  private SqliteStore openStore() {
+    SqliteStore.Builder b = SqliteStore.builder(directory);
+    for (StandbyOptions o : databases) {
+      b.database(o.follower().name(), o.database());
+    }
+    try {
+      return b.open();
+    } catch (RuntimeException e) {
+      throw new FollowerException("could not open " + directory + " as the new writer of " + what + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static Replicator startReplicator(SqliteStore store, StandbyOptions o) {
+    try {
+      return Replicator.start(store.database(o.follower().name()), o.replicator());
+    } catch (RuntimeException e) {
+      throw new FollowerException("could not start replicating '" + o.follower().prefix() + "' as the new writer: "
+          + e.getMessage(), e);
     }
   }
 
   /**
-   * Whether the bucket holds no segment of {@code at}'s lineage after it. Checked once the new writer holds
-   * the lease (the catch-up already looked for newer lineages; the new writer's own new lineage, if it starts
-   * one, must not count): a segment found here was uploaded by the old primary after the catch-up.
+   * The first database whose bucket holds a segment of its taken-over lineage after the point taken over.
+   * Checked once the new writers hold the leases (the catch-up already looked for newer lineages; a new
+   * writer's own new lineage, if it starts one, must not count): such a segment was uploaded by the old
+   * primary after the catch-up.
    */
-  private boolean nothingNewerThan(ReplicaPosition at) {
-    BucketLayout layout = new BucketLayout(options.follower().prefix());
-    try (Stream<ObjectInfo> later = options.follower().store().listAfter(layout.segments(at.lineage()),
-        layout.segmentsAfter(at.lineage(), at.txid()))) {
-      return later.findFirst().isEmpty();
+  private Optional<String> uploadedDuringTakeover(List<Promotion> promoted) {
+    for (int i = 0; i < databases.size(); i++) {
+      FollowerOptions f = databases.get(i).follower();
+      ReplicaPosition at = promoted.get(i).takenOverAt();
+      BucketLayout layout = new BucketLayout(f.prefix());
+      try (Stream<ObjectInfo> later = f.store().listAfter(layout.segments(at.lineage()),
+          layout.segmentsAfter(at.lineage(), at.txid()))) {
+        if (later.findFirst().isPresent()) {
+          return Optional.of("'" + f.prefix() + "' after txid " + at.txid());
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  private void warnOfLoss(Promotion p) {
+    if (p.lostLocalTransactions() > 0) {
+      log.warn("standby of '{}': the old primary '{}' had at least {} transactions committed locally and never "
+          + "uploaded (as of its last lease renewal): they are lost", p.replicator().health().database(),
+          p.previous().owner(), p.lostLocalTransactions());
+    }
+  }
+
+  private static void close(List<Promotion> promoted) {
+    try {
+      promoted.forEach(p -> p.replicator().close());
+    } finally {
+      if (!promoted.isEmpty()) {
+        promoted.get(0).store().close();
+      }
+    }
+  }
+
+  private void reopenFollowers() {
+    Map<String, Follower> fresh = new LinkedHashMap<>();
+    try {
+      for (StandbyOptions o : databases) {
+        fresh.put(o.follower().name(), Follower.open(o.follower()));
+      }
+    } catch (RuntimeException | Error e) {
+      fresh.values().forEach(Follower::close);
+      followers = null;
+      DIRECTORIES.remove(directory);
+      throw e;
+    }
+    followers = fresh;
+  }
+
+  private void closeFollowers() {
+    Map<String, Follower> f = followers;
+    followers = null;
+    DIRECTORIES.remove(directory);
+    if (f != null) {
+      f.values().forEach(Follower::close);
     }
   }
 
@@ -230,10 +403,7 @@ public final class Standby implements AutoCloseable {
   public void close() {
     closed = true;
     synchronized (this) {
-      if (follower != null) {
-        follower.close();
-        follower = null;
-      }
+      closeFollowers();
     }
   }
 }

@@ -412,27 +412,31 @@ class Review25Test {
       ReplicaPosition users = primaryThatHandsOver(bucket, "users", "two/users");
       ReplicaPosition posts = primaryThatHandsOver(bucket, "posts", "two/posts");
       Path storeDir = dir.resolve("standby");
-      try (Standby a = Standby.start(standbyOf(bucket, storeDir, "users", "two/users"));
-          Standby b = Standby.start(standbyOf(bucket, storeDir, "posts", "two/posts"))) {
-        Standby.Promotion pa = a.awaitPromotion(Duration.ofSeconds(10)).orElseThrow();
-        try (SqliteStore sa = pa.store(); Replicator ra = pa.replicator()) {
-          assertEquals(users, pa.takenOverAt());
-          String second;
-          try {
-            Optional<Standby.Promotion> pb = b.awaitPromotion(Duration.ofSeconds(10));
-            second = pb.map(p -> "promoted at " + p.takenOverAt()).orElse("not promoted");
-            if (pb.isPresent()) {
-              pb.get().replicator().close();
-              pb.get().store().close();
-            }
-          } catch (RuntimeException e) {
-            second = e.toString();
-          }
-          assertEquals("promoted at " + posts, second, "the second database of the store");
+      // (After the fix: the databases of one store are one standby; a second standby on the directory is
+      // refused at once, naming the way.)
+      try (Standby a = Standby.start(standbyOf(bucket, storeDir, "users", "two/users"))) {
+        IllegalArgumentException refused = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+            () -> Standby.start(standbyOf(bucket, storeDir, "posts", "two/posts")));
+        assertTrue(refused.getMessage().contains("one standby"), refused.getMessage());
+      }
+      try (Standby both = Standby.start(java.util.List.of(standbyOf(bucket, storeDir, "users", "two/users"),
+          standbyOf(bucket, storeDir, "posts", "two/posts")))) {
+        java.util.List<Standby.Promotion> p = both.awaitPromotions(Duration.ofSeconds(10)).orElseThrow();
+        try (SqliteStore store = p.get(0).store(); Replicator ru = p.get(0).replicator();
+            Replicator rp = p.get(1).replicator()) {
+          assertEquals(users, p.get(0).takenOverAt());
+          assertEquals(posts, p.get(1).takenOverAt());
+          assertTrue(p.get(1).store() == store, "one store for both");
+          ru.write(c -> c.createStatement().executeUpdate("INSERT INTO kv VALUES (10, 10)"),
+              io.litevault.replication.Durability.REPLICATED).get(30, java.util.concurrent.TimeUnit.SECONDS);
+          rp.write(c -> c.createStatement().executeUpdate("INSERT INTO kv VALUES (10, 10)"),
+              io.litevault.replication.Durability.REPLICATED).get(30, java.util.concurrent.TimeUnit.SECONDS);
+          assertEquals(Integer.valueOf(4), store.database("posts").read(c -> FailoverTest.keys(c).size()));
         }
       }
     }
   }
+
   /**
    * Scenario: a rolling deploy from a Litevault version before lease generations: the running primary holds the
    * legacy single lease object {@code <prefix>/lease} (which Lease.refuseLegacyHolder honours, "never written")
@@ -471,6 +475,33 @@ class Review25Test {
         assertEquals("empty", outcome, "the lease is held by an older version until " + java.time.Instant.ofEpochMilli(until)
             + "; the standby read " + standby.lease());
       }
+    }
+  }
+
+  /**
+   * From the review's unreproduced suspicions: a caller blocked in await(position) while the follower is
+   * closed stayed blocked until its timeout. Expected: it is woken and told the follower was closed.
+   */
+  @Test
+  void closeWakesAWaitingAwait() throws Exception {
+    String prefix = "close-await";
+    try (ObjectStore bucket = MinioObjectStore.create(s3Options());
+        SqliteStore store = FollowerTest.primaryStore(dir.resolve("p"));
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, prefix).build())) {
+      ReplicaPosition at = FollowerTest.writeReplicated(store.database("data"), r, FollowerTest.randomWrite(new Random(3)));
+      Follower f = Follower.open(FollowerOptions.builder(bucket, prefix, dir.resolve("f/data.db")).build());
+      java.util.concurrent.CompletableFuture<String> waiter = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return "returned " + f.await(new ReplicaPosition(at.lineage(), at.txid() + 1000), Duration.ofMinutes(5));
+        } catch (FollowerException e) {
+          return "closed";
+        } catch (InterruptedException e) {
+          return "interrupted";
+        }
+      });
+      Thread.sleep(300);
+      f.close();
+      assertEquals("closed", waiter.get(10, java.util.concurrent.TimeUnit.SECONDS));
     }
   }
 }
