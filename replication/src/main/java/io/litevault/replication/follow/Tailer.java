@@ -326,8 +326,12 @@ final class Tailer {
    */
   static String startAfter(BucketLayout layout, RestorePlan plan, RestoreResult r) {
     List<String> keys = plan.segments();
+    // Only a segment of the restored lineage that ends at the restored txid: a restore that planned again
+    // (an unusable range) may have ended elsewhere than the plan, and a key from another lineage or past the
+    // restored txid would skip segments of this one.
     Optional<BucketLayout.Parsed> last = keys.isEmpty() ? Optional.empty()
-        : layout.parse(keys.get(keys.size() - 1)).filter(p -> !p.snapshot() && !p.compacted());
+        : layout.parse(keys.get(keys.size() - 1)).filter(p -> !p.snapshot() && !p.compacted()
+            && p.lineage().equals(r.lineage()) && p.firstTxid() <= r.txid() && p.lastTxid() == r.txid());
     long from = last.map(BucketLayout.Parsed::firstTxid).orElse(r.txid());
     return layout.segments(r.lineage()) + BucketLayout.hex(from);
   }
