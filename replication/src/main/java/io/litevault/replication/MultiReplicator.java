@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.CheckpointGate;
 import io.litevault.store.Committed;
@@ -20,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,13 +60,43 @@ public final class MultiReplicator implements AutoCloseable {
 
   private final Database db;
   private final MultiReplicatorOptions options;
-  /** Each destination's replicator, in the configured order. */
-  private final Map<String, Replicator> replicators;
+  /** Each destination, in the configured order. */
+  private final Map<String, Destination> destinations;
+  /** Retries the start of destinations whose bucket could not be reached at start; null when none. */
+  private final ScheduledExecutorService starter;
+  private volatile boolean closed;
 
-  private MultiReplicator(Database db, MultiReplicatorOptions options, Map<String, Replicator> replicators) {
+  /** One destination: its options (with its own work directory) and its replicator, once started. */
+  private static final class Destination {
+    final String name;
+    final ReplicatorOptions options;
+    /** Completes with the replicator once it started; fails if it can never start (fenced, misconfigured). */
+    final CompletableFuture<Replicator> started = new CompletableFuture<>();
+    /** Why the last start failed while it is retried, or null. */
+    volatile RuntimeException startError;
+    volatile long pendingSinceMillis;
+
+    Destination(String name, ReplicatorOptions options) {
+      this.name = name;
+      this.options = options;
+    }
+
+    /** The replicator, or null before it started. */
+    Replicator replicator() {
+      return started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
+    }
+  }
+
+  private MultiReplicator(Database db, MultiReplicatorOptions options, Map<String, Destination> destinations,
+      boolean anyPending) {
     this.db = db;
     this.options = options;
-    this.replicators = Collections.unmodifiableMap(replicators);
+    this.destinations = Collections.unmodifiableMap(destinations);
+    this.starter = anyPending ? Executors.newSingleThreadScheduledExecutor(task -> {
+      Thread t = new Thread(task, "litevault-destinations-" + db.name());
+      t.setDaemon(true);
+      return t;
+    }) : null;
   }
 
   /**
@@ -72,11 +105,17 @@ public final class MultiReplicator implements AutoCloseable {
    * first starts until the last one's gate is in: a checkpoint after the first destination shipped must not
    * move the files past what a later destination can continue from.
    *
-   * <p>If one destination fails to start, the ones already started are closed (checkpoints stay held for
-   * all of them, see {@link Replicator#close()}), and its exception is thrown.
+   * <p>A destination whose bucket cannot be reached (a retryable {@link ObjectStoreException}: no answer,
+   * a timeout, 5xx, throttling) does not stop the others: it is started again in the background (after its
+   * {@code retryBackoff}, doubling up to its {@code maxRetryBackoff}) until it starts, and meanwhile holds
+   * the WAL as a replicator that failed to start does (up to the hard limit; past it, it starts a new
+   * lineage); {@link #health()} shows it as not running. Only when no destination can be reached does the
+   * start fail. Any other failure (a lease another process holds, wrong credentials, a missing bucket)
+   * closes the destinations already started (checkpoints stay held for all of them, see
+   * {@link Replicator#close()}) and is thrown.
    *
    * @throws LeaseException another process replicates to a destination's prefix
-   * @throws StoreUnavailableException a destination's bucket cannot be used
+   * @throws StoreUnavailableException a destination's bucket cannot be used, or none can be reached
    * @throws IllegalStateException a destination already has a replicator in this process
    */
   public static MultiReplicator start(Database db, MultiReplicatorOptions options) {
@@ -87,26 +126,91 @@ public final class MultiReplicator implements AutoCloseable {
     // destination releases frames as soon as it ships them; this one releases nothing until all are in.
     CheckpointGate startHold = new StartHold(db.name());
     port.addCheckpointGate(startHold);
-    Map<String, Replicator> started = new LinkedHashMap<>();
+    Map<String, Destination> all = new LinkedHashMap<>();
+    List<Destination> pending = new ArrayList<>();
     try {
-      for (Map.Entry<String, ReplicatorOptions> d : options.destinations().entrySet()) {
-        ReplicatorOptions o = d.getValue();
-        ReplicatorOptions own = o.workDirectory() != null ? o
-            : o.withWorkDirectory(MultiReplicatorOptions.workDirectory(db, d.getKey(), o));
+      for (Map.Entry<String, ReplicatorOptions> e : options.destinations().entrySet()) {
+        ReplicatorOptions o = e.getValue();
+        Destination d = new Destination(e.getKey(), o.workDirectory() != null ? o
+            : o.withWorkDirectory(MultiReplicatorOptions.workDirectory(db, e.getKey(), o)));
+        all.put(d.name, d);
         try {
-          started.put(d.getKey(), Replicator.start(db, own));
-        } catch (RuntimeException | Error e) {
-          log.error("database '{}': destination '{}' ({} prefix {}) failed to start: {}", db.name(), d.getKey(),
-              o.store().describe(), o.prefix(), e.toString());
-          closeAll(db.name(), started);
-          throw e;
+          d.started.complete(Replicator.start(db, d.options));
+        } catch (ObjectStoreException unreachable) {
+          if (!unreachable.retryable()) {
+            failedToStart(db, d, unreachable, all);
+            throw unreachable;
+          }
+          // Its failed start left a parting gate holding the WAL for it: it starts later, from there.
+          log.warn("database '{}': destination '{}' ({} prefix {}) cannot be reached ({}); the others start, "
+              + "it is retried in the background", db.name(), d.name, o.store().describe(), o.prefix(),
+              unreachable.getMessage());
+          d.startError = unreachable;
+          d.pendingSinceMillis = System.currentTimeMillis();
+          pending.add(d);
+        } catch (RuntimeException | Error e2) {
+          failedToStart(db, d, e2, all);
+          throw e2;
         }
       }
     } finally {
       port.removeCheckpointGate(startHold); // after every destination's gate (or parting gate) is in
     }
+    if (pending.size() == all.size()) {
+      throw pending.get(0).startError; // none reachable: as a single replicator, the start fails
+    }
     port.requestCheckpoint();
-    return new MultiReplicator(db, options, started);
+    MultiReplicator m = new MultiReplicator(db, options, all, !pending.isEmpty());
+    for (Destination d : pending) {
+      m.retryStart(d, d.options.retryBackoff().toMillis());
+    }
+    return m;
+  }
+
+  private static void failedToStart(Database db, Destination d, Throwable e, Map<String, Destination> all) {
+    log.error("database '{}': destination '{}' ({} prefix {}) failed to start: {}", db.name(), d.name,
+        d.options.store().describe(), d.options.prefix(), e.toString());
+    closeAll(db.name(), all.values());
+  }
+
+  /** Tries to start {@code d} again after {@code delayMillis}, and again with a doubled delay while unreachable. */
+  private void retryStart(Destination d, long delayMillis) {
+    try {
+      starter.schedule(() -> {
+        if (closed) {
+          return;
+        }
+        try {
+          Replicator r = Replicator.start(db, d.options);
+          d.startError = null;
+          d.started.complete(r);
+          log.info("database '{}': destination '{}' started", db.name(), d.name);
+          if (closed) {
+            r.close(); // close() ran meanwhile and may have missed it
+          }
+        } catch (ObjectStoreException e) {
+          if (!e.retryable()) {
+            stopForGood(d, e);
+            return;
+          }
+          d.startError = e;
+          long next = Math.min(delayMillis * 2, d.options.maxRetryBackoff().toMillis());
+          log.warn("database '{}': destination '{}' still cannot be reached ({}); retrying in {} ms", db.name(), d.name,
+              e.getMessage(), next);
+          retryStart(d, next);
+        } catch (RuntimeException e) {
+          stopForGood(d, e);
+        }
+      }, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException closing) {
+      // closed meanwhile
+    }
+  }
+
+  private void stopForGood(Destination d, RuntimeException e) {
+    log.error("database '{}': destination '{}' cannot start: {}", db.name(), d.name, e.getMessage());
+    d.startError = e;
+    d.started.completeExceptionally(e);
   }
 
   /** Holds every checkpoint while the destinations start. */
@@ -126,11 +230,13 @@ public final class MultiReplicator implements AutoCloseable {
    */
   public <T> CompletableFuture<T> write(WriteTask<T> task, Durability durability) {
     Objects.requireNonNull(durability, "durability");
-    for (Map.Entry<String, Replicator> d : replicators.entrySet()) {
-      if (d.getValue().stoppedBy() instanceof LeaseException fenced) {
+    for (Destination d : destinations.values()) {
+      Replicator r = d.replicator();
+      RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
+      if (stopped instanceof LeaseException fenced) {
         // Another process writes this database's lineage in that destination now: a write here would fork.
         return CompletableFuture.failedFuture(new LeaseException("database '" + db.name() + "' refuses writes: "
-            + "destination '" + d.getKey() + "': " + fenced.getMessage()));
+            + "destination '" + d.name + "': " + fenced.getMessage()));
       }
     }
     CompletableFuture<Committed<T>> committed = db.writeCommitted(task);
@@ -160,14 +266,14 @@ public final class MultiReplicator implements AutoCloseable {
 
   /** A future completing once {@code quorum} destinations hold store txid {@code txid}. */
   CompletableFuture<Void> quorumHolds(long txid) {
-    int n = replicators.size();
+    int n = destinations.size();
     int quorum = options.quorum();
     CompletableFuture<Void> result = new CompletableFuture<>();
     AtomicInteger holding = new AtomicInteger();
     AtomicInteger stopped = new AtomicInteger();
     Map<String, Throwable> reasons = Collections.synchronizedMap(new LinkedHashMap<>());
-    for (Map.Entry<String, Replicator> d : replicators.entrySet()) {
-      d.getValue().shipped(txid).whenComplete((v, e) -> {
+    for (Destination d : destinations.values()) {
+      d.started.thenCompose(r -> r.shipped(txid)).whenComplete((v, e) -> {
         if (e == null) {
           if (holding.incrementAndGet() == quorum) {
             result.complete(null);
@@ -175,7 +281,7 @@ public final class MultiReplicator implements AutoCloseable {
           return;
         }
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        reasons.put(d.getKey(), cause);
+        reasons.put(d.name, cause);
         if (stopped.incrementAndGet() == n - quorum + 1) {
           List<String> why = new ArrayList<>();
           synchronized (reasons) {
@@ -193,7 +299,10 @@ public final class MultiReplicator implements AutoCloseable {
   /** The newest store txid that at least the quorum of destinations holds. */
   public long replicatedTxid() {
     List<Long> txids = new ArrayList<>();
-    replicators.values().forEach(r -> txids.add(r.replicatedTxid()));
+    destinations.values().forEach(d -> {
+      Replicator r = d.replicator();
+      txids.add(r == null ? 0L : r.replicatedTxid());
+    });
     txids.sort(Collections.reverseOrder());
     return txids.get(options.quorum() - 1);
   }
@@ -211,31 +320,47 @@ public final class MultiReplicator implements AutoCloseable {
   /** Each destination's position, lag and last error, and what the quorum holds. */
   public MultiReplicationHealth health() {
     List<MultiReplicationHealth.Destination> each = new ArrayList<>();
-    replicators.forEach((name, r) -> each.add(new MultiReplicationHealth.Destination(name, r.health())));
+    for (Destination d : destinations.values()) {
+      Replicator r = d.replicator();
+      ReplicationHealth h = r != null ? r.health() : new ReplicationHealth(db.name(), false, null, 0, 0, db.lastTxid(),
+          Math.max(0, System.currentTimeMillis() - d.pendingSinceMillis),
+          "not started: " + (d.startError == null ? "closed" : d.startError.getMessage()));
+      each.add(new MultiReplicationHealth.Destination(d.name, h));
+    }
     return new MultiReplicationHealth(db.name(), options.quorum(), replicatedTxid(), each);
   }
 
   /** The destinations' names, in the configured order. */
   public List<String> destinations() {
-    return List.copyOf(replicators.keySet());
+    return List.copyOf(destinations.keySet());
   }
 
   /** A maintenance step asking every destination for a new snapshot; see {@link Replicator#maintenanceStep()}. */
   public MaintenanceStep maintenanceStep() {
-    List<MaintenanceStep> steps = new ArrayList<>();
-    replicators.values().forEach(r -> steps.add(r.maintenanceStep()));
     return (database, connection) -> {
-      for (MaintenanceStep s : steps) {
-        s.run(database, connection);
+      for (Destination d : destinations.values()) {
+        Replicator r = d.replicator();
+        if (r != null) { // one not started yet starts with a snapshot or continues its lineage anyway
+          r.maintenanceStep().run(database, connection);
+        }
       }
     };
   }
 
-  /** The replicator of destination {@code name}. */
+  /**
+   * The replicator of destination {@code name}.
+   *
+   * @throws IllegalStateException it has not started (its bucket could not be reached yet)
+   */
   Replicator replicator(String name) {
-    Replicator r = replicators.get(name);
+    Destination d = destinations.get(name);
+    if (d == null) {
+      throw new IllegalArgumentException("no destination '" + name + "' (destinations: " + destinations.keySet() + ")");
+    }
+    Replicator r = d.replicator();
     if (r == null) {
-      throw new IllegalArgumentException("no destination '" + name + "' (destinations: " + replicators.keySet() + ")");
+      throw new IllegalStateException("destination '" + name + "' has not started: "
+          + (d.startError == null ? "closed" : d.startError.getMessage()));
     }
     return r;
   }
@@ -247,19 +372,38 @@ public final class MultiReplicator implements AutoCloseable {
    */
   @Override
   public void close() {
-    closeAll(db.name(), replicators);
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (starter != null) {
+      starter.shutdownNow();
+      try {
+        starter.awaitTermination(Replicator.CLOSE_FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    closeAll(db.name(), destinations.values());
   }
 
-  private static void closeAll(String database, Map<String, Replicator> replicators) {
+  private static void closeAll(String database, Collection<Destination> destinations) {
     List<Thread> closing = new ArrayList<>();
-    for (Map.Entry<String, Replicator> d : replicators.entrySet()) {
+    for (Destination d : destinations) {
+      Replicator r = d.replicator();
+      if (r == null) {
+        // Never started: its failed start left a parting gate holding the WAL for the next start.
+        d.started.completeExceptionally(new ReplicationException("destination '" + d.name + "' of '" + database
+            + "' was closed before it started"));
+        continue;
+      }
       Thread t = new Thread(() -> {
         try {
-          d.getValue().close();
+          r.close();
         } catch (RuntimeException e) {
-          log.warn("database '{}': closing destination '{}' failed: {}", database, d.getKey(), e.toString());
+          log.warn("database '{}': closing destination '{}' failed: {}", database, d.name, e.toString());
         }
-      }, "litevault-close-" + database + "-" + d.getKey());
+      }, "litevault-close-" + database + "-" + d.name);
       t.start();
       closing.add(t);
     }

@@ -215,6 +215,44 @@ class MultiDestinationTest {
   }
 
   /**
+   * The remote cannot be reached when the replicator starts: the local destination starts and ships, the
+   * remote is retried in the background and holds the WAL meanwhile; a REPLICATED write waits for it (the
+   * default quorum), and once it answers it starts, continues its lineage and the write completes.
+   */
+  @Test
+  void aDestinationUnreachableAtStartDoesNotStopTheOthersAndStartsWhenItAnswers() throws Exception {
+    try (SqliteStore store = openStore(); MultiReplicator m = MultiReplicator.start(store.database("data"), both().build())) {
+      m.write(ReplicationTest.insert("b", "first run"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+    }
+    try (SqliteStore store = openStore()) {
+      Database db = store.database("data");
+      down();
+      try (MultiReplicator m = MultiReplicator.start(db, both().build())) {
+        ReplicationHealth remoteHealth = m.health().destination("remote");
+        assertFalse(remoteHealth.running(), remoteHealth.toString());
+        assertTrue(remoteHealth.lastError().startsWith("not started"), remoteHealth.toString());
+        for (int i = 0; i < 20; i++) {
+          m.write(ReplicationTest.insert("b", "local " + i), Durability.LOCAL).get(5, TimeUnit.SECONDS);
+        }
+        CompletableFuture<Long> waiting = m.write(ReplicationTest.insert("b", "replicated"), Durability.REPLICATED);
+        long txid = db.lastTxid();
+        eventually("the local destination holds the write", () -> m.health().destination("local").replicatedStoreTxid() >= txid);
+        assertThrows(TimeoutException.class, () -> waiting.get(1, TimeUnit.SECONDS));
+        assertFalse(db.checkpoint(CheckpointMode.TRUNCATE).get(10, TimeUnit.SECONDS).ran(),
+            "the WAL is held for the destination that has not started");
+        proxy.clear();
+        waiting.get(30, TimeUnit.SECONDS);
+        eventually("both healthy", () -> m.health().healthy());
+        assertEquals(1, lineages(remote), "the remote continued its lineage");
+        assertEquals(1, lineages(local));
+        String source = db.read(Dumps::dump);
+        assertEquals(source, Dumps.dump(restore(remote, "remote")));
+        assertEquals(source, Dumps.dump(restore(local, "local")));
+      }
+    }
+  }
+
+  /**
    * The remote is slow (PUTs stall past the client's timeout) and loses answers (PUTs stored, the answer
    * reset): every REPLICATED write still completes, and both buckets restore to the source.
    */
