@@ -135,7 +135,7 @@ public final class MultiReplicator implements AutoCloseable {
             : o.withWorkDirectory(MultiReplicatorOptions.workDirectory(db, e.getKey(), o)));
         all.put(d.name, d);
         try {
-          d.started.complete(Replicator.start(db, d.options));
+          d.started.complete(Replicator.start(db, d.options, d.name));
         } catch (ObjectStoreException unreachable) {
           if (!unreachable.retryable()) {
             failedToStart(db, d, unreachable, all);
@@ -181,7 +181,7 @@ public final class MultiReplicator implements AutoCloseable {
           return;
         }
         try {
-          Replicator r = Replicator.start(db, d.options);
+          Replicator r = Replicator.start(db, d.options, d.name);
           d.startError = null;
           d.started.complete(r);
           log.info("database '{}': destination '{}' started", db.name(), d.name);

@@ -61,14 +61,18 @@ public final class Replicator implements AutoCloseable {
   /** Set when the store closes the database (then nothing is left to hold, and no replicator can follow). */
   private volatile boolean storeClosed;
 
-  private Replicator(Database db, ReplicatorOptions options) {
+  /** The name its threads carry: the database's, and the destination's in a {@link MultiReplicator}. */
+  private final String threadName;
+
+  private Replicator(Database db, ReplicatorOptions options, String destination) {
     this.db = db;
     this.options = options;
+    this.threadName = destination == null ? db.name() : db.name() + "-" + destination;
     this.workDir = Shipper.workDirectory(db, options).toAbsolutePath().normalize();
     this.lease = new Lease(options.store(), new BucketLayout(options.prefix()), options.owner(),
         Home.of(db.path(), workDir), options.leaseTtl(), options.clock(), System::nanoTime);
     this.shipper = new Shipper(db, options, lease, metrics, progress);
-    this.thread = new Thread(this::runShipper, "litevault-replicator-" + db.name());
+    this.thread = new Thread(this::runShipper, "litevault-replicator-" + threadName);
     this.thread.setDaemon(true);
   }
 
@@ -84,6 +88,11 @@ public final class Replicator implements AutoCloseable {
    * @throws StoreUnavailableException the bucket cannot be used (credentials, bucket, endpoint)
    */
   public static Replicator start(Database db, ReplicatorOptions options) {
+    return start(db, options, null);
+  }
+
+  /** {@link #start(Database, ReplicatorOptions)} for destination {@code destination} of a {@link MultiReplicator}. */
+  static Replicator start(Database db, ReplicatorOptions options, String destination) {
     Objects.requireNonNull(db, "db");
     Objects.requireNonNull(options, "options");
     if (!db.options().holdWalUntilGate()) {
@@ -96,7 +105,7 @@ public final class Replicator implements AutoCloseable {
     attach(db, attachment);
     Replicator r = null;
     try {
-      r = new Replicator(db, options);
+      r = new Replicator(db, options, destination);
       options.store().verify();
       r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
     } catch (RuntimeException | Error e) {
@@ -129,7 +138,7 @@ public final class Replicator implements AutoCloseable {
    */
   private void startKeepAlive() {
     keepAlive = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread t = new Thread(task, "litevault-lease-" + db.name());
+      Thread t = new Thread(task, "litevault-lease-" + threadName);
       t.setDaemon(true);
       return t;
     });
