@@ -330,6 +330,23 @@ public final class MultiReplicator implements AutoCloseable {
     return new MultiReplicationHealth(db.name(), options.quorum(), replicatedTxid(), each);
   }
 
+  /**
+   * The replicators of the destinations that have started, in the configured order: for
+   * {@link Handover#run} and {@link GracefulShutdown#install}, which wait for each to ship everything
+   * accepted and close it. Anything else should go through this object: a replicator closed on its own
+   * leaves its destination behind while the others go on.
+   */
+  public List<Replicator> replicators() {
+    List<Replicator> started = new ArrayList<>();
+    destinations.values().forEach(d -> {
+      Replicator r = d.replicator();
+      if (r != null) {
+        started.add(r);
+      }
+    });
+    return started;
+  }
+
   /** The destinations' names, in the configured order. */
   public List<String> destinations() {
     return List.copyOf(destinations.keySet());

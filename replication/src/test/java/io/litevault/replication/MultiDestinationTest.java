@@ -413,6 +413,39 @@ class MultiDestinationTest {
     }
   }
 
+  /**
+   * A handover with two destinations: Handover waits until each destination has every accepted write and
+   * releases each lease; the successor on the same files continues both lineages with no new snapshot.
+   */
+  @Test
+  void aHandoverShipsToEveryDestinationAndTheSuccessorContinuesBothLineages() throws Exception {
+    String before;
+    try (SqliteStore store = openStore()) {
+      MultiReplicator m = MultiReplicator.start(store.database("data"), both().build());
+      m.write(ReplicationTest.insert("h", "acknowledged"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+      for (int i = 0; i < 20; i++) {
+        m.write(ReplicationTest.insert("h", "accepted " + i), Durability.LOCAL); // not waited for
+      }
+      HandoverReport report = Handover.run(store, m.replicators(), HandoverOptions.defaults());
+      assertTrue(report.lastTxids().get("data") >= 2, report.toString()); // group commit: fewer txids than writes
+      m.close(); // after the handover: nothing left to close
+    }
+    try (SqliteStore store = openStore()) {
+      Database db = store.database("data");
+      before = db.read(Dumps::dump);
+      assertTrue(before.contains("accepted 19"), "every accepted write committed before the handover");
+      assertEquals(before, Dumps.dump(restore(local, "handed-local")), "the local destination had every accepted write");
+      assertEquals(before, Dumps.dump(restore(remote, "handed-remote")), "the remote destination had every accepted write");
+      try (MultiReplicator m = MultiReplicator.start(db, both().build())) {
+        m.write(ReplicationTest.insert("h", "successor"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        assertEquals(0, m.metrics("local").snapshotsUploaded(), "continued, no new snapshot");
+        assertEquals(0, m.metrics("remote").snapshotsUploaded(), "continued, no new snapshot");
+        assertEquals(1, lineages(local));
+        assertEquals(1, lineages(remote));
+      }
+    }
+  }
+
   @Test
   void destinationsAreValidatedAndOneDatabaseGetsOneReplicatorPerDestination() throws Exception {
     assertThrows(IllegalArgumentException.class, () -> MultiReplicatorOptions.builder().build());
