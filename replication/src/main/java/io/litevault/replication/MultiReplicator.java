@@ -18,14 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -65,6 +64,8 @@ public final class MultiReplicator implements AutoCloseable {
   /** Retries the start of destinations whose bucket could not be reached at start; null when none. */
   private final ScheduledExecutorService starter;
   private volatile boolean closed;
+  /** REPLICATED writes waiting for the quorum, by store txid (one future per txid). */
+  private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
 
   /** One destination: its options (with its own work directory) and its replicator, once started. */
   private static final class Destination {
@@ -161,6 +162,12 @@ public final class MultiReplicator implements AutoCloseable {
     }
     port.requestCheckpoint();
     MultiReplicator m = new MultiReplicator(db, options, all, !pending.isEmpty());
+    for (Destination d : all.values()) {
+      Replicator r = d.replicator();
+      if (r != null) {
+        r.onProgress(m::progressed);
+      }
+    }
     for (Destination d : pending) {
       m.retryStart(d, d.options.retryBackoff().toMillis());
     }
@@ -182,8 +189,10 @@ public final class MultiReplicator implements AutoCloseable {
         }
         try {
           Replicator r = Replicator.start(db, d.options, d.name);
+          r.onProgress(this::progressed);
           d.startError = null;
           d.started.complete(r);
+          progressed();
           log.info("database '{}': destination '{}' started", db.name(), d.name);
           if (closed) {
             r.close(); // close() ran meanwhile and may have missed it
@@ -211,6 +220,7 @@ public final class MultiReplicator implements AutoCloseable {
     log.error("database '{}': destination '{}' cannot start: {}", db.name(), d.name, e.getMessage());
     d.startError = e;
     d.started.completeExceptionally(e);
+    progressed();
   }
 
   /** Holds every checkpoint while the destinations start. */
@@ -264,36 +274,86 @@ public final class MultiReplicator implements AutoCloseable {
     }
   }
 
-  /** A future completing once {@code quorum} destinations hold store txid {@code txid}. */
+  /**
+   * A future completing once {@code quorum} destinations hold store txid {@code txid}. The waiters live here,
+   * one per txid, never in the destinations: with a quorum below all, a destination that is down for a day
+   * would otherwise keep a future for every REPLICATED write of that day. Each destination reports its
+   * progress ({@link #progressed}), and is asked to upload soon.
+   */
   CompletableFuture<Void> quorumHolds(long txid) {
-    int n = destinations.size();
-    int quorum = options.quorum();
-    CompletableFuture<Void> result = new CompletableFuture<>();
-    AtomicInteger holding = new AtomicInteger();
-    AtomicInteger stopped = new AtomicInteger();
-    Map<String, Throwable> reasons = Collections.synchronizedMap(new LinkedHashMap<>());
-    for (Destination d : destinations.values()) {
-      d.started.thenCompose(r -> r.shipped(txid)).whenComplete((v, e) -> {
-        if (e == null) {
-          if (holding.incrementAndGet() == quorum) {
-            result.complete(null);
-          }
-          return;
-        }
-        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-        reasons.put(d.name, cause);
-        if (stopped.incrementAndGet() == n - quorum + 1) {
-          List<String> why = new ArrayList<>();
-          synchronized (reasons) {
-            reasons.forEach((name, t) -> why.add(name + ": " + t.getMessage()));
-          }
-          result.completeExceptionally(new ReplicationException("store txid " + txid + " of '" + db.name()
-              + "' can no longer reach " + quorum + " of " + n + " destination(s); stopped for good: "
-              + String.join("; ", why), cause));
-        }
-      });
+    CompletableFuture<Void> f;
+    synchronized (waiters) {
+      if (txid <= replicatedTxid()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      f = waiters.computeIfAbsent(txid, t -> new CompletableFuture<>());
     }
-    return result;
+    for (Destination d : destinations.values()) {
+      Replicator r = d.replicator();
+      if (r != null && r.replicatedTxid() < txid) {
+        r.hurry(txid);
+      }
+    }
+    progressed(); // a destination may have moved, or stopped, before the waiter was in
+    return f;
+  }
+
+  /**
+   * A destination moved on or stopped for good: completes the waiters the quorum now holds, and fails those
+   * it can no longer reach (too few destinations left that hold the txid or still run).
+   */
+  private void progressed() {
+    int quorum = options.quorum();
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    Map<CompletableFuture<Void>, ReplicationException> failed = new LinkedHashMap<>();
+    synchronized (waiters) {
+      if (waiters.isEmpty()) {
+        return;
+      }
+      long held = replicatedTxid();
+      Map<Long, CompletableFuture<Void>> head = waiters.headMap(held, true);
+      done.addAll(head.values());
+      head.clear();
+      List<Long> stoppedAt = new ArrayList<>();
+      Map<String, RuntimeException> reasons = new LinkedHashMap<>();
+      for (Destination d : destinations.values()) {
+        Replicator r = d.replicator();
+        RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
+        if (stopped != null) {
+          stoppedAt.add(r != null ? r.replicatedTxid() : 0L);
+          reasons.put(d.name, stopped);
+        }
+      }
+      int running = destinations.size() - stoppedAt.size();
+      if (running < quorum) {
+        // From the newest waiter down: a txid is still reachable while the running destinations and the
+        // stopped ones that hold it make the quorum.
+        while (!waiters.isEmpty()) {
+          long txid = waiters.lastKey();
+          long holders = stoppedAt.stream().filter(t -> t >= txid).count();
+          if (running + holders >= quorum) {
+            break;
+          }
+          List<String> why = new ArrayList<>();
+          reasons.forEach((name, e) -> why.add(name + ": " + e.getMessage()));
+          failed.put(waiters.remove(txid), new ReplicationException("store txid " + txid + " of '" + db.name()
+              + "' can no longer reach " + quorum + " of " + destinations.size() + " destination(s); stopped for "
+              + "good: " + String.join("; ", why), reasons.values().iterator().next()));
+        }
+      }
+    }
+    done.forEach(f -> f.complete(null));
+    failed.forEach(CompletableFuture::completeExceptionally);
+  }
+
+  /** Fails every waiting REPLICATED write (the replicator closed). */
+  private void failWaiters(ReplicationException e) {
+    List<CompletableFuture<Void>> all;
+    synchronized (waiters) {
+      all = new ArrayList<>(waiters.values());
+      waiters.clear();
+    }
+    all.forEach(f -> f.completeExceptionally(e));
   }
 
   /** The newest store txid that at least the quorum of destinations holds. */
@@ -402,6 +462,7 @@ public final class MultiReplicator implements AutoCloseable {
       }
     }
     closeAll(db.name(), destinations.values());
+    failWaiters(new ReplicationException("the replicator of '" + db.name() + "' was closed"));
   }
 
   private static void closeAll(String database, Collection<Destination> destinations) {

@@ -186,16 +186,22 @@ public final class Replicator implements AutoCloseable {
     });
   }
 
+  /** Asks for an upload soon, as a REPLICATED write of store txid {@code txid} does. For {@link MultiReplicator}. */
+  void hurry(long txid) {
+    shipper.replicatedWrite(txid);
+  }
+
   /**
-   * A future completing once store txid {@code txid} is in the bucket (asking for an upload soon, as a
-   * REPLICATED write does); it fails when replication stopped for good. For {@link MultiReplicator}.
+   * Runs {@code listener} after every advance of {@link #replicatedTxid()} and when replication stops for
+   * good, on the thread that did it (keep it short). For {@link MultiReplicator}, which keeps its own waiters.
    */
-  CompletableFuture<Void> shipped(long txid) {
-    CompletableFuture<Void> f = progress.await(txid);
-    if (!f.isDone()) {
-      shipper.replicatedWrite(txid);
-    }
-    return f;
+  void onProgress(Runnable listener) {
+    progress.onChange(listener);
+  }
+
+  /** Whether REPLICATED writes wait in this replicator's own progress (a test's view). */
+  boolean hasWaiters() {
+    return progress.hasWaiters();
   }
 
   /** Why replication stopped for good (a {@link LeaseException} when fenced), or null while it runs. */

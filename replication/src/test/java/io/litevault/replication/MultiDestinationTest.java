@@ -205,6 +205,8 @@ class MultiDestinationTest {
         assertEquals(db.lastTxid(), h.replicatedStoreTxid(), h.toString());
         assertTrue(h.quorumHealthy(), h.toString());
         assertTrue(h.destination("remote").replicatedStoreTxid() < db.lastTxid(), h.toString());
+        assertFalse(m.replicator("remote").hasWaiters(),
+            "acknowledged writes leave nothing waiting in the destination that is down (no growth over an outage)");
         proxy.clear();
         eventually("the remote caught up", () -> m.health().destination("remote").replicatedStoreTxid() == db.lastTxid());
         String source = db.read(Dumps::dump);
