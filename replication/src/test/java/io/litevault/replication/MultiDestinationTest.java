@@ -448,6 +448,32 @@ class MultiDestinationTest {
     }
   }
 
+  /**
+   * A database replicated by a single Replicator gets a second destination: the first keeps its work
+   * directory and continues its lineage with no new snapshot; the new one starts its own lineage.
+   */
+  @Test
+  void aSingleReplicatorBecomesOneOfTwoDestinationsAndContinuesItsLineage() throws Exception {
+    try (SqliteStore store = openStore()) {
+      Database db = store.database("data");
+      try (Replicator single = Replicator.start(db, to(local).build())) {
+        single.write(ReplicationTest.insert("m", "single"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+      }
+      db.writeAndWait(ReplicationTest.insert("m", "between"));
+      try (MultiReplicator m = MultiReplicator.start(db, MultiReplicatorOptions.builder()
+          .destination("local", to(local).workDirectory(db.path().resolveSibling(".litevault").resolve("data")).build())
+          .destination("remote", to(remote).build()).build())) {
+        m.write(ReplicationTest.insert("m", "both"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        assertEquals(0, m.metrics("local").snapshotsUploaded(), "the first destination continued its lineage");
+        assertEquals(1, m.metrics("remote").snapshotsUploaded(), "the new one started its own");
+        assertEquals(1, lineages(local));
+        String source = db.read(Dumps::dump);
+        assertEquals(source, Dumps.dump(restore(local, "local")));
+        assertEquals(source, Dumps.dump(restore(remote, "remote")));
+      }
+    }
+  }
+
   @Test
   void destinationsAreValidatedAndOneDatabaseGetsOneReplicatorPerDestination() throws Exception {
     assertThrows(IllegalArgumentException.class, () -> MultiReplicatorOptions.builder().build());
