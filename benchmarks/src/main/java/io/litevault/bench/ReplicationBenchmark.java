@@ -3,6 +3,9 @@ package io.litevault.bench;
 import io.litevault.replication.format.Codec;
 import io.litevault.replication.Durability;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.replication.MultiReplicator;
+import io.litevault.replication.MultiReplicatorOptions;
+import io.litevault.replication.ReplicationMetrics;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.store.Committed;
@@ -67,6 +70,18 @@ public class ReplicationBenchmark {
   @Param({"ZSTD"})
   public String codec;
 
+  /**
+   * 1: one {@code Replicator}; 2: a {@code MultiReplicator} shipping to two embedded S3 servers (each its
+   * own, both through the MinIO client) with the default quorum (both), to show what a second destination
+   * costs a write.
+   */
+  @Param({"1"})
+  public int destinations;
+
+  private EmbeddedS3 s3Second;
+  private ObjectStore bucketSecond;
+  private MultiReplicator multi;
+
   private Path dir;
   private EmbeddedS3 s3;
   private ObjectStore bucket;
@@ -86,15 +101,30 @@ public class ReplicationBenchmark {
     if (!mode.equals("off")) {
       s3 = EmbeddedS3.start(); // in-memory: the bucket of a benchmark lives as long as its trial
       bucket = BenchSupport.minio(s3);
-      replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "bench/data")
-          .codec(Codec.valueOf(codec)).replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build());
+      if (destinations == 1) {
+        replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "bench/data")
+            .codec(Codec.valueOf(codec)).replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build());
+      } else {
+        s3Second = EmbeddedS3.start();
+        bucketSecond = BenchSupport.minio(s3Second);
+        multi = MultiReplicator.start(db, MultiReplicatorOptions.builder()
+            .destination("first", ReplicatorOptions.builder(bucket, "bench/data").codec(Codec.valueOf(codec))
+                .replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build())
+            .destination("second", ReplicatorOptions.builder(bucketSecond, "bench/data").codec(Codec.valueOf(codec))
+                .replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build())
+            .build());
+      }
       // Wait for the lineage's first snapshot so the measurement sees steady state only.
       try {
-        replicator.write(insert(), Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+        write(insert(), Durability.REPLICATED).get(60, TimeUnit.SECONDS);
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }
     }
+  }
+
+  private <T> java.util.concurrent.CompletableFuture<T> write(WriteTask<T> task, Durability durability) {
+    return multi != null ? multi.write(task, durability) : replicator.write(task, durability);
   }
 
   private WriteTask<Integer> insert() {
@@ -108,16 +138,20 @@ public class ReplicationBenchmark {
     Object result;
     switch (mode) {
       case "off" -> result = db.writeAndWait(insert());
-      case "local" -> result = replicator.write(insert(), Durability.LOCAL).join();
+      case "local" -> result = write(insert(), Durability.LOCAL).join();
       case "replicated-ack" -> {
         long t0 = System.nanoTime();
-        result = replicator.write(insert(), Durability.REPLICATED).join();
+        result = write(insert(), Durability.REPLICATED).join();
         recordLag(System.nanoTime() - t0);
       }
       default -> {
         Committed<Integer> c = db.writeCommitted(insert()).join();
         long t0 = System.nanoTime();
-        replicator.awaitReplicated(c.txid(), Duration.ofSeconds(30));
+        if (multi != null) {
+          multi.awaitReplicated(c.txid(), Duration.ofSeconds(30));
+        } else {
+          replicator.awaitReplicated(c.txid(), Duration.ofSeconds(30));
+        }
         recordLag(System.nanoTime() - t0);
         result = c.value();
       }
@@ -133,8 +167,30 @@ public class ReplicationBenchmark {
     }
   }
 
+  private void printLags() {
+    int n = Math.min(lagCount.get(), lags.length);
+    if (n > 0) {
+      long[] sorted = Arrays.copyOf(lags, n);
+      Arrays.sort(sorted);
+      System.out.printf("[replication] %s lag over %d writes: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
+          mode.equals("replicated") ? "commit-to-bucket" : "call-to-ack", n, sorted[n / 2] / 1e6, sorted[(int) (n * 0.99)] / 1e6, sorted[n - 1] / 1e6);
+    }
+  }
+
   @TearDown(Level.Trial)
   public void close() {
+    if (multi != null) {
+      long writes = Math.max(1, acknowledged.get());
+      for (String d : multi.destinations()) {
+        ReplicationMetrics m = multi.metrics(d);
+        System.out.printf("%n[replication] destinations=2 (%s) mode=%s writes=%d uploads=%d bytes/write=%.1f%n", d, mode,
+            writes, m.segmentsUploaded() + m.snapshotsUploaded(), (double) m.bytesUploaded() / writes);
+      }
+      printLags();
+      multi.close();
+      bucketSecond.close();
+      s3Second.close();
+    }
     if (replicator != null) {
       long bytes = replicator.metrics().bytesUploaded();
       long writes = Math.max(1, acknowledged.get());
@@ -143,13 +199,7 @@ public class ReplicationBenchmark {
           replicator.metrics().segmentsUploaded() + replicator.metrics().snapshotsUploaded(),
           replicator.metrics().segmentsUploaded(), replicator.metrics().snapshotsUploaded(),
           (double) bytes / writes, bucket.metrics().totalRequests());
-      int n = Math.min(lagCount.get(), lags.length);
-      if (n > 0) {
-        long[] sorted = Arrays.copyOf(lags, n);
-        Arrays.sort(sorted);
-        System.out.printf("[replication] %s lag over %d writes: p50 %.2f ms, p99 %.2f ms, max %.2f ms%n",
-            mode.equals("replicated") ? "commit-to-bucket" : "call-to-ack", n, sorted[n / 2] / 1e6, sorted[(int) (n * 0.99)] / 1e6, sorted[n - 1] / 1e6);
-      }
+      printLags();
       replicator.close();
     }
     store.close();

@@ -19,6 +19,22 @@ final class Progress {
   private final ConcurrentSkipListMap<Long, ReplicaPosition> positions = new ConcurrentSkipListMap<>();
   private volatile long replicated;
   private RuntimeException failure;
+  /** Told after every advance and at a failure (a MultiReplicator's quorum). */
+  private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  void onChange(Runnable listener) {
+    listeners.add(listener);
+  }
+
+  private void changed() {
+    for (Runnable l : listeners) {
+      try {
+        l.run();
+      } catch (RuntimeException e) {
+        org.slf4j.LoggerFactory.getLogger(Progress.class).error("a progress listener failed", e);
+      }
+    }
+  }
 
   long replicatedStoreTxid() {
     return replicated;
@@ -55,6 +71,7 @@ final class Progress {
       head.clear();
     }
     done.values().forEach(f -> f.complete(null));
+    changed();
   }
 
   void position(long storeTxid, ReplicaPosition p) {
@@ -86,5 +103,6 @@ final class Progress {
       waiters.clear();
     }
     all.values().forEach(f -> f.completeExceptionally(e));
+    changed();
   }
 }

@@ -47,6 +47,8 @@ public final class Replicator implements AutoCloseable {
 
   private final Database db;
   private final ReplicatorOptions options;
+  /** This replicator's own files (break records, staged snapshots, its home id): one per destination. */
+  private final Path workDir;
   private final Lease lease;
   private final ReplicationMetrics metrics = new ReplicationMetrics();
   private final Progress progress = new Progress();
@@ -59,14 +61,19 @@ public final class Replicator implements AutoCloseable {
   /** Set when the store closes the database (then nothing is left to hold, and no replicator can follow). */
   private volatile boolean storeClosed;
 
-  private Replicator(Database db, ReplicatorOptions options) {
+  /** The name its threads carry: the database's, and the destination's in a {@link MultiReplicator}. */
+  private final String threadName;
+
+  private Replicator(Database db, ReplicatorOptions options, String destination) {
     this.db = db;
     this.options = options;
+    this.threadName = destination == null ? db.name() : db.name() + "-" + destination;
+    this.workDir = Shipper.workDirectory(db, options).toAbsolutePath().normalize();
     this.lease = new Lease(options.store(), new BucketLayout(options.prefix()), options.owner(),
-        Home.of(db.path(), Shipper.workDirectory(db, options)), options.leaseTtl(), options.clock(), System::nanoTime);
+        Home.of(db.path(), workDir), options.leaseTtl(), options.clock(), System::nanoTime);
     this.shipper = new Shipper(db, options, lease, metrics, progress);
     lease.reportLocalEnd(this::localEnd);
-    this.thread = new Thread(this::runShipper, "litevault-replicator-" + db.name());
+    this.thread = new Thread(this::runShipper, "litevault-replicator-" + threadName);
     this.thread.setDaemon(true);
   }
 
@@ -82,6 +89,11 @@ public final class Replicator implements AutoCloseable {
    * @throws StoreUnavailableException the bucket cannot be used (credentials, bucket, endpoint)
    */
   public static Replicator start(Database db, ReplicatorOptions options) {
+    return start(db, options, null);
+  }
+
+  /** {@link #start(Database, ReplicatorOptions)} for destination {@code destination} of a {@link MultiReplicator}. */
+  static Replicator start(Database db, ReplicatorOptions options, String destination) {
     Objects.requireNonNull(db, "db");
     Objects.requireNonNull(options, "options");
     if (!db.options().holdWalUntilGate()) {
@@ -89,19 +101,16 @@ public final class Replicator implements AutoCloseable {
           + "(migrations, writes after a crash) may be checkpointed first, and the bucket then refuses the file "
           + "(LocalBehindBucketException)", db.name());
     }
-    Path file = db.path().toAbsolutePath().normalize();
-    if (!ATTACHED.add(file)) {
-      // The lease cannot tell two replicators of one process apart (the same home): refuse here.
-      throw new IllegalStateException("database '" + db.name() + "' already has a replicator in this process: "
-          + "close it before starting another");
-    }
+    Attachment attachment = new Attachment(db.path().toAbsolutePath().normalize(),
+        Shipper.workDirectory(db, options).toAbsolutePath().normalize(), options.store(), options.prefix());
+    attach(db, attachment);
     Replicator r = null;
     try {
-      r = new Replicator(db, options);
+      r = new Replicator(db, options, destination);
       options.store().verify();
       r.lease.acquire(); // fail fast, on the caller's thread, when another process holds the prefix
     } catch (RuntimeException | Error e) {
-      ATTACHED.remove(file);
+      ATTACHED.remove(attachment);
       if (r != null) {
         // The application means to replicate this database: what it writes until a replicator runs
         // stays in the WAL (even through the store's close), to ship then, instead of becoming a file
@@ -112,7 +121,7 @@ public final class Replicator implements AutoCloseable {
     }
     ReplicationPort.of(db).addCheckpointGate(r.hook);
     ReplicationPort.of(db).addCommitListener(r.hook);
-    PartingGate parting = PARTING.remove(db);
+    PartingGate parting = partingGates(db).remove(r.workDir);
     if (parting != null) {
       parting.remove(); // after the new gate is in: never a moment without one
     }
@@ -130,7 +139,7 @@ public final class Replicator implements AutoCloseable {
    */
   private void startKeepAlive() {
     keepAlive = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(task -> {
-      Thread t = new Thread(task, "litevault-lease-" + db.name());
+      Thread t = new Thread(task, "litevault-lease-" + threadName);
       t.setDaemon(true);
       return t;
     });
@@ -193,6 +202,29 @@ public final class Replicator implements AutoCloseable {
       }
       return f.thenApply(v -> c.value());
     });
+  }
+
+  /** Asks for an upload soon, as a REPLICATED write of store txid {@code txid} does. For {@link MultiReplicator}. */
+  void hurry(long txid) {
+    shipper.replicatedWrite(txid);
+  }
+
+  /**
+   * Runs {@code listener} after every advance of {@link #replicatedTxid()} and when replication stops for
+   * good, on the thread that did it (keep it short). For {@link MultiReplicator}, which keeps its own waiters.
+   */
+  void onProgress(Runnable listener) {
+    progress.onChange(listener);
+  }
+
+  /** Whether REPLICATED writes wait in this replicator's own progress (a test's view). */
+  boolean hasWaiters() {
+    return progress.hasWaiters();
+  }
+
+  /** Why replication stopped for good (a {@link LeaseException} when fenced), or null while it runs. */
+  RuntimeException stoppedBy() {
+    return progress.failure();
   }
 
   /** The newest store txid (as in {@link Committed#txid()}) whose data is in the bucket. */
@@ -294,7 +326,7 @@ public final class Replicator implements AutoCloseable {
     ReplicationPort.of(db).removeCommitListener(hook);
     ReplicationPort.of(db).removeCheckpointGate(hook);
     if (!thread.isAlive()) {
-      ATTACHED.remove(file()); // else when the thread ends (runShipper)
+      ATTACHED.remove(attachment()); // else when the thread ends (runShipper)
     }
     if (thread.isAlive()) {
       // An upload may still be in flight: a released lease would let a successor continue this lineage
@@ -313,14 +345,22 @@ public final class Replicator implements AutoCloseable {
     PartingGate parting = new PartingGate(shipper.safePosition());
     ReplicationPort.of(db).addCheckpointGate(parting);
     ReplicationPort.of(db).addCommitListener(parting);
-    PartingGate previous = PARTING.put(db, parting);
+    PartingGate previous = partingGates(db).put(workDir, parting);
     if (previous != null) {
       previous.remove();
     }
   }
 
-  /** The parting gates of replicators closed (or failed to start) while their database stays open. */
-  private static final Map<Database, PartingGate> PARTING = Collections.synchronizedMap(new WeakHashMap<>());
+  /**
+   * The parting gates of replicators closed (or failed to start) while their database stays open, by
+   * database and then by work directory: each destination of a {@link MultiReplicator} leaves its own, and
+   * only the next replicator of that destination (the same work directory) removes it.
+   */
+  private static final Map<Database, Map<Path, PartingGate>> PARTING = Collections.synchronizedMap(new WeakHashMap<>());
+
+  private static Map<Path, PartingGate> partingGates(Database db) {
+    return PARTING.computeIfAbsent(db, d -> new ConcurrentHashMap<>());
+  }
 
   /**
    * Left by {@link #close()} while the database stays open: holds checkpoints at what was shipped, so the
@@ -345,12 +385,18 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
+      if (shipped.covers(walEnd)) {
+        return; // held for another replicator's sake: nothing this one needs is lost
+      }
       shipper.markBrokenAway(walEnd);
     }
 
     @Override
     public void onClose(String database) {
-      PARTING.remove(db, this);
+      Map<Path, PartingGate> gates = PARTING.get(db);
+      if (gates != null) {
+        gates.remove(workDir, this);
+      }
     }
 
     void remove() {
@@ -359,8 +405,38 @@ public final class Replicator implements AutoCloseable {
     }
   }
 
-  /** The database files a replicator of this process is attached to. */
-  private static final Set<Path> ATTACHED = ConcurrentHashMap.newKeySet();
+  /**
+   * A replicator of this process: its database file, its work directory, and where it ships. Two of one
+   * database are refused when they share a work directory (the lease cannot tell them apart: the same
+   * home, and their break records would collide) or ship to one prefix of one store.
+   */
+  private record Attachment(Path file, Path workDir, io.litevault.bucket.ObjectStore store, String prefix) {
+    boolean conflictsWith(Attachment o) {
+      return file.equals(o.file) && (workDir.equals(o.workDir) || (store == o.store && prefix.equals(o.prefix)));
+    }
+  }
+
+  /** The replicators of this process, by what they are attached to. */
+  private static final Set<Attachment> ATTACHED = ConcurrentHashMap.newKeySet();
+
+  private static void attach(Database db, Attachment a) {
+    synchronized (ATTACHED) {
+      for (Attachment o : ATTACHED) {
+        if (a.conflictsWith(o)) {
+          // The lease cannot tell two replicators of one process apart (the same home): refuse here.
+          throw new IllegalStateException("database '" + db.name() + "' already has a replicator in this process "
+              + (a.workDir.equals(o.workDir) ? "with the work directory " + a.workDir
+                  : "shipping to prefix '" + a.prefix + "' of " + a.store.describe())
+              + ": close it before starting another");
+        }
+      }
+      ATTACHED.add(a);
+    }
+  }
+
+  private Attachment attachment() {
+    return new Attachment(file(), workDir, options.store(), options.prefix());
+  }
 
   private void runShipper() {
     try {
@@ -370,7 +446,7 @@ public final class Replicator implements AutoCloseable {
       throw e;
     } finally {
       if (closed || storeClosed) {
-        ATTACHED.remove(file()); // a close that gave up waiting for this thread left it attached until now
+        ATTACHED.remove(attachment()); // a close that gave up waiting for this thread left it attached until now
       }
     }
   }
@@ -388,6 +464,13 @@ public final class Replicator implements AutoCloseable {
 
     @Override
     public void onContinuityBroken(String database, WalPosition lostFrom, WalPosition walEnd) {
+      if (safePosition().covers(walEnd)) {
+        // Another gate held the WAL (another destination of a MultiReplicator, down): this one shipped
+        // every frame the forced checkpoint copies, so it loses nothing and continues its lineage.
+        log.info("database '{}': the store forces a checkpoint for another replicator's sake; this one has "
+            + "shipped the whole WAL and continues its lineage", database);
+        return;
+      }
       log.warn("database '{}': the store checkpointed frames not yet shipped (WAL at {}); the next upload "
           + "starts a new lineage with a snapshot", database, walEnd.offset());
       // Counted first: a snapshot landing now either sees the count change, or is seen by markBrokenAway

@@ -120,6 +120,32 @@ public final class ReplicatorOptions {
     this.segmentFormat = b.segmentFormat;
   }
 
+  /** A copy with the work directory {@code dir}: a {@link MultiReplicator} gives each destination its own. */
+  ReplicatorOptions withWorkDirectory(Path dir) {
+    Builder b = new Builder(store, prefix);
+    b.minUploadInterval = minUploadInterval;
+    b.replicatedBatchWindow = replicatedBatchWindow;
+    b.snapshotInterval = snapshotInterval;
+    b.snapshotChainFraction = snapshotChainFraction;
+    b.minSnapshotSpacing = minSnapshotSpacing;
+    b.retention = retention;
+    b.retentionCheckInterval = retentionCheckInterval;
+    b.fineSegmentRetention = fineSegmentRetention;
+    b.codec = codec;
+    b.maxSegmentBytes = maxSegmentBytes;
+    b.leaseTtl = leaseTtl;
+    b.leaseKeepAlive = leaseKeepAlive;
+    b.retryBackoff = retryBackoff;
+    b.maxRetryBackoff = maxRetryBackoff;
+    b.workDirectory = Objects.requireNonNull(dir, "dir");
+    b.clock = clock;
+    b.owner = owner;
+    b.allowFork = allowFork;
+    b.compactionWindows = compactionWindows;
+    b.segmentFormat = segmentFormat;
+    return new ReplicatorOptions(b);
+  }
+
   /**
    * @param store where to replicate (MinIO in production)
    * @param prefix the key prefix of this database's replica, e.g. {@code "litevault/data"}

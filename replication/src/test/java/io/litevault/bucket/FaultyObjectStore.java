@@ -78,6 +78,14 @@ public final class FaultyObjectStore implements ObjectStore {
 
   private volatile String[] downTrigger;
 
+  /** Runs {@code hook} at every {@link #verify()} before anything else (a hook that blocks pauses a start there). */
+  public FaultyObjectStore beforeVerify(Runnable hook) {
+    this.beforeVerify = hook;
+    return this;
+  }
+
+  private volatile Runnable beforeVerify;
+
   /** Every call sleeps {@code d} first. */
   public FaultyObjectStore latency(Duration d) {
     this.latency = d;
@@ -236,6 +244,10 @@ public final class FaultyObjectStore implements ObjectStore {
 
   @Override
   public void verify() {
+    Runnable hook = beforeVerify;
+    if (hook != null) {
+      hook.run();
+    }
     before("verify", null);
     delegate.verify();
   }

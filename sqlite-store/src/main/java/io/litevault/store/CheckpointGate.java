@@ -25,7 +25,9 @@ public interface CheckpointGate {
    * only grow. Called on the writer thread, at a commit boundary (no commit happens while it runs): a
    * gate may make the frames up to {@code end} safe now (ship them) and return true once
    * {@link #safePosition()} covers {@code end}; the store then restarts the WAL. Writes wait meanwhile,
-   * so keep it to one upload. The default declines.
+   * so keep it to one upload. The default declines. Also called just before a checkpoint forced past the
+   * hard limit (for another gate's sake, say): a gate that covers {@code end} by then loses nothing, and
+   * may ignore the {@link CommitListener#onContinuityBroken} that follows.
    */
   default boolean awaitSafe(WalPosition end, java.time.Duration timeout) {
     return false;

@@ -81,6 +81,7 @@ final class Checkpointer {
     long walBytes = wal.end().offset();
     try {
       if (walBytes >= options.hardWalLimitBytes() && !gatesRelease(wal.end())) {
+        catchUpBeforeForcing(wal.end());
         checkpoint(CheckpointMode.TRUNCATE, true);
       } else if (walBytes >= options.restartWalBytes()) {
         if (System.nanoTime() - nextRestartNanos < 0) {
@@ -352,6 +353,26 @@ final class Checkpointer {
   }
 
   /**
+   * Before a checkpoint forced past the hard limit: asks every gate that holds the WAL to ship up to
+   * {@code end} now, each for up to {@link #CATCH_UP_TIMEOUT} (a gate whose bucket is down declines at
+   * once). With several gates (one replicator per destination) only the ones that cannot keep up lose
+   * their continuity; one a commit or two behind the end would otherwise start a new lineage for
+   * another's outage. Runs on the writer thread at a commit boundary, as {@link CheckpointGate#awaitSafe}
+   * requires, and only when the hard limit is crossed.
+   */
+  private void catchUpBeforeForcing(WalPosition end) {
+    for (CheckpointGate gate : gates) {
+      try {
+        if (!gate.safePosition().covers(end)) {
+          gate.awaitSafe(end, CATCH_UP_TIMEOUT);
+        }
+      } catch (RuntimeException e) {
+        errorHandler.handle(database, "checkpoint gate (catch up before a forced checkpoint)", e);
+      }
+    }
+  }
+
+  /**
    * Waits up to {@code timeout} for every gate to cover {@code end}, asking each one that holds it to
    * ship now ({@link CheckpointGate#awaitSafe}). Returns false as soon as a gate declines or the time
    * is up: a gate that cannot progress (its bucket is down, or it needs the writer this caller has
@@ -415,7 +436,7 @@ final class Checkpointer {
     announcedLostFrom = lostFrom;
     announcedEnd = end;
     log.warn("database '{}': checkpointing a {}-byte WAL that replication has not released; "
-        + "replication must start over from a snapshot", database, end.offset());
+        + "a replicator that had not shipped it must start over from a snapshot", database, end.offset());
     for (CommitListener l : listeners) {
       try {
         l.onContinuityBroken(database, lostFrom, end);
