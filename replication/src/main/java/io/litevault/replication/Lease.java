@@ -76,7 +76,7 @@ final class Lease {
 
   /** One generation as read from the bucket. */
   record Holder(long generation, String owner, String nonce, String home, long expiresAtMillis, boolean released,
-      boolean fence, LeaseBody.LocalEnd localEnd) {}
+      boolean fence, LeaseBody.LocalEnd localEnd, long ttlMillis) {}
 
   /** What each body written from now on says of the holder's local end; null: nothing. */
   void reportLocalEnd(java.util.function.Supplier<LeaseBody.LocalEnd> localEnd) {
@@ -192,7 +192,7 @@ final class Lease {
     }
     List<Long> gens = generations(); // one listing for both checks: a renewal costs a PUT and one LIST
     if (!newestIs(next, gens)) {
-      throw lost(newest() == null ? "another process" : newest().owner);
+      throw lost(newestOwner());
     }
     generation = next;
     confirmed(started);
@@ -223,13 +223,35 @@ final class Lease {
       return;
     }
     try {
-      if (store.putIfAbsent(layout.leaseGeneration(generation + 1), body(true))) {
-        deleteOlderThan(generation + 1, generations());
+      for (int attempt = 0; attempt < 3; attempt++) {
+        long next = generation + 1;
+        if (store.putIfAbsent(layout.leaseGeneration(next), body(true))) {
+          deleteOlderThan(next, generations());
+          return;
+        }
+        // Taken: by a renewal of ours whose answer was lost (then it is ours to release after), or by
+        // another process (then there is nothing of ours to release).
+        Optional<Holder> h = read(next);
+        if (h.isEmpty() || !h.get().nonce().equals(nonce)) {
+          return;
+        }
+        generation = next;
       }
+      log.warn("could not release the lease of '{}': each generation tried was already there", layout.prefix());
     } catch (RuntimeException e) {
       log.warn("could not release the lease of '{}'", layout.prefix(), e);
     } finally {
       generation = 0;
+    }
+  }
+
+  /** Who holds the lease now, for a lost lease's message: never a failure of its own (the loss is the news). */
+  private String newestOwner() {
+    try {
+      Holder h = newest();
+      return h == null ? "another process" : h.owner;
+    } catch (RuntimeException e) {
+      return "another process";
     }
   }
 
@@ -257,8 +279,12 @@ final class Lease {
    * older primary during a rolling deploy holds the prefix as much as a newer one.
    */
   synchronized Optional<Holder> holder() {
+    Optional<Holder> legacy = parse(0, layout.legacyLease());
+    if (legacy.isPresent() && legacy.get().expiresAtMillis > clock.millis()) {
+      return legacy; // live: acquire refuses whatever the generations say (a rollback to an older version)
+    }
     Holder newest = newest();
-    return newest != null ? Optional.of(newest) : parse(0, layout.legacyLease());
+    return newest != null ? Optional.of(newest) : legacy;
   }
 
   private Holder newest() {
@@ -310,7 +336,8 @@ final class Lease {
   private byte[] body(boolean released) {
     long until = released ? 0 : clock.millis() + ttl.toMillis();
     java.util.function.Supplier<LeaseBody.LocalEnd> end = localEnd;
-    return new LeaseBody(owner, nonce, home, until, released, fence, end == null ? null : end.get()).toJson();
+    return new LeaseBody(owner, nonce, home, until, released, fence, end == null ? null : end.get(), ttl.toMillis())
+        .toJson();
   }
 
   private Optional<Holder> read(long gen) {
@@ -332,6 +359,6 @@ final class Lease {
     }
     LeaseBody b = LeaseBody.parse(key, bytes);
     return Optional.of(new Holder(gen, b.owner(), b.nonce(), b.home(), b.expiresAtMillis(), b.released(), b.fence(),
-        b.localEnd()));
+        b.localEnd(), b.ttlMillis()));
   }
 }

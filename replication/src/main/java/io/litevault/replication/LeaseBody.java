@@ -13,7 +13,8 @@ import java.util.regex.Pattern;
 /**
  * The body of one lease generation (docs/FORMAT.md, "Leases"): a JSON object
  * {@code {"owner", "nonce", "home", "expiresAtMillis", "released", "fence"}}, and since issue 15 optionally
- * {@code "lineage", "localTxid"} (the holder's {@link LocalEnd}), written and read by Jackson.
+ * {@code "lineage", "shippedTxid", "unshipped"} (the holder's {@link LocalEnd}) and {@code "ttlMillis"} (its
+ * lease TTL, 0 when absent: a watcher times a generation's life on its own clock), written and read by Jackson.
  *
  * <p>Compatibility both ways, because during a rolling deploy an older and a newer version read each
  * other's leases:
@@ -31,21 +32,21 @@ import java.util.regex.Pattern;
  * Unknown fields are ignored, so a later version may add some.
  */
 record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence,
-    LocalEnd localEnd) {
+    LocalEnd localEnd, long ttlMillis) {
   /**
-   * Where the holder's local database ended when it wrote this body, in the bucket's numbering: the txid its
-   * last local commit will have in {@code lineage} once shipped. A successor that finds the bucket ending
-   * before it knows at least the difference of transactions were committed there and never shipped.
+   * Where the holder's local database stood when it wrote this body: the newest txid of {@code lineage} it had
+   * shipped, and how many transactions it had committed locally after it. A successor that finds nothing
+   * after {@code shippedTxid} in the bucket knows at least {@code unshipped} were never shipped.
    */
-  record LocalEnd(String lineage, long txid) {
+  record LocalEnd(String lineage, long shippedTxid, long unshipped) {
     /** Lineage ids as the layout writes them; anything else in a body is ignored, never shown. */
     private static final Pattern LINEAGE = Pattern.compile("[A-Za-z0-9-]{1,64}");
 
-    static LocalEnd ofValid(String lineage, long txid) {
-      return lineage != null && LINEAGE.matcher(lineage).matches() && txid >= 0 ? new LocalEnd(lineage, txid) : null;
+    static LocalEnd ofValid(String lineage, long shippedTxid, long unshipped) {
+      return lineage != null && LINEAGE.matcher(lineage).matches() && shippedTxid >= 0 && unshipped >= 0
+          ? new LocalEnd(lineage, shippedTxid, unshipped) : null;
     }
   }
-
 
   /** Bodies are tiny; anything larger is not a lease (and is not read whole). */
   static final int MAX_BYTES = 4096;
@@ -59,7 +60,7 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
       Pattern.compile("\"(owner|nonce|home|expiresAtMillis|released|fence)\":\\s*\"?([^\",}]*)\"?");
 
   LeaseBody(String owner, String nonce, String home, long expiresAtMillis, boolean released, boolean fence) {
-    this(owner, nonce, home, expiresAtMillis, released, fence, null);
+    this(owner, nonce, home, expiresAtMillis, released, fence, null, 0);
   }
 
   LeaseBody {
@@ -78,8 +79,12 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     ObjectNode o = JSON.createObjectNode();
     o.put("owner", owner).put("nonce", nonce).put("home", home).put("expiresAtMillis", expiresAtMillis)
         .put("released", released).put("fence", fence);
+    if (ttlMillis > 0) {
+      o.put("ttlMillis", ttlMillis);
+    }
     if (localEnd != null) {
-      o.put("lineage", localEnd.lineage()).put("localTxid", localEnd.txid());
+      o.put("lineage", localEnd.lineage()).put("shippedTxid", localEnd.shippedTxid())
+          .put("unshipped", localEnd.unshipped());
     }
     try {
       return (JSON.writeValueAsString(o) + "\n").getBytes(StandardCharsets.UTF_8);
@@ -107,18 +112,24 @@ record LeaseBody(String owner, String nonce, String home, long expiresAtMillis, 
     }
     return new LeaseBody(text(o, "owner", null, key, bytes), text(o, "nonce", null, key, bytes),
         text(o, "home", "", key, bytes), number(o, "expiresAtMillis", key, bytes), bool(o, "released", key, bytes),
-        bool(o, "fence", key, bytes), localEnd(o));
+        bool(o, "fence", key, bytes), localEnd(o), isLong(o.get("ttlMillis")) ? Math.max(0, o.get("ttlMillis").longValue()) : 0);
   }
 
   /** The optional local end: absent, or not well-formed, it is unknown (a hint, never a reason to refuse). */
   private static LocalEnd localEnd(JsonNode o) {
     JsonNode lineage = o.get("lineage");
-    JsonNode txid = o.get("localTxid");
-    if (lineage == null || !lineage.isTextual() || txid == null || !txid.isIntegralNumber() || !txid.canConvertToLong()) {
+    JsonNode shipped = o.get("shippedTxid");
+    JsonNode unshipped = o.get("unshipped");
+    if (lineage == null || !lineage.isTextual() || !isLong(shipped) || !isLong(unshipped)) {
       return null;
     }
-    return LocalEnd.ofValid(lineage.textValue(), txid.longValue());
+    return LocalEnd.ofValid(lineage.textValue(), shipped.longValue(), unshipped.longValue());
   }
+
+  private static boolean isLong(JsonNode v) {
+    return v != null && v.isIntegralNumber() && v.canConvertToLong();
+  }
+
 
   private static String text(JsonNode o, String field, String absent, String key, byte[] bytes) {
     JsonNode v = o.get(field);

@@ -22,29 +22,43 @@ public final class LeaseView {
    * @param expiresAt when it runs out unless renewed (on the holder's clock; meaningless when released)
    * @param released whether the holder let it go (a clean close or handover): a successor may continue its
    *     lineage at once
-   * @param localEnd where the holder's local database ended when it wrote this generation, in the bucket's
-   *     numbering (the txid its last local commit takes once shipped); null when unknown (an older holder,
-   *     or nothing shipped yet by that process). Commits after that renewal are not counted.
+   * @param generation the generation's number (a renewal writes the next one; 0: the lease object of a version
+   *     before generations): a watcher sees a live holder by its changes, on its own clock
+   * @param backlog what the holder had not shipped when it wrote this generation; null when unknown (an older
+   *     holder, or nothing shipped yet by that process)
+   * @param ttl the holder's lease TTL; null when unknown (an older holder)
    */
-  public record State(String owner, Instant expiresAt, boolean released, ReplicaPosition localEnd) {
+  public record State(String owner, Instant expiresAt, boolean released, long generation, Backlog backlog,
+      Duration ttl) {
     public State(String owner, Instant expiresAt, boolean released) {
-      this(owner, expiresAt, released, null);
-    }
-
-    /**
-     * At least how many transactions the holder committed locally and never shipped, given that the bucket
-     * ends at {@code bucketEnd}: -1 when that cannot be told (no local end, or another lineage).
-     */
-    public long unshippedAtLeast(ReplicaPosition bucketEnd) {
-      if (localEnd == null || bucketEnd == null || !localEnd.lineage().equals(bucketEnd.lineage())) {
-        return -1;
-      }
-      return Math.max(0, localEnd.txid() - bucketEnd.txid());
+      this(owner, expiresAt, released, -1, null, null);
     }
 
     /** Whether a successor may take it now: released, or expired by {@code now}. */
     public boolean free(Instant now) {
       return released || !expiresAt.isAfter(now);
+    }
+  }
+
+  /**
+   * What a lease holder had committed locally and not shipped when it wrote a generation.
+   *
+   * @param shipped the newest position of its lineage it had shipped
+   * @param unshipped transactions committed locally after it
+   */
+  public record Backlog(ReplicaPosition shipped, long unshipped) {
+    /**
+     * At least how many of them never reached the bucket, given that the bucket's lineage ends at {@code end}
+     * and whether a snapshot lies after {@code shipped} up to it: each txid a segment adds after
+     * {@code shipped} is at most one of them (one WAL commit), but one snapshot can hold any number. -1 when
+     * that cannot be told: another lineage, a bucket behind {@code shipped}, or a snapshot after it.
+     */
+    public long lostAtLeast(ReplicaPosition end, boolean snapshotAfterShipped) {
+      if (end == null || !end.lineage().equals(shipped.lineage()) || end.txid() < shipped.txid()
+          || snapshotAfterShipped) {
+        return -1;
+      }
+      return Math.max(0, unshipped - (end.txid() - shipped.txid()));
     }
   }
 
@@ -58,6 +72,8 @@ public final class LeaseView {
     Lease lease = new Lease(store, new BucketLayout(prefix), "lease-view", "", Duration.ofSeconds(1),
         Clock.systemUTC(), System::nanoTime);
     return lease.holder().map(h -> new State(h.owner(), Instant.ofEpochMilli(h.expiresAtMillis()), h.released(),
-        h.localEnd() == null ? null : new ReplicaPosition(h.localEnd().lineage(), h.localEnd().txid())));
+        h.generation(), h.localEnd() == null ? null : new Backlog(
+            new ReplicaPosition(h.localEnd().lineage(), h.localEnd().shippedTxid()), h.localEnd().unshipped()),
+        h.ttlMillis() > 0 ? Duration.ofMillis(h.ttlMillis()) : null));
   }
 }

@@ -162,12 +162,10 @@ public final class Replicator implements AutoCloseable {
   }
 
   /**
-   * Where the local database ends in the bucket's numbering, for the lease body (a successor counts from it
-   * what a dead primary never shipped): the bucket position of the newest shipped store txid, plus the store
-   * txids committed after it. One store txid is one WAL commit (the store numbers only commits that moved the
-   * WAL), and each WAL commit is one txid of the lineage, so the sum is where the last local commit lands; a
-   * WAL commit without a store txid (a maintenance VACUUM) only makes it smaller, never larger. Null until
-   * this process has shipped something.
+   * Where the local database stands, for the lease body (a successor counts from it what a dead primary never
+   * shipped): the bucket position of the newest shipped store txid, and the store txids committed after it
+   * (each one WAL commit: the store numbers only commits that moved the WAL). Null until this process has
+   * shipped something.
    */
   private LeaseBody.LocalEnd localEnd() {
     long shipped = progress.replicatedStoreTxid();
@@ -175,8 +173,9 @@ public final class Replicator implements AutoCloseable {
     if (at == null) {
       return null;
     }
-    return LeaseBody.LocalEnd.ofValid(at.lineage(), at.txid() + Math.max(0, db.lastTxid() - shipped));
+    return LeaseBody.LocalEnd.ofValid(at.lineage(), at.txid(), Math.max(0, db.lastTxid() - shipped));
   }
+
 
   /**
    * A write with the given durability. With {@link Durability#REPLICATED} the future completes only once

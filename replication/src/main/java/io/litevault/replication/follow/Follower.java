@@ -260,11 +260,14 @@ public final class Follower implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    stopPolling();
-    replica.close();
-    closeQuietly(lockChannel);
-    synchronized (progress) {
-      progress.notifyAll(); // a waiting await sees the follower closed
+    try {
+      stopPolling();
+      replica.close();
+      closeQuietly(lockChannel);
+    } finally {
+      synchronized (progress) {
+        progress.notifyAll(); // a waiting await sees the follower closed
+      }
     }
   }
 

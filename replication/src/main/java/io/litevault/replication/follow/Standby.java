@@ -64,6 +64,8 @@ public final class Standby implements AutoCloseable {
   private volatile Optional<LeaseView.State> lastLease = Optional.empty();
   /** Set by {@link #close}: a waiting {@link #awaitPromotion} returns empty at its next lease check. */
   private volatile boolean closed;
+  /** Whether {@link #directory} in {@link #DIRECTORIES} is still this standby's (until promoted or closed). */
+  private boolean registered = true;
 
   private Standby(List<StandbyOptions> databases, Path directory, Map<String, Follower> followers) {
     this.databases = databases;
@@ -112,6 +114,7 @@ public final class Standby implements AutoCloseable {
   private static Path directoryOf(List<StandbyOptions> list) {
     Path directory = list.get(0).follower().file().toAbsolutePath().normalize().getParent();
     Set<String> names = new HashSet<>();
+    Set<String> prefixes = new HashSet<>();
     for (StandbyOptions o : list) {
       Path d = o.follower().file().toAbsolutePath().normalize().getParent();
       if (!d.equals(directory)) {
@@ -120,6 +123,10 @@ public final class Standby implements AutoCloseable {
       }
       if (!names.add(o.follower().name())) {
         throw new IllegalArgumentException("database '" + o.follower().name() + "' is named twice");
+      }
+      if (!prefixes.add(o.follower().store().describe() + " " + o.follower().prefix())) {
+        throw new IllegalArgumentException("prefix '" + o.follower().prefix() + "' is followed twice: each database "
+            + "of a store replicates to a prefix of its own");
       }
     }
     return directory;
@@ -219,7 +226,7 @@ public final class Standby implements AutoCloseable {
       }
       if (newer.isEmpty()) {
         followers = null;
-        DIRECTORIES.remove(directory);
+        unregister();
         promoted.forEach(this::warnOfLoss);
         return Optional.of(promoted);
       }
@@ -237,25 +244,29 @@ public final class Standby implements AutoCloseable {
     }
   }
 
-  /** The leases once all are free, in the databases' order; empty on timeout or close. */
+  /**
+   * The leases once all are free, in the databases' order; empty on timeout or close. Free: released, or
+   * expired by the holder's expiry AND unchanged (the same generation) for the holder's lease TTL on this
+   * machine's monotonic clock (when the body says it): a holder whose wall clock runs behind writes expiries
+   * already past here, yet renews.
+   * Waits on this object's monitor between checks, so {@link #close} ends the wait at once.
+   */
   private Optional<List<LeaseView.State>> awaitFreeLeases(long deadline) throws InterruptedException {
+    Map<String, long[]> seen = new java.util.HashMap<>(); // prefix -> {generation, first seen (nanos)}
     while (true) {
       if (closed) {
         return Optional.empty();
       }
       List<LeaseView.State> states = new ArrayList<>();
-      boolean allFree = true;
       for (StandbyOptions o : databases) {
         LeaseView.State s = readLease(o).orElse(new LeaseView.State("nobody", Instant.EPOCH, true));
-        states.add(s);
-        if (!s.free(Instant.now())) {
-          allFree = false;
-          lastLease = Optional.of(s);
+        lastLease = Optional.of(s);
+        if (!free(o, s, seen)) {
           break;
         }
-        lastLease = Optional.of(s);
+        states.add(s);
       }
-      if (allFree) {
+      if (states.size() == databases.size()) {
         for (int i = 0; i < databases.size(); i++) {
           LeaseView.State s = states.get(i);
           log.info("standby of '{}': the lease of '{}' is {}: taking over", databases.get(i).follower().prefix(),
@@ -263,11 +274,27 @@ public final class Standby implements AutoCloseable {
         }
         return Optional.of(states);
       }
-      if (System.nanoTime() > deadline) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
         return Optional.empty();
       }
-      Thread.sleep(databases.get(0).leaseCheckInterval().toMillis());
+      long pause = Math.min(left, databases.get(0).leaseCheckInterval().toNanos());
+      java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, Math.max(1, pause));
     }
+  }
+
+  private static boolean free(StandbyOptions o, LeaseView.State s, Map<String, long[]> seen) {
+    if (s.released() || s.generation() < 0 || s.ttl() == null) {
+      return s.free(Instant.now()); // released, nobody ever held it, or an older holder: its expiry alone
+    }
+    long now = System.nanoTime();
+    long[] first = seen.get(o.follower().prefix());
+    if (first == null || first[0] != s.generation()) {
+      seen.put(o.follower().prefix(), new long[] {s.generation(), now});
+      first = seen.get(o.follower().prefix());
+    }
+    boolean unchanged = now - first[1] >= s.ttl().toNanos();
+    return s.free(Instant.now()) && unchanged;
   }
 
   private Optional<LeaseView.State> readLease(StandbyOptions o) {
@@ -303,7 +330,8 @@ public final class Standby implements AutoCloseable {
         StandbyOptions o = databases.get(i);
         Replicator r = startReplicator(store, o);
         out.add(new Promotion(store, r, at.get(i), previous.get(i), waited,
-            Duration.ofNanos(System.nanoTime() - freeNanos), previous.get(i).unshippedAtLeast(at.get(i))));
+            Duration.ofNanos(System.nanoTime() - freeNanos),
+            lostAtLeast(o.follower().store(), o.follower().prefix(), previous.get(i), at.get(i))));
       }
       return out;
     } catch (RuntimeException e) {
@@ -311,6 +339,33 @@ public final class Standby implements AutoCloseable {
       store.close();
       throw e;
     }
+  }
+
+  /**
+   * At least how many transactions the holder of {@code lease} committed and never shipped, the bucket's
+   * lineage ending at {@code end} (see {@link LeaseView.Backlog#lostAtLeast}); -1 when unknown. One LIST of
+   * the lineage's snapshots after what the holder had shipped, when something came after it.
+   */
+  static long lostAtLeast(io.litevault.bucket.ObjectStore store, String prefix, LeaseView.State lease,
+      ReplicaPosition end) {
+    LeaseView.Backlog backlog = lease.backlog();
+    if (backlog == null) {
+      return -1;
+    }
+    boolean snapshotAfter = false;
+    ReplicaPosition shipped = backlog.shipped();
+    if (end.lineage().equals(shipped.lineage()) && end.txid() > shipped.txid()) {
+      BucketLayout layout = new BucketLayout(prefix);
+      try (Stream<ObjectInfo> s = store.listAfter(layout.snapshots(shipped.lineage()),
+          layout.snapshot(shipped.lineage(), shipped.txid()))) {
+        snapshotAfter = s.anyMatch(o -> layout.parse(o.key()).filter(BucketLayout.Parsed::snapshot)
+            .filter(p -> p.lastTxid() > shipped.txid()).isPresent());
+      } catch (RuntimeException e) {
+        log.warn("standby of '{}': cannot tell how many LOCAL writes were lost ({})", prefix, e.toString());
+        return -1;
+      }
+    }
+    return backlog.lostAtLeast(end, snapshotAfter);
   }
 
   private SqliteStore openStore() {
@@ -383,16 +438,24 @@ public final class Standby implements AutoCloseable {
     } catch (RuntimeException | Error e) {
       fresh.values().forEach(Follower::close);
       followers = null;
-      DIRECTORIES.remove(directory);
+      unregister();
       throw e;
     }
     followers = fresh;
   }
 
+  /** Gives the directory back, once: a later standby may have registered it since this one was promoted. */
+  private void unregister() {
+    if (registered) {
+      registered = false;
+      DIRECTORIES.remove(directory);
+    }
+  }
+
   private void closeFollowers() {
     Map<String, Follower> f = followers;
     followers = null;
-    DIRECTORIES.remove(directory);
+    unregister();
     if (f != null) {
       f.values().forEach(Follower::close);
     }
@@ -403,6 +466,7 @@ public final class Standby implements AutoCloseable {
   public void close() {
     closed = true;
     synchronized (this) {
+      notifyAll(); // a waiting awaitPromotions sees it at once
       closeFollowers();
     }
   }
