@@ -24,9 +24,10 @@ final class DecryptingStream extends InputStream {
   private final String operation;
   private final int keyId;
   private final StreamSegmentDecrypter decrypter;
-  private final byte[] ct = new byte[Framing.SEGMENT + 1];
+  /** Grown to a whole segment (plus one byte) only when the object has one: small objects stay small. */
+  private byte[] ct = new byte[16 * 1024];
   private int carried; // bytes at the start of ct already read for the next segment
-  private final ByteBuffer plain = ByteBuffer.allocate(Framing.PLAIN);
+  private ByteBuffer plain = ByteBuffer.allocate(0);
   private long segment;
   private boolean lastSeen;
   private long skip;
@@ -126,7 +127,10 @@ final class DecryptingStream extends InputStream {
       int want = Framing.storedLength(segment) + 1;
       int have = carried;
       while (have < want) {
-        int n = in.read(ct, have, want - have);
+        if (have == ct.length) {
+          ct = Arrays.copyOf(ct, Math.min(want, ct.length * 4));
+        }
+        int n = in.read(ct, have, Math.min(want, ct.length) - have);
         if (n < 0) {
           break;
         }
@@ -141,6 +145,9 @@ final class DecryptingStream extends InputStream {
         lastSeen = true; // a range starting past the end
         plain.limit(0);
         return;
+      }
+      if (plain.capacity() < length - Framing.TAG) {
+        plain = ByteBuffer.allocate(Math.max(0, length - Framing.TAG));
       }
       plain.clear();
       try {

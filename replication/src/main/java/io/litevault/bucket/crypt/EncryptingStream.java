@@ -18,8 +18,8 @@ final class EncryptingStream extends InputStream {
   private final InputStream plain;
   private final long expected;
   private final StreamSegmentEncrypter encrypter;
-  private final ByteBuffer plainBuf = ByteBuffer.allocate(Framing.PLAIN);
-  private final ByteBuffer out = ByteBuffer.allocate(Framing.SEGMENT);
+  private final ByteBuffer plainBuf;
+  private final ByteBuffer out;
   private int lookahead = -2; // -2: none read yet; -1: plaintext ended; else a byte read ahead
   private int segment;
   private boolean done;
@@ -32,6 +32,10 @@ final class EncryptingStream extends InputStream {
   EncryptingStream(InputStream plain, long expected, AesGcmHkdfStreaming aead, byte[] prefix, byte[] associatedData) {
     this.plain = plain;
     this.expected = expected;
+    // a small body (most segments are a few KiB) gets buffers of its size, not the 2 MiB of full segments
+    int cap = expected < 0 ? Framing.PLAIN : (int) Math.min(Framing.PLAIN, expected);
+    this.plainBuf = ByteBuffer.allocate(cap);
+    this.out = ByteBuffer.allocate(Math.max(Framing.PREFIX + Framing.TINK_HEADER, cap + Framing.TAG));
     try {
       this.encrypter = aead.newStreamSegmentEncrypter(associatedData);
     } catch (GeneralSecurityException e) {
@@ -80,7 +84,7 @@ final class EncryptingStream extends InputStream {
   }
 
   private void sealNext() throws IOException {
-    int capacity = segment == 0 ? Framing.FIRST_PLAIN : Framing.PLAIN;
+    int capacity = Math.min(plainBuf.capacity(), segment == 0 ? Framing.FIRST_PLAIN : Framing.PLAIN);
     plainBuf.clear().limit(capacity);
     if (lookahead >= 0) {
       plainBuf.put((byte) lookahead);
