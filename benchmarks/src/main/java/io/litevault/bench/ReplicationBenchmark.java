@@ -67,6 +67,10 @@ public class ReplicationBenchmark {
   @Param({"ZSTD"})
   public String codec;
 
+  /** Whether the bucket is written through {@code EncryptedObjectStore} (client-side encryption, issue 16). */
+  @Param({"false"})
+  public boolean encrypted;
+
   private Path dir;
   private EmbeddedS3 s3;
   private ObjectStore bucket;
@@ -86,6 +90,9 @@ public class ReplicationBenchmark {
     if (!mode.equals("off")) {
       s3 = EmbeddedS3.start(); // in-memory: the bucket of a benchmark lives as long as its trial
       bucket = BenchSupport.minio(s3);
+      if (encrypted) {
+        bucket = io.litevault.bucket.crypt.EncryptedObjectStore.wrap(bucket, CryptBenchmark.keys());
+      }
       replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "bench/data")
           .codec(Codec.valueOf(codec)).replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build());
       // Wait for the lineage's first snapshot so the measurement sees steady state only.
