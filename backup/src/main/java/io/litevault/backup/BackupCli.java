@@ -157,6 +157,10 @@ public final class BackupCli implements Callable<Integer> {
     }
     Side src = side("--source", source, sourceEndpoint, sourceRegion, sourceClient);
     Side dst = side("--target", target, targetEndpoint, targetRegion, targetClient);
+    if (!verify && (keysetFile != null || keysetEnv != null)) {
+      throw new IllegalArgumentException((keysetFile != null ? "--keyset-file" : "--keyset-env") + " serves only "
+          + "--verify: the copies never decrypt (a tier holds the ciphertext as it is); add --verify or drop it");
+    }
     Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
     return new CliOptions(src, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
