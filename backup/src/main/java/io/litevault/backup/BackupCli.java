@@ -3,6 +3,8 @@ package io.litevault.backup;
 import io.litevault.bucket.ErrorKind;
 import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.ObjectStoreOptions;
+import io.litevault.bucket.crypt.KeyProvider;
+import io.litevault.bucket.crypt.KeyProviders;
 import io.litevault.bucket.ObjectStores;
 import io.litevault.bucket.OpenedStore;
 import io.litevault.bucket.StoreUnavailableException;
@@ -98,6 +100,15 @@ public final class BackupCli implements Callable<Integer> {
       + "a temp file and run integrity_check (exit 12 when one fails)")
   boolean verify;
 
+  @Option(names = "--keyset-file", paramLabel = "PATH", description = "with --verify, for an encrypted bucket: the "
+      + "Tink JSON keyset the restore-check decrypts with (the copies themselves never decrypt: tiers hold the "
+      + "ciphertext as it is)")
+  Path keysetFile;
+
+  @Option(names = "--keyset-env", paramLabel = "VAR", description = "as --keyset-file, the keyset held in this "
+      + "environment variable (its name goes on the command line, never the keyset)")
+  String keysetEnv;
+
   @Mixin
   Verbosity verbosity = new Verbosity();
 
@@ -146,6 +157,10 @@ public final class BackupCli implements Callable<Integer> {
     }
     Side src = side("--source", source, sourceEndpoint, sourceRegion, sourceClient);
     Side dst = side("--target", target, targetEndpoint, targetRegion, targetClient);
+    if (!verify && (keysetFile != null || keysetEnv != null)) {
+      throw new IllegalArgumentException((keysetFile != null ? "--keyset-file" : "--keyset-env") + " serves only "
+          + "--verify: the copies never decrypt (a tier holds the ciphertext as it is); add --verify or drop it");
+    }
     Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
     return new CliOptions(src, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
@@ -160,13 +175,32 @@ public final class BackupCli implements Callable<Integer> {
     return new Side(flag, parsed, b.build());
   }
 
+  /** The restore-check's keys, or null for a bucket written without encryption. */
+  private KeyProvider keys() {
+    if (keysetFile != null && keysetEnv != null) {
+      throw new IllegalArgumentException("give --keyset-file or --keyset-env, not both");
+    }
+    KeyProvider keys = keysetFile != null ? KeyProviders.keysetFile(keysetFile)
+        : keysetEnv != null ? KeyProviders.environment(keysetEnv, env) : null;
+    if (keys != null) {
+      try {
+        keys.keyset(); // fail before copying anything when the keyset cannot be had
+      } catch (IllegalStateException e) {
+        throw new IllegalArgumentException((keysetFile != null ? "--keyset-file: " : "--keyset-env: ")
+            + e.getMessage(), e);
+      }
+    }
+    return keys;
+  }
+
   private int run(CliOptions o) {
     try (OpenedStore src = open(o.source()); OpenedStore dst = open(o.target())) {
       BackupOptions.Builder builder = BackupOptions.builder(src.store(), dst.store()).sourcePrefix(src.keyPrefix())
           .targetPrefix(dst.keyPrefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
           .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
-        builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify")));
+        builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify"),
+            keys()));
       }
       try (TieredBackup backup = TieredBackup.create(builder.build())) {
         TierRunReport r = backup.runNow(o.tier());

@@ -3,6 +3,8 @@ package io.litevault.backup;
 import io.litevault.replication.restore.IntegrityCheck;
 import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.crypt.EncryptedObjectStore;
+import io.litevault.bucket.crypt.KeyProvider;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
 import io.litevault.replication.restore.RestoreOptions;
@@ -22,17 +24,35 @@ import java.util.stream.Stream;
  * {@code lineages/<lineage>/snapshots/}), restores its newest state into a temporary file with the
  * restore library — which verifies every object's CRC and the database checksum chain — and runs
  * {@code PRAGMA integrity_check} on it. Any failure names the database and what failed.
+ *
+ * <p>A tier of an encrypted bucket holds the ciphertext exactly as the source does (the copies never
+ * decrypt): give this verifier the keys ({@link #RestoreVerifier(Path, KeyProvider)}) and it reads the tier
+ * through an {@link EncryptedObjectStore}, as a restore from the tier would.
  */
 public final class RestoreVerifier implements TierVerifier {
   private final Path scratch;
+  private final KeyProvider keys;
 
   /** @param scratch a directory for the temporary restored files (deleted after each check) */
   public RestoreVerifier(Path scratch) {
+    this(scratch, null);
+  }
+
+  /**
+   * For a tier of an encrypted bucket.
+   *
+   * @param scratch a directory for the temporary restored files (deleted after each check)
+   * @param keys the keys the bucket was written with (null: the tier is not encrypted)
+   */
+  public RestoreVerifier(Path scratch, KeyProvider keys) {
     this.scratch = scratch;
+    this.keys = keys;
   }
 
   @Override
-  public VerificationResult verify(ObjectStore tierStore, String tierPrefix) {
+  public VerificationResult verify(ObjectStore tier, String tierPrefix) {
+    // not closed: closing the wrapper would close the tier's store, which is the caller's
+    ObjectStore tierStore = keys == null ? tier : EncryptedObjectStore.wrap(tier, keys);
     TreeSet<String> databases = new TreeSet<>();
     try (Stream<ObjectInfo> all = tierStore.list(tierPrefix)) {
       all.forEach(o -> BucketLayout.locate(o.key())

@@ -81,6 +81,9 @@ public class ReplicationBenchmark {
   private EmbeddedS3 s3Second;
   private ObjectStore bucketSecond;
   private MultiReplicator multi;
+  /** Whether the bucket is written through {@code EncryptedObjectStore} (client-side encryption, issue 16). */
+  @Param({"false"})
+  public boolean encrypted;
 
   private Path dir;
   private EmbeddedS3 s3;
@@ -101,6 +104,9 @@ public class ReplicationBenchmark {
     if (!mode.equals("off")) {
       s3 = EmbeddedS3.start(); // in-memory: the bucket of a benchmark lives as long as its trial
       bucket = BenchSupport.minio(s3);
+      if (encrypted) {
+        bucket = io.litevault.bucket.crypt.EncryptedObjectStore.wrap(bucket, CryptBenchmark.keys());
+      }
       if (destinations == 1) {
         replicator = Replicator.start(db, ReplicatorOptions.builder(bucket, "bench/data")
             .codec(Codec.valueOf(codec)).replicatedBatchWindow(Duration.ofMillis(batchWindowMs)).build());

@@ -1,5 +1,6 @@
 package io.litevault.bucket;
 
+import io.litevault.bucket.crypt.KeyProvider;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
@@ -24,11 +25,16 @@ import java.util.Optional;
  *     {@code SOURCE_AWS_ACCESS_KEY_ID} (default {@code ""})
  * @param createDirectories whether a {@code file:} store's directory is created when missing (default
  *     false: a missing directory fails {@link ObjectStore#verify()})
+ * @param encryption where the keys come from when the store encrypts what it writes and decrypts what it
+ *     reads ({@link io.litevault.bucket.crypt.EncryptedObjectStore}); empty (the default): bodies as they are.
+ *     Replicator, restore, followers and a backup's restore-check open with it; a backup's tier copies open
+ *     without it, so they copy the ciphertext unchanged and never need the key. The provider holds the only
+ *     secret and never prints it
  */
 public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional<String> region,
     Optional<Boolean> pathStyle, Optional<RetryPolicy> retryPolicy, Optional<Duration> connectTimeout,
     Optional<Duration> socketTimeout, Map<String, String> environment, String variablePrefix,
-    boolean createDirectories) {
+    boolean createDirectories, Optional<KeyProvider> encryption) {
 
   /** Which S3 client library talks to an {@code s3:} store. */
   public enum Client {
@@ -48,6 +54,7 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     Objects.requireNonNull(socketTimeout, "socketTimeout");
     environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
     Objects.requireNonNull(variablePrefix, "variablePrefix");
+    Objects.requireNonNull(encryption, "encryption");
   }
 
   /** Every value at its default. */
@@ -79,7 +86,8 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     return "ObjectStoreOptions{client=" + client + ", endpoint=" + endpoint.map(URI::toString).orElse("aws-s3")
         + ", region=" + region.orElse("default") + ", pathStyle=" + usesPathStyle() + ", retryPolicy="
         + retryPolicy.map(Object::toString).orElse("default") + ", variables=" + accessKeyVariable()
-        + ", createDirectories=" + createDirectories + '}';
+        + ", createDirectories=" + createDirectories + ", encryption="
+        + encryption.map(KeyProvider::describe).orElse("none") + '}';
   }
 
   /** Builds {@link ObjectStoreOptions}; each setter checks its value at once. */
@@ -97,6 +105,7 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     private Map<String, String> environment;
     private String variablePrefix = "";
     private boolean createDirectories;
+    private KeyProvider encryption;
 
     private Builder() {}
 
@@ -177,11 +186,20 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
       return this;
     }
 
+    /**
+     * Encrypts every object written and decrypts every object read with the keys of {@code keys}; null: no
+     * encryption. See {@link ObjectStoreOptions#encryption()}.
+     */
+    public Builder encryption(KeyProvider keys) {
+      this.encryption = keys;
+      return this;
+    }
+
     public ObjectStoreOptions build() {
       return new ObjectStoreOptions(client, Optional.ofNullable(endpoint), Optional.ofNullable(region),
           Optional.ofNullable(pathStyle), Optional.ofNullable(retryPolicy), Optional.ofNullable(connectTimeout),
           Optional.ofNullable(socketTimeout), environment == null ? System.getenv() : environment, variablePrefix,
-          createDirectories);
+          createDirectories, Optional.ofNullable(encryption));
     }
 
     private static URI checkEndpoint(String endpoint) {

@@ -1,5 +1,6 @@
 package io.litevault.bucket;
 
+import io.litevault.bucket.crypt.EncryptedObjectStore;
 import io.litevault.bucket.fs.FileSystemObjectStore;
 import io.litevault.bucket.s3.MinioObjectStore;
 import io.litevault.bucket.s3.S3ObjectStore;
@@ -38,6 +39,11 @@ import java.util.stream.Stream;
  * carries), they are used; one without the other is refused; neither means the client's default chain (AWS
  * SDK: AWS_* variables, profile, container or instance role; MinIO: AWS_* or MINIO_* variables). Never from
  * the URI, and no message carries a secret.
+ *
+ * <p>With {@link ObjectStoreOptions#encryption()} set, the store returned is an {@link EncryptedObjectStore}
+ * over the backend: what it writes is encrypted, what it reads decrypted. The keys are loaded here, once; a
+ * provider that cannot produce them fails the open with its {@link IllegalStateException} (naming the
+ * keyset's source, never a key) and the backend is closed.
  */
 public final class ObjectStores {
   private ObjectStores() {}
@@ -61,10 +67,23 @@ public final class ObjectStores {
   public static OpenedStore open(StoreUri uri, ObjectStoreOptions options) {
     Objects.requireNonNull(options, "options");
     if (uri instanceof StoreUri.Directory d) {
-      return new OpenedStore(directory(d.path(), options), "", uri);
+      return new OpenedStore(encrypted(directory(d.path(), options), options), "", uri);
     }
     StoreUri.Bucket b = (StoreUri.Bucket) uri;
-    return new OpenedStore(s3(b.name(), options), b.prefix(), uri);
+    return new OpenedStore(encrypted(s3(b.name(), options), options), b.prefix(), uri);
+  }
+
+  /** {@code store}, encrypting when the options say so; closes {@code store} if the keys cannot be had. */
+  private static ObjectStore encrypted(ObjectStore store, ObjectStoreOptions options) {
+    if (options.encryption().isEmpty()) {
+      return store;
+    }
+    try {
+      return EncryptedObjectStore.wrap(store, options.encryption().get());
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
   }
 
   /**
@@ -99,13 +118,13 @@ public final class ObjectStores {
       String prefix = join(relative(root, full), name);
       FileSystemObjectStore store = FileSystemObjectStore.create(root);
       if (holdsObjects(store, prefix)) {
-        return new OpenedStore(store, prefix, uri);
+        return new OpenedStore(encrypted(store, options), prefix, uri);
       }
       store.close();
       fallback = fallback == null ? root : fallback;
     }
     Path root = fallback == null ? full : fallback;
-    return new OpenedStore(directory(root, options), join(relative(root, full), name), uri);
+    return new OpenedStore(encrypted(directory(root, options), options), join(relative(root, full), name), uri);
   }
 
   private static boolean holdsObjects(ObjectStore store, String prefix) {

@@ -57,7 +57,7 @@ public enum ExitCode {
     if (e instanceof RestoreException r) {
       return of(r.kind());
     }
-    if (e instanceof ObjectNotFoundException) {
+    if (e instanceof ObjectNotFoundException || e instanceof io.litevault.bucket.crypt.ObjectDecryptionException) {
       return BAD_OBJECT;
     }
     if (e instanceof StoreUnavailableException || e instanceof ObjectStoreException) {

@@ -9,6 +9,7 @@ import io.litevault.replication.restore.IntegrityCheck;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
+import io.litevault.bucket.crypt.KeyProviders;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.replication.restore.RestorePlan;
 import io.litevault.replication.restore.RestoreResult;
@@ -114,6 +115,17 @@ public final class RestoreCommand implements Callable<Integer> {
   @Option(names = "--json", description = "print the result (or error) as JSON on stdout")
   boolean json;
 
+  @Option(names = "--keyset-file", paramLabel = "<path>", description = "the bucket is encrypted: decrypt with the "
+      + "Tink JSON keyset in this file (one that holds every key id the objects name)")
+  Path keysetFile;
+
+  @Option(names = "--keyset-env", paramLabel = "<VAR>", description = "the bucket is encrypted: decrypt with the "
+      + "Tink JSON keyset held in this environment variable (its name goes on the command line, never the keyset)")
+  String keysetEnv;
+
+  /** Where --keyset-env is read; the process environment outside tests. */
+  java.util.Map<String, String> environment = System.getenv();
+
   @Mixin
   Verbosity verbosity = new Verbosity();
 
@@ -190,7 +202,13 @@ public final class RestoreCommand implements Callable<Integer> {
       Warmup.start(integrityCheck != IntegrityCheck.NONE, json);
     }
     long openStart = System.nanoTime();
-    OpenedStore opened = ObjectStores.openReplica(src, database, storeOptions());
+    OpenedStore opened;
+    try {
+      opened = ObjectStores.openReplica(src, database, storeOptions());
+    } catch (IllegalStateException e) { // the keyset could not be loaded; the message names its source
+      throw new IllegalArgumentException((keysetFile != null ? "--keyset-file: " : "--keyset-env: ")
+          + e.getMessage(), e);
+    }
     String prefix = opened.prefix();
     try (ObjectStore store = opened.store()) {
       store.verify();
@@ -265,6 +283,14 @@ public final class RestoreCommand implements Callable<Integer> {
     ObjectStoreOptions.Builder b = ObjectStoreOptions.builder().client(client).interactive();
     Cli.flag("--endpoint", () -> b.endpoint(endpoint));
     Cli.flag("--region", () -> b.region(region));
+    if (keysetFile != null && keysetEnv != null) {
+      throw new IllegalArgumentException("give --keyset-file or --keyset-env, not both");
+    }
+    if (keysetFile != null) {
+      b.encryption(KeyProviders.keysetFile(keysetFile));
+    } else if (keysetEnv != null) {
+      b.encryption(KeyProviders.environment(keysetEnv, environment));
+    }
     return b.build();
   }
 

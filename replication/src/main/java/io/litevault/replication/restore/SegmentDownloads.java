@@ -90,8 +90,9 @@ final class SegmentDownloads {
       return chain.brokenAt(RestoreException.Kind.MISSING_OBJECT, (key.endsWith(".lvcr") ? "compacted range " : "segment ")
           + key + " is missing; the newest restorable point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
     }
-    if (c instanceof FormatException) {
-      return chain.brokenAt(RestoreException.Kind.CORRUPT_OBJECT, c.getMessage() + "; the newest restorable "
+    if (c instanceof FormatException || Undecodable.in(c) != null) {
+      String what = c instanceof FormatException ? c.getMessage() : Undecodable.in(c).getMessage();
+      return chain.brokenAt(RestoreException.Kind.CORRUPT_OBJECT, what + "; the newest restorable "
           + "point is txid " + chain.txid() + " of lineage " + chain.lineage(), c);
     }
     if (c instanceof RuntimeException re) {

@@ -76,6 +76,12 @@ final class SnapshotFetch {
     } catch (ObjectNotFoundException e) {
       throw new RestoreException(RestoreException.Kind.MISSING_OBJECT, "snapshot " + key
           + " disappeared during the restore (retention?); try again", null, e);
+    } catch (IOException | RuntimeException e) {
+      if (Undecodable.in(e) == null) {
+        throw e;
+      }
+      throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "snapshot " + key + " cannot be read: "
+          + Undecodable.in(e).getMessage(), null, e);
     }
   }
 

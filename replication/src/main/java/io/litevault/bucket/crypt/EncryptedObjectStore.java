@@ -1,0 +1,275 @@
+package io.litevault.bucket.crypt;
+
+import com.google.crypto.tink.streamingaead.StreamingAeadConfig;
+import io.litevault.bucket.ListEntry;
+import io.litevault.bucket.ObjectInfo;
+import io.litevault.bucket.ObjectKeys;
+import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreMetrics;
+import io.litevault.bucket.PutResult;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.security.GeneralSecurityException;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * An {@link ObjectStore} that encrypts every body it writes and decrypts every body it reads, over any other
+ * store: the bucket only ever holds ciphertext (the format is {@code Framing}'s, docs/FORMAT.md "Encrypted
+ * objects"). It keeps the whole {@link ObjectStore} contract, with plaintext as the bodies and sizes:
+ * <ul>
+ *   <li>{@link #put} streams: one 1 MiB segment is encrypted at a time, the stored length is known up front
+ *       from the plaintext's, so a large snapshot passes with the same bounded memory as before;
+ *   <li>{@link #get(String, long, long)} reads only the segments holding the range (plus the 49-byte header
+ *       when the range does not start in the first segment: two requests), so ranged and parallel reads keep
+ *       working;
+ *   <li>{@link #stat} and {@link #list} report plaintext sizes, computed from the stored size without a
+ *       request;
+ *   <li>{@link #copy} is a server-side copy when the two keys have the same identity (see below), else a
+ *       streamed re-encryption through this process.
+ * </ul>
+ *
+ * <h2>What is authenticated</h2>
+ * Every object's ciphertext is bound (as AEAD associated data) to its header (format version, key id) and to
+ * its identity: the key's tail from the last path segment {@code lineages} or {@code leases} (the layout of
+ * docs/FORMAT.md, the part a backup tier keeps when it copies a database under its own prefix), or the whole
+ * key for any other key. An object whose bytes were changed, that was cut off (segment-wise: the last segment
+ * is sealed as last), or that was moved or copied to another identity fails to read with an
+ * {@link ObjectDecryptionException} naming its key and key id. A backup tier copies the stored bytes as they
+ * are, without a key; restoring from the tier decrypts them.
+ *
+ * <h2>Keys</h2>
+ * The {@link KeyProvider}'s keyset is read once, by {@link #wrap}. New objects use its primary key; each object
+ * names its key id in its header, so a rotated keyset (new primary, old keys still enabled) reads every object
+ * old and new. Key material is never in a message, a log line or {@link #toString()}.
+ */
+public final class EncryptedObjectStore implements ObjectStore {
+  static {
+    try {
+      StreamingAeadConfig.register();
+    } catch (GeneralSecurityException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private final ObjectStore inner;
+  private final Keyring keys;
+
+  private EncryptedObjectStore(ObjectStore inner, Keyring keys) {
+    this.inner = inner;
+    this.keys = keys;
+  }
+
+  /**
+   * Wraps {@code inner}; closing the result closes it.
+   *
+   * @throws IllegalStateException the provider cannot produce its keys (message names its source)
+   * @throws IllegalArgumentException the keyset holds a key of other parameters than AES256_GCM_HKDF_1MB
+   */
+  public static EncryptedObjectStore wrap(ObjectStore inner, KeyProvider keys) {
+    Objects.requireNonNull(inner, "inner");
+    return new EncryptedObjectStore(inner, Keyring.of(keys));
+  }
+
+  /** The store underneath, which sees the stored (encrypted) bytes. */
+  public ObjectStore inner() {
+    return inner;
+  }
+
+  /** The key id new objects are encrypted with (unsigned). */
+  public long primaryKeyId() {
+    return Integer.toUnsignedLong(keys.primaryId());
+  }
+
+  @Override
+  public PutResult put(String key, InputStream body, long length) {
+    ObjectKeys.requireValid(key);
+    Objects.requireNonNull(body, "body");
+    if (length < 0 && length != UNKNOWN_LENGTH) {
+      throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
+    }
+    int id = keys.primaryId();
+    byte[] prefix = Framing.prefix(id);
+    CountingStream counted = new CountingStream(body);
+    EncryptingStream stored = new EncryptingStream(counted, length, keys.primary(), prefix,
+        Framing.associatedData(prefix, Framing.identity(key)));
+    PutResult r = inner.put(key, stored, length == UNKNOWN_LENGTH ? UNKNOWN_LENGTH : Framing.storedSize(length));
+    return new PutResult(key, counted.count, r.etag(), r.parts());
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, byte[] body) {
+    ObjectKeys.requireValid(key);
+    int id = keys.primaryId();
+    byte[] prefix = Framing.prefix(id);
+    return inner.putIfAbsent(key, EncryptingStream.encrypt(body, keys.primary(), prefix,
+        Framing.associatedData(prefix, Framing.identity(key))));
+  }
+
+  @Override
+  public InputStream get(String key) {
+    InputStream in = inner.get(key);
+    return open(key, "get", null, in, 0, 0, Long.MAX_VALUE);
+  }
+
+  @Override
+  public InputStream get(String key, long offset, long length) {
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("offset and length must be >= 0, were " + offset + ", " + length);
+    }
+    if (length == 0) {
+      try (InputStream probe = inner.get(key, 0, 0)) { // the missing-key contract, without a body
+        probe.transferTo(java.io.OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return InputStream.nullInputStream();
+    }
+    long end = offset + length - 1 < 0 ? Long.MAX_VALUE : offset + length - 1;
+    long first = Framing.segmentOf(offset);
+    long last = Framing.segmentOf(end);
+    long storedEnd = Framing.storedStart(last) + Framing.storedLength(last) + 1; // +1: is `last` the last?
+    if (storedEnd < 0) {
+      storedEnd = Long.MAX_VALUE;
+    }
+    if (first == 0) {
+      return open(key, "get", null, inner.get(key, 0, storedEnd), 0, offset, length);
+    }
+    byte[] header;
+    try (InputStream h = inner.get(key, 0, Framing.PREFIX + Framing.TINK_HEADER)) {
+      header = h.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    long from = Framing.storedStart(first);
+    return open(key, "get", header, inner.get(key, from, storedEnd - from), first, offset - Framing.plainStart(first),
+        length);
+  }
+
+  private InputStream open(String key, String operation, byte[] header, InputStream in, long first, long skip,
+      long length) {
+    try {
+      return new DecryptingStream(keys, key, operation, header, in, first, skip, length);
+    } catch (IOException e) {
+      closeQuietly(in);
+      throw new UncheckedIOException(e);
+    } catch (RuntimeException e) {
+      closeQuietly(in);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // already failing
+    }
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) {
+    return inner.stat(key).map(EncryptedObjectStore::plain);
+  }
+
+  @Override
+  public Stream<ObjectInfo> list(String prefix) {
+    return inner.list(prefix).map(EncryptedObjectStore::plain);
+  }
+
+  @Override
+  public Stream<ObjectInfo> listAfter(String prefix, String startAfter) {
+    return inner.listAfter(prefix, startAfter).map(EncryptedObjectStore::plain);
+  }
+
+  @Override
+  public Stream<ListEntry> list(String prefix, String delimiter) {
+    return inner.list(prefix, delimiter).map(e -> e instanceof ObjectInfo o ? plain(o) : e);
+  }
+
+  private static ObjectInfo plain(ObjectInfo o) {
+    return new ObjectInfo(o.key(), Framing.plainSize(o.size()), o.etag(), o.lastModified());
+  }
+
+  @Override
+  public void delete(String key) {
+    inner.delete(key);
+  }
+
+  @Override
+  public void deleteAll(Collection<String> keys) {
+    inner.deleteAll(keys);
+  }
+
+  @Override
+  public void copy(String sourceKey, String targetKey) {
+    ObjectKeys.requireValid(sourceKey);
+    ObjectKeys.requireValid(targetKey);
+    if (Framing.identity(sourceKey).equals(Framing.identity(targetKey))) {
+      inner.copy(sourceKey, targetKey);
+      return;
+    }
+    long size = stat(sourceKey).orElseThrow(() -> new io.litevault.bucket.ObjectNotFoundException("copy", sourceKey,
+        inner.describe(), null)).size();
+    try (InputStream in = get(sourceKey)) {
+      put(targetKey, in, size);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void verify() {
+    inner.verify();
+  }
+
+  @Override
+  public ObjectStoreMetrics metrics() {
+    return inner.metrics();
+  }
+
+  @Override
+  public String describe() {
+    return inner.describe() + ", encrypted with " + keys.source();
+  }
+
+  @Override
+  public void close() {
+    inner.close();
+  }
+
+  @Override
+  public String toString() {
+    return "EncryptedObjectStore{" + describe() + '}';
+  }
+
+  private static final class CountingStream extends InputStream {
+    private final InputStream in;
+    long count;
+
+    CountingStream(InputStream in) {
+      this.in = in;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = in.read();
+      if (b >= 0) {
+        count++;
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n > 0) {
+        count += n;
+      }
+      return n;
+    }
+  }
+}
