@@ -206,6 +206,9 @@ public final class RestoreCommand implements Callable<Integer> {
     try {
       opened = ObjectStores.openReplica(src, database, storeOptions());
     } catch (IllegalStateException e) { // the keyset could not be loaded; the message names its source
+      if (keysetFile == null && keysetEnv == null) {
+        throw e;
+      }
       throw new IllegalArgumentException((keysetFile != null ? "--keyset-file: " : "--keyset-env: ")
           + e.getMessage(), e);
     }
