@@ -100,6 +100,12 @@ final class Connections {
     config.setReadOnly(true);
     config.setOpenMode(SQLiteOpenMode.READONLY);
     config.setPragma(SQLiteConfig.Pragma.MMAP_SIZE, "0");
+    // "In EXCLUSIVE locking mode ... the database connection never releases file-locks", and with its lock
+    // held the pager never re-reads the header to validate its cache (https://www.sqlite.org/pragma.html
+    // #pragma_locking_mode): no file-lock or header syscalls per read. Safe here only because the replica
+    // shuts reads out itself while it rewrites the file and never reuses a connection opened before an
+    // update (ReplicaDatabase stamps and retires them), so no connection's cache outlives the bytes it read.
+    config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
     SQLiteDataSource ds = new SQLiteDataSource(config);
     ds.setUrl(url(file));
     return ds;

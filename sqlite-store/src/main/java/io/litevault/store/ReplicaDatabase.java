@@ -34,6 +34,7 @@ public final class ReplicaDatabase implements AutoCloseable {
   private final DatabaseOptions options;
   private final ReaderPool readers;
   private final CoherentCache cache;
+  private final java.util.Map<String, List<String>> singleTableNamespaces = new java.util.concurrent.ConcurrentHashMap<>();
   private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock(true);
   private final FileChannel file;
   private int changeCounter;
@@ -46,9 +47,12 @@ public final class ReplicaDatabase implements AutoCloseable {
   private volatile boolean closed;
   /** Odd while an update writes the file: a connection that opened across a change of it is not current. */
   private final java.util.concurrent.atomic.AtomicLong updateSeq = new java.util.concurrent.atomic.AtomicLong();
-  /** Each reader connection's {@link #updateSeq} when it opened, or -1 when an update ran meanwhile. */
-  private final java.util.Map<java.sql.Connection, Long> opened =
-      java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+  /**
+   * Each reader connection's {@link #updateSeq} when it opened, or -1 when an update ran meanwhile; emptied of
+   * older stamps at each update, so it holds only connections opened since the last one (a connection with no
+   * entry is not current). Concurrent: every read looks here.
+   */
+  private final java.util.Map<java.sql.Connection, Long> opened = new java.util.concurrent.ConcurrentHashMap<>();
 
   private ReplicaDatabase(String name, Path path, DatabaseOptions options, FileChannel file, int changeCounter,
       ReplicaHeader.Rewrite header, java.util.function.UnaryOperator<javax.sql.DataSource> pooled) {
@@ -144,12 +148,22 @@ public final class ReplicaDatabase implements AutoCloseable {
    */
   public <V> V cached(String table, Object key, ReadTask<V> loader) {
     Objects.requireNonNull(table, "table");
-    return cached(Set.of(table), key, loader);
+    List<String> namespace = singleTableNamespaces.get(table);
+    if (namespace == null) {
+      namespace = CoherentCache.namespace(Set.of(table)); // validates once per table name, as Database does
+      if (singleTableNamespaces.size() < 10_000) {
+        singleTableNamespaces.put(table, namespace);
+      }
+    }
+    return cachedIn(namespace, key, loader);
   }
 
   /** Like {@link #cached(String, Object, ReadTask)} for a loader that reads several tables. */
   public <V> V cached(Set<String> tables, Object key, ReadTask<V> loader) {
-    List<String> namespace = CoherentCache.namespace(tables);
+    return cachedIn(CoherentCache.namespace(tables), key, loader);
+  }
+
+  private <V> V cachedIn(List<String> namespace, Object key, ReadTask<V> loader) {
     Objects.requireNonNull(loader, "loader");
     Objects.requireNonNull(key, "key");
     requireOpen();
@@ -202,7 +216,8 @@ public final class ReplicaDatabase implements AutoCloseable {
       // No connection keeps what it read before: a schema parsed from the old pages (SQLite re-reads it only
       // when the schema cookie at offset 40 changes, and two versions may share a cookie), or a read
       // transaction a task left open (a metadata ResultSet), which never looks at the header again.
-      updateSeq.incrementAndGet();
+      long current = updateSeq.incrementAndGet();
+      opened.values().removeIf(stamp -> stamp != current);
       readers.retireAll();
       cache.invalidateAll(); // also after a failure: whatever the file holds now, no older value is served
       lock.writeLock().unlock();
