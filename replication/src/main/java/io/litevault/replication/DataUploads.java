@@ -83,6 +83,11 @@ final class DataUploads {
       return Arrays.equals(in.readNBytes(body.length + 1), body);
     } catch (ObjectNotFoundException e) {
       return false;
+    } catch (io.litevault.bucket.ObjectStoreException e) {
+      if (e.kind() == io.litevault.bucket.ErrorKind.CORRUPT) {
+        return false; // unreadable as ours (not decryptable under our keys, say): other bytes
+      }
+      throw e;
     }
   }
 }

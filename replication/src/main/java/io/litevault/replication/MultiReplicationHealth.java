@@ -10,9 +10,11 @@ import java.util.List;
  * @param quorum how many destinations a REPLICATED write waits for
  * @param replicatedStoreTxid the newest store txid that at least {@code quorum} destinations hold
  * @param destinations each destination, in the configured order
+ * @param fencedBy why writes are refused, when another process took a destination's lease (null otherwise):
+ *     then no write, LOCAL or REPLICATED, is accepted, whatever the other destinations do
  */
 public record MultiReplicationHealth(String database, int quorum, long replicatedStoreTxid,
-    List<Destination> destinations) {
+    List<Destination> destinations, String fencedBy) {
 
   /** One destination: its name and its replicator's health. */
   public record Destination(String name, ReplicationHealth health) {}
@@ -26,9 +28,9 @@ public record MultiReplicationHealth(String database, int quorum, long replicate
     return destinations.stream().allMatch(d -> d.health().healthy());
   }
 
-  /** At least {@code quorum} destinations are healthy: REPLICATED writes are being acknowledged. */
+  /** Not fenced, and at least {@code quorum} destinations are healthy: REPLICATED writes are being acknowledged. */
   public boolean quorumHealthy() {
-    return destinations.stream().filter(d -> d.health().healthy()).count() >= quorum;
+    return fencedBy == null && destinations.stream().filter(d -> d.health().healthy()).count() >= quorum;
   }
 
   /** The destination named {@code name}. */

@@ -240,20 +240,32 @@ public final class MultiReplicator implements AutoCloseable {
    */
   public <T> CompletableFuture<T> write(WriteTask<T> task, Durability durability) {
     Objects.requireNonNull(durability, "durability");
-    for (Destination d : destinations.values()) {
-      Replicator r = d.replicator();
-      RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
-      if (stopped instanceof LeaseException fenced) {
-        // Another process writes this database's lineage in that destination now: a write here would fork.
-        return CompletableFuture.failedFuture(new LeaseException("database '" + db.name() + "' refuses writes: "
-            + "destination '" + d.name + "': " + fenced.getMessage()));
-      }
+    LeaseException fenced = fenced();
+    if (fenced != null) {
+      return CompletableFuture.failedFuture(fenced);
     }
     CompletableFuture<Committed<T>> committed = db.writeCommitted(task);
     if (durability == Durability.LOCAL) {
       return committed.thenApply(Committed::value);
     }
     return committed.thenCompose(c -> quorumHolds(c.txid()).thenApply(v -> c.value()));
+  }
+
+  /**
+   * Why writes are refused when another process took a destination's lease, or null: a write here would fork
+   * that destination's lineage, and a REPLICATED write waiting meanwhile is not acknowledged (as a single
+   * fenced replicator does not), whatever the other destinations hold.
+   */
+  private LeaseException fenced() {
+    for (Destination d : destinations.values()) {
+      Replicator r = d.replicator();
+      RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
+      if (stopped instanceof LeaseException lease) {
+        return new LeaseException("database '" + db.name() + "' refuses writes: destination '" + d.name + "' is fenced ("
+            + d.name + ": " + lease.getMessage() + ")");
+      }
+    }
+    return null;
   }
 
   /**
@@ -282,6 +294,10 @@ public final class MultiReplicator implements AutoCloseable {
    */
   CompletableFuture<Void> quorumHolds(long txid) {
     CompletableFuture<Void> f;
+    LeaseException fenced = fenced();
+    if (fenced != null) {
+      return CompletableFuture.failedFuture(new ReplicationException(fenced.getMessage(), fenced));
+    }
     synchronized (waiters) {
       if (txid <= replicatedTxid()) {
         return CompletableFuture.completedFuture(null);
@@ -306,9 +322,15 @@ public final class MultiReplicator implements AutoCloseable {
     int quorum = options.quorum();
     List<CompletableFuture<Void>> done = new ArrayList<>();
     Map<CompletableFuture<Void>, ReplicationException> failed = new LinkedHashMap<>();
+    LeaseException fenced = fenced();
     synchronized (waiters) {
       if (waiters.isEmpty()) {
         return;
+      }
+      if (fenced != null) {
+        // Known before the quorum landed or not: a fenced primary acknowledges nothing more.
+        waiters.values().forEach(w -> failed.put(w, new ReplicationException(fenced.getMessage(), fenced)));
+        waiters.clear();
       }
       long held = replicatedTxid();
       Map<Long, CompletableFuture<Void>> head = waiters.headMap(held, true);
@@ -387,7 +409,9 @@ public final class MultiReplicator implements AutoCloseable {
           "not started: " + (d.startError == null ? "closed" : d.startError.getMessage()));
       each.add(new MultiReplicationHealth.Destination(d.name, h));
     }
-    return new MultiReplicationHealth(db.name(), options.quorum(), replicatedTxid(), each);
+    LeaseException fenced = fenced();
+    return new MultiReplicationHealth(db.name(), options.quorum(), replicatedTxid(), each,
+        fenced == null ? null : fenced.getMessage());
   }
 
   /**

@@ -138,6 +138,20 @@ public final class EncryptedObjectStore implements ObjectStore {
     if (first == 0) {
       return open(key, "get", null, inner.get(key, 0, storedEnd), 0, offset, length);
     }
+    InputStream in;
+    try {
+      in = rangeFrom(key, offset, length, first, storedEnd);
+    } catch (ObjectDecryptionException e) {
+      if (e.reason() != ObjectDecryptionException.Reason.AUTHENTICATION_FAILED) {
+        throw e;
+      }
+      in = rangeFrom(key, offset, length, first, storedEnd); // see RereadOnce: once, at open too
+    }
+    return new RereadOnce(key, offset, length, in);
+  }
+
+  /** A range from segment {@code first} on: two GETs, the header and then the segments. */
+  private InputStream rangeFrom(String key, long offset, long length, long first, long storedEnd) {
     byte[] header;
     try (InputStream h = inner.get(key, 0, Framing.PREFIX + Framing.TINK_HEADER)) {
       header = h.readAllBytes();
@@ -147,6 +161,60 @@ public final class EncryptedObjectStore implements ObjectStore {
     long from = Framing.storedStart(first);
     return open(key, "get", header, inner.get(key, from, storedEnd - from), first, offset - Framing.plainStart(first),
         length);
+  }
+
+  /**
+   * A ranged read in two GETs that reads again, once, from where it stopped when a segment does not
+   * authenticate: a retried put of the same plaintext (a lost answer) may land between the GETs, and each
+   * encryption of it is other bytes. The same plaintext read again is consistent; a tampered object fails again.
+   */
+  private final class RereadOnce extends InputStream {
+    private final String key;
+    private final long offset;
+    private final long length;
+    private InputStream in;
+    private long delivered;
+    private boolean reread;
+
+    RereadOnce(String key, long offset, long length, InputStream in) {
+      this.key = key;
+      this.offset = offset;
+      this.length = length;
+      this.in = in;
+    }
+
+    @Override
+    public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      while (true) {
+        try {
+          int n = in.read(b, off, len);
+          if (n > 0) {
+            delivered += n;
+          }
+          return n;
+        } catch (IOException e) {
+          if (reread || !(e.getCause() instanceof ObjectDecryptionException d)
+              || d.reason() != ObjectDecryptionException.Reason.AUTHENTICATION_FAILED) {
+            throw e;
+          }
+          reread = true;
+          closeQuietly(in);
+          in = get(key, offset + delivered, length - delivered); // (at most one reread more in there)
+        }
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
+    }
   }
 
   private InputStream open(String key, String operation, byte[] header, InputStream in, long first, long skip,

@@ -357,6 +357,11 @@ final class Planner {
       return CompactedCodec.readHeader(new DataInputStream(in), range.info().key()).maxTimestampMillis();
     } catch (ObjectNotFoundException | FormatException | java.io.EOFException e) {
       return null;
+    } catch (io.litevault.bucket.ObjectStoreException e) {
+      if (e.kind() == io.litevault.bucket.ErrorKind.CORRUPT) {
+        return null; // unreadable as a range (an encrypted one that does not decrypt): the finer objects instead
+      }
+      throw e;
     } catch (IOException e) {
       throw new RestoreException(RestoreException.Kind.CORRUPT_OBJECT, "cannot read the header of " + range.info().key()
           + ": " + e.getMessage(), null, e);
