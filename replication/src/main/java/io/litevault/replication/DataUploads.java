@@ -23,8 +23,12 @@ import org.slf4j.LoggerFactory;
 final class DataUploads {
   private static final Logger log = LoggerFactory.getLogger(DataUploads.class);
 
-  /** Create-only up to this size: one part on every store (S3's minimum part is 5 MiB). */
-  static final int CREATE_ONLY_MAX_BYTES = 5 << 20;
+  /**
+   * Create-only up to this size: one part on every store (S3's minimum part is 5 MiB), with room for what an
+   * encrypting store adds (an envelope header and a 16-byte tag per MiB segment: 5 MiB of plaintext did not
+   * fit a 5 MiB part once encrypted, review 27).
+   */
+  static final int CREATE_ONLY_MAX_BYTES = 4 << 20;
 
   /** The key holds other bytes, and this process still holds the lease. */
   static final class ForeignBytesException extends IOException {
