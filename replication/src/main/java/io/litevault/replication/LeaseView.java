@@ -10,7 +10,8 @@ import java.util.Optional;
 
 /**
  * Who holds a replica prefix's lease, read without taking it: what a standby watches to know when the primary
- * is gone. One LIST of the lease's generations and one GET of the newest per {@link #read}.
+ * is gone. Per {@link #read}: one GET of the lease object of versions before generations, one LIST of the
+ * generations and one GET of the newest.
  */
 public final class LeaseView {
   private LeaseView() {}

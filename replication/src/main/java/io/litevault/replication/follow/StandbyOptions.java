@@ -12,8 +12,8 @@ import java.util.Objects;
  */
 public final class StandbyOptions {
   /**
-   * How often the lease is read (a LIST and a GET): failover takes up to the primary's lease TTL plus this.
-   * 5 s adds 24 requests a minute to the follower's and little to the TTL's two minutes.
+   * How often the lease is read (a LIST and two GETs): failover takes up to the primary's lease TTL plus this.
+   * 5 s adds 36 requests a minute to the follower's and little to the TTL's two minutes.
    */
   public static final Duration DEFAULT_LEASE_CHECK_INTERVAL = Duration.ofSeconds(5);
 
