@@ -265,8 +265,8 @@ final class Lease {
 
   /** A lease object written by a Litevault version before generations ({@code <prefix>/lease}). */
   private void refuseLegacyHolder() {
-    Optional<Holder> legacy = parse(0, layout.legacyLease());
-    if (legacy.isPresent() && legacy.get().expiresAtMillis > clock.millis()) {
+    Optional<Holder> legacy = liveLegacyHolder();
+    if (legacy.isPresent()) {
       throw new LeaseException("replica " + store.describe() + " prefix '" + layout.prefix() + "' is leased by '"
           + legacy.get().owner + "' (an older Litevault version) until " + Instant.ofEpochMilli(legacy.get().expiresAtMillis)
           + ": stop it before starting this version on the same prefix");
@@ -280,11 +280,20 @@ final class Lease {
    */
   synchronized Optional<Holder> holder() {
     Optional<Holder> legacy = parse(0, layout.legacyLease());
-    if (legacy.isPresent() && legacy.get().expiresAtMillis > clock.millis()) {
+    if (legacy.filter(this::live).isPresent()) {
       return legacy; // live: acquire refuses whatever the generations say (a rollback to an older version)
     }
     Holder newest = newest();
     return newest != null ? Optional.of(newest) : legacy;
+  }
+
+  /** The lease object of a version before generations, while it has not expired. */
+  private Optional<Holder> liveLegacyHolder() {
+    return parse(0, layout.legacyLease()).filter(this::live);
+  }
+
+  private boolean live(Holder h) {
+    return h.expiresAtMillis > clock.millis();
   }
 
   private Holder newest() {

@@ -98,17 +98,26 @@ public final class Standby implements AutoCloseable {
       throw new IllegalArgumentException("another standby of this process uses " + directory + ": the store "
           + "directory of several databases is one standby (Standby.start with all of them)");
     }
+    try {
+      return new Standby(list, directory, openFollowers(list));
+    } catch (RuntimeException | Error e) {
+      DIRECTORIES.remove(directory);
+      throw e;
+    }
+  }
+
+  /** Opens a follower per database, in order; closes those it opened when one fails. */
+  private static Map<String, Follower> openFollowers(List<StandbyOptions> list) {
     Map<String, Follower> followers = new LinkedHashMap<>();
     try {
       for (StandbyOptions o : list) {
         followers.put(o.follower().name(), Follower.open(o.follower()));
       }
+      return followers;
     } catch (RuntimeException | Error e) {
       followers.values().forEach(Follower::close);
-      DIRECTORIES.remove(directory);
       throw e;
     }
-    return new Standby(list, directory, followers);
   }
 
   private static Path directoryOf(List<StandbyOptions> list) {
@@ -430,18 +439,13 @@ public final class Standby implements AutoCloseable {
   }
 
   private void reopenFollowers() {
-    Map<String, Follower> fresh = new LinkedHashMap<>();
     try {
-      for (StandbyOptions o : databases) {
-        fresh.put(o.follower().name(), Follower.open(o.follower()));
-      }
+      followers = openFollowers(databases);
     } catch (RuntimeException | Error e) {
-      fresh.values().forEach(Follower::close);
       followers = null;
       unregister();
       throw e;
     }
-    followers = fresh;
   }
 
   /** Gives the directory back, once: a later standby may have registered it since this one was promoted. */
