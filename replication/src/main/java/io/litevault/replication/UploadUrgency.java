@@ -74,7 +74,23 @@ final class UploadUrgency {
 
   /** An upload is asked for and due now (or {@code closing}: no window). */
   boolean due(boolean closing) {
+    if (raised && !closing && !flushNow && waiting() == 0) {
+      dropStaleAsk();
+    }
     return raised && (closing || flushNow || !windowApplies() || nanosUntilDue() <= 0);
+  }
+
+  /**
+   * Raised with no flush and no REPLICATED write waiting: the writes that asked are all shipped already
+   * ({@code Replicator.write} checks its commit is unshipped, then asks; the shipper may ship it in between).
+   * Left raised, such an ask would make the next LOCAL commits due at once instead of after
+   * {@code minUploadInterval}. An ask that arrives while this lowers the flag raises it again.
+   */
+  private void dropStaleAsk() {
+    raised = false;
+    if (flushNow || waiting() > 0) {
+      raised = true;
+    }
   }
 
   /**

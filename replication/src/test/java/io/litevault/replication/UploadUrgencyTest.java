@@ -26,6 +26,24 @@ class UploadUrgencyTest {
     assertTrue(urgency.due(false), "one caller waiting for its ack never pays the window");
   }
 
+  /**
+   * Replicator.write asks only if its commit is not yet shipped, but the shipper may ship it between that
+   * check and the ask: the ask then comes after its upload. It must not make the LOCAL commits that follow
+   * due before minUploadInterval (CI saw ReplicationOutageTest ship LOCAL writes at once this way).
+   */
+  @Test
+  void anAskForACommitAlreadyShippedMakesNothingDue() {
+    shipped.set(5);
+    urgency.replicatedWrite(5);
+    assertFalse(urgency.due(false), "every write that asked is in the bucket");
+    assertFalse(urgency.raised(), "the stale ask is dropped (a raised ask shortens the shipper's park)");
+    urgency.replicatedWrite(6);
+    assertTrue(urgency.due(false), "a new ask still counts");
+    urgency.flush();
+    shipped.set(6);
+    assertTrue(urgency.due(false), "a flush is due with no write waiting");
+  }
+
   /** Closed-loop callers: their commits come in a burst, then nobody is left to write. */
   @Test
   void aBurstThatWentQuietIsDueBeforeTheWindowEnds() {
