@@ -8,7 +8,7 @@ import java.util.List;
  *
  * @param database the database name
  * @param quorum how many destinations a REPLICATED write waits for
- * @param replicatedStoreTxid the newest store txid that at least {@code quorum} destinations hold
+ * @param replicatedStoreTxid the newest store txid that at least {@code quorum} destinations hold (-1: none yet)
  * @param destinations each destination, in the configured order
  * @param fencedBy why writes are refused, when another process took a destination's lease (null otherwise):
  *     then no write, LOCAL or REPLICATED, is accepted, whatever the other destinations do

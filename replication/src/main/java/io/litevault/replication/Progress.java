@@ -17,7 +17,12 @@ final class Progress {
   private final Object lock = new Object();
   private final TreeMap<Long, CompletableFuture<Void>> waiters = new TreeMap<>();
   private final ConcurrentSkipListMap<Long, ReplicaPosition> positions = new ConcurrentSkipListMap<>();
-  private volatile long replicated;
+  /**
+   * The newest store txid in the bucket; -1 until the first snapshot or resume lands. Not 0: a write that
+   * changes nothing writes no WAL frame and gets the last commit's txid, 0 when nothing committed since the
+   * store opened, and its REPLICATED ack must still wait until the database it saw is in the bucket.
+   */
+  private volatile long replicated = -1;
   private RuntimeException failure;
   /** Told after every advance and at a failure (a MultiReplicator's quorum). */
   private final java.util.List<Runnable> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();

@@ -169,7 +169,7 @@ public final class Replicator implements AutoCloseable {
    */
   private LeaseBody.LocalEnd localEnd() {
     long shipped = progress.replicatedStoreTxid();
-    ReplicaPosition at = shipped == 0 ? null : progress.positionOf(shipped);
+    ReplicaPosition at = shipped < 0 ? null : progress.positionOf(shipped);
     if (at == null) {
       return null;
     }
@@ -226,7 +226,10 @@ public final class Replicator implements AutoCloseable {
     return progress.failure();
   }
 
-  /** The newest store txid (as in {@link Committed#txid()}) whose data is in the bucket. */
+  /**
+   * The newest store txid (as in {@link Committed#txid()}) whose data is in the bucket; -1 until the first
+   * snapshot (or the resumed lineage's catch-up) has landed. 0 stands for the database as the store opened it.
+   */
   public long replicatedTxid() {
     return progress.replicatedStoreTxid();
   }
@@ -285,7 +288,7 @@ public final class Replicator implements AutoCloseable {
     CommitEvent oldest = shipper.pending.peek();
     long lagMillis = oldest == null ? 0 : Math.max(0, options.clock().millis() - oldest.commitTimeMillis());
     return new ReplicationHealth(db.name(), thread.isAlive(), shipper.lineage, shipper.lastTxid, replicated,
-        Math.max(0, last - replicated), lagMillis, shipper.lastError);
+        Math.max(0, last - Math.max(0, replicated)), lagMillis, shipper.lastError);
   }
 
   /**
@@ -486,6 +489,12 @@ public final class Replicator implements AutoCloseable {
       storeClosed = true;
       // The store is closing: ship the last commits so its final checkpoint can run.
       long target = db.lastTxid();
+      if (target == 0) {
+        // Nothing committed since the store opened: no frame to ship for the final checkpoint. (Txid 0 may be
+        // waiting for the first snapshot, whose pin needs this very thread, the writer's: do not wait for it.)
+        shipper.close();
+        return;
+      }
       CompletableFuture<Void> f = progress.await(target);
       shipper.signal(true);
       try {

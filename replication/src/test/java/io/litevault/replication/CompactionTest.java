@@ -112,7 +112,11 @@ class CompactionTest {
     assertTrue(h.live().objects() <= 40, "latest from " + h.live().objects() + " objects (plan " + plan.segments() + ")");
     assertTrue(rangesIn(plan) > 0, "the plan uses compacted ranges: " + plan.segments());
     // Listed narrowly: the lineages, the newest one's snapshots and ranges, the segments after the ranges.
-    assertEquals(4L, plan.requests().get(io.litevault.bucket.Operation.LIST), plan.requests().toString());
+    // Counted on the quiet bucket after the close: while the replicator runs, a range landing between the
+    // LISTs sends the planner to a full listing, one LIST more (CI saw 5 under load).
+    RestorePlan quiet = Restore.plan(RestoreOptions.builder(h.bucket(), "r/data", dir.resolve("planned.db")).build());
+    assertEquals(4L, quiet.requests().get(io.litevault.bucket.Operation.LIST), quiet.requests().toString());
+    assertTrue(plan.requests().get(io.litevault.bucket.Operation.LIST) <= 5, plan.requests().toString());
     RestoreResult closed = restore(h, dir.resolve("latest.db"), null);
     assertEquals(h.last(), Dumps.dump(dir.resolve("latest.db")));
     assertTrue(closed.objects() <= h.live().objects(), "the close flushed the open ranges: " + closed.objects());

@@ -195,8 +195,11 @@ class Review27Test {
 
   /**
    * Scenario: two destinations, "local" fresher than "remote" (remote was down for a while; quorum 1 let
-   * REPLICATED writes go on; built here with one single replicator per bucket in turn, which gives the same
-   * buckets). The machine is lost; the operator restores "latest" from the freshest destination, as the
+   * REPLICATED writes go on; built here as a MultiReplicator that shipped "in both" to both, then a single
+   * replicator on local alone, which gives the same buckets). (As first written, the test built the buckets
+   * with one single replicator per bucket in turn, so local's lineage began after "in both" and no bucket
+   * recorded that the restored file passed through the remote's tip: without that evidence the refusal stands,
+   * see SiblingVouchTest and SiblingVouch.) The machine is lost; the operator restores "latest" from the freshest destination, as the
    * issue says ("restore from any destination with the same command"), and starts the MultiReplicator on
    * the restored file with both destinations again.
    * Expected: "a destination that comes back catches up (or starts a new lineage with a snapshot)": the
@@ -207,16 +210,17 @@ class Review27Test {
    * REPLICATED write fails; the only way out is allowFork on that destination.
    */
   @Test
-  @org.junit.jupiter.api.Tag("open-bug") // not fixed yet: see the closing note of issue 16
   void afterARestoreFromTheFresherDestinationTheLaggingOneRefusesTheFileForGood() throws Exception {
     try (FileSystemObjectStore local = FileSystemObjectStore.create(FileSystemOptions.builder(
             Files.createDirectories(dir.resolve("local-bucket"))).build());
         FileSystemObjectStore remote = FileSystemObjectStore.create(FileSystemOptions.builder(
             Files.createDirectories(dir.resolve("remote-bucket"))).build())) {
       try (SqliteStore store = openStore(dir.resolve("old"))) {
-        try (Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(remote, "f/data")
-            .workDirectory(dir.resolve("old-work-remote")).minUploadInterval(Duration.ofMillis(5)).build())) {
-          r.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        try (MultiReplicator m = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+            .destination("local", ReplicatorOptions.builder(local, "f/data").minUploadInterval(Duration.ofMillis(5)).build())
+            .destination("remote", ReplicatorOptions.builder(remote, "f/data").minUploadInterval(Duration.ofMillis(5)).build())
+            .build())) {
+          m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
         }
         try (Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(local, "f/data")
             .workDirectory(dir.resolve("old-work-local")).minUploadInterval(Duration.ofMillis(5)).build())) {

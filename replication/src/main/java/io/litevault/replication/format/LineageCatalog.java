@@ -53,27 +53,35 @@ public final class LineageCatalog {
     List<Lineage> newestFirst = new ArrayList<>(all.values());
     java.util.Collections.reverse(newestFirst);
     for (Lineage l : newestFirst) {
-      if (l.snapshots().isEmpty()) {
-        continue;
+      Tip tip = tip(store, layout, l);
+      if (tip != null) {
+        return tip;
       }
-      ObjectInfo snap = l.snapshots().get(l.snapshots().size() - 1);
-      long snapTxid = layout.parse(snap.key()).orElseThrow().lastTxid();
-      // Segments may overlap (a retried upload batched more commits under a new key): the tip is the one
-      // reaching furthest, not necessarily the last in key order.
-      Optional<ObjectInfo> seg = l.segments().stream()
-          .reduce((a, b) -> layout.parse(b.key()).orElseThrow().lastTxid() >= layout.parse(a.key()).orElseThrow().lastTxid() ? b : a);
-      long snapMillis = snap.lastModified().toEpochMilli();
-      if (seg.isPresent() && layout.parse(seg.get().key()).orElseThrow().lastTxid() > snapTxid) {
-        SegmentCodec.Header h;
-        try (InputStream in = store.get(seg.get().key(), 0, 512)) {
-          h = SegmentCodec.peekHeader(in, seg.get().key());
-        }
-        return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis);
-      }
-      SnapshotPoint p = snapshotPoint(store, snap);
-      return new Tip(l.id(), p.header().txid(), p.checksum(), p.header().dbSizePages(), p.header().walEnd(), snapMillis);
     }
     return null;
+  }
+
+  /** Where lineage {@code l} ends (its newest segment or snapshot), or null when it has no snapshot. */
+  public static Tip tip(ObjectStore store, BucketLayout layout, Lineage l) throws IOException {
+    if (l.snapshots().isEmpty()) {
+      return null;
+    }
+    ObjectInfo snap = l.snapshots().get(l.snapshots().size() - 1);
+    long snapTxid = layout.parse(snap.key()).orElseThrow().lastTxid();
+    // Segments may overlap (a retried upload batched more commits under a new key): the tip is the one
+    // reaching furthest, not necessarily the last in key order.
+    Optional<ObjectInfo> seg = l.segments().stream()
+        .reduce((a, b) -> layout.parse(b.key()).orElseThrow().lastTxid() >= layout.parse(a.key()).orElseThrow().lastTxid() ? b : a);
+    long snapMillis = snap.lastModified().toEpochMilli();
+    if (seg.isPresent() && layout.parse(seg.get().key()).orElseThrow().lastTxid() > snapTxid) {
+      SegmentCodec.Header h;
+      try (InputStream in = store.get(seg.get().key(), 0, 512)) {
+        h = SegmentCodec.peekHeader(in, seg.get().key());
+      }
+      return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis);
+    }
+    SnapshotPoint p = snapshotPoint(store, snap);
+    return new Tip(l.id(), p.header().txid(), p.checksum(), p.header().dbSizePages(), p.header().walEnd(), snapMillis);
   }
 
   /** A snapshot's header and the database checksum in its trailer: two ranged reads, not the body. */
