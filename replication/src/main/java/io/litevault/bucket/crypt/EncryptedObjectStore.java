@@ -71,7 +71,9 @@ public final class EncryptedObjectStore implements ObjectStore {
    */
   public static EncryptedObjectStore wrap(ObjectStore inner, KeyProvider keys) {
     Objects.requireNonNull(inner, "inner");
-    return new EncryptedObjectStore(inner, Keyring.of(keys));
+    EncryptedObjectStore store = new EncryptedObjectStore(inner, Keyring.of(keys));
+    GcmWarmup.start();
+    return store;
   }
 
   /** The store underneath, which sees the stored (encrypted) bytes. */
