@@ -514,7 +514,7 @@ public final class MultiReplicator implements AutoCloseable {
     List<MultiReplicationHealth.Destination> each = new ArrayList<>();
     for (Destination d : destinations.values()) {
       Replicator r = d.replicator();
-      ReplicationHealth h = r != null ? r.health() : new ReplicationHealth(db.name(), false, null, 0, 0, db.lastTxid(),
+      ReplicationHealth h = r != null ? r.health() : new ReplicationHealth(db.name(), false, null, 0, -1, db.lastTxid(),
           Math.max(0, System.currentTimeMillis() - d.pendingSinceMillis),
           "not started: " + (d.startError == null ? "closed" : d.startError.getMessage()));
       each.add(new MultiReplicationHealth.Destination(d.name, h));
