@@ -32,7 +32,7 @@ class Review28Test {
     return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
   }
 
-  private static ReplicatorOptions.Builder dest(FileSystemObjectStore bucket) {
+  private static ReplicatorOptions.Builder dest(io.litevault.bucket.ObjectStore bucket) {
     return ReplicatorOptions.builder(bucket, "f/data").minUploadInterval(Duration.ofMillis(5));
   }
 
@@ -108,5 +108,56 @@ class Review28Test {
     Restore.run(RestoreOptions.builder(remote, "f/data", after).build());
     assertEquals("AA", body(after), "restore latest from remote lost the acknowledged write (remote tip before: "
         + remoteTip + ", after: " + LineageCatalog.newestTip(remote, new BucketLayout("f/data")) + ")");
+  }
+
+  /**
+   * Scenario (SiblingVouchTest's history): both destinations hold "in both", then local alone got "in local
+   * only". The file is restored from the fresher local and both destinations are configured again (default
+   * quorum: all). Remote refuses the file and local's lineage vouches for its tip, so the MultiReplicator
+   * closes the refused replicator and starts remote again. Right then remote's bucket does not answer for
+   * a second (a retryable CONNECTION error at that start's verify).
+   * Expected (MultiReplicator.start Javadoc: a destination whose bucket cannot be reached, "a retryable
+   * ObjectStoreException", "is started again in the background ... until it starts"; SiblingVouch: the
+   * vouched destination "starts again over that tip"): the restart is retried once the bucket answers, and
+   * the REPLICATED write is acknowledged by both destinations.
+   * Actual: MultiReplicator.restartVouched logs the error and gives up: the destination keeps the closed
+   * refused replicator, whose stoppedBy() is now "was closed" (close() overwrote the refusal), so it is
+   * stopped for good and every REPLICATED write fails, though the bucket is back a second later.
+   */
+  @Test
+  void aTransientBucketErrorWhileAVouchedDestinationRestartsStopsItForGood() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remoteReal = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remoteReal, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    io.litevault.bucket.FaultyObjectStore remote = new io.litevault.bucket.FaultyObjectStore(remoteReal);
+    java.util.concurrent.atomic.AtomicInteger verifies = new java.util.concurrent.atomic.AtomicInteger();
+    remote.beforeVerify(() -> {
+      if (verifies.incrementAndGet() == 2) { // the restart after the vouch: the bucket is briefly unreachable
+        remote.down(true, io.litevault.bucket.ErrorKind.CONNECTION);
+        java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> remote.down(false));
+      }
+    });
+    try (SqliteStore store = openStore(fresh);
+        MultiReplicator m = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+            .destination("local", dest(local).build())
+            .destination("remote", dest(remote).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build())
+            .build())) {
+      try {
+        m.write(ReplicationTest.insert("a", "after the restore"), Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        fail("verifies=" + verifies.get() + ", the REPLICATED write failed although the bucket answers again: "
+            + e.getCause() + "; health: " + m.health());
+      }
+      assertTrue(verifies.get() >= 2, "the vouched restart happened");
+    }
   }
 }
