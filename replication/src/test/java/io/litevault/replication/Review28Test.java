@@ -160,4 +160,64 @@ class Review28Test {
       assertTrue(verifies.get() >= 2, "the vouched restart happened");
     }
   }
+
+  /**
+   * Scenario (SiblingVouchTest's history, quorum 1): the file is restored from the fresher local and both
+   * destinations are configured again. Remote refuses the file, local vouches for its tip, and the
+   * MultiReplicator closes the refused replicator (releasing remote's lease) to start remote again. In that
+   * moment another process (a standby on another machine, "standby-b") takes remote's lease: the vouched
+   * start fails with LeaseException.
+   * Expected (MultiReplicator Javadoc: "While any destination is fenced (another process took its lease),
+   * every write is refused, as a single replicator refuses them: another process writes this database now";
+   * MultiReplicationHealth.fencedBy: "then no write, LOCAL or REPLICATED, is accepted"): writes are refused
+   * and health().fencedBy() names remote.
+   * Actual: restartVouched only logs the LeaseException; the destination keeps the closed refused replicator,
+   * whose stoppedBy() is a ReplicationException "was closed", not a LeaseException, so the MultiReplicator
+   * is not fenced: a REPLICATED write is accepted and acknowledged (by local alone) while another process
+   * writes this database in remote.
+   */
+  @Test
+  void aLeaseTakenWhileAVouchedDestinationRestartsDoesNotFenceTheWrites() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remoteReal = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remoteReal, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    io.litevault.bucket.FaultyObjectStore remote = new io.litevault.bucket.FaultyObjectStore(remoteReal);
+    java.util.concurrent.atomic.AtomicInteger verifies = new java.util.concurrent.atomic.AtomicInteger();
+    Lease standby = new Lease(remoteReal, new BucketLayout("f/data"), "standby-b", "standby-b/data",
+        Duration.ofSeconds(30), java.time.Clock.systemUTC(), System::nanoTime);
+    remote.beforeVerify(() -> {
+      if (verifies.incrementAndGet() == 2) { // the vouched restart: the refused replicator released the lease
+        standby.acquire();
+      }
+    });
+    try (SqliteStore store = openStore(fresh);
+        MultiReplicator m = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+            .destination("local", dest(local).build()).destination("remote", dest(remote).build()).quorum(1).build())) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (verifies.get() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2, verifies.get(), "the vouched restart happened");
+      Thread.sleep(500); // the restart failed meanwhile
+      Object acked = null;
+      try {
+        acked = m.write(ReplicationTest.insert("a", "while standby-b holds remote"), Durability.REPLICATED)
+            .get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException refused) {
+        // expected: fenced
+      }
+      assertNull(acked, "a REPLICATED write was acknowledged while another process holds remote's lease; fencedBy="
+          + m.health().fencedBy() + "; health: " + m.health());
+      assertNotNull(m.health().fencedBy(), "not fenced: " + m.health());
+    }
+  }
 }
