@@ -220,4 +220,38 @@ class Review28Test {
       assertNotNull(m.health().fencedBy(), "not fenced: " + m.health());
     }
   }
+
+  /**
+   * Scenario: a store opens, a replicator starts on a slow bucket (every request takes 300 ms), the
+   * application commits one LOCAL write and closes the store before the replicator's first snapshot landed.
+   * The store's close runs Replicator.Hook.onClose on the writer thread, which waits for the bucket to hold
+   * the last txid (1); the first snapshot needs a read pin, which only that same writer thread can begin.
+   * Expected (139881f: "the store's close no longer waits on txid 0 (its snapshot pin needs the writer thread
+   * that runs the close)"; the same holds for txid 1): the close does not wait on a snapshot it blocks itself;
+   * it returns within a few seconds of bucket time.
+   * Actual: the close waits the whole CLOSE_FLUSH_TIMEOUT (30 s) for a snapshot that cannot be read until it
+   * gives up (the -1 start makes every txid, not only 0, wait for the first snapshot).
+   */
+  @Test
+  void closingTheStoreBeforeTheFirstSnapshotWaitsTheWholeFlushTimeout() throws Exception {
+    io.litevault.bucket.FaultyObjectStore slow = new io.litevault.bucket.FaultyObjectStore(bucket("bucket"));
+    Path live = dir.resolve("live");
+    try (SqliteStore store = openStore(live)) {
+      store.database("data").writeAndWait(ReplicationTest.insert("a", "before"));
+    }
+    SqliteStore store = openStore(live);
+    Replicator r = Replicator.start(store.database("data"), dest(slow).build());
+    try {
+      slow.latency(Duration.ofMillis(300));
+      store.database("data").writeAndWait(ReplicationTest.insert("a", "local, just before the close"));
+      assertEquals(-1, r.replicatedTxid(), "the first snapshot has not landed yet");
+      long t0 = System.nanoTime();
+      store.close();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(ms < 10_000, "the store's close took " + ms + " ms waiting on a snapshot whose pin needs its thread");
+    } finally {
+      slow.latency(Duration.ZERO);
+      r.close();
+    }
+  }
 }
