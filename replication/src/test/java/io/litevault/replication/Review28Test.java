@@ -254,4 +254,39 @@ class Review28Test {
       r.close();
     }
   }
+
+  /**
+   * Scenario: both destinations hold "first" and then "second" (one lineage each, shipped by one
+   * MultiReplicator). The file is restored from local at the point after "first" (a point-in-time restore,
+   * or a power loss that lost "second"), and both destinations are configured again: both refuse the file
+   * (LocalBehindBucketException: it is an earlier point of each). Each refusal is checked against the
+   * other destination (SiblingVouch), and each counts the other, "being vouched for", as still starting.
+   * Expected (MultiReplicator.vouch Javadoc: only "a sibling still starting (no lineage yet) is waited for,
+   * up to VOUCH_WAIT"; a refused destination is stopped, not starting; a single replicator fails a REPLICATED
+   * write as soon as it refuses the file): the REPLICATED write fails promptly with the refusal.
+   * Actual: the two refused destinations wait for each other for the whole VOUCH_WAIT (60 s): the write
+   * hangs for a minute before it fails (MultiReplicator.vouch: o.stoppedBy() is null while o is vouching).
+   */
+  @Test
+  void twoRefusingDestinationsWaitForEachOtherTheWholeVouchWait() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    io.litevault.replication.format.ReplicaPosition first;
+    try (SqliteStore store = openStore(dir.resolve("old")); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      m.write(ReplicationTest.insert("a", "first"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      first = m.positionOf("local", store.database("data").lastTxid()).orElseThrow();
+      m.write(ReplicationTest.insert("a", "second"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).lineage(first.lineage())
+        .txid(first.txid()).build());
+    try (SqliteStore store = openStore(fresh); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      long t0 = System.nanoTime();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> m.write(ReplicationTest.insert("a", "after the restore"), Durability.REPLICATED).get(90, TimeUnit.SECONDS));
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertInstanceOf(LocalBehindBucketException.class, e.getCause().getCause(), e.getCause().toString());
+      assertTrue(ms < 20_000, "the REPLICATED write failed only after " + ms + " ms: " + e.getCause());
+    }
+  }
 }
