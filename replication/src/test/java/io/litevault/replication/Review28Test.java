@@ -68,7 +68,9 @@ class Review28Test {
    * SiblingVouch checks whether local's lineage passed through remote's tip state: it did, at the FIRST
    * "AA", before "BB".
    * Expected (SiblingVouch / MultiReplicator Javadoc: "A tip the siblings never passed through (the lagging
-   * destination was in fact ahead ...) is still refused"; EarlierPoint: a new lineage "would make restore
+   * destination was in fact ahead ...) is still refused"; README "After a restore from one destination": "A
+   * destination restored from a *lagging* destination gets no vouch: the fresher one keeps refusing the
+   * file, because a new lineage would hide its newer writes"; EarlierPoint: a new lineage "would make restore
    * latest silently drop acknowledged writes, so the replicator refuses instead"): remote was in fact ahead
    * (its tip is the newer, acknowledged "AA"), so it keeps refusing and its tip is untouched: "restore
    * latest" from remote still returns "AA".
