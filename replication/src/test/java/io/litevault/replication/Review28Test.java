@@ -291,4 +291,51 @@ class Review28Test {
       assertTrue(ms < 20_000, "the REPLICATED write failed only after " + ms + " ms: " + e.getCause());
     }
   }
+
+  /**
+   * Scenario (SiblingVouchTest's history): the file is restored from the fresher local; the service starts
+   * the MultiReplicator on it and installs its graceful shutdown with {@code replicator.replicators()} at
+   * once (README: "For a handover or a graceful shutdown pass replicator.replicators() (the started
+   * destinations) to Handover.run / GracefulShutdown.install"; GracefulShutdown: "Install it once the
+   * replicators run"). Remote refuses the file, local vouches for it, and remote is restarted in the
+   * background by a new Replicator object. A REPLICATED write is acknowledged by both, a LOCAL write is
+   * accepted, and the service shuts down (GracefulShutdown.runNow).
+   * Expected (README: "each destination gets every accepted write and releases its lease, and the successor
+   * continues every lineage"): the handover succeeds and "restore latest" from remote has the LOCAL write.
+   * Actual: the installed list holds the refused replicator that the vouch closed and replaced; Handover waits
+   * on it, fails ("was closed"), is abandoned, and the running replacement is neither flushed nor closed by
+   * the shutdown: remote misses the accepted write (and its lease is not released).
+   */
+  @Test
+  void aGracefulShutdownInstalledAtStartMissesTheVouchedDestinationsReplacement() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    SqliteStore store = openStore(fresh);
+    try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+      GracefulShutdown shutdown = GracefulShutdown.install(store, m.replicators(), HandoverOptions.defaults());
+      try {
+        m.write(ReplicationTest.insert("a", "acknowledged by both"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        m.write(ReplicationTest.insert("a", "accepted before the shutdown"), Durability.LOCAL).get(10, TimeUnit.SECONDS);
+        java.util.Optional<HandoverReport> report = shutdown.runNow();
+        assertTrue(report.isPresent(), "the graceful shutdown was abandoned (see the log: it waited on the replaced "
+            + "replicator of 'remote')");
+      } finally {
+        shutdown.uninstall();
+        store.close();
+      }
+    }
+    Path out = dir.resolve("remote-latest.db");
+    Restore.run(RestoreOptions.builder(remote, "f/data", out).build());
+    assertTrue(Dumps.dump(out).contains("accepted before the shutdown"), "remote lacks the accepted write");
+  }
 }
