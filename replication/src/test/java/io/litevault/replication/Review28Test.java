@@ -224,8 +224,9 @@ class Review28Test {
   }
 
   /**
-   * Scenario: a store opens, a replicator starts on a slow bucket (every request takes 300 ms), the
-   * application commits one LOCAL write and closes the store before the replicator's first snapshot landed.
+   * Scenario: a store opens and a replicator starts; the bucket stops answering (retryable) at the
+   * replicator's first lineage listing, before its first snapshot, and answers again one second into the
+   * store's close. The application commits one LOCAL write and closes the store.
    * The store's close runs Replicator.Hook.onClose on the writer thread, which waits for the bucket to hold
    * the last txid (1); the first snapshot needs a read pin, which only that same writer thread can begin.
    * Expected (139881f: "the store's close no longer waits on txid 0 (its snapshot pin needs the writer thread
@@ -242,17 +243,26 @@ class Review28Test {
       store.database("data").writeAndWait(ReplicationTest.insert("a", "before"));
     }
     SqliteStore store = openStore(live);
-    Replicator r = Replicator.start(store.database("data"), dest(slow).build());
+    // The bucket stops answering at the replicator thread's first look at the lineages (before its first
+    // snapshot's pin), and answers again one second into the store's close.
+    slow.downAtFirst("list", "/lineages");
+    Replicator r = Replicator.start(store.database("data"),
+        dest(slow).retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build());
     try {
-      slow.latency(Duration.ofMillis(300));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (r.health().lastError() == null && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertNotNull(r.health().lastError(), "the replicator thread met the outage before its first snapshot");
       store.database("data").writeAndWait(ReplicationTest.insert("a", "local, just before the close"));
       assertEquals(-1, r.replicatedTxid(), "the first snapshot has not landed yet");
+      java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> slow.down(false));
       long t0 = System.nanoTime();
       store.close();
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       assertTrue(ms < 10_000, "the store's close took " + ms + " ms waiting on a snapshot whose pin needs its thread");
     } finally {
-      slow.latency(Duration.ZERO);
+      slow.down(false);
       r.close();
     }
   }
