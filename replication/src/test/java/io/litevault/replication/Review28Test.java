@@ -1,0 +1,351 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.replication.format.BucketLayout;
+import io.litevault.replication.format.LineageCatalog;
+import io.litevault.replication.restore.Restore;
+import io.litevault.replication.restore.RestoreOptions;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.SqliteStore;
+import io.litevault.store.WriteTask;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.DriverManager;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Review 28: reproduced bugs of the change 8522f4a..139881f. */
+class Review28Test {
+  @TempDir Path dir;
+
+  private SqliteStore openStore(Path where) {
+    return SqliteStore.builder(where).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open();
+  }
+
+  private FileSystemObjectStore bucket(String name) throws Exception {
+    return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
+  }
+
+  private static ReplicatorOptions.Builder dest(io.litevault.bucket.ObjectStore bucket) {
+    return ReplicatorOptions.builder(bucket, "f/data").minUploadInterval(Duration.ofMillis(5));
+  }
+
+  private static MultiReplicator startBoth(SqliteStore store, FileSystemObjectStore local, FileSystemObjectStore remote,
+      int quorum) {
+    return MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+        .destination("local", dest(local).build()).destination("remote", dest(remote).build()).quorum(quorum).build());
+  }
+
+  private static WriteTask<Integer> setBody(String body) {
+    return c -> {
+      try (var ps = c.prepareStatement("UPDATE post SET body = ? WHERE id = 1")) {
+        ps.setString(1, body);
+        return ps.executeUpdate();
+      }
+    };
+  }
+
+  private static String body(Path file) throws Exception {
+    try (var c = DriverManager.getConnection("jdbc:sqlite:" + file);
+        var rs = c.createStatement().executeQuery("SELECT body FROM post WHERE id = 1")) {
+      return rs.next() ? rs.getString(1) : null;
+    }
+  }
+
+  /**
+   * Scenario: two destinations "local" and "remote". Row 1's body is "AA" (shipped to both), then "BB"
+   * (shipped to both). Then local is down (only remote configured) and the body is set back to "AA": a
+   * REPLICATED write acknowledged by remote, the only copy of it. The database bytes are the very same as
+   * after the first "AA" (an in-place update of a page other than page 1; WAL mode bumps no change counter).
+   * The machine is lost and the file is restored from local (body "BB"); both destinations are configured
+   * again. Local continues; remote refuses the file (its tip, body "AA", is not the file's state), and
+   * SiblingVouch checks whether local's lineage passed through remote's tip state: it did, at the FIRST
+   * "AA", before "BB".
+   * Expected (SiblingVouch / MultiReplicator Javadoc: "A tip the siblings never passed through (the lagging
+   * destination was in fact ahead ...) is still refused"; README "After a restore from one destination": "A
+   * destination restored from a *lagging* destination gets no vouch: the fresher one keeps refusing the
+   * file, because a new lineage would hide its newer writes"; EarlierPoint: a new lineage "would make restore
+   * latest silently drop acknowledged writes, so the replicator refuses instead"): remote was in fact ahead
+   * (its tip is the newer, acknowledged "AA"), so it keeps refusing and its tip is untouched: "restore
+   * latest" from remote still returns "AA".
+   * Actual: the vouch matches the tip by database checksum and size only, so the older identical state
+   * vouches for it; remote starts a new lineage from the "BB" file and "restore latest" from remote returns
+   * "BB": the acknowledged write is hidden.
+   */
+  @Test
+  void aSiblingVouchesForAnOlderIdenticalStateAndHidesTheLaggingSidesNewerAcknowledgedWrite() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        m.write(ReplicationTest.insert("a", "AA"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        m.write(setBody("BB"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(remote).workDirectory(dir.resolve("w-remote")).build())) {
+        r.write(setBody("AA"), Durability.REPLICATED).get(20, TimeUnit.SECONDS); // acknowledged: remote holds it
+      }
+    }
+    Path fromRemote = dir.resolve("before.db");
+    Restore.run(RestoreOptions.builder(remote, "f/data", fromRemote).build());
+    assertEquals("AA", body(fromRemote), "remote's latest is the acknowledged write");
+    LineageCatalog.Tip remoteTip = LineageCatalog.newestTip(remote, new BucketLayout("f/data"));
+
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    assertEquals("BB", body(fresh.resolve("data.db")));
+    try (SqliteStore store = openStore(fresh); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      try {
+        m.write(ReplicationTest.insert("b", "after the restore"), Durability.REPLICATED).get(90, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException refused) {
+        // expected: remote keeps refusing the file
+      }
+    }
+    Path after = dir.resolve("after.db");
+    Restore.run(RestoreOptions.builder(remote, "f/data", after).build());
+    assertEquals("AA", body(after), "restore latest from remote lost the acknowledged write (remote tip before: "
+        + remoteTip + ", after: " + LineageCatalog.newestTip(remote, new BucketLayout("f/data")) + ")");
+  }
+
+  /**
+   * Scenario (SiblingVouchTest's history): both destinations hold "in both", then local alone got "in local
+   * only". The file is restored from the fresher local and both destinations are configured again (default
+   * quorum: all). Remote refuses the file and local's lineage vouches for its tip, so the MultiReplicator
+   * closes the refused replicator and starts remote again. Right then remote's bucket does not answer for
+   * a second (a retryable CONNECTION error at that start's verify).
+   * Expected (MultiReplicator.start Javadoc: a destination whose bucket cannot be reached, "a retryable
+   * ObjectStoreException", "is started again in the background ... until it starts"; SiblingVouch: the
+   * vouched destination "starts again over that tip"): the restart is retried once the bucket answers, and
+   * the REPLICATED write is acknowledged by both destinations.
+   * Actual: MultiReplicator.restartVouched logs the error and gives up: the destination keeps the closed
+   * refused replicator, whose stoppedBy() is now "was closed" (close() overwrote the refusal), so it is
+   * stopped for good and every REPLICATED write fails, though the bucket is back a second later.
+   */
+  @Test
+  void aTransientBucketErrorWhileAVouchedDestinationRestartsStopsItForGood() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remoteReal = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remoteReal, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    io.litevault.bucket.FaultyObjectStore remote = new io.litevault.bucket.FaultyObjectStore(remoteReal);
+    java.util.concurrent.atomic.AtomicInteger verifies = new java.util.concurrent.atomic.AtomicInteger();
+    remote.beforeVerify(() -> {
+      if (verifies.incrementAndGet() == 2) { // the restart after the vouch: the bucket is briefly unreachable
+        remote.down(true, io.litevault.bucket.ErrorKind.CONNECTION);
+        java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> remote.down(false));
+      }
+    });
+    try (SqliteStore store = openStore(fresh);
+        MultiReplicator m = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+            .destination("local", dest(local).build())
+            .destination("remote", dest(remote).retryBackoff(Duration.ofMillis(50), Duration.ofMillis(200)).build())
+            .build())) {
+      try {
+        m.write(ReplicationTest.insert("a", "after the restore"), Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        fail("verifies=" + verifies.get() + ", the REPLICATED write failed although the bucket answers again: "
+            + e.getCause() + "; health: " + m.health());
+      }
+      assertTrue(verifies.get() >= 2, "the vouched restart happened");
+    }
+  }
+
+  /**
+   * Scenario (SiblingVouchTest's history, quorum 1): the file is restored from the fresher local and both
+   * destinations are configured again. Remote refuses the file, local vouches for its tip, and the
+   * MultiReplicator closes the refused replicator (releasing remote's lease) to start remote again. In that
+   * moment another process (a standby on another machine, "standby-b") takes remote's lease: the vouched
+   * start fails with LeaseException.
+   * Expected (MultiReplicator Javadoc: "While any destination is fenced (another process took its lease),
+   * every write is refused, as a single replicator refuses them: another process writes this database now";
+   * MultiReplicationHealth.fencedBy: "then no write, LOCAL or REPLICATED, is accepted"): writes are refused
+   * and health().fencedBy() names remote.
+   * Actual: restartVouched only logs the LeaseException; the destination keeps the closed refused replicator,
+   * whose stoppedBy() is a ReplicationException "was closed", not a LeaseException, so the MultiReplicator
+   * is not fenced: a REPLICATED write is accepted and acknowledged (by local alone) while another process
+   * writes this database in remote.
+   */
+  @Test
+  void aLeaseTakenWhileAVouchedDestinationRestartsDoesNotFenceTheWrites() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remoteReal = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remoteReal, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    io.litevault.bucket.FaultyObjectStore remote = new io.litevault.bucket.FaultyObjectStore(remoteReal);
+    java.util.concurrent.atomic.AtomicInteger verifies = new java.util.concurrent.atomic.AtomicInteger();
+    Lease standby = new Lease(remoteReal, new BucketLayout("f/data"), "standby-b", "standby-b/data",
+        Duration.ofSeconds(30), java.time.Clock.systemUTC(), System::nanoTime);
+    remote.beforeVerify(() -> {
+      if (verifies.incrementAndGet() == 2) { // the vouched restart: the refused replicator released the lease
+        standby.acquire();
+      }
+    });
+    try (SqliteStore store = openStore(fresh);
+        MultiReplicator m = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
+            .destination("local", dest(local).build()).destination("remote", dest(remote).build()).quorum(1).build())) {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (verifies.get() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(2, verifies.get(), "the vouched restart happened");
+      Thread.sleep(500); // the restart failed meanwhile
+      Object acked = null;
+      try {
+        acked = m.write(ReplicationTest.insert("a", "while standby-b holds remote"), Durability.REPLICATED)
+            .get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException refused) {
+        // expected: fenced
+      }
+      assertNull(acked, "a REPLICATED write was acknowledged while another process holds remote's lease; fencedBy="
+          + m.health().fencedBy() + "; health: " + m.health());
+      assertNotNull(m.health().fencedBy(), "not fenced: " + m.health());
+    }
+  }
+
+  /**
+   * Scenario: a store opens and a replicator starts; the bucket stops answering (retryable) at the
+   * replicator's first lineage listing, before its first snapshot, and answers again one second into the
+   * store's close. The application commits one LOCAL write and closes the store.
+   * The store's close runs Replicator.Hook.onClose on the writer thread, which waits for the bucket to hold
+   * the last txid (1); the first snapshot needs a read pin, which only that same writer thread can begin.
+   * Expected (139881f: "the store's close no longer waits on txid 0 (its snapshot pin needs the writer thread
+   * that runs the close)"; the same holds for txid 1): the close does not wait on a snapshot it blocks itself;
+   * it returns within a few seconds of bucket time.
+   * Actual: the close waits the whole CLOSE_FLUSH_TIMEOUT (30 s) for a snapshot that cannot be read until it
+   * gives up (the -1 start makes every txid, not only 0, wait for the first snapshot).
+   */
+  @Test
+  void closingTheStoreBeforeTheFirstSnapshotWaitsTheWholeFlushTimeout() throws Exception {
+    io.litevault.bucket.FaultyObjectStore slow = new io.litevault.bucket.FaultyObjectStore(bucket("bucket"));
+    Path live = dir.resolve("live");
+    try (SqliteStore store = openStore(live)) {
+      store.database("data").writeAndWait(ReplicationTest.insert("a", "before"));
+    }
+    SqliteStore store = openStore(live);
+    // The bucket stops answering at the replicator thread's first look at the lineages (before its first
+    // snapshot's pin), and answers again one second into the store's close.
+    slow.downAtFirst("list", "/lineages");
+    Replicator r = Replicator.start(store.database("data"),
+        dest(slow).retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build());
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (r.health().lastError() == null && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertNotNull(r.health().lastError(), "the replicator thread met the outage before its first snapshot");
+      store.database("data").writeAndWait(ReplicationTest.insert("a", "local, just before the close"));
+      assertEquals(-1, r.replicatedTxid(), "the first snapshot has not landed yet");
+      java.util.concurrent.CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS).execute(() -> slow.down(false));
+      long t0 = System.nanoTime();
+      store.close();
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertTrue(ms < 10_000, "the store's close took " + ms + " ms waiting on a snapshot whose pin needs its thread");
+    } finally {
+      slow.down(false);
+      r.close();
+    }
+  }
+
+  /**
+   * Scenario: both destinations hold "first" and then "second" (one lineage each, shipped by one
+   * MultiReplicator). The file is restored from local at the point after "first" (a point-in-time restore,
+   * or a power loss that lost "second"), and both destinations are configured again: both refuse the file
+   * (LocalBehindBucketException: it is an earlier point of each). Each refusal is checked against the
+   * other destination (SiblingVouch), and each counts the other, "being vouched for", as still starting.
+   * Expected (MultiReplicator.vouch Javadoc: only "a sibling still starting (no lineage yet) is waited for,
+   * up to VOUCH_WAIT"; a refused destination is stopped, not starting; a single replicator fails a REPLICATED
+   * write as soon as it refuses the file): the REPLICATED write fails promptly with the refusal.
+   * Actual: the two refused destinations wait for each other for the whole VOUCH_WAIT (60 s): the write
+   * hangs for a minute before it fails (MultiReplicator.vouch: o.stoppedBy() is null while o is vouching).
+   */
+  @Test
+  void twoRefusingDestinationsWaitForEachOtherTheWholeVouchWait() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    io.litevault.replication.format.ReplicaPosition first;
+    try (SqliteStore store = openStore(dir.resolve("old")); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      m.write(ReplicationTest.insert("a", "first"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      first = m.positionOf("local", store.database("data").lastTxid()).orElseThrow();
+      m.write(ReplicationTest.insert("a", "second"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).lineage(first.lineage())
+        .txid(first.txid()).build());
+    try (SqliteStore store = openStore(fresh); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      long t0 = System.nanoTime();
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> m.write(ReplicationTest.insert("a", "after the restore"), Durability.REPLICATED).get(90, TimeUnit.SECONDS));
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertInstanceOf(LocalBehindBucketException.class, e.getCause().getCause(), e.getCause().toString());
+      assertTrue(ms < 20_000, "the REPLICATED write failed only after " + ms + " ms: " + e.getCause());
+    }
+  }
+
+  /**
+   * Scenario (SiblingVouchTest's history): the file is restored from the fresher local; the service starts
+   * the MultiReplicator on it and installs its graceful shutdown with {@code replicator.replicators()} at
+   * once (README: "For a handover or a graceful shutdown pass replicator.replicators() (the started
+   * destinations) to Handover.run / GracefulShutdown.install"; GracefulShutdown: "Install it once the
+   * replicators run"). Remote refuses the file, local vouches for it, and remote is restarted in the
+   * background by a new Replicator object. A REPLICATED write is acknowledged by both, a LOCAL write is
+   * accepted, and the service shuts down (GracefulShutdown.runNow).
+   * Expected (README: "each destination gets every accepted write and releases its lease, and the successor
+   * continues every lineage"): the handover succeeds and "restore latest" from remote has the LOCAL write.
+   * Actual: the installed list holds the refused replicator that the vouch closed and replaced; Handover waits
+   * on it, fails ("was closed"), is abandoned, and the running replacement is neither flushed nor closed by
+   * the shutdown: remote misses the accepted write (and its lease is not released).
+   */
+  @Test
+  void aGracefulShutdownInstalledAtStartMissesTheVouchedDestinationsReplacement() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    SqliteStore store = openStore(fresh);
+    try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+      GracefulShutdown shutdown = GracefulShutdown.install(store, m.replicators(), HandoverOptions.defaults());
+      try {
+        m.write(ReplicationTest.insert("a", "acknowledged by both"), Durability.REPLICATED).get(30, TimeUnit.SECONDS);
+        m.write(ReplicationTest.insert("a", "accepted before the shutdown"), Durability.LOCAL).get(10, TimeUnit.SECONDS);
+        java.util.Optional<HandoverReport> report = shutdown.runNow();
+        assertTrue(report.isPresent(), "the graceful shutdown was abandoned (see the log: it waited on the replaced "
+            + "replicator of 'remote')");
+      } finally {
+        shutdown.uninstall();
+        store.close();
+      }
+    }
+    Path out = dir.resolve("remote-latest.db");
+    Restore.run(RestoreOptions.builder(remote, "f/data", out).build());
+    assertTrue(Dumps.dump(out).contains("accepted before the shutdown"), "remote lacks the accepted write");
+  }
+}
