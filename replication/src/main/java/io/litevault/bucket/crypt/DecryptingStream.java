@@ -57,11 +57,10 @@ final class DecryptingStream extends InputStream {
           + "a keyset, or write it again with encryption on");
     }
     keyId = ByteBuffer.wrap(head, 5, 4).getInt();
-    int version = head[4] & 0xff;
-    if (version != Framing.VERSION && version != Framing.VERSION_1) {
+    if (head[4] != Framing.VERSION) {
       throw error(Reason.UNSUPPORTED_VERSION, keyId, "object " + key + " is in encrypted format version "
-          + version + ", which this version of Litevault cannot read (it reads " + Framing.VERSION_1 + " to "
-          + Framing.VERSION + "); upgrade Litevault");
+          + (head[4] & 0xff) + ", which this version of Litevault cannot read (it reads " + Framing.VERSION
+          + "); upgrade Litevault");
     }
     if (head.length < Framing.PREFIX + Framing.TINK_HEADER) {
       throw authFailed("it is shorter than its header");
@@ -74,7 +73,7 @@ final class DecryptingStream extends InputStream {
     try {
       decrypter = aead.newStreamSegmentDecrypter();
       decrypter.init(ByteBuffer.wrap(head, Framing.PREFIX, Framing.TINK_HEADER),
-          Framing.associatedData(prefix, Framing.identity(key, version)));
+          Framing.associatedData(prefix, Framing.identity(key)));
     } catch (GeneralSecurityException e) {
       throw authFailed("its header does not fit the key");
     }

@@ -34,9 +34,9 @@ import java.util.stream.Stream;
  *
  * <h2>What is authenticated</h2>
  * Every object's ciphertext is bound (as AEAD associated data) to its header (format version, key id) and to
- * its identity: the database's name and the key's tail from the last path segment {@code lineages} or
- * {@code leases} (the layout of docs/FORMAT.md, the part a backup tier keeps when it copies a database under
- * its own prefix), or the whole key for any other key. An object whose bytes were changed, that was cut off (segment-wise: the last segment
+ * its identity: the key's tail from the last path segment {@code lineages} or {@code leases} (the layout of
+ * docs/FORMAT.md, the part a backup tier keeps when it copies a database under its own prefix), or the whole
+ * key for any other key. An object whose bytes were changed, that was cut off (segment-wise: the last segment
  * is sealed as last), or that was moved or copied to another identity fails to read with an
  * {@link ObjectDecryptionException} naming its key and key id. A backup tier copies the stored bytes as they
  * are, without a key; restoring from the tier decrypts them.

@@ -8,13 +8,12 @@ import java.nio.charset.StandardCharsets;
  *
  * <pre>
  * offset 0  4 bytes  magic "LVEN"
- *        4  1 byte   format version (2; version 1 is read)
+ *        4  1 byte   format version (1)
  *        5  4 bytes  key id (big-endian; the Tink keyset's id of the key that encrypted the object)
  *        9  ...      Tink AES256_GCM_HKDF_1MB streaming ciphertext: a 40-byte header (length byte, 32-byte
  *                    HKDF salt, 7-byte nonce prefix), then segments of 1 MiB of ciphertext (the first one
  *                    shorter by the header), each with a 16-byte GCM tag; the last is flagged as last in its nonce
- * associated data: the 9 header bytes, then the UTF-8 of the object's identity ({@link #identity}; version 1:
- *                   {@link #tail})
+ * associated data: the 9 header bytes, then the UTF-8 of the object's identity ({@link #identity})
  * </pre>
  *
  * Fixed parameters make the plaintext size a function of the stored size, so a listing reports plaintext
@@ -22,10 +21,7 @@ import java.nio.charset.StandardCharsets;
  */
 final class Framing {
   static final byte[] MAGIC = {'L', 'V', 'E', 'N'};
-  /** Written. Version 2 binds the database's name too ({@link #identity}); version 1 objects are still read. */
-  static final int VERSION = 2;
-  /** The first version: identity without the database's name ({@link #tail}). */
-  static final int VERSION_1 = 1;
+  static final int VERSION = 1;
   /** Our header: magic, version, key id. */
   static final int PREFIX = 9;
   /** Tink's header for a 32-byte derived key: length byte, salt, nonce prefix. */
@@ -83,40 +79,15 @@ final class Framing {
     return s == 0 ? SEGMENT - TINK_HEADER : SEGMENT;
   }
 
-  /** The identity an object of envelope {@code version} (1 or 2) at {@code key} is bound to. */
-  static String identity(String key, int version) {
-    return version == VERSION_1 ? tail(key) : identity(key);
-  }
-
   /**
-   * The identity version 2 binds: the database's name (the last path segment of its prefix) and the
-   * {@link #tail}, {@code app-a/lineages/<lineage>/segments/<first>-<last>.lvsg} for
-   * {@code prod/app-a/lineages/...}; a key outside the layout is its own identity. A backup tier copies
-   * {@code <db prefix>/...} to {@code <tier>/<db prefix>/...}, which keeps both, so a tier restores with the
-   * same keys; an object copied to another database's prefix ({@code prod/app-b/...}, review 27) or moved to
-   * another key of the layout (a swapped segment) does not authenticate.
+   * The identity the ciphertext is bound to: the key from its last path segment named {@code lineages} or
+   * {@code leases}, or from a last segment {@code lease}, the tails of docs/FORMAT.md's layout
+   * ({@code lineages/<lineage>/segments/<first>-<last>.lvsg}, {@code leases/<generation>}); else the whole
+   * key. A backup tier copies {@code <db prefix>/lineages/...} to {@code <tier>/<db prefix>/lineages/...}:
+   * the tail is the same, so a restore from the tier decrypts, while an object moved to another key of the
+   * layout (a swapped segment) no longer authenticates.
    */
   static String identity(String key) {
-    int at = tailStart(key);
-    if (at <= 0) {
-      return key; // outside the layout, or a database at the bucket's root: the key is all there is
-    }
-    int nameStart = key.lastIndexOf('/', at - 2) + 1;
-    return key.substring(nameStart);
-  }
-
-  /**
-   * Version 1's identity: the key from its last path segment named {@code lineages} or {@code leases}, or
-   * from a last segment {@code lease}, the tails of docs/FORMAT.md's layout
-   * ({@code lineages/<lineage>/segments/<first>-<last>.lvsg}, {@code leases/<generation>}); else the whole key.
-   */
-  static String tail(String key) {
-    int at = tailStart(key);
-    return at < 0 ? key : key.substring(at);
-  }
-
-  /** Where {@link #tail} starts in {@code key}, or -1 when the key is outside the layout. */
-  private static int tailStart(String key) {
     int at = -1;
     int start = 0;
     while (start <= key.length()) {
@@ -131,7 +102,7 @@ final class Framing {
       }
       start = slash + 1;
     }
-    return at;
+    return at < 0 ? key : key.substring(at);
   }
 
   static long ceilDiv(long a, long b) {

@@ -178,59 +178,24 @@ class CryptTamperAndKeysTest {
     overwrite(b, sa);
     assertEquals(Reason.AUTHENTICATION_FAILED, failsToRead(store, a).reason());
     assertEquals(Reason.AUTHENTICATION_FAILED, failsToRead(store, b).reason());
-    // moved to another kind of key: detected (to another database's prefix: Review27CryptTest)
+    // moved to another database's same lineage and name: the identity is the layout tail, the same; moved to
+    // another kind of key: detected
     raw.copy(b, "db/" + LINEAGE + "snapshots/0000000000000002.lvsn");
     failsToRead(store, "db/" + LINEAGE + "snapshots/0000000000000002.lvsn");
   }
 
-  /**
-   * Envelope version 1 (the first release of encryption) bound only the layout tail: such objects still read,
-   * in a tier copy too, and a swap between them is still detected.
-   */
   @Test
-  void versionOneObjectsStillRead() throws IOException {
-    Keyring keys = Keyring.of(TestKeys.provider(keyset));
-    byte[] prefix = Framing.prefix(keys.primaryId());
-    prefix[4] = (byte) Framing.VERSION_1;
-    String a = "prod/app-a/" + LINEAGE + "segments/0000000000000001-0000000000000001.lvsg";
-    String b = "prod/app-a/" + LINEAGE + "segments/0000000000000002-0000000000000002.lvsg";
-    for (String k : List.of(a, b)) {
-      raw.put(k, EncryptingStream.encrypt(("v1 " + k).getBytes(StandardCharsets.UTF_8), keys.primary(), prefix,
-          Framing.associatedData(prefix, Framing.tail(k))));
-    }
-    try (InputStream in = store.get(a)) {
-      assertEquals("v1 " + a, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
-    String tier = "weekly/2026-12-03/" + a;
-    raw.copy(a, tier);
-    try (InputStream in = store.get(tier)) {
-      assertEquals("v1 " + a, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    }
-    byte[] sa = stored(a);
-    overwrite(a, stored(b));
-    overwrite(b, sa);
-    assertEquals(Reason.AUTHENTICATION_FAILED, failsToRead(store, a).reason());
-    store.put(b, "new".getBytes(StandardCharsets.UTF_8));
-    assertEquals(Framing.VERSION, stored(b)[4], "new objects are written in the current version");
-  }
-
-  @Test
-  void identityIsTheDatabaseNameAndTheLayoutTailBackupKeeps() {
+  void identityIsTheLayoutTailBackupKeeps() {
     for (String k : List.of("db/" + LINEAGE + "segments/0000000000000001-0000000000000002.lvsg",
         "a/b/lineages/" + LINEAGE + "snapshots/0000000000000001.lvsn",
         "x/leases/" + LINEAGE + "levels/01/0000000000000001-0000000000000002.lvcr",
         "tier/leases/00000000000000aa", "lineages/leases/0000000000000001", "db/lease", "lease",
         "leases/lineages/" + LINEAGE + "snapshots/0000000000000001.lvsn")) {
       BucketLayout.Located loc = BucketLayout.locate(k).orElseThrow(() -> new AssertionError(k));
-      String prefix = loc.databasePrefix();
-      String tail = prefix.isEmpty() ? k : k.substring(prefix.length() + 1);
-      assertEquals(tail, Framing.tail(k), k);
-      assertEquals(tail, Framing.identity(k, Framing.VERSION_1), k);
-      String name = prefix.substring(prefix.lastIndexOf('/') + 1);
-      assertEquals(prefix.isEmpty() ? k : name + "/" + tail, Framing.identity(k), k);
+      String tail = loc.databasePrefix().isEmpty() ? k : k.substring(loc.databasePrefix().length() + 1);
+      assertEquals(tail, Framing.identity(k), k);
     }
     assertEquals("some/other/key", Framing.identity("some/other/key"));
-    assertEquals("some/other/key", Framing.tail("some/other/key"));
   }
 
   @Test

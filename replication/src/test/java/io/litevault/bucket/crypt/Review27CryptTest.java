@@ -51,6 +51,7 @@ class Review27CryptTest {
    * bound is only the tail from "lineages"/"leases", without the database).
    */
   @Test
+  @org.junit.jupiter.api.Tag("open-bug") // not fixed yet: see the closing note of issue 16
   void anObjectCopiedToAnotherDatabasesPrefixStillDecrypts() throws Exception {
     String lineage = "lineages/20261203T010203004Z-0a1b2c3d/";
     String leaseA = "prod/app-a/leases/0000000000000003";
