@@ -75,18 +75,14 @@ final class BucketWins {
   private final BucketLayout layout;
   private final Path marker;
   private final boolean allowFork;
-  /** A tip a sibling destination vouched for ({@link SiblingVouch}), or null. */
-  private final SiblingVouch.Vouched vouched;
 
-  BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork,
-      SiblingVouch.Vouched vouched) {
+  BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
     this.db = db;
     this.database = db.name();
     this.store = store;
     this.layout = layout;
     this.marker = workDir.resolve(BROKE_AWAY);
     this.allowFork = allowFork;
-    this.vouched = vouched;
   }
 
   /** A replicator of this open database holds {@code lineage} at {@code txid}: the files passed through it. */
@@ -110,11 +106,6 @@ final class BucketWins {
    */
   void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
     if (allowFork) {
-      return;
-    }
-    if (vouched != null && vouched.lineage().equals(tip.lineage()) && vouched.txid() == tip.txid()) {
-      log.warn("database '{}': the local files do not continue the bucket's tip (lineage {}, txid {}), but {} "
-          + "passed through it: starting a new lineage", database, tip.lineage(), tip.txid(), vouched.by());
       return;
     }
     Marker m = trustedMarker(localStates);

@@ -45,12 +45,6 @@ import org.slf4j.LoggerFactory;
  * local file the bucket refuses). While any destination is fenced (another process took its lease), every
  * write is refused, as a single replicator refuses them: another process writes this database now.
  *
- * <p>A destination that refuses the local files ({@link LocalBehindBucketException}: they do not continue its
- * tip) is checked once against the others ({@link SiblingVouch}): when a destination shipping the files passed
- * through the refused tip (a restore from the fresher destination after the machine was lost), the refused
- * one starts again over that tip and begins a new lineage; otherwise it stays stopped. It counts as running
- * while it is checked.
- *
  * <pre>{@code
  * MultiReplicator r = MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
  *     .destination("local", ReplicatorOptions.builder(minio, "litevault/data").build())
@@ -67,7 +61,7 @@ public final class MultiReplicator implements AutoCloseable {
   private final MultiReplicatorOptions options;
   /** Each destination, in the configured order. */
   private final Map<String, Destination> destinations;
-  /** Retries the start of destinations whose bucket could not be reached at start, and checks vouches. */
+  /** Retries the start of destinations whose bucket could not be reached at start; null when none. */
   private final ScheduledExecutorService starter;
   private volatile boolean closed;
   /** REPLICATED writes waiting for the quorum, by store txid (one future per txid). */
@@ -82,12 +76,6 @@ public final class MultiReplicator implements AutoCloseable {
     /** Why the last start failed while it is retried, or null. */
     volatile RuntimeException startError;
     volatile long pendingSinceMillis;
-    /** The replicator started again after a sibling vouched for the files ({@link SiblingVouch}), or null. */
-    volatile Replicator vouchedReplacement;
-    /** A refusal of the files is being checked against the siblings: not counted as stopped meanwhile. */
-    volatile boolean vouching;
-    /** Whether a refusal was checked already (once per destination). */
-    final java.util.concurrent.atomic.AtomicBoolean vouchTried = new java.util.concurrent.atomic.AtomicBoolean();
 
     Destination(String name, ReplicatorOptions options) {
       this.name = name;
@@ -96,32 +84,20 @@ public final class MultiReplicator implements AutoCloseable {
 
     /** The replicator, or null before it started. */
     Replicator replicator() {
-      Replicator replacement = vouchedReplacement;
-      if (replacement != null) {
-        return replacement;
-      }
       return started.isDone() && !started.isCompletedExceptionally() ? started.join() : null;
-    }
-
-    /** Why this destination stopped for good, or null while it runs, starts, or is being vouched for. */
-    RuntimeException stoppedBy() {
-      if (vouching) {
-        return null;
-      }
-      Replicator r = replicator();
-      return r != null ? r.stoppedBy() : started.isCompletedExceptionally() ? startError : null;
     }
   }
 
-  private MultiReplicator(Database db, MultiReplicatorOptions options, Map<String, Destination> destinations) {
+  private MultiReplicator(Database db, MultiReplicatorOptions options, Map<String, Destination> destinations,
+      boolean anyPending) {
     this.db = db;
     this.options = options;
     this.destinations = Collections.unmodifiableMap(destinations);
-    this.starter = Executors.newSingleThreadScheduledExecutor(task -> {
+    this.starter = anyPending ? Executors.newSingleThreadScheduledExecutor(task -> {
       Thread t = new Thread(task, "litevault-destinations-" + db.name());
       t.setDaemon(true);
       return t;
-    });
+    }) : null;
   }
 
   /**
@@ -185,7 +161,7 @@ public final class MultiReplicator implements AutoCloseable {
       throw pending.get(0).startError; // none reachable: as a single replicator, the start fails
     }
     port.requestCheckpoint();
-    MultiReplicator m = new MultiReplicator(db, options, all);
+    MultiReplicator m = new MultiReplicator(db, options, all, !pending.isEmpty());
     for (Destination d : all.values()) {
       Replicator r = d.replicator();
       if (r != null) {
@@ -195,7 +171,6 @@ public final class MultiReplicator implements AutoCloseable {
     for (Destination d : pending) {
       m.retryStart(d, d.options.retryBackoff().toMillis());
     }
-    m.progressed(); // a destination may have refused the files before its listener was in
     return m;
   }
 
@@ -283,7 +258,8 @@ public final class MultiReplicator implements AutoCloseable {
    */
   private LeaseException fenced() {
     for (Destination d : destinations.values()) {
-      RuntimeException stopped = d.stoppedBy();
+      Replicator r = d.replicator();
+      RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
       if (stopped instanceof LeaseException lease) {
         return new LeaseException("database '" + db.name() + "' refuses writes: destination '" + d.name + "' is fenced ("
             + d.name + ": " + lease.getMessage() + ")");
@@ -343,7 +319,6 @@ public final class MultiReplicator implements AutoCloseable {
    * it can no longer reach (too few destinations left that hold the txid or still run).
    */
   private void progressed() {
-    considerVouches();
     int quorum = options.quorum();
     List<CompletableFuture<Void>> done = new ArrayList<>();
     Map<CompletableFuture<Void>, ReplicationException> failed = new LinkedHashMap<>();
@@ -365,7 +340,7 @@ public final class MultiReplicator implements AutoCloseable {
       Map<String, RuntimeException> reasons = new LinkedHashMap<>();
       for (Destination d : destinations.values()) {
         Replicator r = d.replicator();
-        RuntimeException stopped = d.stoppedBy();
+        RuntimeException stopped = r != null ? r.stoppedBy() : d.started.isCompletedExceptionally() ? d.startError : null;
         if (stopped != null) {
           stoppedAt.add(r != null ? r.replicatedTxid() : -1L);
           reasons.put(d.name, stopped);
@@ -391,91 +366,6 @@ public final class MultiReplicator implements AutoCloseable {
     }
     done.forEach(f -> f.complete(null));
     failed.forEach(CompletableFuture::completeExceptionally);
-  }
-
-  /** How long a refused destination waits for its siblings to hold a lineage before it is judged. */
-  static final Duration VOUCH_WAIT = Duration.ofSeconds(60);
-
-  /**
-   * A destination that refused the local files ({@link LocalBehindBucketException}) is checked once, in the
-   * background, against the destinations shipping them ({@link SiblingVouch}); it counts as running meanwhile.
-   */
-  private void considerVouches() {
-    for (Destination d : destinations.values()) {
-      Replicator r = d.replicator();
-      if (r != null && r.stoppedBy() instanceof LocalBehindBucketException && d.vouchTried.compareAndSet(false, true)) {
-        d.vouching = true;
-        scheduleVouch(d, r, 0, System.nanoTime() + VOUCH_WAIT.toNanos());
-      }
-    }
-  }
-
-  private void scheduleVouch(Destination d, Replicator refused, long delayMillis, long deadlineNanos) {
-    try {
-      starter.schedule(() -> vouch(d, refused, deadlineNanos), delayMillis, TimeUnit.MILLISECONDS);
-    } catch (java.util.concurrent.RejectedExecutionException closing) {
-      d.vouching = false;
-    }
-  }
-
-  /**
-   * Looks for a sibling that vouches for the files; starts {@code d} again over its tip if one does. A
-   * sibling still starting (no lineage yet) is waited for, up to {@link #VOUCH_WAIT}.
-   */
-  private void vouch(Destination d, Replicator refused, long deadlineNanos) {
-    if (closed) {
-      d.vouching = false;
-      return;
-    }
-    List<SiblingVouch.Sibling> siblings = new ArrayList<>();
-    boolean unsettled = false;
-    for (Destination o : destinations.values()) {
-      Replicator r = o == d ? null : o.replicator();
-      String lineage = r == null || r.stoppedBy() != null ? null : r.health().lineage();
-      if (lineage != null) {
-        siblings.add(new SiblingVouch.Sibling(o.name, o.options, lineage));
-      } else if (o != d && o.stoppedBy() == null) {
-        unsettled = true; // starting, or holds no lineage yet
-      }
-    }
-    try {
-      Optional<SiblingVouch.Vouched> v = SiblingVouch.find(d.options, siblings);
-      if (v.isPresent()) {
-        restartVouched(d, refused, v.get());
-        return;
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      log.warn("database '{}': could not check destination '{}''s refusal against the others: {}", db.name(), d.name,
-          e.toString());
-    }
-    if (unsettled && System.nanoTime() < deadlineNanos) {
-      scheduleVouch(d, refused, 200, deadlineNanos);
-      return;
-    }
-    log.error("database '{}': destination '{}' refuses the local files ({}), and no other destination shipping them "
-        + "passed through its tip", db.name(), d.name, refused.stoppedBy().getMessage());
-    d.vouching = false;
-    progressed();
-  }
-
-  private void restartVouched(Destination d, Replicator refused, SiblingVouch.Vouched tip) {
-    try {
-      refused.close(); // its thread stopped; this releases its lease and its attachment to the file
-      Replicator r = Replicator.start(db, d.options.withVouched(tip), d.name);
-      r.onProgress(this::progressed);
-      d.vouchedReplacement = r;
-      log.info("database '{}': destination '{}' starts a new lineage from the local files: {} passed through its "
-          + "tip (lineage {}, txid {})", db.name(), d.name, tip.by(), tip.lineage(), tip.txid());
-      if (closed) {
-        r.close(); // close() ran meanwhile and may have missed it
-      }
-    } catch (RuntimeException e) {
-      log.error("database '{}': destination '{}' could not start again after a vouch: {}", db.name(), d.name,
-          e.toString());
-    } finally {
-      d.vouching = false;
-      progressed();
-    }
   }
 
   /** Fails every waiting REPLICATED write (the replicator closed). */

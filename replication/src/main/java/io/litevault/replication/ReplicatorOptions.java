@@ -92,7 +92,6 @@ public final class ReplicatorOptions {
   private final Clock clock;
   private final String owner;
   private final boolean allowFork;
-  private final SiblingVouch.Vouched vouched;
   private final List<Duration> compactionWindows;
   private final SegmentFormat segmentFormat;
 
@@ -117,7 +116,6 @@ public final class ReplicatorOptions {
     this.clock = b.clock;
     this.owner = b.owner;
     this.allowFork = b.allowFork;
-    this.vouched = b.vouched;
     this.compactionWindows = b.compactionWindows;
     this.segmentFormat = b.segmentFormat;
   }
@@ -127,22 +125,6 @@ public final class ReplicatorOptions {
     Builder b = toBuilder();
     b.workDirectory = Objects.requireNonNull(dir, "dir");
     return new ReplicatorOptions(b);
-  }
-
-  /**
-   * A copy that lets the replicator start a new lineage over the bucket tip {@code tip} although the local
-   * files do not continue it: a {@link MultiReplicator} sibling destination vouched for the files
-   * ({@link SiblingVouch}). Any other tip is judged as usual.
-   */
-  ReplicatorOptions withVouched(SiblingVouch.Vouched tip) {
-    Builder b = toBuilder();
-    b.vouched = Objects.requireNonNull(tip, "tip");
-    return new ReplicatorOptions(b);
-  }
-
-  /** The tip a sibling destination vouched for, or null (the usual case). */
-  SiblingVouch.Vouched vouched() {
-    return vouched;
   }
 
   private Builder toBuilder() {
@@ -167,7 +149,6 @@ public final class ReplicatorOptions {
     b.allowFork = allowFork;
     b.compactionWindows = compactionWindows;
     b.segmentFormat = segmentFormat;
-    b.vouched = vouched;
     return b;
   }
 
@@ -239,7 +220,6 @@ public final class ReplicatorOptions {
     private Clock clock = Clock.systemUTC();
     private String owner = defaultOwner();
     private boolean allowFork;
-    private SiblingVouch.Vouched vouched;
     private List<Duration> compactionWindows = DEFAULT_COMPACTION_WINDOWS;
     private SegmentFormat segmentFormat = DEFAULT_SEGMENT_FORMAT;
 

@@ -198,8 +198,8 @@ class Review27Test {
    * REPLICATED writes go on; built here as a MultiReplicator that shipped "in both" to both, then a single
    * replicator on local alone, which gives the same buckets). (As first written, the test built the buckets
    * with one single replicator per bucket in turn, so local's lineage began after "in both" and no bucket
-   * recorded that the restored file passed through the remote's tip: without that evidence the refusal stands,
-   * see SiblingVouchTest and SiblingVouch.) The machine is lost; the operator restores "latest" from the freshest destination, as the
+   * recorded that the restored file passed through the remote's tip. A vouch by content (SiblingVouch) made
+   * this pass for a while and was withdrawn in review 28: see Review28Test.) The machine is lost; the operator restores "latest" from the freshest destination, as the
    * issue says ("restore from any destination with the same command"), and starts the MultiReplicator on
    * the restored file with both destinations again.
    * Expected: "a destination that comes back catches up (or starts a new lineage with a snapshot)": the
@@ -210,6 +210,7 @@ class Review27Test {
    * REPLICATED write fails; the only way out is allowFork on that destination.
    */
   @Test
+  @org.junit.jupiter.api.Tag("open-bug") // not fixed: see the closing note of issue 16 (workaround: allowFork once)
   void afterARestoreFromTheFresherDestinationTheLaggingOneRefusesTheFileForGood() throws Exception {
     try (FileSystemObjectStore local = FileSystemObjectStore.create(FileSystemOptions.builder(
             Files.createDirectories(dir.resolve("local-bucket"))).build());
