@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * The child JVM of {@link ReplicationCrashTest}: writes rows with {@link Durability#REPLICATED} from 4
  * threads and prints "ack k" once each is in the bucket; the parent kills it with kill -9.
- * Args: directory, endpoint, bucket, client (minio|aws), first key.
+ * Args: directory, endpoint, bucket, client (minio|aws), first key, access key, secret key, and optionally a
+ * keyset file: then every object goes through {@link io.litevault.bucket.crypt.EncryptedObjectStore}.
  */
 public final class CrashReplicatorMain {
   public static void main(String[] args) throws Exception {
@@ -25,6 +26,10 @@ public final class CrashReplicatorMain {
     S3Options s3 = S3Options.builder(args[2]).endpoint(args[1]).region("us-east-1")
         .credentials(args[5], args[6]).build();
     ObjectStore bucket = args[3].equals("minio") ? MinioObjectStore.create(s3) : S3ObjectStore.create(s3);
+    if (args.length > 7) {
+      bucket = io.litevault.bucket.crypt.EncryptedObjectStore.wrap(bucket,
+          io.litevault.bucket.crypt.KeyProviders.keysetFile(Path.of(args[7])));
+    }
     AtomicLong next = new AtomicLong(Long.parseLong(args[4]));
     PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), true, "UTF-8");
     SqliteStore store = SqliteStore.builder(dir).database("data", DatabaseOptions.builder().holdWalUntilGate(true)

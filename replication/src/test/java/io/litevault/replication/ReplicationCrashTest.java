@@ -29,28 +29,39 @@ import org.junit.jupiter.api.io.TempDir;
  * A child JVM writing with {@link Durability#REPLICATED} to EmbeddedS3 (MinIO client and AWS SDK in
  * turn) is killed with kill -9 at random moments. After each kill: every write it had acknowledged is in
  * a restore of the bucket, the restore passes integrity_check, and the next child restarts on the
- * crashed local files and goes on. 2 rounds by default, {@code -Dlitevault.torture.rounds} with -Ptorture.
+ * crashed local files and goes on. 2 rounds by default, {@code -Dlitevault.torture.rounds} with -Ptorture;
+ * the same with client-side encryption (a kill lands inside encrypted uploads: an object cut off or half
+ * written must never pass for genuine).
  */
 class ReplicationCrashTest {
   @TempDir Path dir;
 
   @Test
   void killNineNeverLosesAnAcknowledgedReplicatedWrite() throws Exception {
-    rounds(2);
+    rounds(2, false);
+  }
+
+  @Test
+  void killNineNeverLosesAnAcknowledgedEncryptedReplicatedWrite() throws Exception {
+    rounds(2, true);
   }
 
   @Test
   @Tag("torture")
   void killNineTorture() throws Exception {
-    rounds(Integer.getInteger("litevault.torture.rounds", 20));
+    rounds(Integer.getInteger("litevault.torture.rounds", 20), false);
   }
 
-  private void rounds(int rounds) throws Exception {
+  private void rounds(int rounds, boolean encrypted) throws Exception {
     Random random = new Random();
     Set<Long> acked = ConcurrentHashMap.newKeySet();
+    Path keyset = dir.resolve("keyset.json");
+    java.nio.file.Files.writeString(keyset, io.litevault.bucket.crypt.TestKeys.json(io.litevault.bucket.crypt.TestKeys.fresh()));
     try (EmbeddedS3 s3 = EmbeddedS3.builder().filesystem(dir.resolve("s3")).start();
-        ObjectStore bucket = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
-            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build())) {
+        ObjectStore raw = MinioObjectStore.create(S3Options.builder(s3.bucket()).endpoint(s3.endpoint().toString())
+            .region(s3.region()).credentials(s3.accessKey(), s3.secretKey()).build());
+        ObjectStore bucket = encrypted ? io.litevault.bucket.crypt.EncryptedObjectStore.wrap(raw,
+            io.litevault.bucket.crypt.KeyProviders.keysetFile(keyset)) : raw) {
       for (int round = 0; round < rounds; round++) {
         CountDownLatch enough = new CountDownLatch(1);
         AtomicInteger roundAcks = new AtomicInteger();
@@ -67,8 +78,8 @@ class ReplicationCrashTest {
               enough.countDown();
             }
           }
-        }, dir.resolve("live").toString(), s3.endpoint().toString(), s3.bucket(), client,
-            Long.toString(1_000_000L * round), s3.accessKey(), s3.secretKey())) {
+        }, childArgs(encrypted, keyset, dir.resolve("live").toString(), s3.endpoint().toString(), s3.bucket(), client,
+            Long.toString(1_000_000L * round), s3.accessKey(), s3.secretKey()))) {
           long started = System.nanoTime();
           assertTrue(enough.await(90, TimeUnit.SECONDS), "round " + round + ": no progress; stderr:\n" + child.stderr());
           long left = minRunNanos - (System.nanoTime() - started);
@@ -94,8 +105,34 @@ class ReplicationCrashTest {
       assertEquals(1, LineageCatalog.list(bucket, new BucketLayout("crash/data")).size(),
           "every restart continued the lineage of the killed process on the same files");
       rangesAgreeWithSegments(bucket, random);
+      if (encrypted) {
+        assertEveryObjectEncrypted(raw);
+      }
     }
     assertFalse(acked.isEmpty());
+  }
+
+  /** The killed children wrote through the encrypted store: every stored object starts with its magic. */
+  private static void assertEveryObjectEncrypted(ObjectStore raw) throws Exception {
+    List<String> keys;
+    try (var objects = raw.list("crash/data/")) {
+      keys = objects.map(o -> o.key()).toList();
+    }
+    assertFalse(keys.isEmpty());
+    for (String key : keys) {
+      try (var in = raw.get(key, 0, 4)) {
+        assertEquals("LVEN", new String(in.readAllBytes(), java.nio.charset.StandardCharsets.US_ASCII), key);
+      }
+    }
+  }
+
+  private static String[] childArgs(boolean encrypted, Path keyset, String... args) {
+    if (!encrypted) {
+      return args;
+    }
+    String[] all = java.util.Arrays.copyOf(args, args.length + 1);
+    all[args.length] = keyset.toString();
+    return all;
   }
 
   /**
