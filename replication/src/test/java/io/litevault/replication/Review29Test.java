@@ -1,0 +1,85 @@
+package io.litevault.replication;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.litevault.bucket.fs.FileSystemObjectStore;
+import io.litevault.bucket.fs.FileSystemOptions;
+import io.litevault.store.Database;
+import io.litevault.store.DatabaseOptions;
+import io.litevault.store.SqliteStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Review 29: reproduced bugs of the change 7dbcd22..review-29. */
+class Review29Test {
+  @TempDir Path dir;
+
+  private SqliteStore openStore(Path where) {
+    return SqliteStore.builder(where).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open();
+  }
+
+  private FileSystemObjectStore bucket(String name) throws Exception {
+    return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
+  }
+
+  /**
+   * Scenario: a replicator holds a lineage (one REPLICATED write shipped). A LOCAL write task runs long on
+   * the writer thread; meanwhile the application closes the store (the close request queues behind the
+   * task), and the replicator is asked for a snapshot (its maintenance step; a scheduled or overdue
+   * snapshot asks the same way), so its read pin queues behind the close. The task commits, and the
+   * close runs Replicator.Hook.onClose on the writer thread: lineage set, no continuity break, last txid
+   * 2, so it waits for txid 2 to ship, while the shipper waits for a snapshot pin that only this writer
+   * thread, busy in the close, can begin.
+   * Expected (38338bc: "Store close: no wait for the last commit when nothing can ship before a snapshot,
+   * since the snapshot's pin needs the writer thread running the close"; Review28Test's contract: the
+   * close does not wait on a snapshot it blocks itself): the close returns within a few seconds.
+   * Actual: onClose only skips the wait for target == 0, no lineage, or continuityBroken; a snapshot of
+   * the current lineage (snapshotRequested, snapshotDue, an overdue snapshot, a resume's catch-up by
+   * snapshot, or a new lineage's snapshot once start() cleared continuityBroken) is not covered, and the
+   * close waits the whole CLOSE_FLUSH_TIMEOUT (30 s).
+   */
+  @Test
+  void closingTheStoreWhileASnapshotOfTheCurrentLineageWaitsForItsPinWaitsTheWholeFlushTimeout() throws Exception {
+    FileSystemObjectStore bucket = bucket("bucket");
+    SqliteStore store = openStore(dir.resolve("live"));
+    Database db = store.database("data");
+    Replicator r = Replicator.start(db, ReplicatorOptions.builder(bucket, "f/data")
+        .minUploadInterval(Duration.ofMillis(5)).build());
+    try {
+      r.write(ReplicationTest.insert("a", "shipped"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      assertNotNull(r.health().lineage(), "the replicator holds a lineage");
+      CountDownLatch inTask = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Long> longTask = db.write(c -> {
+        inTask.countDown();
+        release.await();
+        try (var ps = c.prepareStatement("INSERT INTO post(author, body) VALUES ('b', 'local, long task')")) {
+          return (long) ps.executeUpdate();
+        }
+      });
+      assertTrue(inTask.await(10, TimeUnit.SECONDS));
+      CompletableFuture<Long> closed = CompletableFuture.supplyAsync(() -> {
+        long t0 = System.nanoTime();
+        store.close();
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      });
+      Thread.sleep(300); // the close request is queued behind the long task
+      r.maintenanceStep().run("data", null); // a snapshot of the current lineage: its pin queues behind the close
+      Thread.sleep(300);
+      release.countDown();
+      long ms = closed.get(60, TimeUnit.SECONDS);
+      longTask.get(5, TimeUnit.SECONDS);
+      assertTrue(ms < 10_000, "the store's close took " + ms + " ms waiting on a snapshot whose pin needs its thread");
+    } finally {
+      r.close();
+      store.close();
+    }
+  }
+}
