@@ -82,4 +82,55 @@ class Review29Test {
       store.close();
     }
   }
+
+  /**
+   * Scenario: a store opens and a replicator starts; the bucket stops answering (retryable) at the
+   * replicator's first lineage listing, before its first snapshot. The application makes a REPLICATED write
+   * (it commits as txid 1 and waits for the bucket), then closes the store, letting the store's close
+   * stop replication as the Replicator Javadoc allows ("r.close(); // before store.close(), or let
+   * store.close() flush it"). The bucket answers again right after the close.
+   * Expected (Replicator.write Javadoc: a REPLICATED write "fails with ReplicationException if replication
+   * stopped for good", and only "keeps waiting through bucket outages" while replication runs; Replicator
+   * class Javadoc: store.close() may stand for the replicator's close): once the store has closed, the
+   * replicator thread has ended and nothing can ship txid 1 in this process, so the write's future
+   * completes (exceptionally) promptly, as it does when Replicator.close() runs (Progress.failAll).
+   * Actual: Hook.onClose now returns at once (no lineage yet) after shipper.close(); the shipper stops
+   * (closing with no lineage) without failing the waiters, so the acknowledged-or-not answer never comes:
+   * the future is still pending 10 s after the close, with the replicator thread dead.
+   */
+  @Test
+  void aReplicatedWriteWaitingWhenTheStoreClosesBeforeTheFirstSnapshotNeverCompletes() throws Exception {
+    io.litevault.bucket.FaultyObjectStore slow = new io.litevault.bucket.FaultyObjectStore(bucket("bucket"));
+    Path live = dir.resolve("live");
+    try (SqliteStore store = openStore(live)) {
+      store.database("data").writeAndWait(ReplicationTest.insert("a", "before"));
+    }
+    SqliteStore store = openStore(live);
+    slow.downAtFirst("list", "/lineages");
+    Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(slow, "f/data")
+        .minUploadInterval(Duration.ofMillis(5)).retryBackoff(Duration.ofMillis(20), Duration.ofMillis(100)).build());
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (r.health().lastError() == null && System.nanoTime() < deadline) {
+        Thread.sleep(10);
+      }
+      assertNotNull(r.health().lastError(), "the replicator thread met the outage before its first snapshot");
+      CompletableFuture<Long> w = r.write(ReplicationTest.insert("a", "replicated, before the close"),
+          Durability.REPLICATED);
+      Thread.sleep(200);
+      assertFalse(w.isDone(), "nothing is in the bucket yet");
+      store.close();
+      slow.down(false);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!w.isDone() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(w.isDone(), "a REPLICATED write is still waiting 10 s after the store closed (replicator thread "
+          + (r.health().running() ? "running" : "ended") + ", bucket at store txid " + r.replicatedTxid() + ")");
+    } finally {
+      slow.down(false);
+      r.close();
+      store.close();
+    }
+  }
 }
