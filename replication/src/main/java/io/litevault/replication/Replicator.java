@@ -393,6 +393,9 @@ public final class Replicator implements AutoCloseable {
       shipper.markBrokenAway(walEnd);
     }
 
+    /** How often a closing store looks whether the shipper waits for a read pin. */
+    private static final long PIN_CHECK_MILLIS = 20;
+
     @Override
     public void onClose(String database) {
       Map<Path, PartingGate> gates = PARTING.get(db);
@@ -450,6 +453,13 @@ public final class Replicator implements AutoCloseable {
       if (closed || storeClosed) {
         ATTACHED.remove(attachment()); // a close that gave up waiting for this thread left it attached until now
       }
+      if (storeClosed) {
+        // The store closed under this replicator: nothing more ships in this process, so a REPLICATED write
+        // still waiting is not acknowledged; its commit stays in the WAL and ships after the next start
+        // (review 29: such a write waited for good).
+        progress.failAll(new ReplicationException("database '" + db.name() + "' closed before these commits "
+            + "reached the bucket; they stay in the local WAL and ship after the next start"));
+      }
     }
   }
 
@@ -484,6 +494,9 @@ public final class Replicator implements AutoCloseable {
       shipper.signal(true);
     }
 
+    /** How often a closing store looks whether the shipper waits for a read pin. */
+    private static final long PIN_CHECK_MILLIS = 20;
+
     @Override
     public void onClose(String database) {
       storeClosed = true;
@@ -500,7 +513,7 @@ public final class Replicator implements AutoCloseable {
       CompletableFuture<Void> f = progress.await(target);
       shipper.signal(true);
       try {
-        f.get(CLOSE_FLUSH_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        awaitUnlessPinNeeded(f);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       } catch (ExecutionException | TimeoutException e) {
@@ -508,6 +521,29 @@ public final class Replicator implements AutoCloseable {
             + "ship after the next start", database, e.toString());
       }
       shipper.close(); // the database is going away: nothing more to ship
+    }
+
+    /**
+     * Waits for {@code f} up to {@link #CLOSE_FLUSH_TIMEOUT}, but stops as soon as the shipper waits for a read
+     * pin (any snapshot: requested, due, a resume's catch-up, a new lineage): only this thread, the store's
+     * writer, can begin it, so it could not come before the timeout (review 29).
+     */
+    private void awaitUnlessPinNeeded(CompletableFuture<Void> f)
+        throws InterruptedException, ExecutionException, TimeoutException {
+      long deadline = System.nanoTime() + CLOSE_FLUSH_TIMEOUT.toNanos();
+      while (true) {
+        try {
+          f.get(PIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+          return;
+        } catch (TimeoutException slice) {
+          if (shipper.awaitingPin) {
+            throw new TimeoutException("the replicator needs a read pin, which the closing store cannot give");
+          }
+          if (System.nanoTime() - deadline >= 0) {
+            throw slice;
+          }
+        }
+      }
     }
 
     @Override

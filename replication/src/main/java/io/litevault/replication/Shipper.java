@@ -194,6 +194,22 @@ final class Shipper implements Runnable {
     wakeups.progressed();
   }
 
+  /**
+   * Whether this thread waits for a read pin, which only the store's writer thread can begin: a store closing
+   * on that thread must not wait for what this thread can ship only after the pin ({@code Replicator.Hook}).
+   */
+  volatile boolean awaitingPin;
+
+  /** A read pin from the store's writer thread, with {@link #awaitingPin} set while it is waited for. */
+  private ReadPin pin() throws Exception {
+    awaitingPin = true;
+    try {
+      return ReadPins.take(port);
+    } finally {
+      awaitingPin = false;
+    }
+  }
+
   /** What one turn of the loop did. */
   private enum Turn { WORKED, PARKED, STOP }
 
@@ -426,7 +442,7 @@ final class Shipper implements Runnable {
       return false;
     }
     Resumed resumed;
-    try (ReadPin pin = ReadPins.take(port)) {
+    try (ReadPin pin = pin()) {
       resumed = resumeAt(tip, pin, breaksAtResume);
     }
     if (resumed == Resumed.CATCH_UP_WITH_SNAPSHOT) {
@@ -637,7 +653,7 @@ final class Shipper implements Runnable {
   /** Reads the pinned database into a local file: the snapshot object, ready to upload. */
   private PreparedSnapshot readSnapshot(boolean newLineage) throws Exception {
     int breaksBefore = breaks.get();
-    try (ReadPin pin = ReadPins.take(port)) {
+    try (ReadPin pin = pin()) {
       PageReader pages = PageReader.pinned(files, pin);
       String target = newLineage ? BucketLayout.newLineage(options.clock().instant(), newestLineageInBucket()) : lineage;
       long txid = newLineage ? 1 : lastTxid + 1;
