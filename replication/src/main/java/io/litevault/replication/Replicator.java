@@ -393,9 +393,6 @@ public final class Replicator implements AutoCloseable {
       shipper.markBrokenAway(walEnd);
     }
 
-    /** How often a closing store looks whether the shipper waits for a read pin. */
-    private static final long PIN_CHECK_MILLIS = 20;
-
     @Override
     public void onClose(String database) {
       Map<Path, PartingGate> gates = PARTING.get(db);
