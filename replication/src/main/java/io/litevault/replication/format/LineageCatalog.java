@@ -62,7 +62,7 @@ public final class LineageCatalog {
   }
 
   /** Where lineage {@code l} ends (its newest segment or snapshot), or null when it has no snapshot. */
-  public static Tip tip(ObjectStore store, BucketLayout layout, Lineage l) throws IOException {
+  private static Tip tip(ObjectStore store, BucketLayout layout, Lineage l) throws IOException {
     if (l.snapshots().isEmpty()) {
       return null;
     }
