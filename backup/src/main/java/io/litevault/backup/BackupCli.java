@@ -109,6 +109,11 @@ public final class BackupCli implements Callable<Integer> {
       + "environment variable (its name goes on the command line, never the keyset)")
   String keysetEnv;
 
+  @Option(names = "--key-scope", paramLabel = "NAME", description = "with a keyset: the key scope the replicator "
+      + "wrote with (the database's name, when one keyset encrypts several databases); the restore-check reads "
+      + "every database of the tier in it")
+  String keyScope;
+
   @Mixin
   Verbosity verbosity = new Verbosity();
 
@@ -161,6 +166,13 @@ public final class BackupCli implements Callable<Integer> {
       throw new IllegalArgumentException((keysetFile != null ? "--keyset-file" : "--keyset-env") + " serves only "
           + "--verify: the copies never decrypt (a tier holds the ciphertext as it is); add --verify or drop it");
     }
+    if (keyScope != null && keysetFile == null && keysetEnv == null) {
+      throw new IllegalArgumentException("--key-scope needs --keyset-file or --keyset-env: a scope only binds "
+          + "encrypted objects");
+    }
+    if (keyScope != null) {
+      Cli.flag("--key-scope", () -> io.litevault.bucket.crypt.EncryptedObjectStore.requireValidScope(keyScope));
+    }
     Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
     return new CliOptions(src, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
@@ -200,7 +212,7 @@ public final class BackupCli implements Callable<Integer> {
           .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
         builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify"),
-            keys()));
+            keys(), keyScope));
       }
       try (TieredBackup backup = TieredBackup.create(builder.build())) {
         TierRunReport r = backup.runNow(o.tier());

@@ -27,11 +27,13 @@ import java.util.stream.Stream;
  *
  * <p>A tier of an encrypted bucket holds the ciphertext exactly as the source does (the copies never
  * decrypt): give this verifier the keys ({@link #RestoreVerifier(Path, KeyProvider)}) and it reads the tier
- * through an {@link EncryptedObjectStore}, as a restore from the tier would.
+ * through an {@link EncryptedObjectStore}, as a restore from the tier would; a bucket written with a key scope
+ * ({@link EncryptedObjectStore#scoped}) needs it too ({@link #RestoreVerifier(Path, KeyProvider, String)}).
  */
 public final class RestoreVerifier implements TierVerifier {
   private final Path scratch;
   private final KeyProvider keys;
+  private final String scope;
 
   /** @param scratch a directory for the temporary restored files (deleted after each check) */
   public RestoreVerifier(Path scratch) {
@@ -45,14 +47,31 @@ public final class RestoreVerifier implements TierVerifier {
    * @param keys the keys the bucket was written with (null: the tier is not encrypted)
    */
   public RestoreVerifier(Path scratch, KeyProvider keys) {
+    this(scratch, keys, null);
+  }
+
+  /**
+   * For a tier of an encrypted bucket written with a key scope: every database in the tier is read in it.
+   *
+   * @param scratch a directory for the temporary restored files (deleted after each check)
+   * @param keys the keys the bucket was written with
+   * @param scope the key scope the replicator wrote with, or null for none
+   * @throws IllegalArgumentException a scope without keys, or a scope that cannot be one
+   */
+  public RestoreVerifier(Path scratch, KeyProvider keys, String scope) {
+    if (scope != null && keys == null) {
+      throw new IllegalArgumentException("a key scope ('" + scope + "') needs the keys of the encrypted bucket");
+    }
     this.scratch = scratch;
     this.keys = keys;
+    this.scope = scope == null ? null : EncryptedObjectStore.requireValidScope(scope);
   }
 
   @Override
   public VerificationResult verify(ObjectStore tier, String tierPrefix) {
     // not closed: closing the wrapper would close the tier's store, which is the caller's
-    ObjectStore tierStore = keys == null ? tier : EncryptedObjectStore.wrap(tier, keys);
+    ObjectStore tierStore = keys == null ? tier
+        : scope == null ? EncryptedObjectStore.wrap(tier, keys) : EncryptedObjectStore.wrap(tier, keys).scoped(scope);
     TreeSet<String> databases = new TreeSet<>();
     try (Stream<ObjectInfo> all = tierStore.list(tierPrefix)) {
       all.forEach(o -> BucketLayout.locate(o.key())

@@ -53,6 +53,7 @@ public record TierRunReport(String tier, String runId, Instant started, Instant 
   public String toString() {
     return "tier " + tier + " " + status + ": " + copied + " copied (" + bytesCopied + " bytes), " + skipped
         + " unchanged, " + deleted + " deleted in " + duration().toMillis() + " ms"
-        + (errors.isEmpty() ? "" : "; first error: " + errors.get(0));
+        + (errors.isEmpty() ? "" : "; first error: " + errors.get(0))
+        + (verification.failed() ? "; verification failed: " + verification.detail() : "");
   }
 }

@@ -82,4 +82,41 @@ class EncryptedBackupCliTest {
       assertFalse((r.out() + r.err()).contains(secret), "the key in the output");
     }
   }
+
+  /** A bucket written with a key scope: the restore-check passes in that scope only. */
+  @Test
+  void aScopedBucketVerifiesInItsScope() throws Exception {
+    KeysetHandle keyset = TestKeys.fresh();
+    Path source = Files.createDirectories(dir.resolve("source"));
+    try (ObjectStore bucket = EncryptedObjectStore.wrap(FileSystemObjectStore.create(source),
+        TestKeys.provider(keyset)).scoped("data");
+        SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+            .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").build()).open();
+        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, "litevault/data")
+            .workDirectory(dir.resolve("work")).build())) {
+      r.write(c -> {
+        try (var s = c.createStatement()) {
+          return s.executeUpdate("INSERT INTO t(v) VALUES ('one')");
+        }
+      }, Durability.REPLICATED).get();
+    }
+    String src = source.toUri().toString();
+    String dst = Files.createDirectories(dir.resolve("target")).toUri().toString();
+    Map<String, String> env = Map.of("LV_KEYSET", TestKeys.json(keyset));
+
+    Result ok = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--keyset-env", "LV_KEYSET",
+        "--key-scope", "data");
+    assertEquals(BackupCli.OK, ok.code(), ok.toString());
+    assertTrue(ok.out().contains("tier daily SUCCEEDED"), ok.out());
+    Result unscoped = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--keyset-env",
+        "LV_KEYSET");
+    assertEquals(BackupCli.VERIFICATION_FAILED, unscoped.code(), unscoped.toString());
+    assertTrue((unscoped.out() + unscoped.err()).contains("key scope"), unscoped.toString());
+    Result otherScope = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--keyset-env",
+        "LV_KEYSET", "--key-scope", "users");
+    assertEquals(BackupCli.VERIFICATION_FAILED, otherScope.code(), otherScope.toString());
+    Result noKeys = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--key-scope", "data");
+    assertEquals(BackupCli.USAGE, noKeys.code(), noKeys.toString());
+    assertTrue(noKeys.err().contains("--key-scope needs --keyset-file or --keyset-env"), noKeys.err());
+  }
 }

@@ -30,11 +30,13 @@ import java.util.Optional;
  *     Replicator, restore, followers and a backup's restore-check open with it; a backup's tier copies open
  *     without it, so they copy the ciphertext unchanged and never need the key. The provider holds the only
  *     secret and never prints it
+ * @param keyScope with encryption: the key scope objects are written with and read in (the database's name;
+ *     see {@link io.litevault.bucket.crypt.EncryptedObjectStore#scoped}); empty (the default): unscoped
  */
 public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional<String> region,
     Optional<Boolean> pathStyle, Optional<RetryPolicy> retryPolicy, Optional<Duration> connectTimeout,
     Optional<Duration> socketTimeout, Map<String, String> environment, String variablePrefix,
-    boolean createDirectories, Optional<KeyProvider> encryption) {
+    boolean createDirectories, Optional<KeyProvider> encryption, Optional<String> keyScope) {
 
   /** Which S3 client library talks to an {@code s3:} store. */
   public enum Client {
@@ -55,6 +57,12 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     environment = Map.copyOf(Objects.requireNonNull(environment, "environment"));
     Objects.requireNonNull(variablePrefix, "variablePrefix");
     Objects.requireNonNull(encryption, "encryption");
+    Objects.requireNonNull(keyScope, "keyScope");
+    if (keyScope.isPresent() && encryption.isEmpty()) {
+      throw new IllegalArgumentException("a key scope ('" + keyScope.get() + "') applies only to an encrypted "
+          + "store: give the keys too, or no scope");
+    }
+    keyScope.ifPresent(io.litevault.bucket.crypt.EncryptedObjectStore::requireValidScope);
   }
 
   /** Every value at its default. */
@@ -87,7 +95,8 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
         + ", region=" + region.orElse("default") + ", pathStyle=" + usesPathStyle() + ", retryPolicy="
         + retryPolicy.map(Object::toString).orElse("default") + ", variables=" + accessKeyVariable()
         + ", createDirectories=" + createDirectories + ", encryption="
-        + encryption.map(KeyProvider::describe).orElse("none") + '}';
+        + encryption.map(KeyProvider::describe).orElse("none") + keyScope.map(k -> ", keyScope=" + k).orElse("")
+        + '}';
   }
 
   /** Builds {@link ObjectStoreOptions}; each setter checks its value at once. */
@@ -106,6 +115,7 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     private String variablePrefix = "";
     private boolean createDirectories;
     private KeyProvider encryption;
+    private String keyScope;
 
     private Builder() {}
 
@@ -195,11 +205,23 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
       return this;
     }
 
+    /**
+     * With {@link #encryption}: binds what is written, and what is read, to this key scope (the database's
+     * name); null: unscoped. See {@link ObjectStoreOptions#keyScope()}.
+     *
+     * @throws IllegalArgumentException the scope is empty, over 255 UTF-8 bytes, has a control character or a
+     *     leading or trailing space
+     */
+    public Builder keyScope(String scope) {
+      this.keyScope = scope == null ? null : io.litevault.bucket.crypt.EncryptedObjectStore.requireValidScope(scope);
+      return this;
+    }
+
     public ObjectStoreOptions build() {
       return new ObjectStoreOptions(client, Optional.ofNullable(endpoint), Optional.ofNullable(region),
           Optional.ofNullable(pathStyle), Optional.ofNullable(retryPolicy), Optional.ofNullable(connectTimeout),
           Optional.ofNullable(socketTimeout), environment == null ? System.getenv() : environment, variablePrefix,
-          createDirectories, Optional.ofNullable(encryption));
+          createDirectories, Optional.ofNullable(encryption), Optional.ofNullable(keyScope));
     }
 
     private static URI checkEndpoint(String endpoint) {

@@ -79,7 +79,8 @@ public final class ObjectStores {
       return store;
     }
     try {
-      return EncryptedObjectStore.wrap(store, options.encryption().get());
+      EncryptedObjectStore encrypted = EncryptedObjectStore.wrap(store, options.encryption().get());
+      return options.keyScope().isPresent() ? encrypted.scoped(options.keyScope().get()) : encrypted;
     } catch (RuntimeException e) {
       store.close();
       throw e;

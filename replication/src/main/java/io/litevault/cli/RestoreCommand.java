@@ -123,6 +123,11 @@ public final class RestoreCommand implements Callable<Integer> {
       + "Tink JSON keyset held in this environment variable (its name goes on the command line, never the keyset)")
   String keysetEnv;
 
+  @Option(names = "--key-scope", paramLabel = "<name>", description = "with a keyset: the key scope the replicator "
+      + "wrote with (the database's name, when one keyset encrypts several databases); an object of another "
+      + "scope fails the restore")
+  String keyScope;
+
   /** Where --keyset-env is read; the process environment outside tests. */
   java.util.Map<String, String> environment = System.getenv();
 
@@ -289,6 +294,11 @@ public final class RestoreCommand implements Callable<Integer> {
     if (keysetFile != null && keysetEnv != null) {
       throw new IllegalArgumentException("give --keyset-file or --keyset-env, not both");
     }
+    if (keyScope != null && keysetFile == null && keysetEnv == null) {
+      throw new IllegalArgumentException("--key-scope needs --keyset-file or --keyset-env: a scope only binds "
+          + "encrypted objects");
+    }
+    Cli.flag("--key-scope", () -> b.keyScope(keyScope));
     if (keysetFile != null) {
       b.encryption(KeyProviders.keysetFile(keysetFile));
     } else if (keysetEnv != null) {

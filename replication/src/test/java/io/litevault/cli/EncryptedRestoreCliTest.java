@@ -47,20 +47,57 @@ class EncryptedRestoreCliTest {
     json = TestKeys.json(keyset);
     keysetFile = dir.resolve("keyset.json");
     Files.writeString(keysetFile, json);
-    Path bucket = Files.createDirectories(dir.resolve("bucket"));
-    try (ObjectStore store = EncryptedObjectStore.wrap(FileSystemObjectStore.create(bucket),
+    source = replicate("bucket", null);
+  }
+
+  /** Replicates two rows into {@code <dir>/<bucketDir>/litevault/data}, scoped or not; the source's dump. */
+  String replicate(String bucketDir, String scope) throws Exception {
+    Path bucket = Files.createDirectories(dir.resolve(bucketDir));
+    EncryptedObjectStore encrypted = EncryptedObjectStore.wrap(FileSystemObjectStore.create(bucket),
         TestKeys.provider(keyset));
-        SqliteStore db = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
+    try (ObjectStore store = scope == null ? encrypted : encrypted.scoped(scope);
+        SqliteStore db = SqliteStore.builder(dir.resolve("live-" + bucketDir)).database("data", DatabaseOptions.builder()
             .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").build()).open();
         Replicator r = Replicator.start(db.database("data"), ReplicatorOptions.builder(store, "litevault/data")
-            .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).workDirectory(dir.resolve("work")).build())) {
+            .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).workDirectory(dir.resolve("work-" + bucketDir))
+            .build())) {
       r.write(c -> {
         try (var s = c.createStatement()) {
           return s.executeUpdate("INSERT INTO t(v) VALUES ('secret row one'), ('secret row two')");
         }
       }, Durability.REPLICATED).get();
-      source = db.database("data").read(Dumps::dump);
+      return db.database("data").read(Dumps::dump);
     }
+  }
+
+  @Test
+  void aScopedBucketRestoresWithItsScopeOnlyAndABadScopeIsAUsageError() throws Exception {
+    String scoped = replicate("scoped", "data");
+    String src = dir.resolve("scoped").resolve("litevault").toUri().toString();
+    Path out = dir.resolve("s.db");
+    Run ok = run(Map.of(), "--source", src, "--database", "data", "--output", out.toString(), "--keyset-file",
+        keysetFile.toString(), "--key-scope", "data");
+    assertEquals(ExitCode.OK.code(), ok.code(), ok.toString());
+    assertEquals(scoped, Dumps.dump(out));
+
+    Run none = run(Map.of(), "--source", src, "--database", "data", "--output", dir.resolve("n.db").toString(),
+        "--keyset-file", keysetFile.toString());
+    assertEquals(ExitCode.BAD_OBJECT.code(), none.code(), none.toString());
+    assertTrue(none.err().contains("key scope"), none.err());
+    Run other = run(Map.of(), "--source", src, "--database", "data", "--output", dir.resolve("o.db").toString(),
+        "--keyset-file", keysetFile.toString(), "--key-scope", "users");
+    assertEquals(ExitCode.BAD_OBJECT.code(), other.code(), other.toString());
+    assertTrue(other.err().contains("another key scope"), other.err());
+    assertFalse(Files.exists(dir.resolve("n.db")) || Files.exists(dir.resolve("o.db")));
+
+    Run noKeys = run(Map.of(), "--source", src, "--database", "data", "--output", dir.resolve("k.db").toString(),
+        "--key-scope", "data");
+    assertEquals(ExitCode.USAGE.code(), noKeys.code(), noKeys.toString());
+    assertTrue(noKeys.err().contains("--key-scope needs --keyset-file or --keyset-env"), noKeys.err());
+    Run bad = run(Map.of(), "--source", src, "--database", "data", "--output", dir.resolve("k.db").toString(),
+        "--keyset-file", keysetFile.toString(), "--key-scope", " data");
+    assertEquals(ExitCode.USAGE.code(), bad.code(), bad.toString());
+    assertTrue(bad.err().contains("--key-scope: key scope ' data'"), bad.err());
   }
 
   record Run(int code, String out, String err) {}

@@ -23,6 +23,8 @@ final class DecryptingStream extends InputStream {
   private final String key;
   private final String operation;
   private final int keyId;
+  /** Written for a scope (version 2): a failed authentication may be another database's object. */
+  private final boolean scoped;
   private final StreamSegmentDecrypter decrypter;
   /** Grown to a whole segment (plus one byte) only when the object has one: small objects stay small. */
   private byte[] ct = new byte[16 * 1024];
@@ -42,8 +44,8 @@ final class DecryptingStream extends InputStream {
    * @param skip plaintext bytes to drop at the start of segment {@code first}
    * @param length plaintext bytes to return at most ({@code Long.MAX_VALUE}: to the end)
    */
-  DecryptingStream(Keyring keys, String key, String operation, byte[] header, InputStream in, long first, long skip,
-      long length) throws ObjectDecryptionException, IOException {
+  DecryptingStream(Keyring keys, byte[] scope, String key, String operation, byte[] header, InputStream in,
+      long first, long skip, long length) throws ObjectDecryptionException, IOException {
     this.in = in;
     this.key = key;
     this.operation = operation;
@@ -57,10 +59,16 @@ final class DecryptingStream extends InputStream {
           + "a keyset, or write it again with encryption on");
     }
     keyId = ByteBuffer.wrap(head, 5, 4).getInt();
-    if (head[4] != Framing.VERSION) {
+    if (head[4] != Framing.VERSION_UNSCOPED && head[4] != Framing.VERSION_SCOPED) {
       throw error(Reason.UNSUPPORTED_VERSION, keyId, "object " + key + " is in encrypted format version "
-          + (head[4] & 0xff) + ", which this version of Litevault cannot read (it reads " + Framing.VERSION
-          + "); upgrade Litevault");
+          + (head[4] & 0xff) + ", which this version of Litevault cannot read (it reads "
+          + Framing.VERSION_UNSCOPED + " to " + Framing.VERSION_SCOPED + "); upgrade Litevault");
+    }
+    this.scoped = head[4] == Framing.VERSION_SCOPED;
+    if (scoped && scope == null) {
+      throw error(Reason.SCOPE_REQUIRED, keyId, "object " + key + " was encrypted for a key scope (the name of "
+          + "its database, bound when it was written) and this reader has none: read it with the scope its "
+          + "writer was given");
     }
     if (head.length < Framing.PREFIX + Framing.TINK_HEADER) {
       throw authFailed("it is shorter than its header");
@@ -73,7 +81,7 @@ final class DecryptingStream extends InputStream {
     try {
       decrypter = aead.newStreamSegmentDecrypter();
       decrypter.init(ByteBuffer.wrap(head, Framing.PREFIX, Framing.TINK_HEADER),
-          Framing.associatedData(prefix, Framing.identity(key)));
+          Framing.associatedData(prefix, scope, Framing.identity(key)));
     } catch (GeneralSecurityException e) {
       throw authFailed("its header does not fit the key");
     }
@@ -173,8 +181,10 @@ final class DecryptingStream extends InputStream {
   private ObjectDecryptionException authFailed(String what) {
     return error(Reason.AUTHENTICATION_FAILED, keyId, "object " + key + " (encrypted with key id "
         + Integer.toUnsignedString(keyId) + ") does not decrypt: " + what + ". The keyset holds a different key "
-        + "under that id, or the object was changed, cut off or moved from another key; restore an older point, "
-        + "or check that the keyset is the one that wrote the bucket");
+        + "under that id, or the object was changed, cut off or moved from another key"
+        + (scoped ? ", or it belongs to another key scope (another database's object copied here)" : "")
+        + "; restore an older point, or check that the keyset"
+        + (scoped ? " and the scope are" : " is") + " the one that wrote the bucket");
   }
 
   private ObjectDecryptionException error(Reason reason, Integer id, String message) {

@@ -41,6 +41,17 @@ import java.util.stream.Stream;
  * {@link ObjectDecryptionException} naming its key and key id. A backup tier copies the stored bytes as they
  * are, without a key; restoring from the tier decrypts them.
  *
+ * <h2>Scopes: one keyset, several databases</h2>
+ * The identity is the same for every database (a database's own prefix is not in it, so that a tier of one
+ * database's prefix, {@code <tier>/lineages/...}, still decrypts). So when one keyset encrypts several
+ * databases, bind each database's objects to its name with {@link #scoped}: objects written through
+ * {@code scoped("orders")} authenticate only for a reader scoped {@code "orders"}, wherever they are copied,
+ * and an object of another database copied under this one's prefix fails to read (format version 2: the scope
+ * is in the associated data, never stored). A scoped store still reads the unscoped objects written before the
+ * scope was set (version 1), so a scope can be turned on in a bucket that has history; those older objects are
+ * protected by their identity only, until retention has dropped them. An unscoped store refuses a scoped
+ * object with a message that says it needs its scope.
+ *
  * <h2>Keys</h2>
  * The {@link KeyProvider}'s keyset is read once, by {@link #wrap}. New objects use its primary key; each object
  * names its key id in its header, so a rotated keyset (new primary, old keys still enabled) reads every object
@@ -57,10 +68,13 @@ public final class EncryptedObjectStore implements ObjectStore {
 
   private final ObjectStore inner;
   private final Keyring keys;
+  /** The scope's UTF-8 bytes, or null: unscoped. */
+  private final byte[] scope;
 
-  private EncryptedObjectStore(ObjectStore inner, Keyring keys) {
+  private EncryptedObjectStore(ObjectStore inner, Keyring keys, byte[] scope) {
     this.inner = inner;
     this.keys = keys;
+    this.scope = scope;
   }
 
   /**
@@ -71,9 +85,36 @@ public final class EncryptedObjectStore implements ObjectStore {
    */
   public static EncryptedObjectStore wrap(ObjectStore inner, KeyProvider keys) {
     Objects.requireNonNull(inner, "inner");
-    EncryptedObjectStore store = new EncryptedObjectStore(inner, Keyring.of(keys));
+    EncryptedObjectStore store = new EncryptedObjectStore(inner, Keyring.of(keys), null);
     GcmWarmup.start();
     return store;
+  }
+
+  /**
+   * This store's keys and bucket, writing objects bound to {@code scope} (a database's name) and reading those
+   * and unscoped ones (see "Scopes" above). Closing either store closes the one underneath.
+   *
+   * @throws IllegalArgumentException the scope is empty, longer than 255 UTF-8 bytes, has a control character
+   *     or a leading or trailing space
+   */
+  public EncryptedObjectStore scoped(String scope) {
+    return new EncryptedObjectStore(inner, keys, Framing.scopeBytes(scope));
+  }
+
+  /**
+   * {@code scope} if it can be a key scope ({@link #scoped}), for options that check it before a store exists.
+   *
+   * @throws IllegalArgumentException it is empty, over 255 UTF-8 bytes, has a control character or a leading
+   *     or trailing space
+   */
+  public static String requireValidScope(String scope) {
+    Framing.scopeBytes(scope);
+    return scope;
+  }
+
+  /** The scope objects are written with, or empty when unscoped. */
+  public Optional<String> scope() {
+    return Optional.ofNullable(scope).map(b -> new String(b, java.nio.charset.StandardCharsets.UTF_8));
   }
 
   /** The store underneath, which sees the stored (encrypted) bytes. */
@@ -94,10 +135,10 @@ public final class EncryptedObjectStore implements ObjectStore {
       throw new IllegalArgumentException("length must be >= 0 or UNKNOWN_LENGTH, was " + length);
     }
     int id = keys.primaryId();
-    byte[] prefix = Framing.prefix(id);
+    byte[] prefix = Framing.prefix(id, scope);
     CountingStream counted = new CountingStream(body);
     EncryptingStream stored = new EncryptingStream(counted, length, keys.primary(), prefix,
-        Framing.associatedData(prefix, Framing.identity(key)));
+        Framing.associatedData(prefix, scope, Framing.identity(key)));
     PutResult r = inner.put(key, stored, length == UNKNOWN_LENGTH ? UNKNOWN_LENGTH : Framing.storedSize(length));
     return new PutResult(key, counted.count, r.etag(), r.parts());
   }
@@ -106,9 +147,9 @@ public final class EncryptedObjectStore implements ObjectStore {
   public boolean putIfAbsent(String key, byte[] body) {
     ObjectKeys.requireValid(key);
     int id = keys.primaryId();
-    byte[] prefix = Framing.prefix(id);
+    byte[] prefix = Framing.prefix(id, scope);
     return inner.putIfAbsent(key, EncryptingStream.encrypt(body, keys.primary(), prefix,
-        Framing.associatedData(prefix, Framing.identity(key))));
+        Framing.associatedData(prefix, scope, Framing.identity(key))));
   }
 
   @Override
@@ -222,7 +263,7 @@ public final class EncryptedObjectStore implements ObjectStore {
   private InputStream open(String key, String operation, byte[] header, InputStream in, long first, long skip,
       long length) {
     try {
-      return new DecryptingStream(keys, key, operation, header, in, first, skip, length);
+      return new DecryptingStream(keys, scope, key, operation, header, in, first, skip, length);
     } catch (IOException e) {
       closeQuietly(in);
       throw new UncheckedIOException(e);
@@ -303,7 +344,8 @@ public final class EncryptedObjectStore implements ObjectStore {
 
   @Override
   public String describe() {
-    return inner.describe() + ", encrypted with " + keys.source();
+    return inner.describe() + ", encrypted with " + keys.source()
+        + (scope == null ? "" : ", scope '" + scope().orElseThrow() + "'");
   }
 
   @Override

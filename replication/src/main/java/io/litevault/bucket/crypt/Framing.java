@@ -4,24 +4,35 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The encrypted object format, version 1, and its arithmetic (docs/FORMAT.md, "Encrypted objects"):
+ * The encrypted object format, versions 1 and 2, and its arithmetic (docs/FORMAT.md, "Encrypted objects"):
  *
  * <pre>
  * offset 0  4 bytes  magic "LVEN"
- *        4  1 byte   format version (1)
+ *        4  1 byte   format version (1: unscoped, 2: scoped)
  *        5  4 bytes  key id (big-endian; the Tink keyset's id of the key that encrypted the object)
  *        9  ...      Tink AES256_GCM_HKDF_1MB streaming ciphertext: a 40-byte header (length byte, 32-byte
  *                    HKDF salt, 7-byte nonce prefix), then segments of 1 MiB of ciphertext (the first one
  *                    shorter by the header), each with a 16-byte GCM tag; the last is flagged as last in its nonce
- * associated data: the 9 header bytes, then the UTF-8 of the object's identity ({@link #identity})
+ * associated data: the 9 header bytes, then (version 2 only) the scope's UTF-8 length (1 byte) and bytes,
+ *                    then the UTF-8 of the object's identity ({@link #identity})
  * </pre>
+ *
+ * The scope is not stored: it is the name of the database (or any name the writer chose) that both the
+ * writer and the reader are configured with, so that an object copied under another database's prefix of
+ * the same keyset does not authenticate, wherever a backup tier puts it. The two versions have the same
+ * 9-byte header, so sizes stay a function of the stored size in a bucket holding both.
  *
  * Fixed parameters make the plaintext size a function of the stored size, so a listing reports plaintext
  * sizes without reading a byte, and a plaintext range maps to a ciphertext range without the header.
  */
 final class Framing {
   static final byte[] MAGIC = {'L', 'V', 'E', 'N'};
-  static final int VERSION = 1;
+  /** Bound to its identity only. */
+  static final int VERSION_UNSCOPED = 1;
+  /** Bound to its identity and to a scope the reader must know. */
+  static final int VERSION_SCOPED = 2;
+  /** The longest scope, in UTF-8 bytes (its length is one byte of the associated data). */
+  static final int MAX_SCOPE_BYTES = 255;
   /** Our header: magic, version, key id. */
   static final int PREFIX = 9;
   /** Tink's header for a 32-byte derived key: length byte, salt, nonce prefix. */
@@ -34,13 +45,48 @@ final class Framing {
 
   private Framing() {}
 
-  static byte[] prefix(int keyId) {
-    return ByteBuffer.allocate(PREFIX).put(MAGIC).put((byte) VERSION).putInt(keyId).array();
+  /** The header of an object encrypted with key {@code keyId}, scoped ({@code scope} not null) or not. */
+  static byte[] prefix(int keyId, byte[] scope) {
+    int version = scope == null ? VERSION_UNSCOPED : VERSION_SCOPED;
+    return ByteBuffer.allocate(PREFIX).put(MAGIC).put((byte) version).putInt(keyId).array();
   }
 
-  static byte[] associatedData(byte[] prefix, String identity) {
+  /**
+   * What the ciphertext is bound to: the header, the scope when the header says version 2 (length-prefixed,
+   * so no scope and identity pair reads as another), and the identity.
+   *
+   * @param scope the scope's UTF-8 bytes; ignored for a version 1 header, required for version 2
+   */
+  static byte[] associatedData(byte[] prefix, byte[] scope, String identity) {
     byte[] id = identity.getBytes(StandardCharsets.UTF_8);
-    return ByteBuffer.allocate(prefix.length + id.length).put(prefix).put(id).array();
+    boolean scoped = prefix[4] == VERSION_SCOPED;
+    int scopeBytes = scoped ? 1 + scope.length : 0;
+    ByteBuffer aad = ByteBuffer.allocate(prefix.length + scopeBytes + id.length).put(prefix);
+    if (scoped) {
+      aad.put((byte) scope.length).put(scope);
+    }
+    return aad.put(id).array();
+  }
+
+  /**
+   * A scope's UTF-8 bytes, checked: 1 to {@link #MAX_SCOPE_BYTES} bytes, no control character, no leading or
+   * trailing space (a name from a config file that differs only there would be another scope, silently).
+   */
+  static byte[] scopeBytes(String scope) {
+    if (scope == null || scope.isEmpty()) {
+      throw new IllegalArgumentException("a key scope must not be empty (it is the database's name, or another "
+          + "name the writer and every reader share)");
+    }
+    if (!scope.strip().equals(scope) || scope.chars().anyMatch(Character::isISOControl)) {
+      throw new IllegalArgumentException("key scope '" + scope.replaceAll("\\p{Cntrl}", "?") + "' has a control "
+          + "character or a leading or trailing space; use the database's name as it is");
+    }
+    byte[] b = scope.getBytes(StandardCharsets.UTF_8);
+    if (b.length > MAX_SCOPE_BYTES) {
+      throw new IllegalArgumentException("key scope is " + b.length + " UTF-8 bytes long; at most "
+          + MAX_SCOPE_BYTES + " are allowed");
+    }
+    return b;
   }
 
   /** The stored size of a plaintext of {@code plain} bytes. */

@@ -19,10 +19,13 @@ public final class ObjectDecryptionException extends ObjectStoreException {
     NOT_ENCRYPTED,
     /** A format version this build cannot read. */
     UNSUPPORTED_VERSION,
+    /** The object was written for a key scope and the reader has none. */
+    SCOPE_REQUIRED,
     /** The key id in the header is not an enabled key of the keyset. */
     UNKNOWN_KEY,
     /**
-     * Authentication failed: another key with the same id, or bytes changed, cut off or moved from another key.
+     * Authentication failed: another key with the same id, or bytes changed, cut off or moved from another key,
+     * or (a scoped object) another scope's object.
      */
     AUTHENTICATION_FAILED
   }

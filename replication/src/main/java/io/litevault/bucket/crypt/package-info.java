@@ -4,7 +4,8 @@
  * bucket (and a public cloud holding a backup tier) never sees; {@link io.litevault.bucket.crypt.KeyProvider}
  * is where the keys come from ({@link io.litevault.bucket.crypt.KeyProviders}: a keyset file, an environment
  * variable, an envelope under a KMS key); {@link io.litevault.bucket.crypt.ObjectDecryptionException} is the one
- * error of an object that does not decrypt. Package-private: {@code Framing} (the format and its size
+ * error of an object that does not decrypt. One keyset for several databases: a key scope per database
+ * ({@link io.litevault.bucket.crypt.EncryptedObjectStore#scoped}). Package-private: {@code Framing} (the format and its size
  * arithmetic), {@code Keyring} (keys by id), {@code EncryptingStream} and {@code DecryptingStream}.
  *
  * <h2>Why Tink and not the JDK's AES/GCM</h2>
