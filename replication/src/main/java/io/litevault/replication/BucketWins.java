@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import io.litevault.store.Database;
 import io.litevault.store.WalPosition;
+import java.util.Optional;
 import java.util.OptionalLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * while nothing replicated it) is refused too: a new lineage from it would make "restore latest" return
  * it instead of the bucket's data. (A replicator closed while its store stays open leaves a gate that
  * keeps the WAL, so the files never move past the lineage behind its back: see
- * {@link Replicator#close()}.) Unless forks are allowed, replication stops with
+ * {@link Replicator#close()}.) Unless forks are allowed, or (a {@link MultiReplicator}'s destination) another
+ * destination witnesses that the files descend from the tip ({@link Witnesses}), replication stops with
  * {@link LocalBehindBucketException}, naming both positions.
  *
  * <p>It also keeps the marker that tells such a loss from a legitimate departure: before the store
@@ -75,14 +77,18 @@ final class BucketWins {
   private final BucketLayout layout;
   private final Path marker;
   private final boolean allowFork;
+  /** A {@link MultiReplicator}'s other destinations, which may vouch that the files descend from the tip. */
+  private final Witnesses witnesses;
 
-  BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork) {
+  BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork,
+      Witnesses witnesses) {
     this.db = db;
     this.database = db.name();
     this.store = store;
     this.layout = layout;
     this.marker = workDir.resolve(BROKE_AWAY);
     this.allowFork = allowFork;
+    this.witnesses = witnesses;
   }
 
   /** A replicator of this open database holds {@code lineage} at {@code txid}: the files passed through it. */
@@ -152,6 +158,14 @@ final class BucketWins {
     // copy than retention keeps, or a change made while nothing replicated it. Content cannot tell
     // these apart, and a new lineage from the first three would make "restore latest" return the wrong
     // database; so the bucket wins here too, and a deliberate fork is the caller's explicit choice.
+    // Or a file restored from a fresher sibling destination: one whose history holds this tip's commit
+    // and then the file says so (Witnesses).
+    Optional<String> vouch = witnesses.vouch(tip, states);
+    if (vouch.isPresent()) {
+      log.info("database '{}': the local files are no point this bucket keeps, but they descend from its tip "
+          + "(lineage {}, txid {}): {}; starting a new lineage here", database, tip.lineage(), tip.txid(), vouch.get());
+      return;
+    }
     throw new LocalBehindBucketException(database, tip);
   }
 

@@ -1,5 +1,6 @@
 package io.litevault.replication;
 
+import io.litevault.replication.format.BucketLayout;
 import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.store.CheckpointGate;
@@ -38,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * destination has shipped), so a destination that is down or slow holds the WAL until the store's hard
  * limit while the others go on; past that limit the store checkpoints anyway, and that destination, when
  * it comes back, starts a new lineage with a snapshot (the others continue theirs).
+ *
+ * <p>After a restore from one destination, another that lags behind the file finds it equal to no point it
+ * keeps; the other destinations are asked whether their lineages recorded its tip commit and then the file's
+ * state ({@code Witnesses}): if one did, it starts a new lineage from the file, else it refuses the file as a
+ * single replicator would.
  *
  * <p>A {@link Durability#REPLICATED} write completes once {@link MultiReplicatorOptions#quorum()}
  * destinations hold its transaction (all of them by default); it waits through outages, and fails only
@@ -132,8 +138,10 @@ public final class MultiReplicator implements AutoCloseable {
     try {
       for (Map.Entry<String, ReplicatorOptions> e : options.destinations().entrySet()) {
         ReplicatorOptions o = e.getValue();
-        Destination d = new Destination(e.getKey(), o.workDirectory() != null ? o
-            : o.withWorkDirectory(MultiReplicatorOptions.workDirectory(db, e.getKey(), o)));
+        ReplicatorOptions placed = (o.workDirectory() != null ? o
+            : o.withWorkDirectory(MultiReplicatorOptions.workDirectory(db, e.getKey(), o)))
+            .withWitnesses(witnessesFor(e.getKey(), options));
+        Destination d = new Destination(e.getKey(), placed);
         all.put(d.name, d);
         try {
           d.started.complete(Replicator.start(db, d.options, d.name));
@@ -172,6 +180,17 @@ public final class MultiReplicator implements AutoCloseable {
       m.retryStart(d, d.options.retryBackoff().toMillis());
     }
     return m;
+  }
+
+  /** Every destination but {@code name}: they may vouch that restored files descend from its tip (Witnesses). */
+  private static Witnesses witnessesFor(String name, MultiReplicatorOptions options) {
+    List<Witnesses.Witness> others = new ArrayList<>();
+    options.destinations().forEach((other, o) -> {
+      if (!other.equals(name)) {
+        others.add(new Witnesses.Witness(other, o.store(), new BucketLayout(o.prefix())));
+      }
+    });
+    return new Witnesses(others);
   }
 
   private static void failedToStart(Database db, Destination d, Throwable e, Map<String, Destination> all) {

@@ -94,6 +94,8 @@ public final class ReplicatorOptions {
   private final boolean allowFork;
   private final List<Duration> compactionWindows;
   private final SegmentFormat segmentFormat;
+  /** Set only by a {@link MultiReplicator}: its other destinations. */
+  private final Witnesses witnesses;
 
   private ReplicatorOptions(Builder b) {
     this.store = b.store;
@@ -118,6 +120,7 @@ public final class ReplicatorOptions {
     this.allowFork = b.allowFork;
     this.compactionWindows = b.compactionWindows;
     this.segmentFormat = b.segmentFormat;
+    this.witnesses = b.witnesses;
   }
 
   /** A copy with the work directory {@code dir}: a {@link MultiReplicator} gives each destination its own. */
@@ -125,6 +128,18 @@ public final class ReplicatorOptions {
     Builder b = toBuilder();
     b.workDirectory = Objects.requireNonNull(dir, "dir");
     return new ReplicatorOptions(b);
+  }
+
+  /** A copy whose replicator may ask {@code witnesses} (a {@link MultiReplicator}'s other destinations). */
+  ReplicatorOptions withWitnesses(Witnesses witnesses) {
+    Builder b = toBuilder();
+    b.witnesses = Objects.requireNonNull(witnesses, "witnesses");
+    return new ReplicatorOptions(b);
+  }
+
+  /** The other destinations of a {@link MultiReplicator}; none for a single replicator. */
+  Witnesses witnesses() {
+    return witnesses;
   }
 
   private Builder toBuilder() {
@@ -149,6 +164,7 @@ public final class ReplicatorOptions {
     b.allowFork = allowFork;
     b.compactionWindows = compactionWindows;
     b.segmentFormat = segmentFormat;
+    b.witnesses = witnesses;
     return b;
   }
 
@@ -220,6 +236,7 @@ public final class ReplicatorOptions {
     private Clock clock = Clock.systemUTC();
     private String owner = defaultOwner();
     private boolean allowFork;
+    private Witnesses witnesses = Witnesses.NONE;
     private List<Duration> compactionWindows = DEFAULT_COMPACTION_WINDOWS;
     private SegmentFormat segmentFormat = DEFAULT_SEGMENT_FORMAT;
 

@@ -115,7 +115,7 @@ final class Shipper implements Runnable {
     this.retention = new Retention(store, layout, metrics);
     this.files = port.files();
     this.workDir = workDirectory(db, options);
-    this.bucketWins = new BucketWins(db, store, layout, workDir, options.allowFork());
+    this.bucketWins = new BucketWins(db, store, layout, workDir, options.allowFork(), options.witnesses());
     this.uploads = new DataUploads(store, lease);
     CompactionLevels levels = options.compactionWindows().isEmpty() ? null
         : new CompactionLevels(options.compactionWindows());

@@ -25,9 +25,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two destinations, "local" fresher than "remote"; the machine is lost and a file is restored from one of
  * them. The fresher destination refuses a file restored from the lagging one (a new lineage would hide its
- * newer writes). The lagging destination refuses a file restored from the fresher one too, which is the open
- * bug of review 27: no safe evidence that the file descends from its tip was built (a vouch by content was
- * tried and withdrawn in review 28: an older identical state vouched for a newer acknowledged write).
+ * newer writes). The lagging destination starts a new lineage from a file restored from the fresher one: the
+ * fresher one's lineage recorded the lagging one's tip commit and then the file's state (Witnesses; this was
+ * the open bug of review 27; a vouch by content alone was withdrawn in review 28, see Review28Test).
  */
 class RestoreFromOneDestinationTest {
   @TempDir Path dir;
@@ -71,7 +71,6 @@ class RestoreFromOneDestinationTest {
   }
 
   @Test
-  @org.junit.jupiter.api.Tag("open-bug") // not fixed: see the closing note of issue 16 (workaround: allowFork once)
   void restoredFromTheFresherDestinationTheLaggingOneStartsANewLineageAndRestoresTheFile() throws Exception {
     Path fresh = Files.createDirectories(dir.resolve("new"));
     Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());

@@ -208,9 +208,9 @@ class Review27Test {
    * Actual: the remote finds that the restored file is no point its bucket keeps and stops for good
    * (LocalBehindBucketException, although the file is ahead of it), so with the default quorum every
    * REPLICATED write fails; the only way out is allowFork on that destination.
+   * Fixed by Witnesses: local's lineage holds the remote's tip commit (time, checksum, size) and then the file.
    */
   @Test
-  @org.junit.jupiter.api.Tag("open-bug") // not fixed: see the closing note of issue 16 (workaround: allowFork once)
   void afterARestoreFromTheFresherDestinationTheLaggingOneRefusesTheFileForGood() throws Exception {
     try (FileSystemObjectStore local = FileSystemObjectStore.create(FileSystemOptions.builder(
             Files.createDirectories(dir.resolve("local-bucket"))).build());

@@ -120,6 +120,55 @@ class Review28Test {
   }
 
   /**
+   * The same ABA, reaching the vouch of the sibling (Witnesses): the remote holds none of the restored file's
+   * states, so nothing refuses it before the vouch is asked. Row 1 is "AA" in both (a MultiReplicator);
+   * then local alone gets "BB" and "CC"; then the file is set back to "AA" with no replicator and
+   * checkpointed, so the remote (alone) continues its lineage at its own "AA" tip without ever seeing "BB"
+   * or "CC", and acknowledges "ZZ" and then "AA" again: the remote's tip is the newer "AA", with the very
+   * bytes of local's first "AA". The machine is lost; the file is restored from local ("CC") and both are
+   * configured again. Expected: the local's lineage holds "AA" only at its first commit time, not at the
+   * remote's tip's, so no vouch: the remote refuses and "restore latest" from it still returns "AA". (By
+   * content alone, local's first "AA" before "CC" would vouch, and the remote would fork from "CC".)
+   */
+  @Test
+  void aSiblingDoesNotVouchForTheSameContentCommittedAtAnotherTime() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        m.write(ReplicationTest.insert("a", "AA"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(setBody("BB"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+        r.write(setBody("CC"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    try (SqliteStore store = SqliteStore.builder(dir.resolve("old")).database("data", DatabaseOptions.builder()
+        .migration(1, "post", ReplicationTest.SCHEMA).build()).open()) {
+      store.database("data").write(setBody("AA")).get(20, TimeUnit.SECONDS); // replicated by nobody
+      store.database("data").checkpoint(io.litevault.store.CheckpointMode.TRUNCATE).get(20, TimeUnit.SECONDS);
+    }
+    try (SqliteStore store = openStore(dir.resolve("old"));
+        Replicator r = Replicator.start(store.database("data"), dest(remote).workDirectory(dir.resolve("w-remote")).build())) {
+      r.write(setBody("ZZ"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      r.write(setBody("AA"), Durability.REPLICATED).get(20, TimeUnit.SECONDS); // acknowledged: only remote holds it
+    }
+    LineageCatalog.Tip remoteTip = LineageCatalog.newestTip(remote, new BucketLayout("f/data"));
+    Path fresh = Files.createDirectories(dir.resolve("new"));
+    Restore.run(RestoreOptions.builder(local, "f/data", fresh.resolve("data.db")).build());
+    assertEquals("CC", body(fresh.resolve("data.db")));
+    try (SqliteStore store = openStore(fresh); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> m.write(ReplicationTest.insert("b", "after the restore"), Durability.REPLICATED).get(90, TimeUnit.SECONDS));
+      assertInstanceOf(LocalBehindBucketException.class, e.getCause().getCause(), e.getCause().toString());
+    }
+    assertEquals(remoteTip, LineageCatalog.newestTip(remote, new BucketLayout("f/data")), "the remote's tip moved");
+    Path after = dir.resolve("after.db");
+    Restore.run(RestoreOptions.builder(remote, "f/data", after).build());
+    assertEquals("AA", body(after), "restore latest from remote lost its acknowledged write");
+  }
+
+  /**
    * Scenario: a store opens and a replicator starts; the bucket stops answering (retryable) at the
    * replicator's first lineage listing, before its first snapshot, and answers again one second into the
    * store's close. The application commits one LOCAL write and closes the store.

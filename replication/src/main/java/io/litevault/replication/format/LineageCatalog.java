@@ -32,8 +32,14 @@ public final class LineageCatalog {
     }
   }
 
-  /** The newest object of the newest lineage, as the replicator needs it to resume. */
-  public record Tip(String lineage, long txid, long checksumAfter, int dbSizePages, WalPosition walEnd, long lastSnapshotMillis) {}
+  /**
+   * The newest object of the newest lineage, as the replicator needs it to resume.
+   *
+   * @param commitMillis the commit time of its last transaction (a segment's), or the latest commit time a
+   *     snapshot holds: with the checksum and size, what tells this commit from another of the same content
+   */
+  public record Tip(String lineage, long txid, long checksumAfter, int dbSizePages, WalPosition walEnd,
+      long lastSnapshotMillis, long commitMillis) {}
 
   public static Map<String, Lineage> list(ObjectStore store, BucketLayout layout) {
     Map<String, Lineage> out = new TreeMap<>();
@@ -78,10 +84,12 @@ public final class LineageCatalog {
       try (InputStream in = store.get(seg.get().key(), 0, 512)) {
         h = SegmentCodec.peekHeader(in, seg.get().key());
       }
-      return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis);
+      return new Tip(l.id(), h.lastTxid(), h.checksumAfter(), h.dbSizePagesAfter(), h.walEnd(), snapMillis,
+          h.lastTimestampMillis());
     }
     SnapshotPoint p = snapshotPoint(store, snap);
-    return new Tip(l.id(), p.header().txid(), p.checksum(), p.header().dbSizePages(), p.header().walEnd(), snapMillis);
+    return new Tip(l.id(), p.header().txid(), p.checksum(), p.header().dbSizePages(), p.header().walEnd(), snapMillis,
+        p.header().timestampMillis());
   }
 
   /** A snapshot's header and the database checksum in its trailer: two ranged reads, not the body. */
