@@ -105,6 +105,30 @@ class SourceSwitchTest {
   }
 
   @Test
+  void aSwitchToASourceWithoutOneOfTheTiersDatabasesIsRefused() throws Exception {
+    ObjectStore a = FileSystemObjectStore.create(dir.resolve("a"));
+    ObjectStore b = FileSystemObjectStore.create(dir.resolve("b"));
+    ObjectStore target = FileSystemObjectStore.create(dir.resolve("target"));
+    replica(a, A_LINEAGE, "from a");
+    TwoBuckets.put(b, "litevault/other/lineages/" + B_LINEAGE + "/snapshots/0000000000000001.lvsn", "other");
+    BackupOptions options = BackupOptions.builder(a, target).targetPrefix("backups/").alternateSource(b, "")
+        .clock(new MutableClock(Instant.parse("2026-12-01T12:00:00Z"))).build();
+    try (TieredBackup backup = TieredBackup.create(options)) {
+      assertEquals(0, backup.runNow("daily").source().chosen(), "one fresh database each: the preferred source");
+      // now B is fresh for two databases, A for one (its own 'data'): B is chosen, and B has no 'data'
+      TwoBuckets.put(b, "litevault/third/lineages/" + B_LINEAGE + "/snapshots/0000000000000001.lvsn", "third");
+      BackupRefusedException e = assertThrows(BackupRefusedException.class, () -> backup.runNow("daily"));
+      assertEquals(BackupRefusedException.Reason.LINEAGE_LOSS, e.reason());
+      assertTrue(e.getMessage().contains("holds no lineage of database 'litevault/data'"), e.getMessage());
+      assertEquals(1, e.report().orElseThrow().source().chosen());
+      assertEquals("from a", lineageBody(target, A_LINEAGE), "the tier is as it was");
+      RunManifest m = RunManifest.read(target, "backups/daily/").orElseThrow();
+      assertEquals(java.util.List.of(options.sources().get(0).describe()), m.lineagesFrom(),
+          "a refused run leaves the tier's sources as they were");
+    }
+  }
+
+  @Test
   void aSingleSourceKeepsTheStrictLineageCheck() throws Exception {
     ObjectStore a = FileSystemObjectStore.create(dir.resolve("a"));
     ObjectStore target = FileSystemObjectStore.create(dir.resolve("target"));
