@@ -40,13 +40,12 @@ class EncryptedBackupCliTest {
     return new Result(code, out.toString(), err.toString());
   }
 
-  @Test
-  void theRestoreCheckDecryptsWithTheKeysetAndOnlyIt() throws Exception {
-    KeysetHandle keyset = TestKeys.fresh();
-    String json = TestKeys.json(keyset);
+  /** Replicates two rows of database "data" into {@code <dir>/source}, encrypted, in {@code scope} (or none). */
+  private Path replicate(KeysetHandle keyset, String scope) throws Exception {
     Path source = Files.createDirectories(dir.resolve("source"));
-    try (ObjectStore bucket = EncryptedObjectStore.wrap(FileSystemObjectStore.create(source),
+    EncryptedObjectStore encrypted = EncryptedObjectStore.wrap(FileSystemObjectStore.create(source),
         TestKeys.provider(keyset));
+    try (ObjectStore bucket = scope == null ? encrypted : encrypted.scoped(scope);
         SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
             .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").build()).open();
         Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, "litevault/data")
@@ -57,6 +56,14 @@ class EncryptedBackupCliTest {
         }
       }, Durability.REPLICATED).get();
     }
+    return source;
+  }
+
+  @Test
+  void theRestoreCheckDecryptsWithTheKeysetAndOnlyIt() throws Exception {
+    KeysetHandle keyset = TestKeys.fresh();
+    String json = TestKeys.json(keyset);
+    Path source = replicate(keyset, null);
     String src = source.toUri().toString();
     String dst = Files.createDirectories(dir.resolve("target")).toUri().toString();
     Map<String, String> env = Map.of("LV_KEYSET", json);
@@ -87,19 +94,7 @@ class EncryptedBackupCliTest {
   @Test
   void aScopedBucketVerifiesInItsScope() throws Exception {
     KeysetHandle keyset = TestKeys.fresh();
-    Path source = Files.createDirectories(dir.resolve("source"));
-    try (ObjectStore bucket = EncryptedObjectStore.wrap(FileSystemObjectStore.create(source),
-        TestKeys.provider(keyset)).scoped("data");
-        SqliteStore store = SqliteStore.builder(dir.resolve("live")).database("data", DatabaseOptions.builder()
-            .migration(1, "t", "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT)").build()).open();
-        Replicator r = Replicator.start(store.database("data"), ReplicatorOptions.builder(bucket, "litevault/data")
-            .workDirectory(dir.resolve("work")).build())) {
-      r.write(c -> {
-        try (var s = c.createStatement()) {
-          return s.executeUpdate("INSERT INTO t(v) VALUES ('one')");
-        }
-      }, Durability.REPLICATED).get();
-    }
+    Path source = replicate(keyset, "data");
     String src = source.toUri().toString();
     String dst = Files.createDirectories(dir.resolve("target")).toUri().toString();
     Map<String, String> env = Map.of("LV_KEYSET", TestKeys.json(keyset));
