@@ -16,7 +16,6 @@ import io.litevault.cli.JarVersion;
 import io.litevault.cli.Verbosity;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
@@ -34,18 +33,12 @@ import picocli.CommandLine.Option;
  *
  * <pre>java -jar backup/target/litevault-backup.jar --source s3://app-bucket --source-endpoint http://minio:9000 \
  *     --target s3://backups-bucket/litevault/ --tier daily</pre>
- * With {@code --alternate-source URI} (and its own {@code -endpoint}, {@code -client}, {@code -region} and
- * {@code ALTERNATE_SOURCE_AWS_*} credentials) the run has a second candidate source
- * ({@link BackupOptions.Builder#alternateSource}); one source that does not answer is then left to the run,
- * which skips it and says so.
  */
 @Command(name = "litevault-backup", mixinStandardHelpOptions = true, versionProvider = JarVersion.class,
     description = "Runs one backup tier: copies what changed from the source bucket (or the upstream tier) "
-        + "into <target>/<tier>/ and deletes what is gone. With --alternate-source (another destination of the "
-        + "same replicator), the daily tier copies from whichever source is fresher, preferring --source.",
+        + "into <target>/<tier>/ and deletes what is gone.",
     footer = {"", "Credentials come from the environment, never from arguments or URIs: SOURCE_AWS_ACCESS_KEY_ID and "
-        + "SOURCE_AWS_SECRET_ACCESS_KEY, TARGET_AWS_ACCESS_KEY_ID and TARGET_AWS_SECRET_ACCESS_KEY, "
-        + "ALTERNATE_SOURCE_AWS_ACCESS_KEY_ID and ALTERNATE_SOURCE_AWS_SECRET_ACCESS_KEY; unset, "
+        + "SOURCE_AWS_SECRET_ACCESS_KEY, TARGET_AWS_ACCESS_KEY_ID and TARGET_AWS_SECRET_ACCESS_KEY; unset, "
         + "the client's default chain (AWS_* variables, profile, instance role)."},
     sortOptions = false)
 public final class BackupCli implements Callable<Integer> {
@@ -65,28 +58,6 @@ public final class BackupCli implements Callable<Integer> {
 
   @Option(names = "--target", required = true, paramLabel = "URI", description = "s3://bucket[/prefix/], or file:///dir for a directory kept by FileSystemObjectStore")
   String target;
-
-  @Option(names = "--alternate-source", paramLabel = "URI", description = "another destination of the same "
-      + "replicated databases (its own lineages), as --source; the daily tier copies from it instead of --source "
-      + "only when it is fresh for more databases (newest snapshot or segment within --freshness-tolerance of "
-      + "the newest), or --source cannot be listed. A switch copies that source's lineages in full")
-  String alternateSource;
-
-  @Option(names = "--alternate-source-endpoint", paramLabel = "URL", description = "S3-compatible endpoint of the "
-      + "alternate source; unset: AWS S3")
-  String alternateSourceEndpoint;
-
-  @Option(names = "--alternate-source-client", paramLabel = "minio|aws", defaultValue = "aws",
-      converter = io.litevault.cli.EnumConverter.Client.class, description = "minio or aws (default aws)")
-  ObjectStoreOptions.Client alternateSourceClient;
-
-  @Option(names = "--alternate-source-region", defaultValue = "us-east-1", description = "default ${DEFAULT-VALUE}")
-  String alternateSourceRegion;
-
-  @Option(names = "--freshness-tolerance", paramLabel = "SECONDS",
-      defaultValue = "" + 60, description = "with --alternate-source: how far behind the freshest source a "
-          + "source still counts as fresh, in seconds (default ${DEFAULT-VALUE})")
-  long freshnessToleranceSeconds;
 
   @Option(names = "--tier", required = true, description = "daily, 1-week or 2-week")
   String tier;
@@ -149,9 +120,9 @@ public final class BackupCli implements Callable<Integer> {
   private Map<String, String> env = System.getenv();
   private PrintWriter out;
 
-  /** The parsed arguments, checked: one store side each ({@code alternate} null when not given). */
-  record CliOptions(Side source, Side alternate, Side target, String tier, int parallelism, boolean verify,
-      double maxLossShare, boolean allowDestructiveRun, Duration freshnessTolerance) {}
+  /** The parsed arguments, checked: one store side each. */
+  record CliOptions(Side source, Side target, String tier, int parallelism, boolean verify, double maxLossShare,
+      boolean allowDestructiveRun) {}
 
   /**
    * One store of the run.
@@ -161,9 +132,9 @@ public final class BackupCli implements Callable<Integer> {
    * @param options how to reach it (credentials from {@code <ROLE>_AWS_*})
    */
   record Side(String flag, StoreUri uri, ObjectStoreOptions options) {
-    /** {@code SOURCE}, {@code ALTERNATE_SOURCE} or {@code TARGET}. */
+    /** {@code SOURCE} or {@code TARGET}. */
     String role() {
-      return flag.substring(2).toUpperCase(Locale.ROOT).replace('-', '_');
+      return flag.substring(2).toUpperCase(Locale.ROOT);
     }
   }
 
@@ -190,13 +161,7 @@ public final class BackupCli implements Callable<Integer> {
       throw new IllegalArgumentException("--max-loss-share " + maxLossShare + " must be in [0, 1]");
     }
     Side src = side("--source", source, sourceEndpoint, sourceRegion, sourceClient);
-    Side alt = alternateSource == null ? null : side("--alternate-source", alternateSource, alternateSourceEndpoint,
-        alternateSourceRegion, alternateSourceClient);
     Side dst = side("--target", target, targetEndpoint, targetRegion, targetClient);
-    if (freshnessToleranceSeconds < 0 || freshnessToleranceSeconds > 86_400) {
-      throw new IllegalArgumentException("--freshness-tolerance " + freshnessToleranceSeconds
-          + " must be in [0, 86400] seconds");
-    }
     if (!verify && (keysetFile != null || keysetEnv != null)) {
       throw new IllegalArgumentException((keysetFile != null ? "--keyset-file" : "--keyset-env") + " serves only "
           + "--verify: the copies never decrypt (a tier holds the ciphertext as it is); add --verify or drop it");
@@ -210,14 +175,13 @@ public final class BackupCli implements Callable<Integer> {
     }
     Tier.defaults().stream().filter(t -> t.name().equals(tier)).findFirst().orElseThrow(() ->
         new IllegalArgumentException("--tier '" + tier + "' is not one of daily, 1-week, 2-week"));
-    return new CliOptions(src, alt, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun,
-        Duration.ofSeconds(freshnessToleranceSeconds));
+    return new CliOptions(src, dst, tier, parallelism, verify, maxLossShare, allowDestructiveRun);
   }
 
   private Side side(String flag, String uri, String endpoint, String region, ObjectStoreOptions.Client client) {
     StoreUri parsed = Cli.uri(flag, uri);
     ObjectStoreOptions.Builder b = ObjectStoreOptions.builder().client(client).interactive().environment(env)
-        .variablePrefix(flag.substring(2).toUpperCase(Locale.ROOT).replace('-', '_') + "_");
+        .variablePrefix(flag.substring(2).toUpperCase(Locale.ROOT) + "_");
     Cli.flag(flag + "-endpoint", () -> b.endpoint(endpoint));
     Cli.flag(flag + "-region", () -> b.region(region));
     return new Side(flag, parsed, b.build());
@@ -242,19 +206,10 @@ public final class BackupCli implements Callable<Integer> {
   }
 
   private int run(CliOptions o) {
-    boolean two = o.alternate() != null;
-    try (OpenedStore src = two ? ObjectStores.open(o.source().uri(), o.source().options()) : open(o.source());
-        OpenedStore alt = two ? ObjectStores.open(o.alternate().uri(), o.alternate().options()) : null;
-        OpenedStore dst = open(o.target())) {
-      if (two) {
-        oneAnswers(o.source(), src, o.alternate(), alt);
-      }
+    try (OpenedStore src = open(o.source()); OpenedStore dst = open(o.target())) {
       BackupOptions.Builder builder = BackupOptions.builder(src.store(), dst.store()).sourcePrefix(src.keyPrefix())
           .targetPrefix(dst.keyPrefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
-          .allowDestructiveRun(o.allowDestructiveRun()).freshnessTolerance(o.freshnessTolerance());
-      if (two) {
-        builder.alternateSource(alt.store(), alt.keyPrefix());
-      }
+          .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
         builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify"),
             keys(), keyScope));
@@ -278,45 +233,19 @@ public final class BackupCli implements Callable<Integer> {
   private static OpenedStore open(Side side) {
     OpenedStore opened = ObjectStores.open(side.uri(), side.options());
     try {
-      verify(side, opened);
-      return opened;
-    } catch (RuntimeException e) {
-      opened.close();
-      throw e;
-    }
-  }
-
-  private static void verify(Side side, OpenedStore opened) {
-    try {
       opened.store().verify();
+      return opened;
     } catch (StoreUnavailableException e) {
+      opened.close();
       if (e.kind() == ErrorKind.BAD_CREDENTIALS && String.valueOf(e.getMessage()).contains("no credentials found")) {
         throw new StoreUnavailableException(e.kind(), "verify", "no credentials for the " + side.role().toLowerCase(
-            Locale.ROOT).replace('_', ' ') + " store: set " + side.options().accessKeyVariable() + " and "
+            Locale.ROOT) + " store: set " + side.options().accessKeyVariable() + " and "
             + side.options().secretKeyVariable() + " (or the client's own sources: " + e.getMessage() + ")", e);
       }
       throw e;
-    }
-  }
-
-  /**
-   * With two sources, one that does not answer is left to the run (which skips it and reports why); only
-   * when neither answers does the command fail before the run, with the preferred source's failure.
-   */
-  private static void oneAnswers(Side source, OpenedStore src, Side alternate, OpenedStore alt) {
-    RuntimeException first = null;
-    try {
-      verify(source, src);
     } catch (RuntimeException e) {
-      first = e;
-    }
-    try {
-      verify(alternate, alt);
-    } catch (RuntimeException e) {
-      if (first != null) {
-        first.addSuppressed(e);
-        throw first;
-      }
+      opened.close();
+      throw e;
     }
   }
 
@@ -325,8 +254,7 @@ public final class BackupCli implements Callable<Integer> {
     private static final long serialVersionUID = 1L;
 
     Refused(BackupRefusedException e, CliOptions o) {
-      super("refused (--source " + o.source().uri() + (o.alternate() == null ? ""
-          : ", --alternate-source " + o.alternate().uri()) + ", --target " + o.target().uri() + ", tier " + o.tier() + "): "
+      super("refused (--source " + o.source().uri() + ", --target " + o.target().uri() + ", tier " + o.tier() + "): "
           + e.getMessage() + "; " + switch (e.reason()) {
             case EMPTY_SOURCE, LINEAGE_LOSS -> "to run it anyway, add --allow-destructive-run";
             case TOO_MUCH_LOSS -> "to run it anyway, raise --max-loss-share (now " + o.maxLossShare()

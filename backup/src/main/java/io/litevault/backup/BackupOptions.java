@@ -6,7 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -44,32 +43,6 @@ public final class BackupOptions {
   public static final double DEFAULT_MAX_LOSS_SHARE = 0.5;
   /** Schedules in UTC: no daylight-saving jumps that skip or repeat a 02:00 run. */
   public static final ZoneId DEFAULT_ZONE = ZoneOffset.UTC;
-  /**
-   * With alternate sources, a source counts as fresh for a database while its newest snapshot or segment
-   * is at most 1 minute older than the newest any source holds. Destinations of one replicator normally
-   * trail each other by about an upload interval (seconds), and the two servers' clocks, which stamp the
-   * times compared, differ a little; and a switch of source costs a full copy of the tier's lineages (each
-   * destination has its own), so a run switches only for a real lag, not for the usual jitter.
-   */
-  public static final Duration DEFAULT_FRESHNESS_TOLERANCE = Duration.ofMinutes(1);
-
-  /**
-   * One candidate source: a store and the part of it to copy.
-   *
-   * @param store the bucket (used, never closed, by the backup)
-   * @param prefix {@code ""} or a key prefix ending with '/'
-   */
-  public record Source(ObjectStore store, String prefix) {
-    public Source {
-      Objects.requireNonNull(store, "source store");
-      Objects.requireNonNull(prefix, "source prefix");
-    }
-
-    /** The store's description (no credentials) and the prefix, for reports and logs. */
-    public String describe() {
-      return store.describe() + ", prefix '" + prefix + "'";
-    }
-  }
 
   private final ObjectStore source;
   private final String sourcePrefix;
@@ -85,15 +58,8 @@ public final class BackupOptions {
   private final BackupListener listener;
   private final double maxLossShare;
   private final boolean allowDestructiveRun;
-  private final List<Source> sources;
-  private final Duration freshnessTolerance;
 
   private BackupOptions(Builder b) {
-    List<Source> all = new ArrayList<>();
-    all.add(new Source(b.source, b.sourcePrefix));
-    all.addAll(b.alternates);
-    sources = List.copyOf(all);
-    freshnessTolerance = b.freshnessTolerance;
     maxLossShare = b.maxLossShare;
     allowDestructiveRun = b.allowDestructiveRun;
     source = b.source;
@@ -115,18 +81,8 @@ public final class BackupOptions {
     return new Builder(source, target);
   }
 
-  /** The preferred source's store. */
   public ObjectStore source() { return source; }
-  /** The preferred source's prefix. */
   public String sourcePrefix() { return sourcePrefix; }
-  /**
-   * Every candidate source in preference order: the preferred one ({@link #source()}, {@link #sourcePrefix()})
-   * first, then the alternates. A run of a tier fed by the source copies from the freshest (see
-   * {@link Builder#alternateSource}); with no alternate, from the preferred one.
-   */
-  public List<Source> sources() { return sources; }
-  /** How far behind the freshest source a source may be and still count as fresh; see {@link #DEFAULT_FRESHNESS_TOLERANCE}. */
-  public Duration freshnessTolerance() { return freshnessTolerance; }
   public ObjectStore target() { return target; }
   public String targetPrefix() { return targetPrefix; }
   public List<Tier> tiers() { return tiers; }
@@ -170,8 +126,6 @@ public final class BackupOptions {
     private BackupListener listener = BackupListener.NONE;
     private double maxLossShare = DEFAULT_MAX_LOSS_SHARE;
     private boolean allowDestructiveRun;
-    private final List<Source> alternates = new ArrayList<>();
-    private Duration freshnessTolerance = DEFAULT_FRESHNESS_TOLERANCE;
 
     private Builder(ObjectStore source, ObjectStore target) {
       this.source = Objects.requireNonNull(source, "source store");
@@ -181,40 +135,6 @@ public final class BackupOptions {
     /** The part of the source bucket to copy: {@code ""} (default: all of it) or a prefix ending with '/'. */
     public Builder sourcePrefix(String prefix) {
       this.sourcePrefix = Names.requireKeyPrefix("source prefix", prefix);
-      return this;
-    }
-
-    /**
-     * Adds an alternate source, after those added before: another destination of the same replicated
-     * databases (a {@code MultiReplicator}'s other bucket), with its own lineages. Each run of a tier fed
-     * by the source lists every candidate once and copies from the one fresh for the most databases (its
-     * newest snapshot or segment within {@link #freshnessTolerance} of the newest any candidate holds),
-     * ties going to the preferred source, then to the alternates in the order added. A candidate whose
-     * listing fails is skipped (the report says so). Switching costs a full copy of the lineages: the tier
-     * mirrors the chosen source, so the other source's lineages are deleted once every copy succeeded.
-     *
-     * @param prefix {@code ""} or a key prefix ending with '/', as {@link #sourcePrefix}
-     */
-    public Builder alternateSource(ObjectStore store, String prefix) {
-      Objects.requireNonNull(store, "alternate source store");
-      Source s = new Source(store, Names.requireKeyPrefix("alternate source prefix", prefix));
-      if (alternates.contains(s) || (store == source && prefix.equals(sourcePrefix))) {
-        throw new IllegalArgumentException("alternate source " + s.describe() + " is given twice");
-      }
-      alternates.add(s);
-      return this;
-    }
-
-    /**
-     * How much older than the freshest candidate's a source's newest snapshot or segment may be for it to
-     * count as fresh for that database, in [0 s, 1 day] (default {@link #DEFAULT_FRESHNESS_TOLERANCE}).
-     */
-    public Builder freshnessTolerance(Duration d) {
-      Objects.requireNonNull(d, "freshnessTolerance");
-      if (d.isNegative() || d.compareTo(Duration.ofDays(1)) > 0) {
-        throw new IllegalArgumentException("freshnessTolerance must be in [0s, 1d], was " + d);
-      }
-      this.freshnessTolerance = d;
       return this;
     }
 
@@ -319,22 +239,11 @@ public final class BackupOptions {
     }
 
     public BackupOptions build() {
-      List<Source> all = new ArrayList<>();
-      all.add(new Source(source, sourcePrefix));
-      for (Source s : alternates) {
-        if (all.contains(s)) {
-          throw new IllegalArgumentException("alternate source " + s.describe() + " is the preferred source");
-        }
-        all.add(s);
-      }
-      for (Source s : all) {
-        if (s.store() != target) {
-          continue;
-        }
+      if (source == target) {
         for (Tier t : tiers) {
           String tp = targetPrefix + t.name() + "/";
-          if (tp.startsWith(s.prefix()) || s.prefix().startsWith(tp)) {
-            throw new IllegalArgumentException("tier prefix '" + tp + "' overlaps source prefix '" + s.prefix()
+          if (tp.startsWith(sourcePrefix) || sourcePrefix.startsWith(tp)) {
+            throw new IllegalArgumentException("tier prefix '" + tp + "' overlaps source prefix '" + sourcePrefix
                 + "' in the same store: a tier would copy itself");
           }
         }

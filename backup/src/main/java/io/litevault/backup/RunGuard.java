@@ -18,20 +18,15 @@ import java.util.TreeMap;
  *       2-week tier fed from a week of history turns over nearly all its objects in a normal run);
  *   <li>the newest lineage of a database in the tier would be deleted while the upstream holds no lineage
  *       of that database at least as new: the database vanished, or the upstream is an older or another
- *       copy. Retention retiring an old lineage after a newer one started is not refused. When the run
- *       switches between configured sources (see {@link BackupOptions.Builder#alternateSource}), lineage
- *       ids of the two are not comparable (each destination has its own): then a database is refused
- *       only if the upstream holds no lineage of it at all.
+ *       copy. Retention retiring an old lineage after a newer one started is not refused.
  * </ul>
- * The loss check needs no exception for a switch: it counts the loss net of the copies, and the new
- * source's lineages replace the old one's about object for object.
  */
 final class RunGuard {
   private RunGuard() {}
 
   /** Throws if the plan must be refused; {@code upstream} and {@code tier} are relative keys. */
   static void check(String what, Set<String> upstream, Set<String> tier, CopyPlan plan, double maxLossShare,
-      String tierName, boolean switchingSource) {
+      String tierName) {
     String then = " Nothing was copied or deleted; the tier '" + tierName + "' is as it was. If this is what you "
         + "want, allow a destructive run explicitly for this one run.";
     if (upstream.isEmpty()) {
@@ -39,13 +34,7 @@ final class RunGuard {
           + (tier.isEmpty() ? "" : ", and the run would delete all " + tier.size() + " objects of the tier")
           + ": check the bucket and prefix (a typo?)." + then, null);
     }
-    List<String> lost = switchingSource ? lostDatabases(upstream, tier) : lostLineages(upstream, tier);
-    if (!lost.isEmpty() && switchingSource) {
-      throw new BackupRefusedException(BackupRefusedException.Reason.LINEAGE_LOSS, "the run would switch to "
-          + what + ", which holds no lineage of " + (lost.size() == 1 ? "database '" : lost.size() + " databases: '")
-          + String.join("', '", lost.subList(0, Math.min(5, lost.size()))) + "'" + (lost.size() > 5 ? ", ..." : "")
-          + ", and delete every lineage the tier holds of it." + then, null);
-    }
+    List<String> lost = lostLineages(upstream, tier);
     if (!lost.isEmpty()) {
       throw new BackupRefusedException(BackupRefusedException.Reason.LINEAGE_LOSS, "the run would delete "
           + (lost.size() == 1 ? "lineage " : lost.size() + " lineages: ") + String.join(", ", lost.subList(0,
@@ -83,12 +72,6 @@ final class RunGuard {
       }
     });
     return lost;
-  }
-
-  /** The databases (prefixes) with a lineage in the tier and none upstream. */
-  static List<String> lostDatabases(Set<String> upstream, Set<String> tier) {
-    Map<String, String> up = newest(upstream);
-    return newest(tier).keySet().stream().filter(db -> !up.containsKey(db)).toList();
   }
 
   private static Map<String, String> newest(Set<String> keys) {

@@ -20,18 +20,8 @@ import java.util.Optional;
  * did ({@link TierRunReport}) plus when the last <em>successful</em> run started and finished and the
  * point in time the tier's content represents. A restarted process reads it to find the runs it missed;
  * the tier below reads its upstream's to learn the age of what it copies.
- *
- * <p>{@code lineagesFrom}: the descriptions of the sources whose lineages the tier may hold (one after a
- * completed run; more after a failed run that switched source; for a tier fed by a tier, its upstream's).
- * A run compares it with the source it copies from to know that it switches source. Empty in manifests
- * written before alternate sources existed: the tier then holds the preferred source's lineages.
  */
-record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastSuccessFinished,
-    List<String> lineagesFrom) {
-  RunManifest {
-    lineagesFrom = List.copyOf(lineagesFrom);
-  }
-
+record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastSuccessFinished) {
   static final String FORMAT = "litevault-backup-run";
   static final String PATH = "_litevault/backup-run.json";
 
@@ -83,25 +73,6 @@ record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastS
     m.put("verificationDetail", last.verification().detail());
     ArrayNode errors = m.putArray("errors");
     last.errors().forEach(errors::add);
-    ArrayNode from = m.putArray("lineagesFrom");
-    lineagesFrom.forEach(from::add);
-    SourceReport sr = last.source();
-    if (sr == null) {
-      m.putNull("source");
-    } else {
-      ObjectNode src = m.putObject("source");
-      src.put("chosen", (long) sr.chosen());
-      src.put("reason", sr.reason());
-      ArrayNode cs = src.putArray("candidates");
-      for (SourceReport.Candidate c : sr.candidates()) {
-        ObjectNode n = cs.addObject();
-        n.put("index", (long) c.index());
-        n.put("source", c.source());
-        n.put("freshDatabases", (long) c.freshDatabases());
-        n.put("newest", str(c.newest()));
-        n.put("error", c.error());
-      }
-    }
     return m.toString();
   }
 
@@ -117,26 +88,11 @@ record RunManifest(TierRunReport last, Instant lastSuccessStarted, Instant lastS
       m.path("errors").forEach(e -> errors.add(e.asText()));
       TierRunReport r = new TierRunReport(text(m, "tier"), text(m, "runId"), Instant.parse(text(m, "started")),
           Instant.parse(text(m, "finished")), RunStatus.valueOf(text(m, "status")), number(m, "copied"),
-          number(m, "skipped"), number(m, "deleted"), number(m, "bytesCopied"), errors, v, instant(m, "stateAsOf"),
-          source(m.get("source")));
-      List<String> from = new ArrayList<>();
-      m.path("lineagesFrom").forEach(e -> from.add(e.asText()));
-      return new RunManifest(r, instant(m, "lastSuccessStarted"), instant(m, "lastSuccessFinished"), from);
+          number(m, "skipped"), number(m, "deleted"), number(m, "bytesCopied"), errors, v, instant(m, "stateAsOf"));
+      return new RunManifest(r, instant(m, "lastSuccessStarted"), instant(m, "lastSuccessFinished"));
     } catch (IOException | RuntimeException e) {
       throw new IllegalStateException("unreadable run manifest " + where + ": " + e.getMessage(), e);
     }
-  }
-
-  private static SourceReport source(JsonNode s) {
-    if (s == null || s.isNull()) {
-      return null;
-    }
-    List<SourceReport.Candidate> cs = new ArrayList<>();
-    for (JsonNode c : s.path("candidates")) {
-      cs.add(new SourceReport.Candidate((int) number(c, "index"), text(c, "source"), (int) number(c, "freshDatabases"),
-          instant(c, "newest"), c.path("error").isTextual() ? c.get("error").asText() : null));
-    }
-    return new SourceReport((int) number(s, "chosen"), text(s, "reason"), cs);
   }
 
   private static String text(JsonNode m, String field) {

@@ -63,7 +63,7 @@ final class TierRun {
     } catch (RuntimeException e) { // the store failed: report it, and write no manifest without the lease
       LOG.warn("tier {} run failed: {}", tier.name(), e.toString());
       return new TierRunReport(tier.name(), runId, started, options.clock().instant(), RunStatus.FAILED, 0, 0, 0, 0,
-          java.util.List.of("taking the tier's lease: " + e), VerificationResult.skipped(), null, null);
+          java.util.List.of("taking the tier's lease: " + e), VerificationResult.skipped(), null);
     }
     try (lease) {
       return run(lease, started, runId, target, tierPrefix);
@@ -82,25 +82,16 @@ final class TierRun {
     VerificationResult verification = VerificationResult.skipped();
     RunStatus status = RunStatus.FAILED;
     BackupRefusedException refused = null;
-    SourceReport source = null;
-    List<String> heldBefore = List.of();
-    List<String> upstreamFrom = List.of();
     try {
       previous = RunManifest.read(target, tierPrefix);
       stateAsOf = previous.map(RunManifest::stateAsOf).orElse(null);
-      heldBefore = previous.map(this::lineagesFrom).orElse(List.of());
       ObjectStore from;
       String fromPrefix;
       TierIndex upstreamIndex = TierIndex.empty();
       Instant upstreamAsOf;
-      List<ObjectInfo> upstream = null;
       if (tier.copiesFromSource()) {
-        SourcePick pick = SourcePick.of(options, tier.name());
-        source = pick.report;
-        from = pick.source.store();
-        fromPrefix = pick.source.prefix();
-        upstream = pick.listing;
-        upstreamFrom = List.of(pick.source.describe());
+        from = options.source();
+        fromPrefix = options.sourcePrefix();
         upstreamAsOf = started;
       } else {
         from = target;
@@ -111,22 +102,18 @@ final class TierRun {
               + (up == null ? "never completed a run" : "a failed last run") + ": nothing consistent to copy yet");
         }
         upstreamAsOf = up.stateAsOf();
-        upstreamFrom = lineagesFrom(up);
         upstreamIndex = TierIndex.load(target, fromPrefix);
       }
       TierIndex index = TierIndex.load(target, tierPrefix);
       Set<String> indexKeys = index.keys();
-      if (upstream == null) {
-        upstream = list(from, fromPrefix);
-      }
+      List<ObjectInfo> upstream = list(from, fromPrefix);
       List<ObjectInfo> inTier = list(target, tierPrefix);
       CopyPlan plan = CopyPlan.of(fromPrefix, upstream, tierPrefix, inTier, index, indexKeys, tier.copiesFromSource());
       if (!options.allowDestructiveRun()) {
         String what = tier.copiesFromSource()
             ? "the source (" + from.describe() + ", prefix '" + fromPrefix + "')"
             : "the upstream tier '" + tier.upstream().get() + "'";
-        RunGuard.check(what, plan.upstreamKeys, plan.tierKeys, plan, options.maxLossShare(), tier.name(),
-            switchesSource(heldBefore, upstreamFrom));
+        RunGuard.check(what, plan.upstreamKeys, plan.tierKeys, plan, options.maxLossShare(), tier.name());
       }
       skipped = plan.skipped;
       Copier copier = new Copier(from, fromPrefix, !tier.copiesFromSource(), upstreamIndex, target, tierPrefix, index,
@@ -180,8 +167,8 @@ final class TierRun {
       errors.add(refused.getMessage());
     }
     TierRunReport report = new TierRunReport(tier.name(), runId, started, options.clock().instant(), status, copied,
-        skipped, deleted, bytes, errors.lines(), verification, stateAsOf, source);
-    writeManifest(report, previous, tierPrefix, heldAfter(status, heldBefore, upstreamFrom));
+        skipped, deleted, bytes, errors.lines(), verification, stateAsOf);
+    writeManifest(report, previous, tierPrefix);
     if (refused != null) {
       throw new BackupRefusedException(refused.reason(), refused.getMessage(), report);
     }
@@ -197,46 +184,11 @@ final class TierRun {
     }
   }
 
-  /**
-   * The sources whose lineages a tier may hold, by its manifest; a manifest from before alternate sources
-   * names none, and its tier holds the preferred source's.
-   */
-  private List<String> lineagesFrom(RunManifest m) {
-    return m.lineagesFrom().isEmpty() ? List.of(options.sources().get(0).describe()) : m.lineagesFrom();
-  }
-
-  /**
-   * Whether this run replaces lineages of one configured source by another's (lineage ids then compare
-   * nothing: {@link RunGuard} checks databases instead). Never with a single source, nor for a tier that
-   * names a source no longer configured (the strict check stays).
-   */
-  private boolean switchesSource(List<String> heldBefore, List<String> upstreamFrom) {
-    if (heldBefore.isEmpty() || upstreamFrom.isEmpty() || Set.copyOf(heldBefore).equals(Set.copyOf(upstreamFrom))) {
-      return false;
-    }
-    Set<String> known = options.sources().stream().map(BackupOptions.Source::describe).collect(Collectors.toSet());
-    return known.containsAll(heldBefore) && known.containsAll(upstreamFrom);
-  }
-
-  /** What the tier may hold after the run: the upstream's after a complete copy, both after a partial one. */
-  private static List<String> heldAfter(RunStatus status, List<String> heldBefore, List<String> upstreamFrom) {
-    if (status == RunStatus.SUCCEEDED || status == RunStatus.VERIFICATION_FAILED) {
-      return upstreamFrom;
-    }
-    if (status == RunStatus.REFUSED) {
-      return heldBefore;
-    }
-    java.util.LinkedHashSet<String> both = new java.util.LinkedHashSet<>(heldBefore);
-    both.addAll(upstreamFrom);
-    return List.copyOf(both);
-  }
-
-  private void writeManifest(TierRunReport report, Optional<RunManifest> previous, String tierPrefix,
-      List<String> lineagesFrom) {
+  private void writeManifest(TierRunReport report, Optional<RunManifest> previous, String tierPrefix) {
     boolean ok = report.status() == RunStatus.SUCCEEDED;
     RunManifest m = new RunManifest(report,
         ok ? report.started() : previous.map(RunManifest::lastSuccessStarted).orElse(null),
-        ok ? report.finished() : previous.map(RunManifest::lastSuccessFinished).orElse(null), lineagesFrom);
+        ok ? report.finished() : previous.map(RunManifest::lastSuccessFinished).orElse(null));
     try {
       m.write(options.target(), tierPrefix);
     } catch (RuntimeException e) {

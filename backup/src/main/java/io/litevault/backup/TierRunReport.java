@@ -22,12 +22,10 @@ import java.util.Objects;
  * @param stateAsOf the point in time the tier's content now represents: the start of the run that
  *     listed the source (for a tier copied from a tier, its upstream's {@code stateAsOf}); its age is the
  *     tier's age. Unchanged by a failed run; {@code null} if the tier has never completed one.
- * @param source for a tier fed by the source, which candidate source the run copied from and why;
- *     {@code null} for a tier fed by a tier, or a run that ended before it listed the sources
  */
 public record TierRunReport(String tier, String runId, Instant started, Instant finished, RunStatus status,
     long copied, long skipped, long deleted, long bytesCopied, List<String> errors,
-    VerificationResult verification, Instant stateAsOf, SourceReport source) {
+    VerificationResult verification, Instant stateAsOf) {
 
   /** Error lines kept in a report. */
   public static final int MAX_ERRORS = 20;
@@ -55,8 +53,6 @@ public record TierRunReport(String tier, String runId, Instant started, Instant 
   public String toString() {
     return "tier " + tier + " " + status + ": " + copied + " copied (" + bytesCopied + " bytes), " + skipped
         + " unchanged, " + deleted + " deleted in " + duration().toMillis() + " ms"
-        + (source == null || source.candidates().size() < 2 ? ""
-            : "; from source " + source.chosen() + " (" + source.chosenCandidate().source() + "): " + source.reason())
         + (errors.isEmpty() ? "" : "; first error: " + errors.get(0))
         + (verification.failed() ? "; verification failed: " + verification.detail() : "");
   }

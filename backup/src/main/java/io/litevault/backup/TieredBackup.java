@@ -24,8 +24,7 @@ import org.slf4j.LoggerFactory;
  * the ages they promise).
  *
  * <h2>A run</h2>
- * A run makes a tier a faithful copy of its upstream (the source — with alternate sources, the freshest
- * candidate, see {@link BackupOptions.Builder#alternateSource} — or another tier) as listed at the run's
+ * A run makes a tier a faithful copy of its upstream (the source, or another tier) as listed at the run's
  * start, copying only new or changed objects and deleting what is gone; see {@link TierRun} for the order
  * that keeps the tier restorable at every moment, {@link TierIndex} for how "changed" is decided without
  * object metadata, and {@link CopyPlan} for what is never copied (the databases' leases). Its outcome is a

@@ -100,8 +100,7 @@ class BackupCliTest {
   void helpDocumentsTheExitCodesAndTheEnvironment() {
     Result help = run(env, "--help");
     assertEquals(0, help.code());
-    for (String s : new String[] {"Exit codes", "  7  a store is unusable", "TARGET_AWS_SECRET_ACCESS_KEY", "--source-client",
-        "--alternate-source", "ALTERNATE_SOURCE_AWS_SECRET_ACCESS_KEY", "--freshness-tolerance"}) {
+    for (String s : new String[] {"Exit codes", "  7  a store is unusable", "TARGET_AWS_SECRET_ACCESS_KEY", "--source-client"}) {
       assertTrue(help.out().contains(s), s + " in " + help.out());
     }
   }
@@ -117,50 +116,5 @@ class BackupCliTest {
         "--tier", "daily");
     assertEquals(BackupCli.UNAVAILABLE, gone.code(), gone.err());
     assertTrue(gone.err().contains("directory does not exist"), gone.err());
-  }
-
-  @Test
-  void copiesFromTheFresherOfTwoSources(@TempDir Path root) throws Exception {
-    Path a = java.nio.file.Files.createDirectories(root.resolve("a"));
-    Path b = java.nio.file.Files.createDirectories(root.resolve("b"));
-    Path dst = java.nio.file.Files.createDirectories(root.resolve("dst"));
-    SourceSwitchTest.replica(FileSystemObjectStore.create(a), SourceSwitchTest.A_LINEAGE, "from a");
-    SourceSwitchTest.replica(FileSystemObjectStore.create(b), SourceSwitchTest.B_LINEAGE, "from b");
-    SourceSwitchTest.age(a, java.time.Duration.ofMinutes(5));
-    String[] args = {"--source", a.toUri().toString(), "--alternate-source", b.toUri().toString(),
-        "--target", dst.toUri().toString(), "--tier", "daily"};
-    Result r = run(Map.of(), args);
-    assertEquals(BackupCli.OK, r.code(), r.err());
-    assertTrue(r.out().contains("from source 1 (file " + b), r.out());
-    assertTrue(inTier(dst, SourceSwitchTest.B_LINEAGE));
-    // a tolerance wider than the lag keeps the preferred source (and switches back to it)
-    Result wide = run(Map.of(), concat(args, "--freshness-tolerance", "600"));
-    assertEquals(BackupCli.OK, wide.code(), wide.err());
-    assertFalse(wide.out().contains("from source 1"), wide.out());
-    assertTrue(inTier(dst, SourceSwitchTest.A_LINEAGE));
-    assertFalse(inTier(dst, SourceSwitchTest.B_LINEAGE));
-    // the preferred source gone (its directory moved away): the alternate answers, the run goes on and says why
-    java.nio.file.Files.move(a, root.resolve("a-away"));
-    Result down = run(Map.of(), args);
-    assertEquals(BackupCli.OK, down.code(), down.err());
-    assertTrue(down.out().contains("from source 1"), down.out());
-    assertTrue(inTier(dst, SourceSwitchTest.B_LINEAGE));
-    java.nio.file.Files.move(b, root.resolve("b-away"));
-    Result neither = run(Map.of(), args);
-    assertEquals(BackupCli.UNAVAILABLE, neither.code(), neither.err());
-    Result bad = run(Map.of(), concat(args, "--freshness-tolerance", "-1"));
-    assertEquals(BackupCli.USAGE, bad.code(), bad.err());
-    assertTrue(bad.err().contains("--freshness-tolerance -1"), bad.err());
-  }
-
-  private static boolean inTier(Path dst, String lineage) {
-    return FileSystemObjectStore.create(dst).stat("daily/litevault/data/lineages/" + lineage
-        + "/snapshots/0000000000000001.lvsn").isPresent();
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
   }
 }

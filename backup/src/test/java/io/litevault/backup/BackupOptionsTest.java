@@ -65,36 +65,4 @@ class BackupOptionsTest {
     assertEquals(BackupOptions.DEFAULT_PARALLELISM, o.parallelism());
     refused("no tier named 'monthly'", () -> o.tier("monthly"));
   }
-
-  @Test
-  void alternateSourcesAreValidatedAndKeptInPreferenceOrder() {
-    ObjectStore a = FileSystemObjectStore.create(dir.resolve("a"));
-    ObjectStore b = FileSystemObjectStore.create(dir.resolve("b"));
-    ObjectStore target = FileSystemObjectStore.create(dir.resolve("t"));
-    var builder = BackupOptions.builder(a, target).sourcePrefix("litevault/");
-    refused("invalid alternate source prefix 'x'", () -> builder.alternateSource(b, "x"));
-    refused("invalid alternate source prefix 'null'", () -> builder.alternateSource(b, null));
-    refused("is given twice", () -> builder.alternateSource(a, "litevault/"));
-    builder.alternateSource(b, "litevault/").alternateSource(a, "other/");
-    refused("is given twice", () -> builder.alternateSource(b, "litevault/"));
-    refused("was PT-1S", () -> builder.freshnessTolerance(Duration.ofSeconds(-1)));
-    refused("was PT24H0.001S", () -> builder.freshnessTolerance(Duration.ofDays(1).plusMillis(1)));
-    BackupOptions o = builder.build();
-    assertEquals(BackupOptions.DEFAULT_FRESHNESS_TOLERANCE, o.freshnessTolerance());
-    assertEquals(List.of(new BackupOptions.Source(a, "litevault/"), new BackupOptions.Source(b, "litevault/"),
-        new BackupOptions.Source(a, "other/")), o.sources());
-    assertEquals(a, o.source());
-    assertEquals("litevault/", o.sourcePrefix());
-    assertThrows(UnsupportedOperationException.class, () -> o.sources().clear());
-    assertEquals(Duration.ZERO, BackupOptions.builder(a, target).freshnessTolerance(Duration.ZERO).build()
-        .freshnessTolerance());
-    // the preferred prefix set after the alternate: caught at build
-    refused("is the preferred source", () -> BackupOptions.builder(a, target).alternateSource(a, "x/")
-        .sourcePrefix("x/").build());
-    // an alternate in the target store overlapping a tier
-    refused("overlaps source prefix 'backups/'", () -> BackupOptions.builder(a, target).targetPrefix("backups/")
-        .alternateSource(target, "backups/").build());
-    // one source: one candidate, the preferred one
-    assertEquals(1, BackupOptions.builder(a, target).build().sources().size());
-  }
 }
