@@ -2,6 +2,7 @@ package io.litevault.replication;
 
 import io.litevault.bucket.ObjectInfo;
 import io.litevault.bucket.ObjectStore;
+import io.litevault.bucket.ObjectStoreException;
 import io.litevault.replication.format.BucketLayout;
 import io.litevault.replication.format.DatabaseChecksum;
 import io.litevault.replication.format.LineageCatalog;
@@ -15,33 +16,44 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The other destinations of a {@link MultiReplicator}, asked whether the local files descend from one
  * destination's tip when that destination finds them equal to no point it keeps. That happens after a restore
  * from a fresher destination: the restored file is ahead of a lagging destination, which never saw the states
  * in between. A new lineage there loses nothing only if the file's history passed through that destination's
- * tip; a witness is a sibling whose own lineage recorded both, in this order:
+ * tip; a witness is a sibling that continues the files itself and whose lineage recorded that tip:
  * <ol>
- *   <li>a transaction that is the lagging destination's tip commit: the same commit time (the store's
- *       clock at the commit, which every destination records for the same commit), database checksum and
- *       size; the content alone would not do, a later write can bring the same bytes back (review 28);
- *   <li>at or after it, in the same lineage, a state the local files were in when this process opened them.
+ *   <li>the witness's own tip (the newest point of its newest lineage) is a state the local files are or
+ *       were in since this process opened them: the files are that destination's latest, nothing it holds is
+ *       missing from them (a witness the files are behind refuses them itself, and must not vouch: review 30);
+ *   <li>before it, in the same lineage, a transaction that is the lagging destination's tip commit: the same
+ *       commit time (the store's clock at the commit, which every destination records for the same commit),
+ *       database checksum and size; the content alone would not do, a later write can bring the same bytes
+ *       back (review 28).
  * </ol>
  * So the files' content descends from the tip commit, and a lagging destination may start a new lineage from
- * them. A tip a witness recorded only after the files' state (the files are an older copy), or never (the
- * lagging destination was in fact ahead: written while the witness was not configured), gets no vouch, and
- * the destination keeps refusing, as {@link BucketWins} says. A commit caught up after a restart is stamped
+ * them, beside a destination that continues them anyway. A tip a witness never recorded (the lagging
+ * destination was in fact ahead: written while the witness was not configured), files older than the
+ * witness's tip, or a witness that has moved on since with commits of these files not yet among the states
+ * read, get no vouch, and the destination keeps refusing, as {@link BucketWins} says. A commit caught up after a restart is stamped
  * with the time it was read, so each destination may hold it with another time: no vouch either, the safe way.
  *
  * <p>Residual risk, stated: two different commits with the same millisecond, checksum and size (a change
  * undone within the same millisecond, or after the clock stepped back to that very millisecond) would match.
  *
- * <p>Each witness is searched back {@link EarlierPoint#TRANSACTIONS_SEARCHED} transactions over its
- * lineages, newest first, plus every snapshot. A witness that cannot be read fails the call (a retryable
- * store error is retried by the shipper's start, as any other).
+ * <p>Each witness's newest lineage is searched back {@link EarlierPoint#TRANSACTIONS_SEARCHED} transactions,
+ * plus every snapshot; a tip commit further back is looked up by its commit time, a binary search over the
+ * segments' headers ({@code lastTimestampMillis}, one small ranged read each) and one download: commit times
+ * rise with txids unless the clock stepped back, and a search misled by such a step finds nothing, which
+ * refuses (review 30: a lag past the linear search refused for good). A witness that cannot be reached fails the call with its retryable store error (the
+ * shipper's start retries it, as any other); one whose objects cannot be read (damaged, not decryptable)
+ * vouches for nothing, and the refusal stands (review 30: it was retried for ever).
  */
 final class Witnesses {
+  private static final Logger log = LoggerFactory.getLogger(Witnesses.class);
   /** One sibling destination's replica. */
   record Witness(String name, ObjectStore store, BucketLayout layout) {
     Witness {
@@ -76,50 +88,93 @@ final class Witnesses {
       return Optional.empty();
     }
     for (Witness w : all) {
-      List<LineageCatalog.Lineage> newestFirst = new ArrayList<>(LineageCatalog.list(w.store(), w.layout()).values());
-      Collections.reverse(newestFirst);
-      int budget = EarlierPoint.TRANSACTIONS_SEARCHED;
-      for (LineageCatalog.Lineage l : newestFirst) {
-        if (budget <= 0) {
-          break;
+      Optional<String> found;
+      try {
+        found = vouch(w, tip, localStates);
+      } catch (ObjectStoreException e) {
+        if (e.retryable()) {
+          throw e;
         }
-        List<Point> points = new ArrayList<>();
-        budget -= points(w, l, budget, points);
-        Optional<String> found = passedThrough(w, l, points, tip, localStates);
-        if (found.isPresent()) {
-          return found;
-        }
+        log.warn("witness '{}' cannot be read ({}): it vouches for nothing", w.name(), e.getMessage());
+        continue;
+      } catch (IOException | RuntimeException e) {
+        log.warn("witness '{}' cannot be read ({}): it vouches for nothing", w.name(), e.toString());
+        continue;
+      }
+      if (found.isPresent()) {
+        return found;
       }
     }
     return Optional.empty();
   }
 
-  /** The witness's order test on one lineage's points. */
-  private static Optional<String> passedThrough(Witness w, LineageCatalog.Lineage l, List<Point> points,
-      LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) {
-    long files = -1;
-    for (Point p : points) {
-      for (DatabaseChecksum s : localStates) {
-        if (p.checksum() == s.value() && p.pages() == s.pages()) {
-          files = Math.max(files, p.txid());
-        }
-      }
-    }
-    if (files < 0) {
+  /** One witness: its newest lineage's tip is a state of the files, and the lineage holds {@code tip}'s commit. */
+  private static Optional<String> vouch(Witness w, LineageCatalog.Tip tip, List<DatabaseChecksum> localStates)
+      throws IOException {
+    List<LineageCatalog.Lineage> newestFirst = new ArrayList<>(LineageCatalog.list(w.store(), w.layout()).values());
+    Collections.reverse(newestFirst);
+    // The witness's current lineage: its newest with a snapshot (what LineageCatalog.newestTip continues).
+    LineageCatalog.Lineage current = newestFirst.stream().filter(l -> !l.snapshots().isEmpty()).findFirst().orElse(null);
+    if (current == null) {
       return Optional.empty();
     }
-    for (Point p : points) {
-      if (p.txid() <= files && p.commitMillis() == tip.commitMillis() && p.checksum() == tip.checksumAfter()
-          && p.pages() == tip.dbSizePages()) {
-        return Optional.of("destination '" + w.name() + "' (lineage " + l.id() + ") holds the commit at txid "
-            + p.txid() + " and then the local files' state at txid " + files);
+    List<Point> points = new ArrayList<>();
+    points(w, current, EarlierPoint.TRANSACTIONS_SEARCHED, points);
+    Point newest = points.stream().max(Comparator.comparingLong(Point::txid)).orElse(null);
+    if (newest == null || localStates.stream().noneMatch(s -> s.value() == newest.checksum() && s.pages() == newest.pages())) {
+      return Optional.empty(); // the files are not this destination's latest (older, or it moved on)
+    }
+    Optional<Point> commit = points.stream().filter(p -> isTip(p, tip)).findFirst();
+    if (commit.isEmpty()) {
+      commit = byCommitTime(w, current, tip);
+    }
+    return commit.map(p -> "destination '" + w.name() + "' continues them (lineage " + current.id() + ", its tip at "
+        + "txid " + newest.txid() + ") and holds that commit at txid " + p.txid());
+  }
+
+  private static boolean isTip(Point p, LineageCatalog.Tip tip) {
+    return p.commitMillis() == tip.commitMillis() && p.checksum() == tip.checksumAfter() && p.pages() == tip.dbSizePages();
+  }
+
+  /**
+   * The transaction of lineage {@code l} that is {@code tip}'s commit, found by its commit time: the first
+   * segment (by txid) whose last commit time is at or after it holds it, if times rose with txids.
+   */
+  private static Optional<Point> byCommitTime(Witness w, LineageCatalog.Lineage l, LineageCatalog.Tip tip)
+      throws IOException {
+    List<ObjectInfo> byTxid = new ArrayList<>(l.segments());
+    byTxid.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(w.layout(), o)));
+    int lo = 0;
+    int hi = byTxid.size(); // the first index whose last commit time is >= the tip's, or size
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (lastCommitMillis(w, byTxid.get(mid)) < tip.commitMillis()) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
       }
     }
-    return Optional.empty();
+    if (lo == byTxid.size()) {
+      return Optional.empty();
+    }
+    ObjectInfo o = byTxid.get(lo);
+    Segment s;
+    try (InputStream in = w.store().get(o.key())) {
+      s = SegmentCodec.decode(in.readAllBytes(), o.key());
+    }
+    return s.transactions().stream()
+        .map(t -> new Point(t.txid(), t.timestampMillis(), t.checksumAfter(), t.dbSizePages()))
+        .filter(p -> isTip(p, tip)).findFirst();
+  }
+
+  private static long lastCommitMillis(Witness w, ObjectInfo segment) throws IOException {
+    try (InputStream in = w.store().get(segment.key(), 0, 512)) {
+      return SegmentCodec.peekHeader(in, segment.key()).lastTimestampMillis();
+    }
   }
 
   /** Adds the points of lineage {@code l}'s newest segments (up to {@code budget} transactions) and snapshots. */
-  private static int points(Witness w, LineageCatalog.Lineage l, int budget, List<Point> out) throws IOException {
+  private static void points(Witness w, LineageCatalog.Lineage l, int budget, List<Point> out) throws IOException {
     List<ObjectInfo> newestFirst = new ArrayList<>(l.segments());
     newestFirst.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(w.layout(), o)).reversed());
     int examined = 0;
@@ -140,7 +195,6 @@ final class Witnesses {
       LineageCatalog.SnapshotPoint p = LineageCatalog.snapshotPoint(w.store(), snap);
       out.add(new Point(p.header().txid(), p.header().timestampMillis(), p.checksum(), p.header().dbSizePages()));
     }
-    return examined;
   }
 
   private static long lastTxid(BucketLayout layout, ObjectInfo o) {
