@@ -114,6 +114,15 @@ public final class BackupCli implements Callable<Integer> {
       + "every database of the tier in it")
   String keyScope;
 
+  @Option(names = "--key-scope-by-database", description = "with a keyset: each database's key scope is its name, "
+      + "the last segment of its prefix (litevault/orders is read in scope orders): one keyset for several "
+      + "databases, each scoped to its name")
+  boolean keyScopeByDatabase;
+
+  @Option(names = "--allow-unscoped-history", description = "with a key scope: the restore-check reads objects "
+      + "written without a scope too (history from before the scope was turned on)")
+  boolean unscopedHistory;
+
   @Mixin
   Verbosity verbosity = new Verbosity();
 
@@ -166,9 +175,15 @@ public final class BackupCli implements Callable<Integer> {
       throw new IllegalArgumentException((keysetFile != null ? "--keyset-file" : "--keyset-env") + " serves only "
           + "--verify: the copies never decrypt (a tier holds the ciphertext as it is); add --verify or drop it");
     }
-    if (keyScope != null && keysetFile == null && keysetEnv == null) {
-      throw new IllegalArgumentException("--key-scope needs --keyset-file or --keyset-env: a scope only binds "
-          + "encrypted objects");
+    if (keyScope != null && keyScopeByDatabase) {
+      throw new IllegalArgumentException("give --key-scope or --key-scope-by-database, not both");
+    }
+    if (unscopedHistory && keyScope == null && !keyScopeByDatabase) {
+      throw new IllegalArgumentException("--allow-unscoped-history needs --key-scope or --key-scope-by-database");
+    }
+    if ((keyScope != null || keyScopeByDatabase) && keysetFile == null && keysetEnv == null) {
+      throw new IllegalArgumentException((keyScope != null ? "--key-scope" : "--key-scope-by-database")
+          + " needs --keyset-file or --keyset-env: a scope only binds encrypted objects");
     }
     if (keyScope != null) {
       Cli.flag("--key-scope", () -> io.litevault.bucket.crypt.EncryptedObjectStore.requireValidScope(keyScope));
@@ -211,8 +226,10 @@ public final class BackupCli implements Callable<Integer> {
           .targetPrefix(dst.keyPrefix()).parallelism(o.parallelism()).maxLossShare(o.maxLossShare())
           .allowDestructiveRun(o.allowDestructiveRun());
       if (o.verify()) {
+        java.util.function.Function<String, String> scopes = keyScopeByDatabase ? RestoreVerifier.SCOPE_IS_DATABASE_NAME
+            : keyScope == null ? null : database -> keyScope;
         builder.verifier(new RestoreVerifier(Path.of(System.getProperty("java.io.tmpdir"), "litevault-verify"),
-            keys(), keyScope));
+            keys(), scopes, unscopedHistory));
       }
       try (TieredBackup backup = TieredBackup.create(builder.build())) {
         TierRunReport r = backup.runNow(o.tier());

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 
@@ -27,13 +28,23 @@ import java.util.stream.Stream;
  *
  * <p>A tier of an encrypted bucket holds the ciphertext exactly as the source does (the copies never
  * decrypt): give this verifier the keys ({@link #RestoreVerifier(Path, KeyProvider)}) and it reads the tier
- * through an {@link EncryptedObjectStore}, as a restore from the tier would; a bucket written with a key scope
- * ({@link EncryptedObjectStore#scoped}) needs it too ({@link #RestoreVerifier(Path, KeyProvider, String)}).
+ * through an {@link EncryptedObjectStore}, as a restore from the tier would. A bucket written with key scopes
+ * ({@link EncryptedObjectStore#scoped}) needs each database's: one for all
+ * ({@link #RestoreVerifier(Path, KeyProvider, String)}), or one per database
+ * ({@link #RestoreVerifier(Path, KeyProvider, Function)}; {@link #SCOPE_IS_DATABASE_NAME} for the README's
+ * convention, the scope being the database's name, the last segment of its prefix).
  */
 public final class RestoreVerifier implements TierVerifier {
   private final Path scratch;
+  /** The scope of each database: the last segment of its prefix ({@code litevault/orders} is in {@code orders}). */
+  public static final Function<String, String> SCOPE_IS_DATABASE_NAME =
+      prefix -> prefix.substring(prefix.lastIndexOf('/') + 1);
+
   private final KeyProvider keys;
-  private final String scope;
+  /** A database's prefix in the tier to its key scope; null: unscoped. */
+  private final Function<String, String> scopeOf;
+  /** Scoped databases are read with their unscoped history too. */
+  private final boolean unscopedHistory;
 
   /** @param scratch a directory for the temporary restored files (deleted after each check) */
   public RestoreVerifier(Path scratch) {
@@ -47,7 +58,7 @@ public final class RestoreVerifier implements TierVerifier {
    * @param keys the keys the bucket was written with (null: the tier is not encrypted)
    */
   public RestoreVerifier(Path scratch, KeyProvider keys) {
-    this(scratch, keys, null);
+    this(scratch, keys, (Function<String, String>) null);
   }
 
   /**
@@ -59,19 +70,46 @@ public final class RestoreVerifier implements TierVerifier {
    * @throws IllegalArgumentException a scope without keys, or a scope that cannot be one
    */
   public RestoreVerifier(Path scratch, KeyProvider keys, String scope) {
-    if (scope != null && keys == null) {
-      throw new IllegalArgumentException("a key scope ('" + scope + "') needs the keys of the encrypted bucket");
+    this(scratch, keys, scope == null ? null : one(EncryptedObjectStore.requireValidScope(scope)));
+  }
+
+  /**
+   * For a tier of an encrypted bucket whose databases have their own key scopes.
+   *
+   * @param scopeOf a database's prefix in the tier (without the tier's prefix) to its scope; null: unscoped
+   * @throws IllegalArgumentException scopes without keys
+   */
+  public RestoreVerifier(Path scratch, KeyProvider keys, Function<String, String> scopeOf) {
+    this(scratch, keys, scopeOf, false);
+  }
+
+  /**
+   * As {@link #RestoreVerifier(Path, KeyProvider, Function)}; with {@code unscopedHistory}, each scoped
+   * database's objects written before its scope was set are read too
+   * ({@link EncryptedObjectStore#withUnscopedHistory()}).
+   */
+  public RestoreVerifier(Path scratch, KeyProvider keys, Function<String, String> scopeOf, boolean unscopedHistory) {
+    if (scopeOf != null && keys == null) {
+      throw new IllegalArgumentException("key scopes need the keys of the encrypted bucket");
+    }
+    if (unscopedHistory && scopeOf == null) {
+      throw new IllegalArgumentException("unscoped history applies only to scoped databases");
     }
     this.scratch = scratch;
     this.keys = keys;
-    this.scope = scope == null ? null : EncryptedObjectStore.requireValidScope(scope);
+    this.scopeOf = scopeOf;
+    this.unscopedHistory = unscopedHistory;
+  }
+
+  private static Function<String, String> one(String scope) {
+    return prefix -> scope;
   }
 
   @Override
   public VerificationResult verify(ObjectStore tier, String tierPrefix) {
     // not closed: closing the wrapper would close the tier's store, which is the caller's
-    ObjectStore tierStore = keys == null ? tier
-        : scope == null ? EncryptedObjectStore.wrap(tier, keys) : EncryptedObjectStore.wrap(tier, keys).scoped(scope);
+    EncryptedObjectStore encrypted = keys == null ? null : EncryptedObjectStore.wrap(tier, keys);
+    ObjectStore tierStore = keys == null ? tier : encrypted;
     TreeSet<String> databases = new TreeSet<>();
     try (Stream<ObjectInfo> all = tierStore.list(tierPrefix)) {
       all.forEach(o -> BucketLayout.locate(o.key())
@@ -88,18 +126,32 @@ public final class RestoreVerifier implements TierVerifier {
         throw new UncheckedIOException("cannot create a scratch file under " + scratch, e);
       }
       try {
-        RestoreResult r = Restore.run(RestoreOptions.builder(tierStore, prefix, out)
+        ObjectStore reader = tierStore;
+        if (scopeOf != null) {
+          EncryptedObjectStore scoped = encrypted.scoped(scopeOf.apply(relative(tierPrefix, prefix)));
+          reader = unscopedHistory ? scoped.withUnscopedHistory() : scoped;
+        }
+        RestoreResult r = Restore.run(RestoreOptions.builder(reader, prefix, out)
             .integrityCheck(IntegrityCheck.FULL).build());
         passed.add(prefix + " @ " + r.lineage() + "/" + r.txid());
       } catch (RestoreException e) {
         return VerificationResult.failed(passed.size(), "database '" + prefix + "' does not restore from the tier: "
             + e.getMessage());
+      } catch (IllegalArgumentException badScope) {
+        return VerificationResult.failed(passed.size(), "database '" + prefix + "' has no valid key scope: "
+            + badScope.getMessage());
       } finally {
         deleteQuietly(out.getParent());
       }
     }
     return VerificationResult.passed(passed.size(), passed.isEmpty() ? "no replicated database in the tier"
         : String.join(", ", passed));
+  }
+
+  /** {@code prefix} without the tier's prefix: the database's prefix as it is in the source. */
+  private static String relative(String tierPrefix, String prefix) {
+    String t = tierPrefix.endsWith("/") ? tierPrefix : tierPrefix + "/";
+    return prefix.startsWith(t) ? prefix.substring(t.length()) : prefix;
   }
 
   private static void deleteQuietly(Path dir) {

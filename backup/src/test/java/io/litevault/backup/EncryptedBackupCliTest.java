@@ -103,6 +103,9 @@ class EncryptedBackupCliTest {
         "--key-scope", "data");
     assertEquals(BackupCli.OK, ok.code(), ok.toString());
     assertTrue(ok.out().contains("tier daily SUCCEEDED"), ok.out());
+    Result byName = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--keyset-env",
+        "LV_KEYSET", "--key-scope-by-database"); // litevault/data: scope "data"
+    assertEquals(BackupCli.OK, byName.code(), byName.toString());
     Result unscoped = run(env, "--source", src, "--target", dst, "--tier", "daily", "--verify", "--keyset-env",
         "LV_KEYSET");
     assertEquals(BackupCli.VERIFICATION_FAILED, unscoped.code(), unscoped.toString());

@@ -32,11 +32,14 @@ import java.util.Optional;
  *     secret and never prints it
  * @param keyScope with encryption: the key scope objects are written with and read in (the database's name;
  *     see {@link io.litevault.bucket.crypt.EncryptedObjectStore#scoped}); empty (the default): unscoped
+ * @param unscopedHistory with a key scope: unscoped objects are read too, history from before the scope was set
+ *     ({@link io.litevault.bucket.crypt.EncryptedObjectStore#withUnscopedHistory()}); default false
  */
 public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional<String> region,
     Optional<Boolean> pathStyle, Optional<RetryPolicy> retryPolicy, Optional<Duration> connectTimeout,
     Optional<Duration> socketTimeout, Map<String, String> environment, String variablePrefix,
-    boolean createDirectories, Optional<KeyProvider> encryption, Optional<String> keyScope) {
+    boolean createDirectories, Optional<KeyProvider> encryption, Optional<String> keyScope,
+    boolean unscopedHistory) {
 
   /** Which S3 client library talks to an {@code s3:} store. */
   public enum Client {
@@ -63,6 +66,10 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
           + "store: give the keys too, or no scope");
     }
     keyScope.ifPresent(io.litevault.bucket.crypt.EncryptedObjectStore::requireValidScope);
+    if (unscopedHistory && keyScope.isEmpty()) {
+      throw new IllegalArgumentException("unscoped history applies only to a store with a key scope (an unscoped "
+          + "store reads unscoped objects already)");
+    }
   }
 
   /** Every value at its default. */
@@ -96,7 +103,7 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
         + retryPolicy.map(Object::toString).orElse("default") + ", variables=" + accessKeyVariable()
         + ", createDirectories=" + createDirectories + ", encryption="
         + encryption.map(KeyProvider::describe).orElse("none") + keyScope.map(k -> ", keyScope=" + k).orElse("")
-        + '}';
+        + (unscopedHistory ? ", unscopedHistory" : "") + '}';
   }
 
   /** Builds {@link ObjectStoreOptions}; each setter checks its value at once. */
@@ -116,6 +123,7 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
     private boolean createDirectories;
     private KeyProvider encryption;
     private String keyScope;
+    private boolean unscopedHistory;
 
     private Builder() {}
 
@@ -217,11 +225,17 @@ public record ObjectStoreOptions(Client client, Optional<URI> endpoint, Optional
       return this;
     }
 
+    /** With a {@link #keyScope}: reads unscoped objects too. See {@link ObjectStoreOptions#unscopedHistory()}. */
+    public Builder unscopedHistory(boolean allow) {
+      this.unscopedHistory = allow;
+      return this;
+    }
+
     public ObjectStoreOptions build() {
       return new ObjectStoreOptions(client, Optional.ofNullable(endpoint), Optional.ofNullable(region),
           Optional.ofNullable(pathStyle), Optional.ofNullable(retryPolicy), Optional.ofNullable(connectTimeout),
           Optional.ofNullable(socketTimeout), environment == null ? System.getenv() : environment, variablePrefix,
-          createDirectories, Optional.ofNullable(encryption), Optional.ofNullable(keyScope));
+          createDirectories, Optional.ofNullable(encryption), Optional.ofNullable(keyScope), unscopedHistory);
     }
 
     private static URI checkEndpoint(String endpoint) {

@@ -80,7 +80,11 @@ public final class ObjectStores {
     }
     try {
       EncryptedObjectStore encrypted = EncryptedObjectStore.wrap(store, options.encryption().get());
-      return options.keyScope().isPresent() ? encrypted.scoped(options.keyScope().get()) : encrypted;
+      if (options.keyScope().isEmpty()) {
+        return encrypted;
+      }
+      EncryptedObjectStore scoped = encrypted.scoped(options.keyScope().get());
+      return options.unscopedHistory() ? scoped.withUnscopedHistory() : scoped;
     } catch (RuntimeException e) {
       store.close();
       throw e;

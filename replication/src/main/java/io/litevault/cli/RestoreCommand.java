@@ -10,6 +10,7 @@ import io.litevault.replication.format.ReplicaPosition;
 import io.litevault.replication.restore.Restore;
 import io.litevault.replication.restore.RestoreException;
 import io.litevault.bucket.crypt.KeyProviders;
+import io.litevault.bucket.crypt.ObjectDecryptionException;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.replication.restore.RestorePlan;
 import io.litevault.replication.restore.RestoreResult;
@@ -127,6 +128,11 @@ public final class RestoreCommand implements Callable<Integer> {
       + "wrote with (the database's name, when one keyset encrypts several databases); an object of another "
       + "scope fails the restore")
   String keyScope;
+
+  @Option(names = "--allow-unscoped-history", description = "with --key-scope: read objects written without a "
+      + "scope too (history from before the scope was turned on); without it they are refused as another "
+      + "database's")
+  boolean unscopedHistory;
 
   /** Where --keyset-env is read; the process environment outside tests. */
   java.util.Map<String, String> environment = System.getenv();
@@ -299,6 +305,11 @@ public final class RestoreCommand implements Callable<Integer> {
           + "encrypted objects");
     }
     Cli.flag("--key-scope", () -> b.keyScope(keyScope));
+    if (unscopedHistory && keyScope == null) {
+      throw new IllegalArgumentException("--allow-unscoped-history needs --key-scope: an unscoped restore reads "
+          + "unscoped objects already");
+    }
+    b.unscopedHistory(unscopedHistory);
     if (keysetFile != null) {
       b.encryption(KeyProviders.keysetFile(keysetFile));
     } else if (keysetEnv != null) {
@@ -455,7 +466,7 @@ public final class RestoreCommand implements Callable<Integer> {
       Map<String, Object> m = new LinkedHashMap<>();
       m.put("error", f.message());
       m.put("exitCode", f.code().code());
-      if (e instanceof RestoreException r && r.newestRestorable() != null) {
+      if (e instanceof RestoreException r && r.newestRestorable() != null && keyProblem(r) == null) {
         m.put("newestRestorableLineage", r.newestRestorable().lineage());
         m.put("newestRestorableTxid", r.newestRestorable().txid());
       }
@@ -463,11 +474,35 @@ public final class RestoreCommand implements Callable<Integer> {
     }
   }
 
+  /** A key or scope the reader lacks, behind {@code e}, or null: settings to fix, not a damaged bucket. */
+  private static ObjectDecryptionException.Reason keyProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof ObjectDecryptionException d && (d.reason() == ObjectDecryptionException.Reason.SCOPE_REQUIRED
+          || d.reason() == ObjectDecryptionException.Reason.UNSCOPED_OBJECT
+          || d.reason() == ObjectDecryptionException.Reason.UNKNOWN_KEY)) {
+        return d.reason();
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return null;
+  }
+
   /** The exit codes this command documents: 0 to 10. */
   static final Set<ExitCode> EXIT_CODES = java.util.EnumSet.range(ExitCode.OK, ExitCode.OUTPUT_UNUSABLE);
 
   /** What to do next, in this command's flags (library messages name no flags). */
   private static String hint(RestoreException e) {
+    ObjectDecryptionException.Reason key = keyProblem(e);
+    if (key != null) {
+      // Not a damaged object: an older point would drop every write since (review 30), so no --txid here.
+      return switch (key) {
+        case SCOPE_REQUIRED -> " (add --key-scope with the scope the replicator wrote with)";
+        case UNSCOPED_OBJECT -> " (--allow-unscoped-history reads history from before the scope was set)";
+        default -> " (--keyset-file or --keyset-env with the keyset that holds that key)";
+      };
+    }
     if (e.newestRestorable() != null) {
       return " (--txid " + e.newestRestorable().txid() + ")";
     }

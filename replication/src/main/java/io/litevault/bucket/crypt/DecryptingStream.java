@@ -44,8 +44,8 @@ final class DecryptingStream extends InputStream {
    * @param skip plaintext bytes to drop at the start of segment {@code first}
    * @param length plaintext bytes to return at most ({@code Long.MAX_VALUE}: to the end)
    */
-  DecryptingStream(Keyring keys, byte[] scope, String key, String operation, byte[] header, InputStream in,
-      long first, long skip, long length) throws ObjectDecryptionException, IOException {
+  DecryptingStream(Keyring keys, byte[] scope, boolean unscopedHistory, String key, String operation, byte[] header,
+      InputStream in, long first, long skip, long length) throws ObjectDecryptionException, IOException {
     this.in = in;
     this.key = key;
     this.operation = operation;
@@ -69,6 +69,12 @@ final class DecryptingStream extends InputStream {
       throw error(Reason.SCOPE_REQUIRED, keyId, "object " + key + " was encrypted for a key scope (the name of "
           + "its database, bound when it was written) and this reader has none: read it with the scope its "
           + "writer was given");
+    }
+    if (!scoped && scope != null && !unscopedHistory) {
+      throw error(Reason.UNSCOPED_OBJECT, keyId, "object " + key + " was encrypted without a key scope (envelope "
+          + "version 1) and this reader reads only key scope '" + new String(scope, java.nio.charset.StandardCharsets.UTF_8)
+          + "': it is another database's object copied here, or history from before the scope was set; read such "
+          + "history with unscoped history allowed");
     }
     if (head.length < Framing.PREFIX + Framing.TINK_HEADER) {
       throw authFailed("it is shorter than its header");

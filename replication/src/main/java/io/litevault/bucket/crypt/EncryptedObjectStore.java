@@ -47,10 +47,12 @@ import java.util.stream.Stream;
  * databases, bind each database's objects to its name with {@link #scoped}: objects written through
  * {@code scoped("orders")} authenticate only for a reader scoped {@code "orders"}, wherever they are copied,
  * and an object of another database copied under this one's prefix fails to read (format version 2: the scope
- * is in the associated data, never stored). A scoped store still reads the unscoped objects written before the
- * scope was set (version 1), so a scope can be turned on in a bucket that has history; those older objects are
- * protected by their identity only, until retention has dropped them. An unscoped store refuses a scoped
- * object with a message that says it needs its scope.
+ * is in the associated data, never stored). A scoped store refuses unscoped objects (version 1) too: another
+ * database's unscoped object is no more this database's than its scoped one (review 30). To turn a scope on
+ * in a bucket that has history, read through {@link #withUnscopedHistory()} until the history from before
+ * (the lineage the replicator continued, point-in-time restores before the switch) is no longer needed or
+ * retention has dropped it; those objects are protected by their identity only. An unscoped store refuses a
+ * scoped object with a message that says it needs its scope.
  *
  * <h2>Keys</h2>
  * The {@link KeyProvider}'s keyset is read once, by {@link #wrap}. New objects use its primary key; each object
@@ -70,11 +72,14 @@ public final class EncryptedObjectStore implements ObjectStore {
   private final Keyring keys;
   /** The scope's UTF-8 bytes, or null: unscoped. */
   private final byte[] scope;
+  /** A scoped store that also reads unscoped (version 1) objects: a bucket with history from before the scope. */
+  private final boolean unscopedHistory;
 
-  private EncryptedObjectStore(ObjectStore inner, Keyring keys, byte[] scope) {
+  private EncryptedObjectStore(ObjectStore inner, Keyring keys, byte[] scope, boolean unscopedHistory) {
     this.inner = inner;
     this.keys = keys;
     this.scope = scope;
+    this.unscopedHistory = unscopedHistory;
   }
 
   /**
@@ -85,20 +90,38 @@ public final class EncryptedObjectStore implements ObjectStore {
    */
   public static EncryptedObjectStore wrap(ObjectStore inner, KeyProvider keys) {
     Objects.requireNonNull(inner, "inner");
-    EncryptedObjectStore store = new EncryptedObjectStore(inner, Keyring.of(keys), null);
+    EncryptedObjectStore store = new EncryptedObjectStore(inner, Keyring.of(keys), null, false);
     GcmWarmup.start();
     return store;
   }
 
   /**
-   * This store's keys and bucket, writing objects bound to {@code scope} (a database's name) and reading those
-   * and unscoped ones (see "Scopes" above). Closing either store closes the one underneath.
+   * This store's keys and bucket, writing and reading only objects bound to {@code scope} (a database's name;
+   * see "Scopes" above). Closing either store closes the one underneath.
    *
    * @throws IllegalArgumentException the scope is empty, longer than 255 UTF-8 bytes, has a control character
    *     or a leading or trailing space
    */
   public EncryptedObjectStore scoped(String scope) {
-    return new EncryptedObjectStore(inner, keys, Framing.scopeBytes(scope));
+    return new EncryptedObjectStore(inner, keys, Framing.scopeBytes(scope), false);
+  }
+
+  /**
+   * This scoped store, also reading unscoped (version 1) objects: for a bucket with history from before the
+   * scope was set (see "Scopes" above). It still writes only scoped objects.
+   *
+   * @throws IllegalStateException this store is not scoped (it reads unscoped objects already)
+   */
+  public EncryptedObjectStore withUnscopedHistory() {
+    if (scope == null) {
+      throw new IllegalStateException("an unscoped store reads unscoped objects already: scope it first");
+    }
+    return new EncryptedObjectStore(inner, keys, scope, true);
+  }
+
+  /** Whether this scoped store also reads unscoped objects ({@link #withUnscopedHistory()}). */
+  public boolean readsUnscopedHistory() {
+    return unscopedHistory;
   }
 
   /**
@@ -263,7 +286,7 @@ public final class EncryptedObjectStore implements ObjectStore {
   private InputStream open(String key, String operation, byte[] header, InputStream in, long first, long skip,
       long length) {
     try {
-      return new DecryptingStream(keys, scope, key, operation, header, in, first, skip, length);
+      return new DecryptingStream(keys, scope, unscopedHistory, key, operation, header, in, first, skip, length);
     } catch (IOException e) {
       closeQuietly(in);
       throw new UncheckedIOException(e);
@@ -345,7 +368,7 @@ public final class EncryptedObjectStore implements ObjectStore {
   @Override
   public String describe() {
     return inner.describe() + ", encrypted with " + keys.source()
-        + (scope == null ? "" : ", scope '" + scope().orElseThrow() + "'");
+        + (scope == null ? "" : ", scope '" + scope().orElseThrow() + "'" + (unscopedHistory ? " (and unscoped history)" : ""));
   }
 
   @Override

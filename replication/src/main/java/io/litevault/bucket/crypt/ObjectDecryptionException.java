@@ -21,6 +21,8 @@ public final class ObjectDecryptionException extends ObjectStoreException {
     UNSUPPORTED_VERSION,
     /** The object was written for a key scope and the reader has none. */
     SCOPE_REQUIRED,
+    /** The object was written without a key scope and the reader reads only its scope. */
+    UNSCOPED_OBJECT,
     /** The key id in the header is not an enabled key of the keyset. */
     UNKNOWN_KEY,
     /**

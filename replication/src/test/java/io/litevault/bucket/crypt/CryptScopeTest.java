@@ -87,15 +87,23 @@ class CryptScopeTest {
   }
 
   @Test
-  void aScopedStoreReadsTheUnscopedObjectsWrittenBeforeItsScopeWasSet() throws IOException {
+  void aScopedStoreReadsUnscopedHistoryOnlyWhenAllowed() throws IOException {
     String old = "db/lineages/L/segments/0000000000000001-0000000000000001.lvsg";
     String fresh = "db/lineages/L/segments/0000000000000002-0000000000000002.lvsg";
     unscoped.put(old, "before".getBytes(StandardCharsets.UTF_8));
     EncryptedObjectStore scoped = unscoped.scoped("db");
     scoped.put(fresh, "after".getBytes(StandardCharsets.UTF_8));
-    assertEquals("before", new String(read(scoped, old), StandardCharsets.UTF_8));
-    assertEquals("after", new String(read(scoped, fresh), StandardCharsets.UTF_8));
+    ObjectDecryptionException refused = failsToRead(scoped, old);
+    assertEquals(Reason.UNSCOPED_OBJECT, refused.reason());
+    assertTrue(refused.getMessage().contains(old) && refused.getMessage().contains("'db'"), refused.getMessage());
+    EncryptedObjectStore migrating = scoped.withUnscopedHistory();
+    assertEquals("before", new String(read(migrating, old), StandardCharsets.UTF_8));
+    assertEquals("after", new String(read(migrating, fresh), StandardCharsets.UTF_8));
     assertEquals(1, read(raw, old)[4]);
+    migrating.put(old + "2", "still scoped".getBytes(StandardCharsets.UTF_8));
+    assertEquals(2, read(raw, old + "2")[4], "it writes scoped objects");
+    assertThrows(IllegalStateException.class, unscoped::withUnscopedHistory);
+    assertTrue(migrating.readsUnscopedHistory() && !scoped.readsUnscopedHistory());
   }
 
   @Test
