@@ -396,6 +396,19 @@ final class Shipper implements Runnable {
     }
   }
 
+  /**
+   * For a new lineage's snapshot of files no commit changed since the open: the commit time a witness recorded
+   * for their state, if this process was vouched for in it (see {@link BucketWins#vouchedCommitMillis}); else
+   * {@code now}. Reads the pinned state's checksum, once per such snapshot.
+   */
+  private long vouchedOr(ReadPin pin, long now) throws IOException {
+    if (!bucketWins.vouched()) {
+      return now; // no vouch: no checksum to read
+    }
+    long t = bucketWins.vouchedCommitMillis(PageReader.pinned(files, pin).checksum());
+    return t > 0 ? t : now;
+  }
+
   /** Deletes snapshot files a killed process left in the work directory (once, before the first snapshot). */
   private void cleanOrphans() throws IOException {
     if (orphansCleaned) {
@@ -665,7 +678,8 @@ final class Shipper implements Runnable {
         // Stamped with the time of the newest commit it holds, as segments stamp their transactions:
         // a restore to a time just after that commit must find this snapshot, not an older point. After a
         // clock step back, the latest commit time it holds: it must not be the base of a time before one.
-        long stamp = pin.commitMillis() > 0 ? latestCommitMillisThrough(pin.txid(), pin.commitMillis()) : now;
+        long stamp = pin.commitMillis() > 0 ? latestCommitMillisThrough(pin.txid(), pin.commitMillis())
+            : newLineage ? vouchedOr(pin, now) : now;
         SnapshotCodec.write(tmp, new SnapshotCodec.Header(options.codec(), pages.pageSize(), pages.dbSizePages(), txid,
             stamp, pin.position(), target), pgno -> {
               byte[] page = pages.page(pgno);

@@ -66,6 +66,12 @@ final class Witnesses {
   /** A single replicator's: nobody to ask. */
   static final Witnesses NONE = new Witnesses(List.of());
 
+  /**
+   * A vouch: why, for a log line, and the witness's tip (the files' state) with its commit time, which a new
+   * lineage's snapshot of that very state takes as its time, so that a later recovery recognises it too.
+   */
+  record Vouch(String why, long commitMillis, long checksum, int pages) {}
+
   /** One point of a lineage: a transaction's state after it, or a snapshot's. */
   private record Point(long txid, long commitMillis, long checksum, int pages) {}
 
@@ -83,12 +89,12 @@ final class Witnesses {
    * Which witness recorded {@code tip}'s commit and then one of {@code localStates}, described for a log line;
    * empty when none did.
    */
-  Optional<String> vouch(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
+  Optional<Vouch> vouch(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
     if (all.isEmpty() || localStates.isEmpty() || tip.commitMillis() <= 0) {
       return Optional.empty();
     }
     for (Witness w : all) {
-      Optional<String> found;
+      Optional<Vouch> found;
       try {
         found = vouch(w, tip, localStates);
       } catch (ObjectStoreException e) {
@@ -109,7 +115,7 @@ final class Witnesses {
   }
 
   /** One witness: its newest lineage's tip is a state of the files, and the lineage holds {@code tip}'s commit. */
-  private static Optional<String> vouch(Witness w, LineageCatalog.Tip tip, List<DatabaseChecksum> localStates)
+  private static Optional<Vouch> vouch(Witness w, LineageCatalog.Tip tip, List<DatabaseChecksum> localStates)
       throws IOException {
     List<LineageCatalog.Lineage> newestFirst = new ArrayList<>(LineageCatalog.list(w.store(), w.layout()).values());
     Collections.reverse(newestFirst);
@@ -128,8 +134,9 @@ final class Witnesses {
     if (commit.isEmpty()) {
       commit = byCommitTime(w, current, tip);
     }
-    return commit.map(p -> "destination '" + w.name() + "' continues them (lineage " + current.id() + ", its tip at "
-        + "txid " + newest.txid() + ") and holds that commit at txid " + p.txid());
+    return commit.map(p -> new Vouch("destination '" + w.name() + "' continues them (lineage " + current.id()
+        + ", its tip at txid " + newest.txid() + ") and holds that commit at txid " + p.txid(), newest.commitMillis(),
+        newest.checksum(), newest.pages()));
   }
 
   private static boolean isTip(Point p, LineageCatalog.Tip tip) {

@@ -89,12 +89,8 @@ class Review30bTest {
     FileSystemObjectStore remote = bucket("remote-bucket");
     LineageCatalog.Tip atBB;
     try (SqliteStore store = openStore(dir.resolve("old"))) {
-      try (MultiReplicator m = startBoth(store, local, remote, 1)) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) { // "AA" in both
         m.write(ReplicationTest.insert("a", "AA"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (LineageCatalog.newestTip(remote, new BucketLayout("f/data")) == null && System.nanoTime() < deadline) {
-          Thread.sleep(10);
-        }
       }
       try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
         r.write(setBody("BB"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
@@ -294,6 +290,73 @@ class Review30bTest {
         fail("after the documented recovery the remote refuses the freshest file: " + refused.getCause()
             + "; remote tip before the older copy: " + remoteTip + ", now: "
             + LineageCatalog.newestTip(remote, new BucketLayout("f/data")), refused);
+      }
+    }
+  }
+
+  /**
+   * Scenario: the documented recovery, twice. The remote lags ("in both"; local alone then gets "in local
+   * only"); the machine is lost, the file is restored "latest" from local, both are configured again: the
+   * remote starts a new lineage from the file (the vouch), before the application writes anything. Then the
+   * remote is out again (it was the flaky one), local alone acknowledges "local only again", the machine is lost
+   * again, the file is restored "latest" from local, and both are configured again.
+   * Expected (README "After a restore from one destination": a lagging destination whose tip commit another
+   * destination recorded, followed by the file's state, "starts a new lineage with a snapshot of it"; Witnesses:
+   * "the same commit time (the store's clock at the commit, which every destination records for the same
+   * commit)"; LineageCatalog.Tip: "the latest commit time a snapshot holds"; Shipper: a snapshot is "Stamped
+   * with the time of the newest commit it holds"): the remote's tip is its fork's snapshot of the state local
+   * committed as "in local only", which local's lineage recorded, followed by the file's state: the second
+   * recovery works as the first did.
+   * Actual: the fork's snapshot was read before any commit of this open (ReadPin.commitMillis() is 0), so it is
+   * stamped with the clock's "now", no commit time at all; no sibling can ever have recorded it, the vouch is
+   * empty, and the remote refuses the file for good (LocalBehindBucketException): under the default quorum
+   * every REPLICATED write fails after the second recovery (the README names only caught-up commits as such a
+   * case).
+   */
+  @Test
+  void aForkSnapshotStampedWithTheClockIsATipNoSiblingRecognisesAtTheNextRecovery() throws Exception {
+    FileSystemObjectStore local = bucket("local-bucket");
+    FileSystemObjectStore remote = bucket("remote-bucket");
+    try (SqliteStore store = openStore(dir.resolve("old"))) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        m.write(ReplicationTest.insert("a", "in both"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local")).build())) {
+        r.write(ReplicationTest.insert("a", "in local only"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    // First recovery: restored from the fresher local; the remote forks (vouched for by local).
+    LineageCatalog.Tip remoteTip = LineageCatalog.newestTip(remote, new BucketLayout("f/data"));
+    LineageCatalog.Tip localAtF = LineageCatalog.newestTip(local, new BucketLayout("f/data")); // the state restored
+    Path first = Files.createDirectories(dir.resolve("first"));
+    Restore.run(RestoreOptions.builder(local, "f/data", first.resolve("data.db")).build());
+    try (SqliteStore store = openStore(first)) {
+      try (MultiReplicator m = startBoth(store, local, remote, 0)) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (remoteTip.equals(LineageCatalog.newestTip(remote, new BucketLayout("f/data")))
+            && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertTrue(m.health().destinations().stream().allMatch(d -> d.health().running() && d.health().lineage() != null),
+            "the first recovery works: " + m.health());
+      }
+      // The remote is out again; local alone acknowledges one more write.
+      try (Replicator r = Replicator.start(store.database("data"), dest(local).workDirectory(dir.resolve("w-local-2")).build())) {
+        r.write(ReplicationTest.insert("a", "local only again"), Durability.REPLICATED).get(20, TimeUnit.SECONDS);
+      }
+    }
+    LineageCatalog.Tip forkTip = LineageCatalog.newestTip(remote, new BucketLayout("f/data"));
+    // Second recovery: the same documented steps.
+    Path second = Files.createDirectories(dir.resolve("second"));
+    Restore.run(RestoreOptions.builder(local, "f/data", second.resolve("data.db")).build());
+    try (SqliteStore store = openStore(second); MultiReplicator m = startBoth(store, local, remote, 0)) {
+      try {
+        m.write(ReplicationTest.insert("a", "after the second restore"), Durability.REPLICATED).get(60, TimeUnit.SECONDS);
+      } catch (ExecutionException refused) {
+        fail("the second recovery fails: the remote's tip " + forkTip + " is its fork's snapshot of the state local "
+            + "committed as " + localAtF + " (same checksum " + (forkTip.checksumAfter() == localAtF.checksumAfter())
+            + ", commit time " + localAtF.commitMillis() + " vs stamp " + forkTip.commitMillis() + "); "
+            + refused.getCause(), refused);
       }
     }
   }

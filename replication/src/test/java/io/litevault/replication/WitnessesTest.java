@@ -82,7 +82,10 @@ class WitnessesTest {
     assertTrue(witnesses.vouch(tip(2000, 0xBB, 3), files(0xAA, 3)).isPresent(), "BB@2000");
     assertTrue(witnesses.vouch(tip(3000, 0xCC, 3), files(0xAA, 3)).isPresent(), "CC@3000");
     assertTrue(witnesses.vouch(tip(4000, 0xAA, 3), files(0xAA, 3)).isPresent(), "the files are at the tip commit");
-    String why = witnesses.vouch(tip(2000, 0xBB, 3), files(0xAA, 3)).orElseThrow();
+    Witnesses.Vouch v = witnesses.vouch(tip(2000, 0xBB, 3), files(0xAA, 3)).orElseThrow();
+    assertEquals(4000, v.commitMillis(), "the files' state's commit time, as the witness recorded it");
+    assertEquals(0xAA, v.checksum());
+    String why = v.why();
     assertTrue(why.contains("'local'") && why.contains(L1) && why.contains("txid 5") && why.contains("txid 3"), why);
   }
 
@@ -146,7 +149,7 @@ class WitnessesTest {
     sibling = keep;
     Witnesses two = new Witnesses(List.of(new Witnesses.Witness("local", keep, LAYOUT),
         new Witnesses.Witness("other", good, LAYOUT)));
-    assertTrue(two.vouch(tip(1000, 0xAA, 3), files(0xAA, 3)).orElseThrow().contains("'other'"));
+    assertTrue(two.vouch(tip(1000, 0xAA, 3), files(0xAA, 3)).orElseThrow().why().contains("'other'"));
   }
 
   /** Random histories: a vouch exactly when the sibling's tip is a state of the files and a point matches the tip. */
