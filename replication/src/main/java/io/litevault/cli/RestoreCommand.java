@@ -476,17 +476,7 @@ public final class RestoreCommand implements Callable<Integer> {
 
   /** A key or scope the reader lacks, behind {@code e}, or null: settings to fix, not a damaged bucket. */
   private static ObjectDecryptionException.Reason keyProblem(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof ObjectDecryptionException d && (d.reason() == ObjectDecryptionException.Reason.SCOPE_REQUIRED
-          || d.reason() == ObjectDecryptionException.Reason.UNSCOPED_OBJECT
-          || d.reason() == ObjectDecryptionException.Reason.UNKNOWN_KEY)) {
-        return d.reason();
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return null;
+    return ObjectDecryptionException.settingsProblem(e).map(ObjectDecryptionException::reason).orElse(null);
   }
 
   /** The exit codes this command documents: 0 to 10. */
@@ -496,10 +486,12 @@ public final class RestoreCommand implements Callable<Integer> {
   private static String hint(RestoreException e) {
     ObjectDecryptionException.Reason key = keyProblem(e);
     if (key != null) {
-      // Not a damaged object: an older point would drop every write since (review 30), so no --txid here.
+      // Not a damaged object: an older point would drop every write since (reviews 30, 31), so no --txid here.
       return switch (key) {
         case SCOPE_REQUIRED -> " (add --key-scope with the scope the replicator wrote with)";
         case UNSCOPED_OBJECT -> " (--allow-unscoped-history reads history from before the scope was set)";
+        case AUTHENTICATION_FAILED -> " (check --key-scope: an object of another scope fails like a damaged one; "
+            + "--list shows the points)";
         default -> " (--keyset-file or --keyset-env with the keyset that holds that key)";
       };
     }

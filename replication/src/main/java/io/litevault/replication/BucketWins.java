@@ -79,6 +79,11 @@ final class BucketWins {
   private final boolean allowFork;
   /** A {@link MultiReplicator}'s other destinations, which may vouch that the files descend from the tip. */
   private final Witnesses witnesses;
+  /** How many times {@link Witnesses.MovedOn} is asked again before the refusal stands. */
+  static final int MAX_UNDECIDED = 3;
+  /** Starts that found a witness moved on (the shipper's thread only). */
+  private int undecided;
+
   /** The last vouch this process got, or null: the files' state then, and its commit time. */
   private volatile Witnesses.Vouch vouched;
 
@@ -126,7 +131,12 @@ final class BucketWins {
    * naming the lineage point one of {@code localStates} (the states the files may have been in when this
    * process opened them) equals, or saying it equals none the bucket keeps.
    */
-  void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates) throws IOException {
+  /** States read only when needed (the witnesses' check): they cost a read of the WAL. */
+  interface States {
+    List<DatabaseChecksum> get() throws IOException;
+  }
+
+  void refuseIfBehind(LineageCatalog.Tip tip, List<DatabaseChecksum> localStates, States sinceOpen) throws IOException {
     if (allowFork) {
       return;
     }
@@ -176,7 +186,15 @@ final class BucketWins {
     // database; so the bucket wins here too, and a deliberate fork is the caller's explicit choice.
     // Or a file restored from a fresher sibling destination: one whose history holds this tip's commit
     // and then the file says so (Witnesses).
-    Optional<Witnesses.Vouch> vouch = witnesses.vouch(tip, states);
+    Optional<Witnesses.Vouch> vouch;
+    try {
+      vouch = witnesses.isEmpty() ? Optional.empty() : witnesses.vouch(tip, union(states, sinceOpen.get()));
+    } catch (Witnesses.MovedOn e) {
+      if (++undecided < MAX_UNDECIDED) {
+        throw e; // the start is retried, with the files read anew
+      }
+      vouch = Optional.empty(); // still behind a witness's tip after that: the files are older than it
+    }
     if (vouch.isPresent()) {
       log.info("database '{}': the local files are no point this bucket keeps, but they descend from its tip "
           + "(lineage {}, txid {}): {}; starting a new lineage here", database, tip.lineage(), tip.txid(),

@@ -42,6 +42,19 @@ final class LocalStates {
   }
 
   /**
+   * Under {@code pin}: every commit boundary of the WAL up to the pin, the states the files were in since the
+   * open too (a sibling destination may have shipped one of them and not yet the pinned one: review 31); the
+   * main file alone when the WAL cannot be read as of the pin.
+   */
+  static List<DatabaseChecksum> upToPin(DatabaseFiles files, ReadPin pin) throws IOException {
+    try {
+      return WalStates.upTo(files, pin.position(), MAX_STATES);
+    } catch (WalFormatException restarted) {
+      return List.of(PageReader.pinned(files, pin).checksum());
+    }
+  }
+
+  /**
    * The most states {@link #atOpen} keeps, the newest commits of the WAL at open: more than a WAL at the
    * default 1 GiB hard limit holds commits of one 4 KiB page (262,144), so in practice all of them.
    */

@@ -129,7 +129,7 @@ public final class RestoreOnBoot {
       r = Restore.run(ro, plan);
     } catch (RestoreException e) {
       throw failed(RestoreOnBootException.Kind.RESTORE_FAILED, name, prefix, o, e.getMessage()
-          + "; nothing was written at " + file + ". " + advice(e.kind()), e);
+          + "; nothing was written at " + file + ". " + advice(e), e);
     } catch (ObjectStoreException e) {
       throw bucketFailure(o, name, prefix, e);
     }
@@ -140,8 +140,12 @@ public final class RestoreOnBoot {
   }
 
   /** What to do after a failed restore: about the replica, or about the local path. */
-  private static String advice(RestoreException.Kind kind) {
-    return switch (kind) {
+  private static String advice(RestoreException e) {
+    if (io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(e).isPresent()) {
+      return "The replica is not known to be damaged: open the store with the keyset and the key scope the "
+          + "replicator wrote with (see above), then start again";
+    }
+    return switch (e.kind()) {
       case OUTPUT_EXISTS, OUTPUT_IN_USE, OUTPUT_NOT_A_FILE, IO -> "Fix the local path (see above), then start again";
       default -> "Do not start the service on an empty database (it would fork history): repair the replica, or "
           + "restore an earlier point by hand (RestoreException.newestRestorable() names one still restorable), "

@@ -76,7 +76,8 @@ final class Resumption {
       throws IOException {
     Optional<ResumePoint> point = ResumePoint.find(tip, pin, files);
     if (point.isEmpty()) {
-      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, port.walAtOpen(), firstPending.get()));
+      bucketWins.refuseIfBehind(tip, LocalStates.atStart(files, pin, port.walAtOpen(), firstPending.get()),
+          () -> LocalStates.upToPin(files, pin));
       log.info("database '{}': local files do not continue lineage {} at txid {} (a fork was allowed, or this "
           + "process broke away from it): starting a new lineage", database, tip.lineage(), tip.txid());
       return Optional.empty();

@@ -72,6 +72,20 @@ final class Witnesses {
    */
   record Vouch(String why, long commitMillis, long checksum, int pages) {}
 
+  /**
+   * No witness vouched, but one holds the refused tip's commit and passed through a state of the files before
+   * its own tip: it may have shipped the files' newest commits after they were read, or the files may be older
+   * than it. Asking again, with the files read anew, tells (review 31); {@link BucketWins} asks a few times.
+   */
+  static final class MovedOn extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    MovedOn(String witness) {
+      super("destination '" + witness + "' holds a state of the local files before its own tip: it may have "
+          + "shipped newer commits of them meanwhile; asking again");
+    }
+  }
+
   /** One point of a lineage: a transaction's state after it, or a snapshot's. */
   private record Point(long txid, long commitMillis, long checksum, int pages) {}
 
@@ -93,13 +107,21 @@ final class Witnesses {
     if (all.isEmpty() || localStates.isEmpty() || tip.commitMillis() <= 0) {
       return Optional.empty();
     }
+    ObjectStoreException unreachable = null;
+    MovedOn movedOn = null;
     for (Witness w : all) {
       Optional<Vouch> found;
       try {
         found = vouch(w, tip, localStates);
+      } catch (MovedOn e) {
+        movedOn = movedOn == null ? e : movedOn;
+        continue;
       } catch (ObjectStoreException e) {
         if (e.retryable()) {
-          throw e;
+          // Another witness may vouch meanwhile (review 31: one unreachable sibling blocked another's vouch).
+          log.info("witness '{}' cannot be reached ({}): asking the others", w.name(), e.getMessage());
+          unreachable = unreachable == null ? e : unreachable;
+          continue;
         }
         log.warn("witness '{}' cannot be read ({}): it vouches for nothing", w.name(), e.getMessage());
         continue;
@@ -110,6 +132,12 @@ final class Witnesses {
       if (found.isPresent()) {
         return found;
       }
+    }
+    if (unreachable != null) {
+      throw unreachable; // none vouched, one could not be asked: the start is retried
+    }
+    if (movedOn != null) {
+      throw movedOn;
     }
     return Optional.empty();
   }
@@ -127,16 +155,62 @@ final class Witnesses {
     List<Point> points = new ArrayList<>();
     points(w, current, EarlierPoint.TRANSACTIONS_SEARCHED, points);
     Point newest = points.stream().max(Comparator.comparingLong(Point::txid)).orElse(null);
-    if (newest == null || localStates.stream().noneMatch(s -> s.value() == newest.checksum() && s.pages() == newest.pages())) {
-      return Optional.empty(); // the files are not this destination's latest (older, or it moved on)
+    if (newest == null) {
+      return Optional.empty();
     }
-    Optional<Point> commit = points.stream().filter(p -> isTip(p, tip)).findFirst();
-    if (commit.isEmpty()) {
-      commit = byCommitTime(w, current, tip);
+    if (localStates.stream().noneMatch(s -> s.value() == newest.checksum() && s.pages() == newest.pages())) {
+      // The files are not this destination's latest: older, or it moved on with their newer commits.
+      boolean passed = points.stream().anyMatch(p -> localStates.stream()
+          .anyMatch(s -> s.value() == p.checksum() && s.pages() == p.pages()));
+      if (passed && points.stream().anyMatch(p -> isTip(p, tip))) {
+        throw new MovedOn(w.name());
+      }
+      return Optional.empty();
     }
-    return commit.map(p -> new Vouch("destination '" + w.name() + "' continues them (lineage " + current.id()
-        + ", its tip at txid " + newest.txid() + ") and holds that commit at txid " + p.txid(), newest.commitMillis(),
-        newest.checksum(), newest.pages()));
+    // The current lineage, then the lineages it continued: a lineage started from the very state another one
+    // ended in (a standby's takeover, an expired lease on another home: review 31) carries its history on.
+    LineageCatalog.Lineage l = current;
+    List<Point> in = points;
+    for (int hop = 0; hop <= MAX_HOPS && l != null; hop++) {
+      Optional<Point> commit = in.stream().filter(p -> isTip(p, tip)).findFirst();
+      if (commit.isEmpty()) {
+        commit = byCommitTime(w, l, tip);
+      }
+      if (commit.isPresent()) {
+        return Optional.of(new Vouch("destination '" + w.name() + "' continues them (lineage " + current.id()
+            + ", its tip at txid " + newest.txid() + ") and holds that commit in lineage " + l.id() + " at txid "
+            + commit.get().txid(), newest.commitMillis(), newest.checksum(), newest.pages()));
+      }
+      Point start = in.stream().min(Comparator.comparingLong(Point::txid)).orElseThrow();
+      l = continued(w, newestFirst, l, start);
+      in = new ArrayList<>();
+      if (l != null) {
+        points(w, l, EarlierPoint.TRANSACTIONS_SEARCHED, in);
+      }
+    }
+    return Optional.empty();
+  }
+
+  /** How many lineages back a witness's history is followed. */
+  static final int MAX_HOPS = 3;
+
+  /**
+   * The lineage older than {@code l} whose tip is {@code l}'s first point ({@code start}: the snapshot it began
+   * with), or null.
+   */
+  private static LineageCatalog.Lineage continued(Witness w, List<LineageCatalog.Lineage> newestFirst,
+      LineageCatalog.Lineage l, Point start) throws IOException {
+    for (LineageCatalog.Lineage older : newestFirst) {
+      if (older.id().compareTo(l.id()) >= 0 || older.snapshots().isEmpty()) {
+        continue;
+      }
+      LineageCatalog.Tip t = LineageCatalog.tipOf(w.store(), w.layout(), older);
+      if (t != null && t.checksumAfter() == start.checksum() && t.dbSizePages() == start.pages()) {
+        return older;
+      }
+      return null; // only the lineage just before: a state equal to an older one's tip is no continuation proof
+    }
+    return null;
   }
 
   private static boolean isTip(Point p, LineageCatalog.Tip tip) {

@@ -195,7 +195,7 @@ final class DecryptingStream extends InputStream {
 
   private ObjectDecryptionException error(Reason reason, Integer id, String message) {
     return new ObjectDecryptionException(reason, operation, key, id == null ? null : Integer.toUnsignedLong(id),
-        message);
+        message, scoped);
   }
 
   @Override

@@ -34,11 +34,35 @@ public final class ObjectDecryptionException extends ObjectStoreException {
 
   private final Reason reason;
   private final Long keyId;
+  private final boolean scopedObject;
 
-  ObjectDecryptionException(Reason reason, String operation, String key, Long keyId, String message) {
+  ObjectDecryptionException(Reason reason, String operation, String key, Long keyId, String message,
+      boolean scopedObject) {
     super(ErrorKind.CORRUPT, operation, key, message, null);
     this.reason = reason;
     this.keyId = keyId;
+    this.scopedObject = scopedObject;
+  }
+
+  /** Whether the object was written for a key scope (envelope version 2). */
+  public boolean scopedObject() {
+    return scopedObject;
+  }
+
+  /**
+   * The decryption failure behind {@code e} that the reader's settings explain (a key the keyset lacks, a
+   * missing, extra or other key scope: a scoped object that does not authenticate is as likely another scope's
+   * as damaged), or empty. An older point is no answer to it: it would drop every write since (review 31).
+   */
+  public static java.util.Optional<ObjectDecryptionException> settingsProblem(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof ObjectDecryptionException d && (d.reason == Reason.SCOPE_REQUIRED
+          || d.reason == Reason.UNSCOPED_OBJECT || d.reason == Reason.UNKNOWN_KEY
+          || (d.reason == Reason.AUTHENTICATION_FAILED && d.scopedObject))) {
+        return java.util.Optional.of(d);
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** Why. */

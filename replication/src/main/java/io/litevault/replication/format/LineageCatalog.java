@@ -68,6 +68,11 @@ public final class LineageCatalog {
   }
 
   /** Where lineage {@code l} ends (its newest segment or snapshot), or null when it has no snapshot. */
+  public static Tip tipOf(ObjectStore store, BucketLayout layout, Lineage l) throws IOException {
+    return tip(store, layout, l);
+  }
+
+  /** Where lineage {@code l} ends (its newest segment or snapshot), or null when it has no snapshot. */
   private static Tip tip(ObjectStore store, BucketLayout layout, Lineage l) throws IOException {
     if (l.snapshots().isEmpty()) {
       return null;

@@ -31,7 +31,9 @@ public final class RestoreException extends RuntimeException {
   public RestoreException(Kind kind, String message, ReplicaPosition newestRestorable, Throwable cause) {
     super(message, cause);
     this.kind = kind;
-    this.newestRestorable = newestRestorable;
+    // A key or scope the reader lacks is no damage: an older point would drop every write since (review 31).
+    this.newestRestorable = io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(cause).isPresent()
+        ? null : newestRestorable;
   }
 
   public Kind kind() {
