@@ -1,5 +1,7 @@
 package io.litevault.replication;
 
+import static io.litevault.replication.TwoDestinations.openStore;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.bucket.fs.FileSystemObjectStore;
@@ -20,13 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Review29Test {
   @TempDir Path dir;
 
-  private SqliteStore openStore(Path where) {
-    return SqliteStore.builder(where).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
-        .migration(1, "post", ReplicationTest.SCHEMA).build()).open();
-  }
-
   private FileSystemObjectStore bucket(String name) throws Exception {
-    return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
+    return TwoDestinations.bucket(dir, name);
   }
 
   /**

@@ -1,5 +1,11 @@
 package io.litevault.replication;
 
+import static io.litevault.replication.TwoDestinations.openStore;
+import static io.litevault.replication.TwoDestinations.dest;
+import static io.litevault.replication.TwoDestinations.startBoth;
+import static io.litevault.replication.TwoDestinations.setBody;
+import static io.litevault.replication.TwoDestinations.body;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.bucket.fs.FileSystemObjectStore;
@@ -27,39 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Review30bTest {
   @TempDir Path dir;
 
-  private SqliteStore openStore(Path where) {
-    return SqliteStore.builder(where).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
-        .migration(1, "post", ReplicationTest.SCHEMA).build()).open();
-  }
-
   private FileSystemObjectStore bucket(String name) throws Exception {
-    return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
-  }
-
-  private static ReplicatorOptions.Builder dest(io.litevault.bucket.ObjectStore bucket) {
-    return ReplicatorOptions.builder(bucket, "f/data").minUploadInterval(Duration.ofMillis(5));
-  }
-
-  private static MultiReplicator startBoth(SqliteStore store, io.litevault.bucket.ObjectStore local,
-      io.litevault.bucket.ObjectStore remote, int quorum) {
-    return MultiReplicator.start(store.database("data"), MultiReplicatorOptions.builder()
-        .destination("local", dest(local).build()).destination("remote", dest(remote).build()).quorum(quorum).build());
-  }
-
-  private static WriteTask<Integer> setBody(String body) {
-    return c -> {
-      try (var ps = c.prepareStatement("UPDATE post SET body = ? WHERE id = 1")) {
-        ps.setString(1, body);
-        return ps.executeUpdate();
-      }
-    };
-  }
-
-  private static String body(Path file) throws Exception {
-    try (var c = DriverManager.getConnection("jdbc:sqlite:" + file);
-        var rs = c.createStatement().executeQuery("SELECT body FROM post WHERE id = 1")) {
-      return rs.next() ? rs.getString(1) : null;
-    }
+    return TwoDestinations.bucket(dir, name);
   }
 
   /**

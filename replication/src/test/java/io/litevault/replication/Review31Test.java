@@ -1,5 +1,8 @@
 package io.litevault.replication;
 
+import static io.litevault.replication.TwoDestinations.openStore;
+import static io.litevault.replication.TwoDestinations.setBody;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.litevault.bucket.ErrorKind;
@@ -30,27 +33,13 @@ import org.junit.jupiter.api.io.TempDir;
 class Review31Test {
   @TempDir Path dir;
 
-  private SqliteStore openStore(Path where) {
-    return SqliteStore.builder(where).database("data", DatabaseOptions.builder().holdWalUntilGate(true)
-        .migration(1, "post", ReplicationTest.SCHEMA).build()).open();
-  }
-
   private FileSystemObjectStore bucket(String name) throws Exception {
-    return FileSystemObjectStore.create(FileSystemOptions.builder(Files.createDirectories(dir.resolve(name))).build());
+    return TwoDestinations.bucket(dir, name);
   }
 
+  /** A destination whose failed starts are retried within 20-200 ms. */
   private static ReplicatorOptions.Builder dest(ObjectStore bucket) {
-    return ReplicatorOptions.builder(bucket, "f/data").minUploadInterval(Duration.ofMillis(5))
-        .retryBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
-  }
-
-  private static WriteTask<Integer> setBody(String body) {
-    return c -> {
-      try (var ps = c.prepareStatement("UPDATE post SET body = ? WHERE id = 1")) {
-        ps.setString(1, body);
-        return ps.executeUpdate();
-      }
-    };
+    return TwoDestinations.dest(bucket).retryBackoff(Duration.ofMillis(20), Duration.ofMillis(200));
   }
 
   /**
