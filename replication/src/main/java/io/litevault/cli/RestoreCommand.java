@@ -475,6 +475,12 @@ public final class RestoreCommand implements Callable<Integer> {
   }
 
   /** A key or scope the reader lacks, behind {@code e}, or null: settings to fix, not a damaged bucket. */
+  /** {@code lead} then the --txid of the newest intact point, when the restore found one; else "". */
+  private static String olderPoint(RestoreException e, String lead) {
+    return e.newestRestorable() == null ? "" : lead + "the object is damaged: --txid " + e.newestRestorable().txid()
+        + " restores the newest intact point";
+  }
+
   private static ObjectDecryptionException.Reason keyProblem(Throwable e) {
     return ObjectDecryptionException.settingsProblem(e).map(ObjectDecryptionException::reason).orElse(null);
   }
@@ -490,9 +496,10 @@ public final class RestoreCommand implements Callable<Integer> {
       return switch (key) {
         case SCOPE_REQUIRED -> " (add --key-scope with the scope the replicator wrote with)";
         case UNSCOPED_OBJECT -> " (--allow-unscoped-history reads history from before the scope was set)";
-        case AUTHENTICATION_FAILED -> " (check --key-scope: an object of another scope fails like a damaged one; "
-            + "--list shows the points)";
-        default -> " (--keyset-file or --keyset-env with the keyset that holds that key)";
+        case AUTHENTICATION_FAILED -> " (check --key-scope first: an object of another scope fails like a damaged "
+            + "one" + olderPoint(e, "; only if the scope is right, ") + ")";
+        default -> " (check --keyset-file or --keyset-env first: the keyset must hold that key"
+            + olderPoint(e, "; only if it does, ") + ")";
       };
     }
     if (e.newestRestorable() != null) {

@@ -84,8 +84,6 @@ final class BucketWins {
   /** Starts that found a witness moved on (the shipper's thread only). */
   private int undecided;
 
-  /** The last vouch this process got, or null: the files' state then, and its commit time. */
-  private volatile Witnesses.Vouch vouched;
 
   BucketWins(Database db, ObjectStore store, BucketLayout layout, Path workDir, boolean allowFork,
       Witnesses witnesses) {
@@ -96,20 +94,6 @@ final class BucketWins {
     this.marker = workDir.resolve(BROKE_AWAY);
     this.allowFork = allowFork;
     this.witnesses = witnesses;
-  }
-
-  /**
-   * The commit time a witness recorded for {@code state}, when this process was vouched for in that state; -1
-   * otherwise. A new lineage's snapshot of files no commit has changed since they were opened has no commit
-   * time of its own (it would take the clock's): it takes this one, so that it is the same commit to the others.
-   */
-  boolean vouched() {
-    return vouched != null;
-  }
-
-  long vouchedCommitMillis(DatabaseChecksum state) {
-    Witnesses.Vouch v = vouched;
-    return v != null && v.checksum() == state.value() && v.pages() == state.pages() ? v.commitMillis() : -1;
   }
 
   /** A replicator of this open database holds {@code lineage} at {@code txid}: the files passed through it. */
@@ -199,7 +183,6 @@ final class BucketWins {
       log.info("database '{}': the local files are no point this bucket keeps, but they descend from its tip "
           + "(lineage {}, txid {}): {}; starting a new lineage here", database, tip.lineage(), tip.txid(),
           vouch.get().why());
-      vouched = vouch.get();
       return;
     }
     throw new LocalBehindBucketException(database, tip);

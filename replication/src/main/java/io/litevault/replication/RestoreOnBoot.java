@@ -141,9 +141,12 @@ public final class RestoreOnBoot {
 
   /** What to do after a failed restore: about the replica, or about the local path. */
   private static String advice(RestoreException e) {
-    if (io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(e).isPresent()) {
-      return "The replica is not known to be damaged: open the store with the keyset and the key scope the "
-          + "replicator wrote with (see above), then start again";
+    var settings = io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(e);
+    if (settings.isPresent()) {
+      return "Check the keyset and the key scope the store is opened with first: they must be those the replicator "
+          + "wrote with (see above)" + (settings.get().settingsCertain() || e.newestRestorable() == null ? ""
+          : "; only if they are, the replica is damaged: restore an earlier point by hand "
+          + "(RestoreException.newestRestorable() names one still restorable)") + "; then start again";
     }
     return switch (e.kind()) {
       case OUTPUT_EXISTS, OUTPUT_IN_USE, OUTPUT_NOT_A_FILE, IO -> "Fix the local path (see above), then start again";

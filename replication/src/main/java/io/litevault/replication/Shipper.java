@@ -40,8 +40,7 @@ final class Shipper implements Runnable {
 
   /** A snapshot read into {@code file} but not yet known to be in the bucket; retried from the same file. */
   private record PreparedSnapshot(Path file, String key, String lineage, long txid, DatabaseChecksum state,
-      int pages, WalPosition position, long storeTxid, long takenMillis, long stamp, boolean newLineage,
-      int breaksBefore) {}
+      int pages, WalPosition position, long storeTxid, long takenMillis, boolean newLineage, int breaksBefore) {}
 
   private final Database db;
   private final ReplicationPort port;
@@ -397,19 +396,6 @@ final class Shipper implements Runnable {
     }
   }
 
-  /**
-   * For a new lineage's snapshot of files no commit changed since the open: the commit time a witness recorded
-   * for their state, if this process was vouched for in it (see {@link BucketWins#vouchedCommitMillis}); else
-   * {@code now}. Reads the pinned state's checksum, once per such snapshot.
-   */
-  private long vouchedOr(ReadPin pin, long now) throws IOException {
-    if (!bucketWins.vouched()) {
-      return now; // no vouch: no checksum to read
-    }
-    long t = bucketWins.vouchedCommitMillis(PageReader.pinned(files, pin).checksum());
-    return t > 0 ? t : now;
-  }
-
   /** Deletes snapshot files a killed process left in the work directory (once, before the first snapshot). */
   private void cleanOrphans() throws IOException {
     if (orphansCleaned) {
@@ -481,12 +467,6 @@ final class Shipper implements Runnable {
   /** {@link #breaks} when the last {@link #start} began: a loss of frames with none announced since is unexplained. */
   private int breaksAtStart;
 
-  /**
-   * The commit time the bucket holds for the files' state at {@link #lastShipped} (a segment's last, a snapshot's
-   * stamp, the resumed tip's), or -1 when unknown; read only for a snapshot with no commit since the open.
-   */
-  private long stateMillis;
-
   /** The last lineage this process held (resumed or started); never cleared. */
   private volatile String heldLineage;
 
@@ -514,9 +494,6 @@ final class Shipper implements Runnable {
     chain.restart();
     lastShipped = point.get().shipped();
     lastSnapshotMillis = tip.lastSnapshotMillis();
-    // The tip's time is the files' state's only without commits to catch up; a catch-up segment sets its own,
-    // and a catch-up snapshot is of another state than the tip's (it takes the clock's).
-    stateMillis = pin.position().offset() > catchUpFrom ? -1 : tip.commitMillis();
     dropEventsThrough(pin.txid());
     if (pin.position().offset() > catchUpFrom) {
       try {
@@ -620,7 +597,6 @@ final class Shipper implements Runnable {
     preparedSegment = null;
     Segment segment = s.segment();
     checksum = s.after();
-    stateMillis = segment.last().timestampMillis();
     lastTxid = segment.last().txid();
     breakRecorder.reached(lineage, lastTxid);
     lastShipped = s.end();
@@ -687,11 +663,10 @@ final class Shipper implements Runnable {
       // Stamped with the time of the newest commit it holds, as segments stamp their transactions:
       // a restore to a time just after that commit must find this snapshot, not an older point. After a
       // clock step back, the latest commit time it holds: it must not be the base of a time before one.
-      // With no commit since the open: the time of the state as the bucket has it, so that the other
-      // destinations know the snapshot's state as the same commit (Witnesses; review 31).
-      long stamp = pin.commitMillis() > 0 ? latestCommitMillisThrough(pin.txid(), pin.commitMillis())
-          : newLineage ? vouchedOr(pin, now)
-          : stateMillis > 0 ? stateMillis : now;
+      // With no commit since the open the clock's: a commit's own time (what Witnesses would recognise) may be
+      // below an earlier commit's after the clock stepped back, and a restore to a time between would take
+      // this snapshot as its base (review 32). Such a snapshot tip is therefore no commit a witness knows.
+      long stamp = pin.commitMillis() > 0 ? latestCommitMillisThrough(pin.txid(), pin.commitMillis()) : now;
       boolean done = false;
       try {
         SnapshotCodec.write(tmp, new SnapshotCodec.Header(options.codec(), pages.pageSize(), pages.dbSizePages(), txid,
@@ -708,7 +683,7 @@ final class Shipper implements Runnable {
         }
       }
       return new PreparedSnapshot(tmp, layout.snapshot(target, txid), target, txid, state, pages.dbSizePages(),
-          pin.position(), pin.txid(), now, stamp, newLineage, breaksBefore);
+          pin.position(), pin.txid(), now, newLineage, breaksBefore);
     }
   }
 
@@ -779,7 +754,6 @@ final class Shipper implements Runnable {
     checksum = p.state();
     lastError = null;
     lastShipped = p.position();
-    stateMillis = p.stamp();
     lastSnapshotMillis = p.takenMillis();
     uploadsAheadOfOverdueSnapshot = 0;
     committedSinceSnapshot = false;

@@ -66,10 +66,7 @@ final class Witnesses {
   /** A single replicator's: nobody to ask. */
   static final Witnesses NONE = new Witnesses(List.of());
 
-  /**
-   * A vouch: why, for a log line, and the witness's tip (the files' state) with its commit time, which a new
-   * lineage's snapshot of that very state takes as its time, so that a later recovery recognises it too.
-   */
+  /** A vouch: why, for a log line, and the witness's tip (the files' state) with its commit time. */
   record Vouch(String why, long commitMillis, long checksum, int pages) {}
 
   /**

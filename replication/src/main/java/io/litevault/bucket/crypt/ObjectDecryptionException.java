@@ -50,19 +50,25 @@ public final class ObjectDecryptionException extends ObjectStoreException {
   }
 
   /**
-   * The decryption failure behind {@code e} that the reader's settings explain (a key the keyset lacks, a
-   * missing, extra or other key scope: a scoped object that does not authenticate is as likely another scope's
-   * as damaged), or empty. An older point is no answer to it: it would drop every write since (review 31).
+   * The decryption failure behind {@code e} that the reader's settings may explain, or empty: certainly
+   * ({@link #settingsCertain()}: a key scope missing, or an unscoped object read in a scope), or possibly (a
+   * key id the keyset lacks, a scoped object that does not authenticate: another scope's, or damaged; one
+   * object cannot tell, review 32). An older point is no answer to the first (it would drop every write since,
+   * review 31); to the second only once the keyset and the scope are known to be right.
    */
   public static java.util.Optional<ObjectDecryptionException> settingsProblem(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof ObjectDecryptionException d && (d.reason == Reason.SCOPE_REQUIRED
-          || d.reason == Reason.UNSCOPED_OBJECT || d.reason == Reason.UNKNOWN_KEY
+      if (t instanceof ObjectDecryptionException d && (d.settingsCertain() || d.reason == Reason.UNKNOWN_KEY
           || (d.reason == Reason.AUTHENTICATION_FAILED && d.scopedObject))) {
         return java.util.Optional.of(d);
       }
     }
     return java.util.Optional.empty();
+  }
+
+  /** Whether the reader's settings alone explain this failure: a key scope missing, or not allowed history. */
+  public boolean settingsCertain() {
+    return reason == Reason.SCOPE_REQUIRED || reason == Reason.UNSCOPED_OBJECT;
   }
 
   /** Why. */

@@ -31,9 +31,10 @@ public final class RestoreException extends RuntimeException {
   public RestoreException(Kind kind, String message, ReplicaPosition newestRestorable, Throwable cause) {
     super(message, cause);
     this.kind = kind;
-    // A key or scope the reader lacks is no damage: an older point would drop every write since (review 31).
-    this.newestRestorable = io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(cause).isPresent()
-        ? null : newestRestorable;
+    // A key scope the reader lacks is no damage: an older point would drop every write since (review 31). A
+    // failure that damage explains as well keeps its point, for when the keys are known to be right (review 32).
+    this.newestRestorable = io.litevault.bucket.crypt.ObjectDecryptionException.settingsProblem(cause)
+        .filter(io.litevault.bucket.crypt.ObjectDecryptionException::settingsCertain).isPresent() ? null : newestRestorable;
   }
 
   public Kind kind() {
