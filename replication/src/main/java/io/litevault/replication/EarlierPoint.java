@@ -91,7 +91,8 @@ final class EarlierPoint {
     }
   }
 
-  private static long lastTxid(BucketLayout layout, ObjectInfo o) {
+  /** The last txid a segment's key names, or -1 for a key that is not one. */
+  static long lastTxid(BucketLayout layout, ObjectInfo o) {
     return layout.parse(o.key()).map(BucketLayout.Parsed::lastTxid).orElse(-1L);
   }
 }

@@ -155,10 +155,9 @@ final class Witnesses {
     if (newest == null) {
       return Optional.empty();
     }
-    if (localStates.stream().noneMatch(s -> s.value() == newest.checksum() && s.pages() == newest.pages())) {
+    if (!isState(newest, localStates)) {
       // The files are not this destination's latest: older, or it moved on with their newer commits.
-      boolean passed = points.stream().anyMatch(p -> localStates.stream()
-          .anyMatch(s -> s.value() == p.checksum() && s.pages() == p.pages()));
+      boolean passed = points.stream().anyMatch(p -> isState(p, localStates));
       if (passed && points.stream().anyMatch(p -> isTip(p, tip))) {
         throw new MovedOn(w.name());
       }
@@ -210,6 +209,11 @@ final class Witnesses {
     return null;
   }
 
+  /** Whether {@code p} is one of the files' states (checksum and size). */
+  private static boolean isState(Point p, List<DatabaseChecksum> states) {
+    return states.stream().anyMatch(s -> s.value() == p.checksum() && s.pages() == p.pages());
+  }
+
   private static boolean isTip(Point p, LineageCatalog.Tip tip) {
     return p.commitMillis() == tip.commitMillis() && p.checksum() == tip.checksumAfter() && p.pages() == tip.dbSizePages();
   }
@@ -221,7 +225,7 @@ final class Witnesses {
   private static Optional<Point> byCommitTime(Witness w, LineageCatalog.Lineage l, LineageCatalog.Tip tip)
       throws IOException {
     List<ObjectInfo> byTxid = new ArrayList<>(l.segments());
-    byTxid.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(w.layout(), o)));
+    byTxid.sort(Comparator.comparing((ObjectInfo o) -> EarlierPoint.lastTxid(w.layout(), o)));
     int lo = 0;
     int hi = byTxid.size(); // the first index whose last commit time is >= the tip's, or size
     while (lo < hi) {
@@ -235,14 +239,17 @@ final class Witnesses {
     if (lo == byTxid.size()) {
       return Optional.empty();
     }
-    ObjectInfo o = byTxid.get(lo);
+    return transactions(w, byTxid.get(lo)).stream().filter(p -> isTip(p, tip)).findFirst();
+  }
+
+  /** The state after each transaction of segment {@code o}: one download. */
+  private static List<Point> transactions(Witness w, ObjectInfo o) throws IOException {
     Segment s;
     try (InputStream in = w.store().get(o.key())) {
       s = SegmentCodec.decode(in.readAllBytes(), o.key());
     }
     return s.transactions().stream()
-        .map(t -> new Point(t.txid(), t.timestampMillis(), t.checksumAfter(), t.dbSizePages()))
-        .filter(p -> isTip(p, tip)).findFirst();
+        .map(t -> new Point(t.txid(), t.timestampMillis(), t.checksumAfter(), t.dbSizePages())).toList();
   }
 
   private static long lastCommitMillis(Witness w, ObjectInfo segment) throws IOException {
@@ -254,28 +261,19 @@ final class Witnesses {
   /** Adds the points of lineage {@code l}'s newest segments (up to {@code budget} transactions) and snapshots. */
   private static void points(Witness w, LineageCatalog.Lineage l, int budget, List<Point> out) throws IOException {
     List<ObjectInfo> newestFirst = new ArrayList<>(l.segments());
-    newestFirst.sort(Comparator.comparing((ObjectInfo o) -> lastTxid(w.layout(), o)).reversed());
+    newestFirst.sort(Comparator.comparing((ObjectInfo o) -> EarlierPoint.lastTxid(w.layout(), o)).reversed());
     int examined = 0;
     for (ObjectInfo o : newestFirst) {
       if (examined >= budget) {
         break;
       }
-      Segment s;
-      try (InputStream in = w.store().get(o.key())) {
-        s = SegmentCodec.decode(in.readAllBytes(), o.key());
-      }
-      for (Segment.Txn t : s.transactions()) {
-        out.add(new Point(t.txid(), t.timestampMillis(), t.checksumAfter(), t.dbSizePages()));
-      }
-      examined += s.transactions().size();
+      List<Point> txns = transactions(w, o);
+      out.addAll(txns);
+      examined += txns.size();
     }
     for (ObjectInfo snap : l.snapshots()) {
       LineageCatalog.SnapshotPoint p = LineageCatalog.snapshotPoint(w.store(), snap);
       out.add(new Point(p.header().txid(), p.header().timestampMillis(), p.checksum(), p.header().dbSizePages()));
     }
-  }
-
-  private static long lastTxid(BucketLayout layout, ObjectInfo o) {
-    return layout.parse(o.key()).map(BucketLayout.Parsed::lastTxid).orElse(-1L);
   }
 }
