@@ -39,6 +39,27 @@ final class RestoreCli {
     }
   }
 
+  /** Runs the restore command in this JVM with the environment {@code env}: what it printed and returned. */
+  static Run inProcess(Map<String, String> env, String... args) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    RestoreCommand command = new RestoreCommand(new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+        new java.io.PrintStream(err, true, StandardCharsets.UTF_8));
+    command.environment = env;
+    int code = new picocli.CommandLine(command).execute(args);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Inserts {@code v} into table {@code t} as one REPLICATED write, and waits for it. */
+  static void insert(Replicator r, String v) throws Exception {
+    r.write(c -> {
+      try (var ps = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
+        ps.setString(1, v);
+        return ps.executeUpdate();
+      }
+    }, Durability.REPLICATED).get();
+  }
+
   /** Runs the restore jar with {@code env} added to a clean environment (no AWS variables of the host). */
   static Run run(Map<String, String> env, String... args) throws IOException, InterruptedException {
     Path jar = Path.of("target", "litevault-restore.jar").toAbsolutePath();

@@ -9,14 +9,10 @@ import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.crypt.EncryptedObjectStore;
 import io.litevault.bucket.crypt.TestKeys;
 import io.litevault.bucket.fs.FileSystemObjectStore;
-import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,25 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Review30aRestoreCliTest {
   @TempDir Path dir;
 
-  record Run(int code, String out, String err) {}
-
-  Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    RestoreCommand command = new RestoreCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    command.environment = Map.of();
-    int code = new picocli.CommandLine(command).execute(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void insert(Replicator r, String v) throws Exception {
-    r.write(c -> {
-      try (var ps = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
-        ps.setString(1, v);
-        return ps.executeUpdate();
-      }
-    }, Durability.REPLICATED).get();
+  private static RestoreCli.Run run(String... args) {
+    return RestoreCli.inProcess(Map.of(), args);
   }
 
   /**
@@ -81,23 +60,23 @@ class Review30aRestoreCliTest {
             .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).snapshotChainFraction(0)
             .workDirectory(dir.resolve("work")).build())) {
           for (int i = 0; i < 3; i++) {
-            insert(r, "row");
+            RestoreCli.insert(r, "row");
           }
         }
       }
     }
     String src = bucket.resolve("litevault").toUri().toString();
-    Run ok = run("--source", src, "--database", "data", "--output", dir.resolve("ok.db").toString(),
+    RestoreCli.Run ok = run("--source", src, "--database", "data", "--output", dir.resolve("ok.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "data", "--allow-unscoped-history");
-    assertEquals(ExitCode.OK.code(), ok.code(), "with the scope the bucket restores: " + ok);
-    Run strict = run("--source", src, "--database", "data", "--output", dir.resolve("s.db").toString(),
+    assertEquals(ExitCode.OK.code(), ok.exit(), "with the scope the bucket restores: " + ok);
+    RestoreCli.Run strict = run("--source", src, "--database", "data", "--output", dir.resolve("s.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "data", "--json");
     String strictSaid = strict.out() + strict.err();
-    assertEquals(ExitCode.BAD_OBJECT.code(), strict.code(), strict.toString());
+    assertEquals(ExitCode.BAD_OBJECT.code(), strict.exit(), strict.toString());
     assertTrue(strictSaid.contains("--allow-unscoped-history"), strictSaid);
     assertFalse(strictSaid.contains("--txid") || strictSaid.contains("newestRestorableTxid"), strictSaid);
 
-    Run none = run("--source", src, "--database", "data", "--output", dir.resolve("n.db").toString(),
+    RestoreCli.Run none = run("--source", src, "--database", "data", "--output", dir.resolve("n.db").toString(),
         "--keyset-file", keysetFile.toString(), "--json");
     assertFalse(Files.exists(dir.resolve("n.db")));
     String said = none.out() + none.err();

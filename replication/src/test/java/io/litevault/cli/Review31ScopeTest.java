@@ -10,7 +10,6 @@ import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.crypt.EncryptedObjectStore;
 import io.litevault.bucket.crypt.TestKeys;
 import io.litevault.bucket.fs.FileSystemObjectStore;
-import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.replication.RestoreOnBoot;
@@ -18,9 +17,6 @@ import io.litevault.replication.RestoreOnBootException;
 import io.litevault.replication.RestoreOnBootOptions;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,25 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Review31ScopeTest {
   @TempDir Path dir;
 
-  record Run(int code, String out, String err) {}
-
-  Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    RestoreCommand command = new RestoreCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    command.environment = Map.of();
-    int code = new picocli.CommandLine(command).execute(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void insert(Replicator r, String v) throws Exception {
-    r.write(c -> {
-      try (var ps = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
-        ps.setString(1, v);
-        return ps.executeUpdate();
-      }
-    }, Durability.REPLICATED).get();
+  private static RestoreCli.Run run(String... args) {
+    return RestoreCli.inProcess(Map.of(), args);
   }
 
   private KeysetHandle keyset;
@@ -77,7 +56,7 @@ class Review31ScopeTest {
             .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).snapshotChainFraction(0)
             .workDirectory(dir.resolve("work")).build())) {
           for (int i = 0; i < 3; i++) {
-            insert(r, "row");
+            RestoreCli.insert(r, "row");
           }
         }
       }
@@ -101,10 +80,10 @@ class Review31ScopeTest {
   void aWrongScopeWithUnscopedHistoryStillOffersTheTxidBeforeTheSwitch() throws Exception {
     migratedBucket();
     String src = bucket.resolve("litevault").toUri().toString();
-    Run ok = run("--source", src, "--database", "data", "--output", dir.resolve("ok.db").toString(),
+    RestoreCli.Run ok = run("--source", src, "--database", "data", "--output", dir.resolve("ok.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "data", "--allow-unscoped-history");
-    assertEquals(ExitCode.OK.code(), ok.code(), "with the right scope the bucket restores: " + ok);
-    Run wrong = run("--source", src, "--database", "data", "--output", dir.resolve("w.db").toString(),
+    assertEquals(ExitCode.OK.code(), ok.exit(), "with the right scope the bucket restores: " + ok);
+    RestoreCli.Run wrong = run("--source", src, "--database", "data", "--output", dir.resolve("w.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "dta", "--allow-unscoped-history", "--json");
     String said = wrong.out() + wrong.err();
     assertFalse(Files.exists(dir.resolve("w.db")));

@@ -10,7 +10,6 @@ import io.litevault.bucket.ObjectStore;
 import io.litevault.bucket.crypt.EncryptedObjectStore;
 import io.litevault.bucket.crypt.TestKeys;
 import io.litevault.bucket.fs.FileSystemObjectStore;
-import io.litevault.replication.Durability;
 import io.litevault.replication.Replicator;
 import io.litevault.replication.ReplicatorOptions;
 import io.litevault.replication.restore.Restore;
@@ -18,9 +17,6 @@ import io.litevault.replication.restore.RestoreException;
 import io.litevault.replication.restore.RestoreOptions;
 import io.litevault.store.DatabaseOptions;
 import io.litevault.store.SqliteStore;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,25 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 class Review32ScopeTest {
   @TempDir Path dir;
 
-  record Run(int code, String out, String err) {}
-
-  Run run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    RestoreCommand command = new RestoreCommand(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    command.environment = Map.of();
-    int code = new picocli.CommandLine(command).execute(args);
-    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-  }
-
-  private static void insert(Replicator r, String v) throws Exception {
-    r.write(c -> {
-      try (var ps = c.prepareStatement("INSERT INTO t(v) VALUES (?)")) {
-        ps.setString(1, v);
-        return ps.executeUpdate();
-      }
-    }, Durability.REPLICATED).get();
+  private static RestoreCli.Run run(String... args) {
+    return RestoreCli.inProcess(Map.of(), args);
   }
 
   /**
@@ -85,7 +64,7 @@ class Review32ScopeTest {
             .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).snapshotChainFraction(0)
             .workDirectory(dir.resolve("work")).build())) {
       for (int i = 0; i < 5; i++) {
-        insert(r, "row " + i);
+        RestoreCli.insert(r, "row " + i);
       }
     }
     Path newest;
@@ -99,7 +78,7 @@ class Review32ScopeTest {
     RestoreException e = assertThrows(RestoreException.class, () -> Restore.run(
         RestoreOptions.builder(scoped, "litevault/data", dir.resolve("latest.db")).build()));
     String src = bucket.resolve("litevault").toUri().toString();
-    Run cli = run("--source", src, "--database", "data", "--output", dir.resolve("cli.db").toString(),
+    RestoreCli.Run cli = run("--source", src, "--database", "data", "--output", dir.resolve("cli.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "data");
     assertNotNull(e.newestRestorable(), "one scoped segment is damaged, every other object authenticates under the "
         + "same scope, yet no intact point is named: " + e.getMessage() + "; the command said: " + cli);
@@ -135,13 +114,13 @@ class Review32ScopeTest {
             .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).snapshotChainFraction(0)
             .workDirectory(dir.resolve("work")).build())) {
           for (int i = 0; i < 3; i++) {
-            insert(r, "row");
+            RestoreCli.insert(r, "row");
           }
         }
       }
     }
     String src = bucket.resolve("litevault").toUri().toString();
-    Run wrong = run("--source", src, "--database", "data", "--output", dir.resolve("w.db").toString(),
+    RestoreCli.Run wrong = run("--source", src, "--database", "data", "--output", dir.resolve("w.db").toString(),
         "--keyset-file", keysetFile.toString(), "--key-scope", "dta", "--allow-unscoped-history");
     RestoreException e = assertThrows(RestoreException.class, () -> Restore.run(RestoreOptions.builder(
         encrypted.scoped("dta").withUnscopedHistory(), "litevault/data", dir.resolve("w2.db")).build()));
@@ -176,7 +155,7 @@ class Review32ScopeTest {
             .minUploadInterval(Duration.ZERO).compactionWindows(List.of()).snapshotChainFraction(0)
             .workDirectory(dir.resolve("work")).build())) {
       for (int i = 0; i < 5; i++) {
-        insert(r, "row " + i);
+        RestoreCli.insert(r, "row " + i);
       }
     }
     Path newest;
